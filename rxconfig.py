@@ -1,0 +1,17 @@
+"""Reflex configuration; every value comes from vocahire.settings (validated at start-up)."""
+
+import reflex as rx
+
+from vocahire.settings import get_settings
+
+_settings = get_settings()
+
+config = rx.Config(
+    app_name="vocahire",
+    show_built_with_reflex=False,
+    telemetry_enabled=False,
+    redis_url=_settings.redis_url,
+    cors_allowed_origins=_settings.allowed_origins,
+    plugins=[rx.plugins.RadixThemesPlugin()],
+    disable_plugins=[rx.plugins.SitemapPlugin],
+)

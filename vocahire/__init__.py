@@ -1,0 +1,1 @@
+"""VocaHire: practise job interviews out loud with an AI interviewer."""

@@ -1,0 +1,20 @@
+"""HTTP routes served beside Reflex (they match before Reflex's own)."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from vocahire.api.auth_routes import auth_routes
+from vocahire.api.errors import RequestContextMiddleware
+from vocahire.api.health import health_routes
+
+
+def all_routes() -> list[BaseRoute]:
+    return [*health_routes(), *auth_routes()]
+
+
+def make_api() -> Starlette:
+    """A fresh Starlette app each call (an instance that served requests can't take middleware)."""
+    return Starlette(routes=all_routes(), middleware=[Middleware(RequestContextMiddleware)])

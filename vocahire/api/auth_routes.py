@@ -1,0 +1,127 @@
+"""Built-in accounts over plain HTML form posts: the server sets the httpOnly session cookie."""
+
+from __future__ import annotations
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from vocahire import routes
+from vocahire.db import DatabaseUnavailable, in_session
+from vocahire.services import accounts
+from vocahire.services.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
+from vocahire.services.session_tokens import SESSION_COOKIE, issue_session_token
+from vocahire.settings import Settings, get_settings
+
+MAX_FORM_BYTES = 16 * 1024
+
+
+def _origin_allowed(request: Request, settings: Settings) -> bool:
+    """Refuse cross-site form posts (login CSRF); browsers always send Origin on POST."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    allowed = settings.allowed_origins
+    return "*" in allowed or origin.rstrip("/") in allowed or origin.rstrip("/") == str(request.base_url).rstrip("/")
+
+
+async def _read_form(request: Request) -> dict[str, str]:
+    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+        raise InvalidInput("That form was too large.")
+    form = await request.form(max_files=0, max_fields=10)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _set_session_cookie(response: Response, user_id: int, request: Request, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        issue_session_token(user_id, settings),
+        max_age=settings.session_ttl_minutes * 60,
+        httponly=True,
+        samesite="lax",
+        secure=settings.app_url.startswith("https://") or request.url.scheme == "https",
+        path="/",
+    )
+
+
+def _back(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _error_code(exc: Exception) -> str:
+    if isinstance(exc, Conflict):
+        return "email_taken"
+    if isinstance(exc, TooManyAttempts):
+        return "locked"
+    if isinstance(exc, NotAuthenticated):
+        return "bad_credentials"
+    if isinstance(exc, DatabaseUnavailable):
+        return "unavailable"
+    if isinstance(exc, InvalidInput):
+        msg = exc.message.lower()
+        if "e-mail" in msg:
+            return "missing_email" if msg.startswith("enter") else "invalid_email"
+        return "weak_password"
+    raise exc
+
+
+async def sign_up(request: Request) -> Response:
+    settings = get_settings()
+    if not _origin_allowed(request, settings):
+        return _back(routes.sign_up_url(error="forbidden_origin"))
+    try:
+        form = await _read_form(request)
+    except InvalidInput:
+        return _back(routes.sign_up_url(error="invalid_email"))
+    next_path = routes.safe_next(form.get("next"))
+    email = form.get("email", "")[:320]
+    try:
+        user = await anyio.to_thread.run_sync(
+            lambda: in_session(
+                accounts.sign_up, settings=settings, email=email, password=form.get("password", ""), name=form.get("name", "")
+            )
+        )
+    except Exception as exc:  # noqa: BLE001 - mapped to a message code, or re-raised
+        return _back(routes.sign_up_url(next_path, error=_error_code(exc), email=email, name=form.get("name", "")[:200]))
+    response = _back(next_path)
+    assert user.id is not None
+    _set_session_cookie(response, user.id, request, settings)
+    return response
+
+
+async def sign_in(request: Request) -> Response:
+    settings = get_settings()
+    if not _origin_allowed(request, settings):
+        return _back(routes.sign_in_url(error="forbidden_origin"))
+    try:
+        form = await _read_form(request)
+    except InvalidInput:
+        return _back(routes.sign_in_url(error="bad_credentials"))
+    next_path = routes.safe_next(form.get("next"))
+    email = form.get("email", "")[:320]
+    try:
+        user = await anyio.to_thread.run_sync(
+            lambda: in_session(accounts.authenticate, settings=settings, email=email, password=form.get("password", ""))
+        )
+    except Exception as exc:  # noqa: BLE001
+        return _back(routes.sign_in_url(next_path, error=_error_code(exc), email=email))
+    response = _back(next_path)
+    assert user.id is not None
+    _set_session_cookie(response, user.id, request, settings)
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    """Clears the cookie; a full page load follows so the app's websocket reconnects signed out."""
+    response = _back(routes.LANDING)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def auth_routes() -> list[Route]:
+    return [
+        Route(routes.API_SIGN_UP, sign_up, methods=["POST"]),
+        Route(routes.API_SIGN_IN, sign_in, methods=["POST"]),
+        Route(routes.API_SIGN_OUT, sign_out, methods=["POST", "GET"]),
+    ]

@@ -1,0 +1,1 @@
+"""Reusable UI pieces: the layout, cards, the WebRTC wrapper, charts."""

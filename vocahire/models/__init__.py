@@ -1,0 +1,20 @@
+"""SQLModel tables, one module per aggregate; importing this registers them all."""
+
+from vocahire.models._base import UTCDateTime, new_id, utcnow
+from vocahire.models.feedback import Feedback
+from vocahire.models.interview import InterviewSession, TranscriptEntry
+from vocahire.models.ledger import CreditLedgerEntry
+from vocahire.models.user import User
+from vocahire.models.webhook_event import ProcessedWebhookEvent
+
+__all__ = [
+    "CreditLedgerEntry",
+    "Feedback",
+    "InterviewSession",
+    "ProcessedWebhookEvent",
+    "TranscriptEntry",
+    "User",
+    "UTCDateTime",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,88 @@
+"""Sign-in and sign-up pages: plain HTML forms posted to the server, which sets the session cookie."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from vocahire import routes
+from vocahire.components.layout import card, error_callout, template
+from vocahire.copy import AI_DISCLAIMER, CREDITS_NAME
+from vocahire.services.passwords import MIN_PASSWORD_LENGTH
+from vocahire.state.auth_forms import AuthFormState
+
+
+def _field(label: str, name: str, type_: str, autocomplete: str, **props: object) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=f"field-{name}", style={"fontWeight": 500, "fontSize": "14px"}),
+        rx.input(id=f"field-{name}", name=name, type=type_, auto_complete=autocomplete, size="3", width="100%", **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _auth_card(title: str, subtitle: str, form: rx.Component, footer: rx.Component) -> rx.Component:
+    return rx.center(
+        card(
+            rx.vstack(
+                rx.heading(title, size="6"),
+                rx.text(subtitle, color=rx.color("gray", 11), size="2"),
+                rx.cond(AuthFormState.error != "", error_callout(AuthFormState.error, id="auth-error")),
+                form,
+                footer,
+                spacing="4",
+                width="100%",
+            ),
+            max_width="420px",
+        ),
+        width="100%",
+        padding_y="24px",
+    )
+
+
+@template(width="560px")
+def sign_in_page() -> rx.Component:
+    return _auth_card(
+        "Welcome back",
+        "Sign in to continue practising.",
+        rx.el.form(
+            rx.vstack(
+                rx.el.input(type="hidden", name="next", value=AuthFormState.next_path),
+                _field("E-mail", "email", "email", "email", default_value=AuthFormState.email, required=True),
+                _field("Password", "password", "password", "current-password", required=True),
+                rx.button("Sign in", type="submit", size="3", width="100%", id="sign-in-submit"),
+                spacing="4",
+                width="100%",
+            ),
+            action=routes.API_SIGN_IN,
+            method="post",
+            id="sign-in-form",
+            style={"width": "100%"},
+        ),
+        rx.text("New to VocaHire? ", rx.link("Create an account", href=routes.SIGN_UP), size="2", color=rx.color("gray", 11)),
+    )
+
+
+@template(width="560px")
+def sign_up_page() -> rx.Component:
+    return _auth_card(
+        "Create your account",
+        f"Start with 3.00 {CREDITS_NAME}: enough for three practice interviews.",
+        rx.el.form(
+            rx.vstack(
+                rx.el.input(type="hidden", name="next", value=AuthFormState.next_path),
+                _field("Name", "name", "text", "name", default_value=AuthFormState.name, max_length=200),
+                _field("E-mail", "email", "email", "email", default_value=AuthFormState.email, required=True),
+                _field("Password", "password", "password", "new-password", required=True, min_length=MIN_PASSWORD_LENGTH),
+                rx.text(f"At least {MIN_PASSWORD_LENGTH} characters, mixing letters with numbers or symbols.", size="1", color=rx.color("gray", 10)),
+                rx.button("Create account", type="submit", size="3", width="100%", id="sign-up-submit"),
+                rx.text(AI_DISCLAIMER, size="1", color=rx.color("gray", 10)),
+                spacing="4",
+                width="100%",
+            ),
+            action=routes.API_SIGN_UP,
+            method="post",
+            id="sign-up-form",
+            style={"width": "100%"},
+        ),
+        rx.text("Already have an account? ", rx.link("Sign in", href=routes.SIGN_IN), size="2", color=rx.color("gray", 11)),
+    )

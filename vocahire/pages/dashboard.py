@@ -1,0 +1,117 @@
+"""The signed-in home: balance, the call to action, recent interviews."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from vocahire import routes
+from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
+from vocahire.copy import CREDITS_NAME
+from vocahire.state.dashboard import DashboardState
+from vocahire.state.session import SessionState
+
+STATUS_COLORS = {"completed": "grass", "active": "blue", "starting": "blue", "failed": "red"}
+
+
+def _balance_card() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.text("Your balance", size="2", color=rx.color("gray", 11)),
+            rx.cond(
+                SessionState.is_premium,
+                rx.vstack(
+                    rx.hstack(rx.icon("crown", color=rx.color("amber", 10)), rx.heading("Coach plan", size="7"), align="center"),
+                    rx.text("Unlimited practice interviews.", color=rx.color("gray", 11), size="2"),
+                    spacing="1",
+                ),
+                rx.vstack(
+                    rx.hstack(
+                        rx.heading(SessionState.credits_display, size="8", id="balance-amount"),
+                        rx.text(CREDITS_NAME, size="3", color=rx.color("gray", 11)),
+                        align="baseline",
+                        spacing="2",
+                    ),
+                    rx.text("Each interview uses 1.00. You need at least 0.50 to start.", color=rx.color("gray", 11), size="2"),
+                    spacing="1",
+                ),
+            ),
+            rx.link(rx.button("Buy credits or go unlimited", variant="soft", size="2"), href=routes.PRICING),
+            spacing="3",
+        )
+    )
+
+
+def _cta_card() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.text("Ready when you are", size="2", color=rx.color("gray", 11)),
+            rx.heading("Practise with your AI interviewer", size="5"),
+            rx.text("Pick a role, add the job description and your résumé, and talk it through out loud.", color=rx.color("gray", 11), size="2"),
+            rx.link(rx.button(rx.icon("mic"), "Start a practice interview", size="3", id="start-interview-cta"), href=routes.INTERVIEW_NEW),
+            spacing="3",
+        ),
+        background=f"linear-gradient(135deg, {rx.color('accent', 3)}, {rx.color('accent', 2)})",
+    )
+
+
+def _interview_row(row: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.vstack(
+                rx.text(row["job_title"], weight="medium"),
+                rx.text(row["date_label"], size="1", color=rx.color("gray", 10)),
+                spacing="0",
+            ),
+            rx.spacer(),
+            rx.cond(row["score"], rx.badge(row["score"].to_string() + " / 100", size="2"), rx.fragment()),
+            rx.badge(row["status"], color_scheme=rx.match(row["status"], ("completed", "grass"), ("failed", "red"), "blue"), variant="soft"),
+            rx.icon("chevron-right", size=16, color=rx.color("gray", 9)),
+            align="center",
+            width="100%",
+            padding="12px",
+            border_radius="8px",
+            _hover={"background": rx.color("gray", 3)},
+        ),
+        href="/feedback/" + row["id"].to(str),
+        underline="none",
+        color="inherit",
+        width="100%",
+    )
+
+
+def _recent() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.heading("Recent interviews", size="5"), rx.spacer(), rx.link("See all", href=routes.HISTORY, size="2"), width="100%", align="center"),
+        rx.cond(
+            DashboardState.loading,
+            loading_block("Loading your interviews…"),
+            rx.cond(
+                DashboardState.error != "",
+                error_callout(DashboardState.error),
+                rx.cond(
+                    DashboardState.recent.length() > 0,
+                    card(rx.vstack(rx.foreach(DashboardState.recent, _interview_row), spacing="1", width="100%")),
+                    empty_state(
+                        "messages-square",
+                        "No interviews yet",
+                        "Your practice interviews and their feedback will appear here. Start your first one: it takes about 20 minutes.",
+                        rx.link(rx.button("Start your first interview"), href=routes.INTERVIEW_NEW),
+                    ),
+                ),
+            ),
+        ),
+        spacing="3",
+        width="100%",
+        id="recent-interviews",
+    )
+
+
+@template()
+def dashboard_page() -> rx.Component:
+    return rx.vstack(
+        page_header(rx.cond(SessionState.user_name != "", "Hi, " + SessionState.user_name, "Welcome")),
+        rx.grid(_balance_card(), _cta_card(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        _recent(),
+        spacing="6",
+        width="100%",
+    )

@@ -1,0 +1,56 @@
+"""Route constants and URL builders: every page and API path in one place."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+LANDING = "/"
+SIGN_IN = "/sign-in"
+SIGN_UP = "/sign-up"
+DASHBOARD = "/dashboard"
+INTERVIEW_NEW = "/interview"
+INTERVIEW_LIVE = "/interview/[session_id]"
+FEEDBACK = "/feedback/[session_id]"
+HISTORY = "/history"
+PRICING = "/pricing"
+ACCOUNT = "/account"
+BILLING_SUCCESS = "/billing/success"
+ADMIN_USAGE = "/admin/usage"
+ADMIN_USERS = "/admin/users"
+
+API_HEALTH = "/api/health"
+API_READY = "/api/ready"
+API_SIGN_IN = "/api/auth/sign-in"
+API_SIGN_UP = "/api/auth/sign-up"
+API_SIGN_OUT = "/api/auth/sign-out"
+
+
+def sign_in_url(next_path: str | None = None, **extra: str) -> str:
+    params = {k: v for k, v in extra.items() if v}
+    if next_path and safe_next(next_path) != DASHBOARD:
+        params["next"] = next_path
+    return SIGN_IN + (f"?{urlencode(params)}" if params else "")
+
+
+def sign_up_url(next_path: str | None = None, **extra: str) -> str:
+    params = {k: v for k, v in extra.items() if v}
+    if next_path and safe_next(next_path) != DASHBOARD:
+        params["next"] = next_path
+    return SIGN_UP + (f"?{urlencode(params)}" if params else "")
+
+
+def interview_live_url(session_id: str) -> str:
+    return f"/interview/{session_id}"
+
+
+def feedback_url(session_id: str) -> str:
+    return f"/feedback/{session_id}"
+
+
+def safe_next(candidate: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in (no open redirects)."""
+    if not candidate or not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+        return DASHBOARD
+    if candidate.startswith(("/api/", SIGN_IN, SIGN_UP)):
+        return DASHBOARD
+    return candidate

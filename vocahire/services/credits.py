@@ -1,0 +1,167 @@
+"""Credit balances and the ledger: every change is a ledger row and an atomic, conditional update."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func
+
+from vocahire.models import CreditLedgerEntry, User
+from vocahire.models.ledger import KIND_GRANT, KIND_INTERVIEW_DEBIT, KIND_REFUND, LEDGER_KINDS
+from vocahire.services.errors import InsufficientCredits, InvalidInput, NotFound
+
+SIGNUP_GRANT = Decimal("3.00")
+INTERVIEW_COST = Decimal("1.00")
+MINIMUM_TO_START = Decimal("0.50")
+
+
+def to_cents(amount: Decimal) -> int:
+    """Exact Decimal -> integer hundredths (rejects floats so rounding never sneaks in)."""
+    if not isinstance(amount, Decimal):
+        raise TypeError("credit amounts must be Decimal")
+    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+def interview_cost_cents(balance_cents: int) -> int:
+    """1.00, or the whole balance when it is between 0.50 and 1.00; never more than the balance."""
+    return min(to_cents(INTERVIEW_COST), balance_cents)
+
+
+def get_balance(*, session: Session, user_id: int) -> Decimal:
+    cents = session.execute(select(User.credits_cents).where(User.id == user_id)).scalar_one_or_none()
+    if cents is None:
+        raise NotFound("User not found.")
+    return from_cents(cents)
+
+
+def ledger_sum(*, session: Session, user_id: int) -> Decimal:
+    """The sum of a user's ledger rows (the balance must always equal it)."""
+    total = session.execute(
+        select(func.coalesce(func.sum(CreditLedgerEntry.amount_cents), 0)).where(CreditLedgerEntry.user_id == user_id)
+    ).scalar_one()
+    return from_cents(int(total))
+
+
+def apply_credit_change(
+    *,
+    session: Session,
+    user_id: int,
+    amount_cents: int,
+    kind: str,
+    reason: str,
+    idempotency_key: str,
+    actor_user_id: int | None = None,
+    clamp_at_zero: bool = False,
+) -> CreditLedgerEntry | None:
+    """Apply one ledger change exactly once.
+
+    Returns the new entry, or ``None`` when ``idempotency_key`` was already applied.
+    A debit that would go below zero raises ``InsufficientCredits``; with
+    ``clamp_at_zero`` it takes what is there instead (chargebacks, refunds).
+    """
+    if kind not in LEDGER_KINDS:
+        raise InvalidInput(f"Unknown ledger kind {kind!r}.")
+    if not reason.strip():
+        raise InvalidInput("A reason is required for every credit change.")
+    if session.execute(select(CreditLedgerEntry.id).where(CreditLedgerEntry.idempotency_key == idempotency_key)).first():
+        return None
+    for _attempt in range(20):
+        balance = session.execute(select(User.credits_cents).where(User.id == user_id)).scalar_one_or_none()
+        if balance is None:
+            raise NotFound("User not found.")
+        applied = amount_cents
+        if balance + applied < 0:
+            if not clamp_at_zero:
+                raise InsufficientCredits(from_cents(balance), from_cents(-amount_cents))
+            applied = -balance
+        # Compare-and-set: a concurrent change makes this match nothing, and we re-read.
+        result = session.execute(
+            update(User)
+            .where(User.id == user_id, User.credits_cents == balance)  # type: ignore[arg-type]
+            .values(credits_cents=balance + applied, updated_at=func.now())
+        )
+        if result.rowcount == 1:
+            break
+    else:  # pragma: no cover - only under pathological contention
+        raise InvalidInput("Your balance is changing too fast; please try again.")
+    entry = CreditLedgerEntry(
+        user_id=user_id,
+        amount_cents=applied,
+        kind=kind,
+        reason=reason[:500],
+        idempotency_key=idempotency_key,
+        actor_user_id=actor_user_id,
+    )
+    session.add(entry)
+    try:
+        with session.begin_nested():
+            session.flush([entry])
+    except IntegrityError:
+        # Another transaction applied the same key between our check and insert: undo our update.
+        session.execute(
+            update(User).where(User.id == user_id).values(credits_cents=User.credits_cents - applied)  # type: ignore[arg-type]
+        )
+        session.expunge(entry)
+        return None
+    return entry
+
+
+def grant_signup_credits(*, session: Session, user_id: int) -> CreditLedgerEntry | None:
+    """The one-time 3.00 welcome grant (keyed by user, so it can never happen twice)."""
+    return apply_credit_change(
+        session=session,
+        user_id=user_id,
+        amount_cents=to_cents(SIGNUP_GRANT),
+        kind=KIND_GRANT,
+        reason="Welcome grant for a new account",
+        idempotency_key=f"signup-grant:{user_id}",
+    )
+
+
+def reserve_interview_credit(*, session: Session, user_id: int, interview_id: str) -> int:
+    """Debit the interview's cost atomically; returns the cents taken. Refuses below 0.50."""
+    balance = session.execute(select(User.credits_cents).where(User.id == user_id)).scalar_one_or_none()
+    if balance is None:
+        raise NotFound("User not found.")
+    if balance < to_cents(MINIMUM_TO_START):
+        raise InsufficientCredits(from_cents(balance), MINIMUM_TO_START)
+    cost = interview_cost_cents(balance)
+    try:
+        entry = apply_credit_change(
+            session=session,
+            user_id=user_id,
+            amount_cents=-cost,
+            kind=KIND_INTERVIEW_DEBIT,
+            reason="Practice interview",
+            idempotency_key=f"interview-debit:{interview_id}",
+        )
+    except InsufficientCredits:
+        # The balance dropped between our read and the debit (a concurrent start).
+        raise InsufficientCredits(get_balance(session=session, user_id=user_id), MINIMUM_TO_START) from None
+    return -entry.amount_cents if entry else 0
+
+
+def refund_interview_credit(*, session: Session, user_id: int, interview_id: str, reason: str) -> int:
+    """Give back exactly what the interview's debit took (once); returns cents refunded."""
+    debit = session.execute(
+        select(CreditLedgerEntry.amount_cents).where(
+            CreditLedgerEntry.idempotency_key == f"interview-debit:{interview_id}"
+        )
+    ).scalar_one_or_none()
+    if not debit:
+        return 0
+    entry = apply_credit_change(
+        session=session,
+        user_id=user_id,
+        amount_cents=-debit,
+        kind=KIND_REFUND,
+        reason=reason,
+        idempotency_key=f"interview-refund:{interview_id}",
+    )
+    return entry.amount_cents if entry else 0

@@ -1,0 +1,56 @@
+"""Built-in accounts' session token: a short-lived HS256 JWT in an httpOnly cookie."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import jwt
+
+from vocahire.services.errors import NotAuthenticated
+from vocahire.settings import Settings
+
+SESSION_COOKIE = "vh_session"
+_ISSUER = "vocahire"
+_AUDIENCE = "vocahire-web"
+
+
+@dataclass(frozen=True)
+class SessionClaims:
+    user_id: int
+    expires_at: datetime
+
+
+def issue_session_token(user_id: int, settings: Settings, now: datetime | None = None) -> str:
+    issued = now or datetime.now(timezone.utc)
+    payload = {
+        "sub": str(user_id),
+        "iss": _ISSUER,
+        "aud": _AUDIENCE,
+        "iat": int(issued.timestamp()),
+        "nbf": int(issued.timestamp()),
+        "exp": int((issued + timedelta(minutes=settings.session_ttl_minutes)).timestamp()),
+    }
+    return jwt.encode(payload, settings.session_secret, algorithm="HS256")
+
+
+def verify_session_token(token: str, settings: Settings) -> SessionClaims:
+    """Verify signature, expiry and audience; any failure is ``NotAuthenticated`` (fail closed)."""
+    if not token or len(token) > 4096:
+        raise NotAuthenticated()
+    try:
+        claims = jwt.decode(
+            token,
+            settings.session_secret,
+            algorithms=["HS256"],
+            audience=_AUDIENCE,
+            issuer=_ISSUER,
+            leeway=5,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+        )
+        user_id = int(claims["sub"])
+    except jwt.ExpiredSignatureError:
+        raise NotAuthenticated("Your session has expired. Please sign in again.") from None
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+        raise NotAuthenticated("Your session is not valid. Please sign in again.") from None
+    return SessionClaims(user_id=user_id, expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc))

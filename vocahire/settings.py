@@ -1,0 +1,221 @@
+"""The one typed settings object; the only module that reads the environment.
+
+Names follow the original deployment (``DATABASE_URL``, ``STRIPE_SECRET_KEY``...)
+so an existing environment carries over; ``NEXT_PUBLIC_`` prefixes are accepted
+as aliases.
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SESSION_SECRET = "dev-only-session-secret-change-me-in-production-0000"
+
+
+def _alias(name: str) -> AliasChoices:
+    """Accept ``NAME`` and the original front end's ``NEXT_PUBLIC_NAME``."""
+    return AliasChoices(name, f"NEXT_PUBLIC_{name}")
+
+
+class SettingsError(RuntimeError):
+    """Raised at start-up when a setting is missing or wrong; names the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything configurable about VocaHire, validated once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        populate_by_name=True,
+    )
+
+    # --- the app ---
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="ENVIRONMENT"
+    )
+    app_url: str = Field("http://localhost:3000", validation_alias=_alias("APP_URL"))
+    app_version: str = Field("0.1.0", validation_alias="APP_VERSION")
+    cors_origins: str = Field("", validation_alias="CORS_ORIGINS")
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+
+    # --- database / cache ---
+    database_url: str = Field(
+        f"sqlite:///{PROJECT_ROOT / 'vocahire.db'}", validation_alias="DATABASE_URL"
+    )
+    migrate_database_url: str | None = Field(None, validation_alias="MIGRATE_DATABASE_URL")
+    db_timeout_seconds: float = Field(10.0, gt=0, validation_alias="DB_TIMEOUT_SECONDS")
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+    cache_ttl_seconds: int = Field(30, gt=0, validation_alias="CACHE_TTL_SECONDS")
+
+    # --- accounts ---
+    auth_provider: Literal["builtin", "clerk"] | None = Field(None, validation_alias="AUTH_PROVIDER")
+    session_secret: str = Field(DEV_SESSION_SECRET, validation_alias="SESSION_SECRET")
+    session_ttl_minutes: int = Field(480, gt=0, le=60 * 24 * 7, validation_alias="SESSION_TTL_MINUTES")
+    admin_emails: str = Field("", validation_alias="ADMIN_EMAILS")
+    diagnostics_token: str | None = Field(None, validation_alias="DIAGNOSTICS_TOKEN")
+
+    # --- Clerk ---
+    clerk_publishable_key: str | None = Field(None, validation_alias=_alias("CLERK_PUBLISHABLE_KEY"))
+    clerk_secret_key: str | None = Field(None, validation_alias="CLERK_SECRET_KEY")
+    clerk_webhook_secret: str | None = Field(None, validation_alias="CLERK_WEBHOOK_SECRET")
+    clerk_jwt_key: str | None = Field(None, validation_alias="CLERK_JWT_KEY")
+    clerk_jwks_url: str | None = Field(None, validation_alias="CLERK_JWKS_URL")
+    clerk_authorized_parties: str = Field("", validation_alias="CLERK_AUTHORIZED_PARTIES")
+    clerk_api_base_url: str = Field("https://api.clerk.com/v1", validation_alias="CLERK_API_BASE_URL")
+    clerk_sign_in_url: str | None = Field(None, validation_alias=_alias("CLERK_SIGN_IN_URL"))
+    clerk_sign_up_url: str | None = Field(None, validation_alias=_alias("CLERK_SIGN_UP_URL"))
+
+    # --- OpenAI ---
+    openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str = Field("https://api.openai.com/v1", validation_alias="OPENAI_BASE_URL")
+    openai_timeout_seconds: float = Field(20.0, gt=0, validation_alias="OPENAI_TIMEOUT_SECONDS")
+    realtime_model: str = Field("gpt-realtime-mini", validation_alias="REALTIME_MODEL")
+    realtime_voice: str = Field("alloy", validation_alias="REALTIME_VOICE")
+    realtime_turn_detection: Literal["semantic_vad", "server_vad"] = Field(
+        "semantic_vad", validation_alias="REALTIME_TURN_DETECTION"
+    )
+    realtime_vad_eagerness: Literal["low", "medium", "high", "auto"] = Field(
+        "low", validation_alias="REALTIME_VAD_EAGERNESS"
+    )
+    realtime_vad_threshold: float = Field(0.5, ge=0, le=1, validation_alias="REALTIME_VAD_THRESHOLD")
+    realtime_vad_prefix_ms: int = Field(300, ge=0, validation_alias="REALTIME_VAD_PREFIX_MS")
+    realtime_vad_silence_ms: int = Field(200, ge=0, validation_alias="REALTIME_VAD_SILENCE_MS")
+    realtime_transcription_model: str = Field(
+        "gpt-4o-mini-transcribe", validation_alias="REALTIME_TRANSCRIPTION_MODEL"
+    )
+    interview_max_minutes: int = Field(30, gt=0, le=120, validation_alias="INTERVIEW_MAX_MINUTES")
+    feedback_model: str = Field("gpt-4.1-mini", validation_alias="FEEDBACK_MODEL")
+    feedback_timeout_seconds: float = Field(60.0, gt=0, validation_alias="FEEDBACK_TIMEOUT_SECONDS")
+    feedback_max_attempts: int = Field(5, gt=0, le=20, validation_alias="FEEDBACK_MAX_ATTEMPTS")
+    feedback_worker_enabled: bool = Field(True, validation_alias="FEEDBACK_WORKER_ENABLED")
+
+    # --- Stripe ---
+    stripe_secret_key: str | None = Field(None, validation_alias="STRIPE_SECRET_KEY")
+    stripe_publishable_key: str | None = Field(None, validation_alias=_alias("STRIPE_PUBLISHABLE_KEY"))
+    stripe_webhook_secret: str | None = Field(None, validation_alias="STRIPE_WEBHOOK_SECRET")
+    stripe_api_base_url: str | None = Field(None, validation_alias="STRIPE_API_BASE_URL")
+    stripe_price_id_3_credits: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_3_CREDITS"))
+    stripe_price_id_5_credits: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_5_CREDITS"))
+    stripe_price_id_monthly: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_MONTHLY"))
+    stripe_price_id_quarterly: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_QUARTERLY"))
+    stripe_price_id_annual: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_ANNUAL"))
+
+    # --- Sentry ---
+    sentry_dsn: str | None = Field(None, validation_alias=_alias("SENTRY_DSN"))
+    sentry_traces_sample_rate: float = Field(0.1, ge=0, le=1, validation_alias="SENTRY_TRACES_SAMPLE_RATE")
+
+    @field_validator("database_url", "migrate_database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://") :]
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://") :]
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("openai_base_url", "app_url", "clerk_api_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_refuses_placeholders(self) -> "Settings":
+        if self.environment != "production":
+            return self
+        if self.session_secret == DEV_SESSION_SECRET or len(self.session_secret) < 32:
+            raise ValueError("SESSION_SECRET must be set to a random value of 32+ characters in production")
+        if self.stripe_secret_key and not self.stripe_webhook_secret:
+            raise ValueError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set")
+        if self.resolved_auth_provider == "clerk" and not (self.clerk_jwt_key or self.clerk_jwks_url or self.clerk_publishable_key):
+            raise ValueError("CLERK_JWT_KEY (or CLERK_PUBLISHABLE_KEY for JWKS) is required when Clerk is used")
+        if self.clerk_secret_key and not self.clerk_webhook_secret:
+            raise ValueError("CLERK_WEBHOOK_SECRET is required when CLERK_SECRET_KEY is set")
+        if "*" in self.allowed_origins:
+            raise ValueError("CORS_ORIGINS must not allow any origin ('*') in production")
+        return self
+
+    # --- derived values ---
+    @property
+    def migration_url(self) -> str:
+        return self.migrate_database_url or self.database_url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def resolved_auth_provider(self) -> Literal["builtin", "clerk"]:
+        """``AUTH_PROVIDER`` when set, else Clerk exactly when its keys are present."""
+        if self.auth_provider:
+            return self.auth_provider
+        return "clerk" if (self.clerk_publishable_key and self.clerk_secret_key) else "builtin"
+
+    @property
+    def admin_email_set(self) -> frozenset[str]:
+        return frozenset(e.strip().lower() for e in self.admin_emails.split(",") if e.strip())
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """The app's own origin plus ``CORS_ORIGINS``; any origin only in development."""
+        extra = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        if self.environment == "development" and not extra:
+            return ["*"]
+        return [self.app_url, *extra]
+
+    @property
+    def stripe_configured(self) -> bool:
+        return bool(self.stripe_secret_key)
+
+    @property
+    def openai_configured(self) -> bool:
+        return bool(self.openai_api_key)
+
+    @property
+    def interview_cost(self) -> Decimal:
+        return Decimal("1.00")
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment, turning validation errors into one readable line."""
+    try:
+        return Settings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = err.get("loc") or ()
+            field = str(loc[0]) if loc else ""
+            env_name = _env_name(field)
+            problems.append(f"{env_name}: {err.get('msg')}" if env_name else str(err.get("msg")))
+        raise SettingsError("Invalid configuration: " + "; ".join(problems)) from None
+
+
+def _env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    if info is None:
+        return field.upper()
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return str(alias or field).upper()
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear the cache to re-read)."""
+    return load_settings()

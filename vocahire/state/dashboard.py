@@ -1,0 +1,33 @@
+"""The signed-in home: balance and recent interviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from vocahire.db import run_db
+from vocahire.services import history
+from vocahire.state.session import SessionState, current_user, friendly_error
+
+
+class DashboardState(rx.State):
+    recent: list[dict[str, Any]] = []
+    loading: bool = True
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        self.loading = True
+        try:
+            user = await current_user(self)
+            rows = await run_db(history.list_user_interviews, user_id=user.id, limit=5)
+            self.recent = [r.as_dict() for r in rows]
+            self.error = ""
+            session_state = await self.get_state(SessionState)
+            session_state._show(user)
+        except Exception as exc:  # noqa: BLE001 - shown to the user in words
+            self.recent = []
+            self.error = friendly_error(exc)
+        finally:
+            self.loading = False

@@ -1,0 +1,135 @@
+"""Who is asking, for every event handler: the one helper and the page guards.
+
+Identity never comes from an argument or a synced var: it is re-derived from the
+verified session credential (the httpOnly cookie sent with the app's websocket,
+or a Clerk token the browser hands over and the server verifies) on every call.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import reflex as rx
+
+from vocahire import routes
+from vocahire.db import DatabaseUnavailable, run_db
+from vocahire.services import accounts
+from vocahire.services.accounts import UserView
+from vocahire.services.errors import Forbidden, NotAuthenticated, VocaHireError
+from vocahire.services.identity import credential_from, parse_cookie_header, verify_credential
+from vocahire.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+class SessionState(rx.State):
+    """What the layout shows about the signed-in user; set only by the server."""
+
+    # Backend-only: a Clerk session token handed over by the browser (verified on every use).
+    _clerk_token: str = ""
+
+    signed_in: bool = False
+    user_name: str = ""
+    user_email: str = ""
+    credits_display: str = ""
+    is_admin: bool = False
+    is_premium: bool = False
+    auth_checked: bool = False
+
+    def _show(self, user: UserView | None) -> None:
+        self.auth_checked = True
+        self.signed_in = user is not None
+        self.user_name = user.name if user else ""
+        self.user_email = user.email if user else ""
+        self.credits_display = f"{user.credits:.2f}" if user else ""
+        self.is_admin = bool(user and user.is_admin)
+        self.is_premium = bool(user and user.is_premium)
+
+    @rx.event
+    async def load_optional(self) -> None:
+        """Public pages: show the user in the navigation if signed in, nothing otherwise."""
+        try:
+            self._show(await current_user(self))
+        except (VocaHireError, DatabaseUnavailable):
+            self._show(None)
+
+    @rx.event
+    async def require_signed_in(self) -> Any:
+        """Guard for protected pages: a signed-out visitor goes to sign-in and comes back afterwards."""
+        try:
+            self._show(await current_user(self))
+        except DatabaseUnavailable:
+            self._show(None)
+            return rx.toast.error("We couldn't reach our database. Please try again in a moment.")
+        except VocaHireError:
+            self._show(None)
+            return rx.redirect(routes.sign_in_url(self.router.url.path or routes.DASHBOARD))
+        return None
+
+    @rx.event
+    async def require_admin(self) -> Any:
+        """Guard for admin pages: non-admins are sent home with a message, signed-out visitors to sign-in."""
+        try:
+            user = await current_user(self)
+        except DatabaseUnavailable:
+            self._show(None)
+            return rx.toast.error("We couldn't reach our database. Please try again in a moment.")
+        except VocaHireError:
+            self._show(None)
+            return rx.redirect(routes.sign_in_url(self.router.url.path or routes.DASHBOARD))
+        self._show(user)
+        if not user.is_admin:
+            return [rx.redirect(routes.DASHBOARD), rx.toast.error("That page is for administrators only.")]
+        return None
+
+    async def _refresh_user(self) -> None:
+        """Re-read balance and premium after a change (helpers call this; not an event)."""
+        try:
+            self._show(await current_user(self))
+        except (VocaHireError, DatabaseUnavailable):
+            self._show(None)
+
+
+async def current_user(state: rx.State) -> UserView:
+    """The verified, active user behind this client, or ``NotAuthenticated``.
+
+    Every handler that reads or changes a user's data starts here; the token is
+    verified each time (expiry included), and the account is re-read so a
+    deleted or demoted user loses access at once.
+    """
+    settings = get_settings()
+    token = None
+    if settings.resolved_auth_provider == "clerk":
+        session_state = state if isinstance(state, SessionState) else await state.get_state(SessionState)
+        token = session_state._clerk_token or None
+    if token is None:
+        headers = state.router.headers
+        token = credential_from(parse_cookie_header(headers.cookie), headers.raw_headers.get("authorization"), settings)
+    provider, subject = verify_credential(token, settings)
+    user = await run_db(_load_view, provider=provider, subject=subject)
+    return user
+
+
+def _load_view(*, session: Any, provider: str, subject: str) -> UserView:
+    return accounts.to_view(accounts.user_for_identity(session=session, provider=provider, subject=subject))
+
+
+async def current_admin(state: rx.State) -> UserView:
+    user = await current_user(state)
+    if not user.is_admin:
+        raise Forbidden("That is for administrators only.")
+    return user
+
+
+def friendly_error(exc: BaseException) -> str:
+    """The one mapping from failures to text shown in the UI."""
+    if isinstance(exc, VocaHireError):
+        return exc.message
+    if isinstance(exc, DatabaseUnavailable):
+        return "We couldn't reach our database. Please try again in a moment."
+    log.exception("unexpected error in a handler", exc_info=exc)
+    return "Something went wrong on our side. Please try again."
+
+
+__all__ = ["NotAuthenticated", "SessionState", "current_admin", "current_user", "friendly_error"]

@@ -1,0 +1,35 @@
+"""The app: one explicit page table (route, page, on_load guards), API routes, lifespan tasks."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from vocahire import routes
+from vocahire.api import make_api
+from vocahire.pages.auth import sign_in_page, sign_up_page
+from vocahire.pages.dashboard import dashboard_page
+from vocahire.pages.landing import landing_page
+from vocahire.settings import get_settings
+from vocahire.state.auth_forms import AuthFormState
+from vocahire.state.dashboard import DashboardState
+from vocahire.state.session import SessionState
+
+logging.basicConfig(level=get_settings().log_level, format="%(message)s")
+
+app = rx.App(
+    theme=rx.theme(appearance="inherit", accent_color="violet", gray_color="slate", radius="large", scaling="100%"),
+    api_transformer=make_api(),
+    head_components=[rx.el.meta(name="description", content="VocaHire: practise job interviews out loud with an AI interviewer.")],
+)
+
+TITLE = "VocaHire · AI mock interviews"
+
+# --- public pages ---
+app.add_page(landing_page, route=routes.LANDING, title=TITLE, on_load=SessionState.load_optional)
+app.add_page(sign_in_page, route=routes.SIGN_IN, title="Sign in · VocaHire", on_load=[SessionState.load_optional, AuthFormState.load])
+app.add_page(sign_up_page, route=routes.SIGN_UP, title="Create account · VocaHire", on_load=[SessionState.load_optional, AuthFormState.load])
+
+# --- signed-in pages ---
+app.add_page(dashboard_page, route=routes.DASHBOARD, title="Dashboard · VocaHire", on_load=[SessionState.require_signed_in, DashboardState.load])

@@ -1,0 +1,59 @@
+"""Password hashing and the built-in session token."""
+
+from datetime import datetime, timedelta, timezone
+
+import jwt
+import pytest
+
+from vocahire.services import passwords
+from vocahire.services.errors import NotAuthenticated
+from vocahire.services.session_tokens import issue_session_token, verify_session_token
+from vocahire.settings import load_settings
+
+
+def test_hash_is_argon2id_and_verifies_only_the_right_password():
+    h = passwords.hash_password("correct-horse-42")
+    assert h.startswith("$argon2id$")
+    assert passwords.verify_password(h, "correct-horse-42")
+    assert not passwords.verify_password(h, "correct-horse-43")
+    assert not passwords.verify_password(None, "anything")
+    assert not passwords.verify_password("not-a-hash", "anything")
+
+
+@pytest.mark.parametrize("weak", ["short1", "abcdefghijkl", "12345678901", "password123", "aaaaaaaaaaaa1"])
+def test_weak_passwords_are_explained(weak):
+    assert passwords.password_problem(weak)
+
+
+def test_reasonable_password_is_accepted():
+    assert passwords.password_problem("correct-horse-42") is None
+
+
+def test_session_token_round_trip(env):
+    s = load_settings()
+    token = issue_session_token(7, s)
+    assert verify_session_token(token, s).user_id == 7
+
+
+def test_expired_token_is_refused_with_a_clear_message(env):
+    s = load_settings()
+    token = issue_session_token(7, s, now=datetime.now(timezone.utc) - timedelta(minutes=s.session_ttl_minutes + 1))
+    with pytest.raises(NotAuthenticated, match="expired"):
+        verify_session_token(token, s)
+
+
+def test_tampered_token_is_refused(env):
+    s = load_settings()
+    token = issue_session_token(7, s)
+    header, payload, sig = token.split(".")
+    forged = jwt.encode({"sub": "1", "iss": "vocahire", "aud": "vocahire-web", "iat": 1, "exp": 9999999999}, "other-secret", algorithm="HS256")
+    for bad in (f"{header}.{forged.split('.')[1]}.{sig}", forged, "garbage", "", token[:-3] + "abc"):
+        with pytest.raises(NotAuthenticated):
+            verify_session_token(bad, s)
+
+
+def test_alg_none_token_is_refused(env):
+    s = load_settings()
+    unsigned = jwt.encode({"sub": "1", "iss": "vocahire", "aud": "vocahire-web", "iat": 1, "exp": 9999999999}, None, algorithm="none")
+    with pytest.raises(NotAuthenticated):
+        verify_session_token(unsigned, s)

@@ -1,6 +1,7 @@
 """SQLModel tables, one module per aggregate; importing this registers them all."""
 
 from vocahire.models._base import UTCDateTime, new_id, utcnow
+from vocahire.models.admin_action import AdminAction
 from vocahire.models.feedback import Feedback
 from vocahire.models.interview import InterviewSession, TranscriptEntry
 from vocahire.models.ledger import CreditLedgerEntry
@@ -8,6 +9,7 @@ from vocahire.models.user import User
 from vocahire.models.webhook_event import ProcessedWebhookEvent
 
 __all__ = [
+    "AdminAction",
     "CreditLedgerEntry",
     "Feedback",
     "InterviewSession",

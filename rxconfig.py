@@ -10,6 +10,10 @@ config = rx.Config(
     app_name="vocahire",
     show_built_with_reflex=False,
     telemetry_enabled=False,
+    # The browser reaches the backend (websocket and API routes) at the app's public origin:
+    # `reflex run --env prod` serves front end, backend and API on one port.
+    api_url=_settings.app_url,
+    deploy_url=_settings.app_url,
     redis_url=_settings.redis_url,
     cors_allowed_origins=_settings.allowed_origins,
     plugins=[rx.plugins.RadixThemesPlugin()],

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from vocahire import routes
+from vocahire.components.native_form import native_form
 from vocahire.copy import AI_DISCLAIMER, CREDITS_NAME
 from vocahire.state.session import SessionState
 
@@ -29,7 +30,7 @@ def logo() -> rx.Component:
 
 def sign_out_form(label: str = "Sign out") -> rx.Component:
     """Sign-out is a POST so another site can't sign a user out with a link."""
-    return rx.el.form(
+    return native_form(
         rx.el.button(
             rx.hstack(rx.icon("log-out", size=16), rx.text(label), align="center", spacing="2"),
             type="submit",

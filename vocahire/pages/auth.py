@@ -6,6 +6,7 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.layout import card, error_callout, template
+from vocahire.components.native_form import native_form
 from vocahire.copy import AI_DISCLAIMER, CREDITS_NAME
 from vocahire.services.passwords import MIN_PASSWORD_LENGTH
 from vocahire.state.auth_forms import AuthFormState
@@ -44,7 +45,7 @@ def sign_in_page() -> rx.Component:
     return _auth_card(
         "Welcome back",
         "Sign in to continue practising.",
-        rx.el.form(
+        native_form(
             rx.vstack(
                 rx.el.input(type="hidden", name="next", value=AuthFormState.next_path),
                 _field("E-mail", "email", "email", "email", default_value=AuthFormState.email, required=True),
@@ -67,7 +68,7 @@ def sign_up_page() -> rx.Component:
     return _auth_card(
         "Create your account",
         f"Start with 3.00 {CREDITS_NAME}: enough for three practice interviews.",
-        rx.el.form(
+        native_form(
             rx.vstack(
                 rx.el.input(type="hidden", name="next", value=AuthFormState.next_path),
                 _field("Name", "name", "text", "name", default_value=AuthFormState.name, max_length=200),

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from vocahire.models import User, utcnow
 from vocahire.models.user import ROLE_ADMIN
-from vocahire.services import credits, passwords
+from vocahire.services import cache, credits, passwords
 from vocahire.services.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
 from vocahire.settings import Settings
 
@@ -123,6 +123,8 @@ def authenticate(*, session: Session, settings: Settings, email: str, password: 
     if role != user.role:
         values["role"] = role
     session.execute(update(User).where(User.id == user.id).values(**values))
+    if "role" in values:
+        cache.invalidate_user_on_commit(session, user.id)  # the cached view carries the role
     session.refresh(user)
     return user
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, func
 
 from vocahire.models import CreditLedgerEntry, User
 from vocahire.models.ledger import KIND_GRANT, KIND_INTERVIEW_DEBIT, KIND_REFUND, LEDGER_KINDS
+from vocahire.services import cache
 from vocahire.services.errors import InsufficientCredits, InvalidInput, NotFound
 
 SIGNUP_GRANT = Decimal("3.00")
@@ -109,6 +110,8 @@ def apply_credit_change(
         )
         session.expunge(entry)
         return None
+    # Balances are cached (vocahire.services.cache): drop this user's entry once the change commits.
+    cache.invalidate_user_on_commit(session, user_id)
     return entry
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import anyio.to_thread
 import reflex as rx
 
 from vocahire import routes
-from vocahire.db import DatabaseUnavailable, run_db
-from vocahire.services import accounts
+from vocahire.db import DatabaseUnavailable
+from vocahire.services import accounts, cache
 from vocahire.services.accounts import UserView
 from vocahire.services.errors import Forbidden, NotAuthenticated, VocaHireError
 from vocahire.services.identity import credential_from, parse_cookie_header, verify_credential
@@ -107,8 +108,8 @@ async def current_user(state: rx.State) -> UserView:
         headers = state.router.headers
         token = credential_from(parse_cookie_header(headers.cookie), headers.raw_headers.get("authorization"), settings)
     provider, subject = verify_credential(token, settings)
-    user = await run_db(_load_view, provider=provider, subject=subject)
-    return user
+    # Cached in Redis for a few seconds when configured (dropped on every balance/premium change).
+    return await anyio.to_thread.run_sync(cache.user_view_for_identity, provider, subject)
 
 
 def _load_view(*, session: Any, provider: str, subject: str) -> UserView:

@@ -11,18 +11,22 @@ from vocahire.api import make_api
 from vocahire.pages.auth import sign_in_page, sign_up_page
 from vocahire.pages.dashboard import dashboard_page
 from vocahire.pages.landing import landing_page
+from vocahire.services import observability
 from vocahire.settings import get_settings
 from vocahire.state.auth_forms import AuthFormState
 from vocahire.state.dashboard import DashboardState
 from vocahire.state.session import SessionState
 
 logging.basicConfig(level=get_settings().log_level, format="%(message)s")
+observability.init_sentry()  # before the app exists, so every request is traced
 
 app = rx.App(
     theme=rx.theme(appearance="inherit", accent_color="violet", gray_color="slate", radius="large", scaling="100%"),
     api_transformer=make_api(),
     head_components=[rx.el.meta(name="description", content="VocaHire: practise job interviews out loud with an AI interviewer.")],
 )
+
+app.register_lifespan_task(observability.enable_asyncio_tracing)
 
 TITLE = "VocaHire · AI mock interviews"
 

@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 from vocahire.api.auth_routes import auth_routes
 from vocahire.api.errors import RequestContextMiddleware
 from vocahire.api.health import health_routes
+from vocahire.services.observability import SentryRequestIdMiddleware
 
 
 def all_routes() -> list[BaseRoute]:
@@ -17,4 +18,7 @@ def all_routes() -> list[BaseRoute]:
 
 def make_api() -> Starlette:
     """A fresh Starlette app each call (an instance that served requests can't take middleware)."""
-    return Starlette(routes=all_routes(), middleware=[Middleware(RequestContextMiddleware)])
+    return Starlette(
+        routes=all_routes(),
+        middleware=[Middleware(RequestContextMiddleware), Middleware(SentryRequestIdMiddleware)],
+    )

@@ -119,8 +119,8 @@ def navbar() -> rx.Component:
                     SessionState.signed_in,
                     rx.hstack(credits_badge(), user_menu(), align="center", spacing="3"),
                     rx.hstack(
-                        rx.link(rx.button("Sign in", variant="ghost", size="2"), href=routes.SIGN_IN),
-                        rx.link(rx.button("Get started", size="2"), href=routes.SIGN_UP),
+                        rx.link(rx.button("Sign in", variant="ghost", size="2", white_space="nowrap"), href=routes.SIGN_IN),
+                        rx.link(rx.button("Get started", size="2", white_space="nowrap"), href=routes.SIGN_UP),
                         spacing="2",
                     ),
                 ),
@@ -206,14 +206,14 @@ def page_header(title: str | rx.Var, subtitle: str | rx.Var | None = None, *acti
     return rx.flex(
         rx.vstack(
             rx.heading(title, size="7", weight="bold"),
-            rx.cond(subtitle is not None, rx.text(subtitle or "", color=rx.color("gray", 11), size="3")) if subtitle is not None else rx.fragment(),
+            *([rx.text(subtitle, color=rx.color("gray", 11), size="3")] if subtitle is not None else []),
             spacing="1",
         ),
         rx.spacer(),
         rx.hstack(*actions, spacing="2") if actions else rx.fragment(),
         direction=rx.breakpoints(initial="column", sm="row"),
         gap="3",
-        margin_bottom="24px",
+        margin_bottom="8px",
         width="100%",
     )
 

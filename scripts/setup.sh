@@ -36,6 +36,7 @@ else
   say "Installing Node 22 from the npm registry into .tools/node"
   command -v npm >/dev/null 2>&1 || { echo "npm is needed to fetch Node 22 (apt-get install -y npm)"; exit 1; }
   npm install --silent --no-audit --no-fund --prefix .tools/node node@22 >/dev/null
+  hash -r
   node_ok || { echo "Node 22 install failed"; exit 1; }
   say "Node $(node --version) ready"
 fi

@@ -23,6 +23,10 @@ API_READY = "/api/ready"
 API_SIGN_IN = "/api/auth/sign-in"
 API_SIGN_UP = "/api/auth/sign-up"
 API_SIGN_OUT = "/api/auth/sign-out"
+API_USER = "/api/user"
+API_DIAG_CONNECTION = "/api/diagnostic/connection-test"
+API_DIAG_DB_PERFORMANCE = "/api/diagnostic/db-performance"
+API_SENTRY_EXAMPLE = "/api/sentry-example-api"
 
 
 def sign_in_url(next_path: str | None = None, **extra: str) -> str:

@@ -7,13 +7,14 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from vocahire.api.auth_routes import auth_routes
+from vocahire.api.diagnostics import diagnostics_routes
 from vocahire.api.errors import RequestContextMiddleware
 from vocahire.api.health import health_routes
 from vocahire.services.observability import SentryRequestIdMiddleware
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*health_routes(), *auth_routes()]
+    return [*health_routes(), *auth_routes(), *diagnostics_routes()]
 
 
 def make_api() -> Starlette:

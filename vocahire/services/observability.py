@@ -219,3 +219,11 @@ def flush(timeout: float = 2.0) -> None:
         import sentry_sdk
 
         sentry_sdk.flush(timeout=timeout)
+
+
+def capture_exception(exc: BaseException) -> None:
+    """Report an exception to Sentry (no-op without a DSN)."""
+    if get_settings().sentry_dsn:
+        import sentry_sdk
+
+        sentry_sdk.capture_exception(exc)

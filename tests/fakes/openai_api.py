@@ -1,0 +1,309 @@
+"""A local stand-in for OpenAI's REST API, for feedback: ``POST /v1/chat/completions``.
+
+It answers with the documented ``chat.completion`` JSON (or OpenAI's error JSON),
+checks what the real API checks for structured output (a Bearer key, a model,
+messages, a strict ``json_schema`` whose objects list every property as required
+and forbid additional ones), records every request, and can be told to misbehave:
+malformed or schema-violating content, truncation, refusal, slow answers, 5xx,
+429 with ``Retry-After``. Runs in a thread on 127.0.0.1 with a free port.
+
+(The realtime fake for ``/realtime/calls`` lives in its own module.)
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+CATEGORY_KEYS = ("relevance", "structure_star", "communication_clarity", "technical_depth", "confidence")
+
+
+def sample_feedback(questions: int = 2, overall: int = 72) -> dict[str, Any]:
+    """A feedback object that satisfies the app's schema."""
+    return {
+        "overall_score": overall,
+        "categories": {
+            key: {"score": max(0, min(100, overall - 10 + 5 * i)), "reason": f"Reason for {key.replace('_', ' ')}."}
+            for i, key in enumerate(CATEGORY_KEYS)
+        },
+        "strengths": ["Clear ownership of the migration.", "Quantified results (40% faster).", "Calm under follow-up questions."],
+        "improvements": ["Open with the result, then the story.", "Cut filler words: pause instead.", "Name the trade-offs you weighed."],
+        "questions": [
+            {
+                "question": f"Question {n + 1}: tell me about a project you led.",
+                "what_worked": "You named the goal and your role.",
+                "what_to_change": "Say what you personally did, not the team.",
+                "sample_answer": "At Acme I led the move of our billing service to PostgreSQL. I planned the cut-over, wrote the dual-write layer, and we finished two weeks early with zero downtime.",
+            }
+            for n in range(questions)
+        ],
+    }
+
+
+@dataclass
+class Reply:
+    """One scripted answer; ``delay`` seconds pass before it is sent."""
+
+    status: int = 200
+    content: str | None = None  # the assistant message's content (200 only)
+    finish_reason: str = "stop"
+    refusal: str | None = None
+    error: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    raw_body: bytes | None = None
+
+    @classmethod
+    def valid(cls, feedback: dict[str, Any] | None = None, delay: float = 0.0) -> "Reply":
+        return cls(content=json.dumps(feedback or sample_feedback()), delay=delay)
+
+    @classmethod
+    def malformed_json(cls) -> "Reply":
+        return cls(content='{"overall_score": 72, "categories": {"relevance": {"score": 7')
+
+    @classmethod
+    def truncated(cls) -> "Reply":
+        return cls(content=json.dumps(sample_feedback())[:300], finish_reason="length")
+
+    @classmethod
+    def schema_violation(cls) -> "Reply":
+        bad = sample_feedback()
+        bad["overall_score"] = 140
+        bad["strengths"] = bad["strengths"][:2]
+        return cls(content=json.dumps(bad))
+
+    @classmethod
+    def refusal_reply(cls) -> "Reply":
+        return cls(content=None, refusal="I'm sorry, I can't help with that.")
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> "Reply":
+        return cls(status=status, error={"message": "The server had an error while processing your request. Sorry about that!", "type": "server_error", "param": None, "code": None})
+
+    @classmethod
+    def rate_limited(cls, retry_after: str = "7") -> "Reply":
+        return cls(
+            status=429,
+            headers={"Retry-After": retry_after},
+            error={"message": "Rate limit reached for requests. Please try again in 7s.", "type": "requests", "param": None, "code": "rate_limit_exceeded"},
+        )
+
+    @classmethod
+    def quota_exceeded(cls) -> "Reply":
+        return cls(status=429, error={"message": "You exceeded your current quota, please check your plan and billing details.", "type": "insufficient_quota", "param": None, "code": "insufficient_quota"})
+
+    @classmethod
+    def bad_request(cls, message: str = "Invalid value for 'model'.") -> "Reply":
+        return cls(status=400, error={"message": message, "type": "invalid_request_error", "param": None, "code": None})
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+    @property
+    def model(self) -> str | None:
+        return self.body.get("model") if isinstance(self.body, dict) else None
+
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        try:
+            return self.body["response_format"]["json_schema"]["schema"]
+        except (KeyError, TypeError):
+            return None
+
+
+def strict_schema_problems(schema: Any, path: str = "$") -> list[str]:
+    """What OpenAI refuses in a ``strict: true`` schema: objects must require every property and forbid extras."""
+    problems: list[str] = []
+    if not isinstance(schema, dict):
+        return [f"{path}: schema must be an object"]
+    if schema.get("type") == "object":
+        props = schema.get("properties") or {}
+        if schema.get("additionalProperties") is not False:
+            problems.append(f"{path}: 'additionalProperties' is required to be supplied and to be false")
+        missing = [k for k in props if k not in (schema.get("required") or [])]
+        if missing:
+            problems.append(f"{path}: 'required' must include every key in properties; missing {missing}")
+        for key, sub in props.items():
+            problems += strict_schema_problems(sub, f"{path}.{key}")
+    if schema.get("type") == "array":
+        problems += strict_schema_problems(schema.get("items"), f"{path}[]")
+    return problems
+
+
+class FakeOpenAI:
+    """``with FakeOpenAI() as fake: settings OPENAI_BASE_URL=fake.base_url``; script with ``fake.enqueue(...)``."""
+
+    def __init__(self, api_key: str | None = None) -> None:
+        self.api_key = api_key  # when set, other keys get OpenAI's 401
+        self.requests: list[RecordedRequest] = []
+        self.default: Reply = Reply.valid()
+        self._script: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- control ---
+    def enqueue(self, *replies: Reply) -> None:
+        with self._lock:
+            self._script.extend(replies)
+
+    def set_default(self, reply: Reply) -> None:
+        self.default = reply
+
+    def reset(self) -> None:
+        with self._lock:
+            self._script.clear()
+            self.requests.clear()
+        self.default = Reply.valid()
+
+    @property
+    def completions(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def start(self) -> "FakeOpenAI":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: Any) -> None:  # keep test output quiet
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+                fake._handle(self)
+
+            def do_GET(self) -> None:  # noqa: N802
+                fake._send(self, 404, {"error": {"message": f"Unknown request URL: GET {self.path}", "type": "invalid_request_error", "param": None, "code": "unknown_url"}})
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openai", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "FakeOpenAI":
+        return self.start()
+
+    def __exit__(self, *_: Any) -> None:
+        self.stop()
+
+    # --- serving ---
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        raw = h.rfile.read(length) if length else b""
+        try:
+            body: Any = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        with self._lock:
+            self.requests.append(RecordedRequest("POST", h.path, {k.lower(): v for k, v in h.headers.items()}, body))
+            reply = self._script.popleft() if self._script else self.default
+        if not h.path.rstrip("/").endswith("/v1/chat/completions"):
+            self._send(h, 404, {"error": {"message": f"Unknown request URL: POST {h.path}", "type": "invalid_request_error", "param": None, "code": "unknown_url"}})
+            return
+        auth = h.headers.get("Authorization") or ""
+        if not auth.startswith("Bearer ") or (self.api_key and auth[7:] != self.api_key):
+            key = auth[7:]
+            masked = f"{key[:8]}{'*' * 10}{key[-4:]}" if len(key) > 12 else key
+            self._send(h, 401, {"error": {"message": f"Incorrect API key provided: {masked}. You can find your API key at https://platform.openai.com/account/api-keys.", "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}})
+            return
+        problem = self._request_problem(body)
+        if problem:
+            self._send(h, 400, {"error": {"message": problem, "type": "invalid_request_error", "param": "response_format", "code": None}})
+            return
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.raw_body is not None:
+            self._send_raw(h, reply.status, reply.raw_body, reply.headers)
+        elif reply.status != 200:
+            self._send(h, reply.status, {"error": reply.error or {}}, reply.headers)
+        else:
+            self._send(h, 200, self._completion(body, reply), reply.headers)
+
+    @staticmethod
+    def _request_problem(body: Any) -> str | None:
+        if not isinstance(body, dict):
+            return "We could not parse the JSON body of your request."
+        if not body.get("model"):
+            return "you must provide a model parameter"
+        if not isinstance(body.get("messages"), list) or not body["messages"]:
+            return "Invalid 'messages': empty array."
+        fmt = body.get("response_format")
+        if fmt is not None:
+            if fmt.get("type") != "json_schema" or not isinstance(fmt.get("json_schema"), dict):
+                return "Invalid 'response_format'."
+            spec = fmt["json_schema"]
+            if not spec.get("name"):
+                return "Missing required parameter: 'response_format.json_schema.name'."
+            if spec.get("strict"):
+                problems = strict_schema_problems(spec.get("schema"))
+                if problems:
+                    return f"Invalid schema for response_format '{spec.get('name')}': {problems[0]}"
+        return None
+
+    @staticmethod
+    def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+        prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
+        completion_chars = len(reply.content or reply.refusal or "")
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": f"{body.get('model')}-2025-04-14",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": reply.content, "refusal": reply.refusal, "annotations": []},
+                    "logprobs": None,
+                    "finish_reason": reply.finish_reason,
+                }
+            ],
+            "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": completion_chars // 4, "total_tokens": (prompt_chars + completion_chars) // 4},
+            "service_tier": "default",
+            "system_fingerprint": "fp_fake",
+        }
+
+    @staticmethod
+    def _send(h: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        FakeOpenAI._send_raw(h, status, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+    @staticmethod
+    def _send_raw(h: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str]) -> None:
+        try:
+            h.send_response(status)
+            for k, v in headers.items():
+                h.send_header(k, v)
+            h.send_header("Content-Length", str(len(data)))
+            h.send_header("x-request-id", f"req_{uuid.uuid4().hex[:16]}")
+            h.end_headers()
+            h.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout test)
+
+
+@contextmanager
+def running_fake(api_key: str | None = None) -> Iterator[FakeOpenAI]:
+    with FakeOpenAI(api_key) as fake:
+        yield fake

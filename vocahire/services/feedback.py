@@ -1,0 +1,260 @@
+"""The feedback job: queueing, claiming, finishing and retrying, as conditional updates on the session row.
+
+State machine on ``InterviewSession.feedback_status``:
+``none|failed -> pending -> generating -> completed | pending (retry later) | failed``.
+A claim stamps ``feedback_claimed_at``; every later write is conditional on that
+stamp (a fencing token), so a worker whose lease expired can never overwrite the
+job another worker recovered.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlmodel import Session
+
+from vocahire.models import Feedback, InterviewSession, TranscriptEntry, utcnow
+from vocahire.models.interview import (
+    FEEDBACK_COMPLETED,
+    FEEDBACK_FAILED,
+    FEEDBACK_GENERATING,
+    FEEDBACK_NONE,
+    FEEDBACK_PENDING,
+    STATUS_COMPLETED,
+)
+from vocahire.services.errors import Conflict, NotFound
+from vocahire.services.speech_metrics import Line, lines_from_entries
+
+IS = InterviewSession
+MAX_ERROR_CHARS = 500
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    interview_id: str
+    attempt: int
+    claimed_at: datetime
+    recovered: bool
+
+
+@dataclass(frozen=True)
+class JobInput:
+    interview_id: str
+    job_title: str
+    job_description: str
+    resume_text: str
+    lines: list[Line]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with a cap; ``Retry-After`` from the upstream wins when it is longer."""
+
+    base_seconds: float = 5.0
+    cap_seconds: float = 300.0
+    jitter: float = 0.1
+
+    def delay(self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
+        exp = min(self.cap_seconds, self.base_seconds * (2 ** max(0, attempt - 1)))
+        exp *= 1 + (rng or random).random() * self.jitter
+        return max(exp, retry_after or 0.0)
+
+
+# --- queueing ------------------------------------------------------------------------------------
+
+
+def queue_feedback(*, session: Session, interview_id: str, now: datetime | None = None) -> bool:
+    """Queue feedback for a completed interview (idempotent: False if already queued, running or done)."""
+    now = now or utcnow()
+    result = session.execute(
+        update(IS)
+        .where(
+            IS.id == interview_id,
+            IS.status == STATUS_COMPLETED,
+            IS.feedback_status.in_((FEEDBACK_NONE, FEEDBACK_FAILED)),  # type: ignore[attr-defined]
+            IS.deleted_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values(
+            feedback_status=FEEDBACK_PENDING,
+            feedback_attempts=0,
+            feedback_next_attempt_at=now,
+            feedback_claimed_at=None,
+            feedback_error=None,
+            updated_at=now,
+        )
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def retry_feedback(*, session: Session, user_id: int, interview_id: str) -> None:
+    """The owner's "Try again" on a failed job; anyone else gets ``NotFound``."""
+    interview = _owned(session, user_id, interview_id)
+    if interview.feedback_status != FEEDBACK_FAILED:
+        raise Conflict("Feedback for this interview is already on its way.")
+    if not queue_feedback(session=session, interview_id=interview_id):
+        raise Conflict("This interview can't be queued for feedback right now.")
+
+
+def _owned(session: Session, user_id: int, interview_id: str) -> InterviewSession:
+    interview = session.get(IS, interview_id) if isinstance(interview_id, str) and len(interview_id) <= 64 else None
+    if interview is None or interview.user_id != user_id or interview.deleted_at is not None:
+        raise NotFound("We couldn't find that interview.")
+    return interview
+
+
+# --- the worker's side ---------------------------------------------------------------------------
+
+
+def _claimable(now: datetime, lease_seconds: float) -> Any:
+    stale_before = now - timedelta(seconds=lease_seconds)
+    return and_(
+        IS.deleted_at.is_(None),  # type: ignore[union-attr]
+        or_(
+            and_(
+                IS.feedback_status == FEEDBACK_PENDING,
+                or_(IS.feedback_next_attempt_at.is_(None), IS.feedback_next_attempt_at <= now),  # type: ignore[union-attr,operator]
+            ),
+            # A crashed process left it generating past its lease: take it over.
+            and_(
+                IS.feedback_status == FEEDBACK_GENERATING,
+                or_(IS.feedback_claimed_at.is_(None), IS.feedback_claimed_at < stale_before),  # type: ignore[union-attr,operator]
+            ),
+        ),
+    )
+
+
+def claim_next_job(*, session: Session, lease_seconds: float, now: datetime | None = None, candidates: int = 5) -> ClaimedJob | None:
+    """Take one due job, or None. PostgreSQL skips rows another worker holds; the UPDATE re-checks everywhere."""
+    now = now or utcnow()
+    query = select(IS.id, IS.feedback_status).where(_claimable(now, lease_seconds)).order_by(IS.feedback_next_attempt_at)  # type: ignore[arg-type]
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.limit(1).with_for_update(skip_locked=True, of=IS)
+    else:
+        query = query.limit(candidates)
+    for interview_id, status in session.execute(query).all():
+        claimed = session.execute(
+            update(IS)
+            .where(IS.id == interview_id, _claimable(now, lease_seconds))
+            .values(
+                feedback_status=FEEDBACK_GENERATING,
+                feedback_claimed_at=now,
+                feedback_attempts=IS.feedback_attempts + 1,
+                updated_at=now,
+            )
+            .returning(IS.feedback_attempts)
+        ).scalar_one_or_none()
+        if claimed is not None:
+            return ClaimedJob(interview_id=interview_id, attempt=int(claimed), claimed_at=now, recovered=status == FEEDBACK_GENERATING)
+    return None
+
+
+def _fenced(job: ClaimedJob) -> Any:
+    return and_(IS.id == job.interview_id, IS.feedback_status == FEEDBACK_GENERATING, IS.feedback_claimed_at == job.claimed_at)
+
+
+def load_job_input(*, session: Session, interview_id: str) -> JobInput:
+    interview = session.get(IS, interview_id)
+    if interview is None:
+        raise NotFound("Interview not found.")
+    entries = session.execute(
+        select(TranscriptEntry).where(TranscriptEntry.session_id == interview_id).order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
+    ).scalars().all()
+    return JobInput(
+        interview_id=interview_id,
+        job_title=interview.job_title,
+        job_description=interview.job_description or "",
+        resume_text=interview.resume_text or "",
+        lines=lines_from_entries(entries, origin=interview.started_at if _starts_before(interview.started_at, entries) else None),
+    )
+
+
+def _starts_before(started_at: datetime | None, entries: Any) -> bool:
+    firsts = [e.started_at for e in entries if e.started_at is not None]
+    return started_at is not None and bool(firsts) and started_at <= min(firsts)
+
+
+def complete_job(
+    *,
+    session: Session,
+    job: ClaimedJob,
+    overall_score: int,
+    categories: list[dict[str, Any]],
+    strengths: list[str],
+    improvements: list[str],
+    questions: list[dict[str, Any]],
+    metrics: dict[str, Any],
+    model: str,
+    now: datetime | None = None,
+) -> bool:
+    """Store the feedback and mark the job completed; False if this worker no longer holds the job."""
+    now = now or utcnow()
+    result = session.execute(
+        update(IS)
+        .where(_fenced(job))
+        .values(feedback_status=FEEDBACK_COMPLETED, feedback_completed_at=now, feedback_error=None, feedback_next_attempt_at=None, updated_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.execute(delete(Feedback).where(Feedback.session_id == job.interview_id))  # type: ignore[arg-type]
+    session.add(
+        Feedback(
+            session_id=job.interview_id,
+            overall_score=overall_score,
+            categories=categories,
+            strengths=strengths,
+            improvements=improvements,
+            questions=questions,
+            metrics=metrics,
+            model=model[:64],
+            created_at=now,
+        )
+    )
+    return True
+
+
+def reschedule_job(*, session: Session, job: ClaimedJob, reason: str, retry_at: datetime) -> bool:
+    """Back to pending until ``retry_at`` (a transient failure)."""
+    result = session.execute(
+        update(IS)
+        .where(_fenced(job))
+        .values(feedback_status=FEEDBACK_PENDING, feedback_next_attempt_at=retry_at, feedback_error=reason[:MAX_ERROR_CHARS], updated_at=utcnow())
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def fail_job(*, session: Session, job: ClaimedJob, reason: str) -> bool:
+    """Give up: the owner sees ``reason`` and a "Try again" button."""
+    result = session.execute(
+        update(IS)
+        .where(_fenced(job))
+        .values(feedback_status=FEEDBACK_FAILED, feedback_next_attempt_at=None, feedback_error=reason[:MAX_ERROR_CHARS], updated_at=utcnow())
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release_job(*, session: Session, job: ClaimedJob) -> bool:
+    """Hand a job back untouched (the process is shutting down): pending now, attempt not counted."""
+    result = session.execute(
+        update(IS)
+        .where(_fenced(job))
+        .values(
+            feedback_status=FEEDBACK_PENDING,
+            feedback_next_attempt_at=utcnow(),
+            feedback_attempts=IS.feedback_attempts - 1,
+            feedback_claimed_at=None,
+            updated_at=utcnow(),
+        )
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def queue_counts(*, session: Session) -> dict[str, int]:
+    """Jobs per feedback status (for admin health views and tests)."""
+    from sqlalchemy import func
+
+    rows = session.execute(select(IS.feedback_status, func.count()).group_by(IS.feedback_status)).all()
+    return {status: int(n) for status, n in rows}

@@ -1,0 +1,469 @@
+"""Measured speech figures from a transcript and its timestamps: local, deterministic, no AI.
+
+Every figure carries a plain-language explanation and a target range, and the
+whole result is a pydantic model that serialises to JSON for ``Feedback.metrics``.
+Times are seconds from the start of the interview; a line without timestamps
+still counts for words and fillers, just not for pace or timing.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+from vocahire.services.speech_text import (
+    count_fillers,
+    key_terms,
+    stems,
+    words_in,
+)
+
+METRICS_VERSION = 1
+
+Role = Literal["interviewer", "candidate"]
+Status = Literal["good", "watch", "na"]
+
+# Thresholds (seconds unless named otherwise); changing one changes the golden tests on purpose.
+OVERLAP_TOLERANCE = 0.3  # transcription timestamps jitter; smaller overlaps are not interruptions
+LONG_SILENCE = 5.0
+MIN_SECONDS_FOR_RATE = 3.0  # a pace or filler rate over a shorter stretch is noise
+SHORT_ANSWER_WORDS = 25
+LONG_ANSWER_SECONDS = 180.0
+LONG_ANSWER_WORDS = 450  # used only when an answer has no timestamps (about 3 minutes of speech)
+WORST_ANSWERS = 3
+EXCERPT_CHARS = 160
+
+
+@dataclass(frozen=True)
+class Target:
+    low: float | None
+    high: float | None
+    text: str
+
+
+TARGETS: dict[str, Target] = {
+    "wpm": Target(120, 160, "120–160 words per minute"),
+    "fillers_per_minute": Target(0, 3, "3 or fewer per minute"),
+    "median_latency_seconds": Target(1, 4, "1–4 seconds"),
+    "talk_ratio_percent": Target(55, 80, "55–80% of the speaking time"),
+    "median_answer_seconds": Target(45, 120, "45 seconds to 2 minutes"),
+    "median_answer_words": Target(100, 300, "100–300 words"),
+    "candidate_interruptions": Target(0, 1, "at most 1"),
+    "long_silences": Target(0, 2, "at most 2"),
+    "longest_monologue_seconds": Target(0, LONG_ANSWER_SECONDS, "under 3 minutes"),
+    "keyword_coverage_percent": Target(40, 100, "40% or more of the key terms"),
+}
+
+
+# --- input --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One final transcript line, timed in seconds from the interview's start (None when unknown)."""
+
+    role: Role
+    text: str
+    start: float | None = None
+    end: float | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.start is None or self.end is None or self.end < self.start:
+            return None
+        return self.end - self.start
+
+
+class _EntryLike(Protocol):
+    role: str
+    text: str
+    position: float
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+def lines_from_entries(entries: Iterable[_EntryLike], origin: datetime | None = None) -> list[Line]:
+    """Transcript rows -> ``Line``s in conversation order, timed from ``origin`` (default: the first line)."""
+    rows = sorted(entries, key=lambda e: e.position)
+    starts = [e.started_at for e in rows if e.started_at is not None]
+    zero = origin or (min(starts) if starts else None)
+
+    def rel(t: datetime | None) -> float | None:
+        return None if t is None or zero is None else (t - zero).total_seconds()
+
+    return [
+        Line(role="candidate" if e.role == "candidate" else "interviewer", text=e.text or "", start=rel(e.started_at), end=rel(e.ended_at))
+        for e in rows
+    ]
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+class Figure(BaseModel):
+    """One headline number with what it means and what to aim for."""
+
+    key: str
+    label: str
+    value: float | None
+    display: str
+    target: str
+    target_low: float | None
+    target_high: float | None
+    status: Status
+    explanation: str
+
+
+class AnswerMetrics(BaseModel):
+    index: int
+    question: str
+    answer_excerpt: str
+    words: int
+    seconds: float | None
+    wpm: float | None
+    fillers: int
+    fillers_per_minute: float | None
+    filler_words: dict[str, int]
+    latency_seconds: float | None
+    starts_at: float | None
+    too_short: bool
+    too_long: bool
+
+
+class TurnTaking(BaseModel):
+    candidate_interruptions: int
+    interviewer_interruptions: int
+    overlap_seconds: float
+    long_silences: int
+    longest_silence_seconds: float | None
+    total_silence_seconds: float
+    longest_monologue_seconds: float | None
+    longest_monologue_answer: int | None
+    interviewer_longest_monologue_seconds: float | None
+    candidate_talk_seconds: float
+    interviewer_talk_seconds: float
+    talk_ratio_percent: float | None
+    talk_ratio_basis: Literal["time", "words", "none"]
+
+
+class KeywordCoverage(BaseModel):
+    terms: list[str]
+    mentioned: list[str]
+    missing: list[str]
+    coverage_percent: float | None
+
+
+class SpeechMetrics(BaseModel):
+    """Everything measured for one interview (stored as ``Feedback.metrics``)."""
+
+    version: int = METRICS_VERSION
+    figures: list[Figure]
+    answers: list[AnswerMetrics]
+    worst_filler_answers: list[int]
+    filler_totals: dict[str, int]
+    turn_taking: TurnTaking
+    keywords: KeywordCoverage
+    candidate_words: int
+    interviewer_words: int
+    timed: bool
+    summary: dict[str, float | None]
+
+    def figure(self, key: str) -> Figure:
+        return next(f for f in self.figures if f.key == key)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def as_prompt_text(self) -> str:
+        """The measured figures as short lines for the AI's context."""
+        return "\n".join(f"- {f.label}: {f.display} (target {f.target})" for f in self.figures if f.status != "na")
+
+
+# --- computation --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Turn:
+    role: Role
+    lines: tuple[Line, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(line.text.strip() for line in self.lines if line.text.strip())
+
+    @property
+    def start(self) -> float | None:
+        return next((line.start for line in self.lines if line.start is not None), None)
+
+    @property
+    def end(self) -> float | None:
+        ends = [line.end for line in self.lines if line.end is not None]
+        return max(ends) if ends else None
+
+    @property
+    def speaking_seconds(self) -> float | None:
+        spans = [line.seconds for line in self.lines if line.seconds is not None and words_in(line.text)]
+        return sum(spans) if spans else None
+
+
+def _turns(lines: Sequence[Line]) -> list[_Turn]:
+    turns: list[_Turn] = []
+    for line in lines:
+        if turns and turns[-1].role == line.role:
+            turns[-1] = _Turn(line.role, (*turns[-1].lines, line))
+        else:
+            turns.append(_Turn(line.role, (line,)))
+    return turns
+
+
+def _r(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _rate(count: int, seconds: float | None) -> float | None:
+    if seconds is None or seconds < MIN_SECONDS_FOR_RATE:
+        return None
+    return count / (seconds / 60)
+
+
+def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _answers(turns: Sequence[_Turn]) -> list[AnswerMetrics]:
+    answers: list[AnswerMetrics] = []
+    previous: _Turn | None = None
+    for turn in turns:
+        if turn.role == "candidate":
+            text = turn.text
+            words = len(words_in(text))
+            seconds = turn.speaking_seconds
+            fillers = count_fillers(text)
+            total_fillers = sum(fillers.values())
+            latency = None
+            if previous is not None and previous.end is not None and turn.start is not None:
+                latency = turn.start - previous.end
+            answers.append(
+                AnswerMetrics(
+                    index=len(answers) + 1,
+                    question=_excerpt(previous.text, 300) if previous is not None else "",
+                    answer_excerpt=_excerpt(text) if text else "",
+                    words=words,
+                    seconds=_r(seconds),
+                    wpm=_r(_rate(words, seconds)),
+                    fillers=total_fillers,
+                    fillers_per_minute=_r(_rate(total_fillers, seconds)),
+                    filler_words=dict(sorted(fillers.items())),
+                    latency_seconds=_r(latency),
+                    starts_at=_r(turn.start),
+                    too_short=words < SHORT_ANSWER_WORDS,
+                    too_long=(seconds > LONG_ANSWER_SECONDS) if seconds is not None else words > LONG_ANSWER_WORDS,
+                )
+            )
+        previous = turn
+    return answers
+
+
+def _turn_taking(lines: Sequence[Line], turns: Sequence[_Turn], answers: Sequence[AnswerMetrics]) -> TurnTaking:
+    timed = sorted((line for line in lines if line.seconds is not None), key=lambda line: (line.start, line.end))
+    interruptions = {"candidate": 0, "interviewer": 0}
+    overlap = 0.0
+    last_end: dict[str, float] = {}
+    covered: float | None = None
+    gaps: list[float] = []
+    for line in timed:
+        assert line.start is not None and line.end is not None
+        other = "interviewer" if line.role == "candidate" else "candidate"
+        other_end = last_end.get(other)
+        if other_end is not None and other_end - line.start > OVERLAP_TOLERANCE:
+            interruptions[line.role] += 1
+            overlap += min(other_end, line.end) - line.start
+        if covered is not None and line.start > covered:
+            gaps.append(line.start - covered)
+        covered = line.end if covered is None else max(covered, line.end)
+        last_end[line.role] = max(last_end.get(line.role, line.end), line.end)
+
+    talk = {"candidate": 0.0, "interviewer": 0.0}
+    for line in timed:
+        talk[line.role] += line.seconds or 0.0
+    words = {"candidate": 0, "interviewer": 0}
+    for line in lines:
+        words[line.role] += len(words_in(line.text))
+    if talk["candidate"] + talk["interviewer"] > 0:
+        ratio, basis = 100 * talk["candidate"] / (talk["candidate"] + talk["interviewer"]), "time"
+    elif words["candidate"] + words["interviewer"] > 0:
+        ratio, basis = 100 * words["candidate"] / (words["candidate"] + words["interviewer"]), "words"
+    else:
+        ratio, basis = None, "none"
+
+    def longest(role: Role) -> tuple[float | None, int | None]:
+        best: tuple[float | None, int | None] = (None, None)
+        answer_no = 0
+        for turn in turns:
+            if turn.role != role:
+                continue
+            answer_no += 1
+            if turn.start is None or turn.end is None:
+                continue
+            span = turn.end - turn.start
+            if best[0] is None or span > best[0]:
+                best = (span, answer_no if role == "candidate" else None)
+        return best
+
+    cand_span, cand_answer = longest("candidate")
+    int_span, _ = longest("interviewer")
+    return TurnTaking(
+        candidate_interruptions=interruptions["candidate"],
+        interviewer_interruptions=interruptions["interviewer"],
+        overlap_seconds=round(overlap, 1),
+        long_silences=sum(1 for g in gaps if g >= LONG_SILENCE),
+        longest_silence_seconds=_r(max(gaps)) if gaps else None,
+        total_silence_seconds=round(sum(gaps), 1),
+        longest_monologue_seconds=_r(cand_span),
+        longest_monologue_answer=cand_answer,
+        interviewer_longest_monologue_seconds=_r(int_span),
+        candidate_talk_seconds=round(talk["candidate"], 1),
+        interviewer_talk_seconds=round(talk["interviewer"], 1),
+        talk_ratio_percent=_r(ratio),
+        talk_ratio_basis=basis,  # type: ignore[arg-type]
+    )
+
+
+def _keywords(job_description: str, candidate_text: str) -> KeywordCoverage:
+    terms = key_terms(job_description)
+    if not terms:
+        return KeywordCoverage(terms=[], mentioned=[], missing=[], coverage_percent=None)
+    said = stems(candidate_text)
+    said_pairs = set(zip(said, said[1:]))
+    said_set = set(said)
+    mentioned, missing = [], []
+    for term in terms:
+        parts = stems(term)
+        hit = (parts[0] in said_set) if len(parts) == 1 else tuple(parts) in said_pairs
+        (mentioned if hit else missing).append(term)
+    return KeywordCoverage(terms=terms, mentioned=mentioned, missing=missing, coverage_percent=round(100 * len(mentioned) / len(terms), 1))
+
+
+def _figure(key: str, label: str, value: float | None, display: str, explanation: str) -> Figure:
+    target = TARGETS[key]
+    if value is None:
+        status: Status = "na"
+    elif (target.low is None or value >= target.low) and (target.high is None or value <= target.high):
+        status = "good"
+    else:
+        status = "watch"
+    return Figure(
+        key=key, label=label, value=value, display=display if value is not None else "Not measured",
+        target=target.text, target_low=target.low, target_high=target.high, status=status, explanation=explanation,
+    )
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "Not measured"
+    number = f"{value:.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:.1f}"
+    return f"{number}{unit}"
+
+
+def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> SpeechMetrics:
+    """All measured figures for one interview; deterministic for a given transcript."""
+    turns = _turns(lines)
+    answers = _answers(turns)
+    turn_taking = _turn_taking(lines, turns, answers)
+    candidate_text = " ".join(line.text for line in lines if line.role == "candidate")
+    keywords = _keywords(job_description, candidate_text)
+
+    cand_lines = [line for line in lines if line.role == "candidate"]
+    cand_words = sum(len(words_in(line.text)) for line in cand_lines)
+    int_words = sum(len(words_in(line.text)) for line in lines if line.role == "interviewer")
+    speaking = [line.seconds for line in cand_lines if line.seconds is not None and words_in(line.text)]
+    speaking_seconds = sum(speaking) if speaking else None
+    timed_words = sum(len(words_in(line.text)) for line in cand_lines if line.seconds is not None)
+    filler_totals: Counter[str] = Counter()
+    for answer in answers:
+        filler_totals.update(answer.filler_words)
+    timed_fillers = sum(sum(count_fillers(line.text).values()) for line in cand_lines if line.seconds is not None)
+
+    wpm = _r(_rate(timed_words, speaking_seconds))
+    fpm = _r(_rate(timed_fillers, speaking_seconds))
+    latencies = [a.latency_seconds for a in answers if a.latency_seconds is not None]
+    median_latency = _r(statistics.median(latencies)) if latencies else None
+    answer_secs = [a.seconds for a in answers if a.seconds is not None]
+    timed = bool(speaking)
+
+    worst = sorted(
+        (a for a in answers if a.fillers > 0),
+        key=lambda a: (-(a.fillers_per_minute or 0.0), -a.fillers, a.index),
+    )[:WORST_ANSWERS]
+
+    figures = [
+        _figure("wpm", "Speaking pace", wpm, _fmt(wpm, " wpm"),
+                "How fast you spoke while answering, in words per minute. Around 120–160 sounds confident and is easy to follow; "
+                "much slower can sound hesitant, much faster is hard to take in."),
+        _figure("fillers_per_minute", "Filler words", fpm, _fmt(fpm, " per min"),
+                "Words like “um”, “uh”, “you know”, “basically” or “like” used as padding. A few are natural; "
+                "many make answers sound unsure. A short silent pause works better."),
+        _figure("median_latency_seconds", "Time to start answering", median_latency, _fmt(median_latency, " s"),
+                "The typical gap between the end of a question and the start of your answer. A beat to think is good; "
+                "a negative value means you started before the question was finished."),
+        _figure("talk_ratio_percent", "Your share of the talking", turn_taking.talk_ratio_percent, _fmt(turn_taking.talk_ratio_percent, "%"),
+                "How much of the conversation was you. In an interview the candidate should do most of the talking, "
+                "while still leaving room for the interviewer."),
+    ]
+    if answer_secs:
+        med = _r(statistics.median(answer_secs))
+        figures.append(_figure("median_answer_seconds", "Typical answer length", med, _fmt(med, " s"),
+                               "How long your answers usually ran. Under about 45 seconds rarely shows enough; over 2 minutes "
+                               "risks losing the listener. A STAR answer fits comfortably in 1–2 minutes."))
+    else:
+        med_words = _r(statistics.median([a.words for a in answers])) if answers else None
+        figures.append(_figure("median_answer_words", "Typical answer length", med_words, _fmt(med_words, " words"),
+                               "How many words your answers usually had (no timing was recorded). About 100–300 words "
+                               "is one to two minutes of speech."))
+    figures += [
+        _figure("candidate_interruptions", "Times you talked over the interviewer", float(turn_taking.candidate_interruptions) if timed else None,
+                _fmt(turn_taking.candidate_interruptions, ""),
+                "How often you started speaking while the interviewer was still talking. Letting a question finish shows "
+                "you are listening."),
+        _figure("long_silences", "Long silences", float(turn_taking.long_silences) if timed else None,
+                _fmt(turn_taking.long_silences, ""),
+                f"Pauses of {LONG_SILENCE:.0f} seconds or more with nobody speaking. If you need time, say so "
+                "(“Let me think about that for a moment”)."),
+        _figure("longest_monologue_seconds", "Longest answer without a break", turn_taking.longest_monologue_seconds,
+                _fmt(turn_taking.longest_monologue_seconds, " s"),
+                "Your longest uninterrupted stretch of talking. Past about 3 minutes, interviewers tend to lose the thread; "
+                "pause and check in."),
+        _figure("keyword_coverage_percent", "Job description terms you used", keywords.coverage_percent,
+                _fmt(keywords.coverage_percent, "%"),
+                "How many of the job description's key terms came up in your answers. Using the employer's own words "
+                "(where true for you) shows the fit directly."),
+    ]
+
+    summary = {
+        "wpm": wpm,
+        "fillers_per_minute": fpm,
+        "median_latency_seconds": median_latency,
+        "talk_ratio_percent": turn_taking.talk_ratio_percent,
+        "keyword_coverage_percent": keywords.coverage_percent,
+        "answers": float(len(answers)),
+    }
+    return SpeechMetrics(
+        figures=figures,
+        answers=answers,
+        worst_filler_answers=[a.index for a in worst],
+        filler_totals=dict(sorted(filler_totals.items(), key=lambda kv: (-kv[1], kv[0]))),
+        turn_taking=turn_taking,
+        keywords=keywords,
+        candidate_words=cand_words,
+        interviewer_words=int_words,
+        timed=timed,
+        summary=summary,
+    )

@@ -1,0 +1,1 @@
+"""Background loops started with the app (Reflex lifespan tasks)."""

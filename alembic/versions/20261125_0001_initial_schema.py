@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:32:57.668593
+Create Date: 2026-11-25 09:49:16.078114
 """
 from typing import Sequence, Union
 
@@ -53,6 +53,21 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_email'), ['email'], unique=True)
+
+    op.create_table('admin_actions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('admin_user_id', sa.Integer(), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('target_user_id', sa.Integer(), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['admin_user_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['target_user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('admin_actions', schema=None) as batch_op:
+        batch_op.create_index('ix_admin_actions_admin_created', ['admin_user_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_admin_actions_target_created', ['target_user_id', 'created_at'], unique=False)
 
     op.create_table('credit_ledger',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -164,6 +179,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_credit_ledger_user_created')
 
     op.drop_table('credit_ledger')
+    with op.batch_alter_table('admin_actions', schema=None) as batch_op:
+        batch_op.drop_index('ix_admin_actions_target_created')
+        batch_op.drop_index('ix_admin_actions_admin_created')
+
+    op.drop_table('admin_actions')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_email'))
         batch_op.drop_index(batch_op.f('ix_users_deleted_at'))

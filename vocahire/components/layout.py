@@ -119,7 +119,7 @@ def navbar() -> rx.Component:
                     SessionState.signed_in,
                     rx.hstack(credits_badge(), user_menu(), align="center", spacing="3"),
                     rx.hstack(
-                        rx.link(rx.button("Sign in", variant="ghost", size="2", white_space="nowrap"), href=routes.SIGN_IN),
+                        rx.link(rx.button("Sign in", variant="ghost", size="2", white_space="nowrap"), href=routes.SIGN_IN, display=["none", "inline"]),
                         rx.link(rx.button("Get started", size="2", white_space="nowrap"), href=routes.SIGN_UP),
                         spacing="2",
                     ),
@@ -129,7 +129,7 @@ def navbar() -> rx.Component:
                 spacing="2",
             ),
             align="center",
-            spacing="6",
+            spacing=rx.breakpoints(initial="2", sm="6"),
             max_width=MAX_WIDTH,
             margin_x="auto",
             padding_x=["16px", "24px"],

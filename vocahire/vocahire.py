@@ -8,11 +8,15 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.api import make_api
+from vocahire.pages.admin_usage import admin_usage_page
+from vocahire.pages.admin_users import admin_users_page
 from vocahire.pages.auth import sign_in_page, sign_up_page
 from vocahire.pages.dashboard import dashboard_page
 from vocahire.pages.landing import landing_page
 from vocahire.services import observability
 from vocahire.settings import get_settings
+from vocahire.state.admin_usage import AdminUsageState
+from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.auth_forms import AuthFormState
 from vocahire.state.dashboard import DashboardState
 from vocahire.state.session import SessionState
@@ -37,3 +41,7 @@ app.add_page(sign_up_page, route=routes.SIGN_UP, title="Create account · VocaHi
 
 # --- signed-in pages ---
 app.add_page(dashboard_page, route=routes.DASHBOARD, title="Dashboard · VocaHire", on_load=[SessionState.require_signed_in, DashboardState.load])
+
+# --- admin pages ---
+app.add_page(admin_usage_page, route=routes.ADMIN_USAGE, title="Usage · Admin · VocaHire", on_load=[SessionState.require_admin, AdminUsageState.load])
+app.add_page(admin_users_page, route=routes.ADMIN_USERS, title="Users · Admin · VocaHire", on_load=[SessionState.require_admin, AdminUsersState.load])

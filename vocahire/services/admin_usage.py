@@ -61,9 +61,14 @@ class DateRange:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
-def default_range(today: date | None = None) -> DateRange:
+def last_days(days: int, today: date | None = None) -> DateRange:
+    """The ``days`` UTC days up to and including today."""
     today = today or utcnow().date()
-    return DateRange(today - timedelta(days=DEFAULT_RANGE_DAYS - 1), today)
+    return DateRange(today - timedelta(days=days - 1), today)
+
+
+def default_range(today: date | None = None) -> DateRange:
+    return last_days(DEFAULT_RANGE_DAYS, today)
 
 
 def parse_range(start: Any, end: Any, today: date | None = None) -> DateRange:

@@ -9,14 +9,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_WORD_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 # Words and the punctuation that marks a spoken pause (fillers are often set off by commas).
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,.;:!?…]|—|–")
 _SENTENCE_BREAKS = frozenset({".", "?", "!", ";", ":", "…", "—", "–"})
 _PAUSES = frozenset({","}) | _SENTENCE_BREAKS
 
-# Sounds that are always fillers.
-HESITATIONS = frozenset({"um", "umm", "uhm", "uh", "uhh", "er", "erm", "hmm"})
 # Words that are padding in spoken answers far more often than not.
 ALWAYS_FILLERS = frozenset({"basically", "actually", "literally"})
 
@@ -70,8 +68,9 @@ def count_fillers(text: str) -> Counter[str]:
         tok = toks[i]
         prev = toks[i - 1] if i > 0 else None
         nxt = toks[i + 1] if i + 1 < n else None
-        if tok in HESITATIONS or tok in ALWAYS_FILLERS:
-            found[tok if tok in ALWAYS_FILLERS else _hesitation_name(tok)] += 1
+        hesitation = _hesitation(tok)
+        if hesitation or tok in ALWAYS_FILLERS:
+            found[hesitation or tok] += 1
         elif tok == "you" and nxt == "know":
             after = toks[i + 2] if i + 2 < n else None
             if prev not in _YOU_KNOW_NOT_FILLER_BEFORE and after not in _YOU_KNOW_NOT_FILLER_AFTER:
@@ -92,14 +91,18 @@ def count_fillers(text: str) -> Counter[str]:
     return found
 
 
-def _hesitation_name(tok: str) -> str:
-    if tok.startswith("u") and tok != "uh" and tok != "uhh":
-        return "um"
-    if tok in ("uh", "uhh"):
-        return "uh"
-    if tok.startswith("er"):
+_HESITATION_RE = re.compile(r"^(?:u+h*m+|u+h+|e+r+m*|h+m+)$")
+
+
+def _hesitation(tok: str | None) -> str | None:
+    """"um", "uh", "er" or "hmm" for any spelling ("ummm", "uhh", "erm"), else None."""
+    if tok is None or not _HESITATION_RE.match(tok):
+        return None
+    if tok.startswith("h"):
+        return "hmm"
+    if tok.startswith("e"):
         return "er"
-    return tok
+    return "um" if tok.endswith("m") else "uh"
 
 
 def _like_is_filler(prev: str | None, nxt: str | None) -> bool:
@@ -108,13 +111,14 @@ def _like_is_filler(prev: str | None, nxt: str | None) -> bool:
     at_pause_before = prev is None or prev in _PAUSES
     if at_pause_before and (nxt is None or nxt in _PAUSES):
         return True
-    if prev in ("and", "so", "but", "or") or prev in HESITATIONS or nxt in HESITATIONS:
+    if prev in ("and", "so", "but", "or") or _hesitation(prev) or _hesitation(nxt):
         return True
     return _is_number(nxt)
 
 
 # --- key terms of a job description ---------------------------------------------------------------
 
+_SEGMENT_RE = re.compile(r"[,;:!?()\[\]\n]|\.(?=\s|$)")
 _TERM_RE = re.compile(r"[a-z0-9][a-z0-9+#.\-]*[a-z0-9+#]|[a-z0-9]")
 _SHORT_TERMS = frozenset({"ai", "ml", "ux", "ui", "qa", "bi", "hr", "pr", "c#", "c++", "3d", "ar", "vr", "ci", "cd"})
 _STOPWORDS = frozenset(
@@ -180,11 +184,16 @@ def key_terms(job_description: str) -> list[str]:
         first_seen.setdefault(stem, pos)
     phrases: Counter[tuple[str, str]] = Counter()
     phrase_seen: dict[tuple[str, str], int] = {}
-    for pos, (a, b) in enumerate(zip(toks, toks[1:])):
-        if _is_term(a) and _is_term(b):
-            key = (a, b)
-            phrases[key] += 1
-            phrase_seen.setdefault(key, pos)
+    pos = 0
+    # Phrases never span punctuation ("PostgreSQL. REST" is not a phrase).
+    for segment in _SEGMENT_RE.split((job_description or "").lower()):
+        seg = _TERM_RE.findall(segment)
+        for a, b in zip(seg, seg[1:]):
+            pos += 1
+            if _is_term(a) and _is_term(b):
+                key = (a, b)
+                phrases[key] += 1
+                phrase_seen.setdefault(key, pos)
     picked_phrases = [
         p for p in sorted(phrases, key=lambda p: (-phrases[p], phrase_seen[p])) if phrases[p] >= 2
     ][:MAX_PHRASES]

@@ -285,7 +285,7 @@ def _detail_dialog() -> rx.Component:
             id="user-detail",
         ),
         open=S.detail_open,
-        on_open_change=S.set_detail_open,
+        on_open_change=S.dialog_open_changed,
     )
 
 

@@ -118,7 +118,7 @@ class AdminUsersState(rx.State):
             self.detail_loading = False
 
     @rx.event
-    async def set_detail_open(self, is_open: bool) -> None:
+    async def dialog_open_changed(self, is_open: bool) -> None:
         """The dialog's own close button and Escape key (it can only be closed from here)."""
         try:
             await current_admin(self)

@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 from vocahire.api.auth_routes import auth_routes
 from vocahire.api.diagnostics import diagnostics_routes
 from vocahire.api.errors import RequestContextMiddleware
+from vocahire.api.fallback import api_fallback_route
 from vocahire.api.health import health_routes
 from vocahire.services.observability import SentryRequestIdMiddleware
 
@@ -20,6 +21,6 @@ def all_routes() -> list[BaseRoute]:
 def make_api() -> Starlette:
     """A fresh Starlette app each call (an instance that served requests can't take middleware)."""
     return Starlette(
-        routes=all_routes(),
+        routes=[*all_routes(), api_fallback_route()],  # the JSON 404/405 for /api/ comes last
         middleware=[Middleware(RequestContextMiddleware), Middleware(SentryRequestIdMiddleware)],
     )

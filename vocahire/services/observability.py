@@ -40,7 +40,7 @@ SAFE_HEADERS = frozenset(
      "x-request-id", "x-forwarded-proto", "origin", "referer", "sec-fetch-mode", "sec-fetch-site"}
 )
 
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}")
 _API_KEY = re.compile(r"\b(?:sk|pk|rk|whsec|sess|cs|pi|seti|evt|sk-proj|sk-svcacct)[_-][A-Za-z0-9_-]{10,}")
@@ -158,6 +158,14 @@ def init_sentry(settings: Settings | None = None) -> bool:
     from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
     from sentry_sdk.integrations.starlette import StarletteIntegration
 
+    extra: list[Any] = []
+    try:  # the feedback prompt is a transcript: never attach prompts or completions to spans
+        from sentry_sdk.integrations.openai import OpenAIIntegration
+
+        extra.append(OpenAIIntegration(include_prompts=False))
+    except Exception:  # noqa: BLE001 - the openai package is optional at runtime
+        pass
+
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
         environment=settings.environment,
@@ -176,6 +184,7 @@ def init_sentry(settings: Settings | None = None) -> bool:
             AsyncioIntegration(),
             SqlalchemyIntegration(),
             LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
+            *extra,
         ],
     )
     log.info(json.dumps({"event": "sentry_enabled", "environment": settings.environment}))

@@ -12,6 +12,8 @@ from vocahire.pages.admin_usage import admin_usage_page
 from vocahire.pages.admin_users import admin_users_page
 from vocahire.pages.auth import sign_in_page, sign_up_page
 from vocahire.pages.dashboard import dashboard_page
+from vocahire.pages.feedback import feedback_page
+from vocahire.pages.history import history_page
 from vocahire.pages.landing import landing_page
 from vocahire.services import observability
 from vocahire.settings import get_settings
@@ -19,7 +21,10 @@ from vocahire.state.admin_usage import AdminUsageState
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.auth_forms import AuthFormState
 from vocahire.state.dashboard import DashboardState
+from vocahire.state.feedback import FeedbackState
+from vocahire.state.history import HistoryState
 from vocahire.state.session import SessionState
+from vocahire.workers.feedback_worker import run_feedback_worker
 
 logging.basicConfig(level=get_settings().log_level, format="%(message)s")
 observability.init_sentry()  # before the app exists, so every request is traced
@@ -31,6 +36,8 @@ app = rx.App(
 )
 
 app.register_lifespan_task(observability.enable_asyncio_tracing)
+if get_settings().feedback_worker_enabled:
+    app.register_lifespan_task(run_feedback_worker)
 
 TITLE = "VocaHire · AI mock interviews"
 
@@ -41,6 +48,8 @@ app.add_page(sign_up_page, route=routes.SIGN_UP, title="Create account · VocaHi
 
 # --- signed-in pages ---
 app.add_page(dashboard_page, route=routes.DASHBOARD, title="Dashboard · VocaHire", on_load=[SessionState.require_signed_in, DashboardState.load])
+app.add_page(feedback_page, route=routes.FEEDBACK, title="Feedback · VocaHire", on_load=[SessionState.require_signed_in, FeedbackState.load])
+app.add_page(history_page, route=routes.HISTORY, title="History & progress · VocaHire", on_load=[SessionState.require_signed_in, HistoryState.load])
 
 # --- admin pages ---
 app.add_page(admin_usage_page, route=routes.ADMIN_USAGE, title="Usage · Admin · VocaHire", on_load=[SessionState.require_admin, AdminUsageState.load])

@@ -88,6 +88,14 @@ def test_every_handler_refuses_an_anonymous_client_with_junk(db):
     root = rx.State(_reflex_internal_init=True)
 
     async def run_all() -> None:
+        # Background handlers lock their state through the event context's state manager, as in the app.
+        from reflex.istate.manager.memory import StateManagerMemory
+        from reflex_base.event.context import EventContext
+
+        async def no_enqueue(token: str, *events: Any) -> None:
+            return None
+
+        EventContext.set(EventContext(token="junk-client", state_manager=StateManagerMemory(), enqueue_impl=no_enqueue))
         for cls, name in handlers:
             state = root.get_substate(cls.get_full_name().split(".")[1:])
             handler = cls.event_handlers[name]

@@ -1,4 +1,4 @@
-"""A candidate's past interviews, as summaries the pages can show."""
+"""A candidate's past interviews, as summaries the pages can show, their progress over time, and soft-delete."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from vocahire.models import Feedback, InterviewSession
+from vocahire.models import Feedback, InterviewSession, utcnow
+from vocahire.models.interview import FEEDBACK_COMPLETED, LIVE_STATUSES
+from vocahire.services.errors import Conflict, NotFound
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,14 @@ class InterviewSummary:
         return asdict(self)
 
 
-def _duration_label(seconds: int | None) -> str:
+def duration_label(seconds: int | None) -> str:
     if not seconds:
         return "—"
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+_duration_label = duration_label
 
 
 def list_user_interviews(*, session: Session, user_id: int, limit: int = 50, offset: int = 0) -> list[InterviewSummary]:
@@ -56,3 +61,50 @@ def list_user_interviews(*, session: Session, user_id: int, limit: int = 50, off
         )
         for s, score in rows
     ]
+
+
+# Measured figures charted over time: summary key in Feedback.metrics -> label.
+PROGRESS_METRICS: dict[str, str] = {
+    "wpm": "Speaking pace (wpm)",
+    "fillers_per_minute": "Filler words per minute",
+    "median_latency_seconds": "Time to start answering (s)",
+    "talk_ratio_percent": "Your share of the talking (%)",
+    "keyword_coverage_percent": "Job description terms used (%)",
+}
+CATEGORY_KEYS = ("relevance", "structure_star", "communication_clarity", "technical_depth", "confidence")
+
+
+def progress_series(*, session: Session, user_id: int, limit: int = 60) -> list[dict[str, Any]]:
+    """One point per interview with completed feedback, oldest first: overall, categories and measured figures."""
+    rows = session.execute(
+        select(InterviewSession.id, InterviewSession.job_title, InterviewSession.created_at, Feedback.overall_score, Feedback.categories, Feedback.metrics)
+        .join(Feedback, Feedback.session_id == InterviewSession.id)
+        .where(
+            InterviewSession.user_id == user_id,
+            InterviewSession.deleted_at.is_(None),  # type: ignore[union-attr]
+            InterviewSession.feedback_status == FEEDBACK_COMPLETED,
+        )
+        .order_by(InterviewSession.created_at.desc())  # type: ignore[attr-defined]
+        .limit(max(1, min(limit, 200)))
+    ).all()
+    points = []
+    for interview_id, title, created_at, overall, categories, metrics in reversed(rows):
+        point: dict[str, Any] = {"id": interview_id, "label": created_at.strftime("%d %b"), "job_title": title, "overall": overall}
+        scores = {c.get("key"): c.get("score") for c in categories or [] if isinstance(c, dict)}
+        point.update({key: scores.get(key) for key in CATEGORY_KEYS})
+        summary = (metrics or {}).get("summary") or {}
+        point.update({key: summary.get(key) for key in PROGRESS_METRICS})
+        points.append(point)
+    return points
+
+
+def soft_delete_interview(*, session: Session, user_id: int, interview_id: str) -> None:
+    """Hide an interview (and its feedback) from its owner's lists; the row stays for accounting."""
+    interview = session.get(InterviewSession, interview_id) if isinstance(interview_id, str) and 0 < len(interview_id) <= 64 else None
+    if interview is None or interview.user_id != user_id or interview.deleted_at is not None:
+        raise NotFound("We couldn't find that interview.")
+    if interview.status in LIVE_STATUSES:
+        raise Conflict("This interview is still in progress; end it before deleting it.")
+    interview.deleted_at = utcnow()
+    interview.updated_at = interview.deleted_at
+    session.add(interview)

@@ -1,0 +1,215 @@
+"""History and progress: every past interview, and charts of scores and measured figures over time."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from vocahire import routes
+from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
+from vocahire.state.history import HistoryState
+
+SCORE_LINES = [
+    ("overall", "Overall", "accent", 3),
+    ("relevance", "Relevance", "blue", 1.5),
+    ("structure_star", "Structure", "grass", 1.5),
+    ("communication_clarity", "Clarity", "amber", 1.5),
+    ("technical_depth", "Technical depth", "crimson", 1.5),
+    ("confidence", "Confidence", "cyan", 1.5),
+]
+METRIC_SHORT = {
+    "wpm": "Pace",
+    "fillers_per_minute": "Fillers",
+    "median_latency_seconds": "Start time",
+    "talk_ratio_percent": "Talk share",
+    "keyword_coverage_percent": "JD terms",
+}
+CHART_HEIGHT = 260
+
+
+def _scores_chart() -> rx.Component:
+    return rx.recharts.line_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3", stroke=rx.color("gray", 5), vertical=False),
+        rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11, min_tick_gap=12),
+        rx.recharts.y_axis(domain=[0, 100], width=32, font_size=11),
+        rx.recharts.graphing_tooltip(),
+        rx.recharts.legend(icon_size=10, wrapper_style={"fontSize": "12px"}),
+        *[
+            rx.recharts.line(data_key=key, name=name, stroke=rx.color(color, 9), stroke_width=width, dot=True, type_="monotone", connect_nulls=True, is_animation_active=False)
+            for key, name, color, width in SCORE_LINES
+        ],
+        data=HistoryState.points,
+        height=CHART_HEIGHT,
+        width="100%",
+    )
+
+
+def _metric_chart() -> rx.Component:
+    return rx.recharts.area_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3", stroke=rx.color("gray", 5), vertical=False),
+        rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11, min_tick_gap=12),
+        rx.recharts.y_axis(width=36, font_size=11),
+        rx.recharts.graphing_tooltip(),
+        rx.recharts.area(data_key="value", name=HistoryState.metric_label, stroke=rx.color("accent", 10), fill=rx.color("accent", 4), type_="monotone", dot=True, is_animation_active=False),
+        data=HistoryState.metric_series,
+        height=CHART_HEIGHT,
+        width="100%",
+    )
+
+
+def _progress() -> rx.Component:
+    scores = card(
+        rx.vstack(
+            rx.hstack(
+                rx.vstack(rx.heading("Scores over time", size="4"), rx.text("Overall and per category, one point per interview.", size="1", color=rx.color("gray", 10)), spacing="1"),
+                rx.spacer(),
+                rx.vstack(
+                    rx.text("Latest", size="1", color=rx.color("gray", 10)),
+                    rx.heading(HistoryState.latest_overall, size="6", id="latest-overall"),
+                    align="end",
+                    spacing="0",
+                ),
+                width="100%",
+            ),
+            rx.cond(HistoryState.overall_change != "", rx.text(HistoryState.overall_change, size="2", color=rx.color("accent", 11))),
+            rx.box(_scores_chart(), width="100%", id="scores-chart"),
+            spacing="3",
+            width="100%",
+        )
+    )
+    measured = card(
+        rx.vstack(
+            rx.heading("Measured figures over time", size="4"),
+            rx.box(
+                rx.segmented_control.root(
+                    *[rx.segmented_control.item(label, value=key) for key, label in METRIC_SHORT.items()],
+                    value=HistoryState.metric,
+                    on_change=HistoryState.choose_metric,
+                    size="1",
+                ),
+                overflow_x="auto",
+                max_width="100%",
+            ),
+            rx.hstack(rx.text(HistoryState.metric_label, size="2", weight="medium"), rx.spacer(), rx.text(HistoryState.metric_target, size="1", color=rx.color("gray", 10)), width="100%", wrap="wrap"),
+            rx.cond(
+                HistoryState.metric_series.length() > 0,
+                rx.box(_metric_chart(), width="100%", id="metric-chart"),
+                rx.text("No measurements of this figure yet.", size="2", color=rx.color("gray", 11)),
+            ),
+            spacing="3",
+            width="100%",
+        )
+    )
+    return rx.cond(
+        HistoryState.points.length() > 0,
+        rx.grid(scores, measured, columns=rx.breakpoints(initial="1", lg="2"), spacing="4", width="100%", id="progress"),
+        card(
+            rx.hstack(
+                rx.icon("chart-line", color=rx.color("accent", 10)),
+                rx.text("Your progress charts appear here once your first feedback is ready.", color=rx.color("gray", 11)),
+                align="center",
+                spacing="3",
+            ),
+            id="progress-empty",
+        ),
+    )
+
+
+def _delete_button(row: rx.Var) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.icon_button(rx.icon("trash-2", size=16), variant="ghost", color_scheme="gray", aria_label="Delete interview", loading=HistoryState.deleting == row["id"]),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this interview?"),
+            rx.alert_dialog.description("It disappears from your history and progress charts, with its feedback and transcript. This can't be undone in the app."),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=HistoryState.delete_interview(row["id"]), class_name="confirm-delete")),
+                gap="3",
+                justify="end",
+                margin_top="16px",
+            ),
+            max_width="420px",
+        ),
+    )
+
+
+def _row(row: rx.Var) -> rx.Component:
+    return rx.flex(
+        rx.link(
+            rx.vstack(
+                rx.text(row["job_title"], weight="bold"),
+                rx.hstack(
+                    rx.text(row["date_label"], size="1", color=rx.color("gray", 10)),
+                    rx.text("·", size="1", color=rx.color("gray", 8)),
+                    rx.text(row["duration_label"], size="1", color=rx.color("gray", 10)),
+                    spacing="1",
+                    wrap="wrap",
+                ),
+                spacing="1",
+            ),
+            href="/feedback/" + row["id"].to(str),
+            underline="none",
+            color="inherit",
+            flex="1",
+            min_width="0",
+        ),
+        rx.hstack(
+            rx.cond(row["score"], rx.badge(row["score"].to(str), " / 100", size="2", variant="solid"), rx.fragment()),
+            rx.badge(row["status_label"], color_scheme=row["status_color"].to(str), variant="soft"),
+            _delete_button(row),
+            align="center",
+            spacing="2",
+        ),
+        align="center",
+        justify="between",
+        wrap="wrap",
+        gap="2",
+        padding="12px",
+        border_radius="8px",
+        _hover={"background": rx.color("gray", 3)},
+        width="100%",
+        class_name="history-row",
+    )
+
+
+def _list() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Your interviews", size="5"),
+        card(rx.vstack(rx.foreach(HistoryState.rows, _row), spacing="1", width="100%"), id="history-list"),
+        spacing="3",
+        width="100%",
+    )
+
+
+@template()
+def history_page() -> rx.Component:
+    return rx.vstack(
+        page_header(
+            "History & progress",
+            "Every practice interview you've done, and how you're improving.",
+            rx.link(rx.button(rx.icon("mic", size=16), "New practice interview"), href=routes.INTERVIEW_NEW),
+        ),
+        rx.cond(
+            HistoryState.loading,
+            loading_block("Loading your interviews…"),
+            rx.cond(
+                HistoryState.error != "",
+                error_callout(HistoryState.error),
+                rx.cond(
+                    HistoryState.rows.length() > 0,
+                    rx.vstack(_progress(), _list(), spacing="6", width="100%"),
+                    empty_state(
+                        "history",
+                        "No interviews yet",
+                        "Once you finish a practice interview, it shows up here with its feedback, and your scores start charting your progress.",
+                        rx.link(rx.button("Start your first interview"), href=routes.INTERVIEW_NEW),
+                    ),
+                ),
+            ),
+        ),
+        spacing="5",
+        width="100%",
+    )
+
+

@@ -1,0 +1,183 @@
+"""What /feedback/[session_id] shows, and its live status while the feedback is being written.
+
+The page never trusts an id from the browser: the interview id comes from the
+URL the server routed, and every read goes through the owner check in the
+service, so someone else's id gets "not found" and no data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from typing import Any
+
+import reflex as rx
+
+from vocahire.db import run_db
+from vocahire.services import feedback as jobs
+from vocahire.services.errors import NotFound
+from vocahire.services.feedback_report import feedback_markdown, feedback_page_data, feedback_status, is_working
+from vocahire.state.session import current_user, friendly_error
+
+POLL_SECONDS = 2.0
+WATCH_SECONDS = 15 * 60
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def interview_id_from_path(path: str) -> str:
+    """``/feedback/<id>`` -> ``<id>`` when it looks like an id, else ""."""
+    parts = [p for p in (path or "").split("?")[0].split("/") if p]
+    if len(parts) == 2 and parts[0] == "feedback" and _ID_RE.match(parts[1]):
+        return parts[1]
+    return ""
+
+
+class FeedbackState(rx.State):
+    interview_id: str = ""
+    loading: bool = True
+    not_found: bool = False
+    error: str = ""
+
+    job_title: str = ""
+    date_label: str = ""
+    duration_label: str = ""
+    feedback_status: str = ""
+    feedback_error: str = ""
+    attempts: int = 0
+    has_feedback: bool = False
+    overall_score: int = 0
+    score_band: str = ""
+    categories: list[dict[str, Any]] = []
+    strengths: list[str] = []
+    improvements: list[str] = []
+    questions: list[dict[str, Any]] = []
+    figures: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    filler_totals: list[dict[str, Any]] = []
+    keywords_mentioned: list[str] = []
+    keywords_missing: list[str] = []
+    transcript: list[dict[str, Any]] = []
+    retrying: bool = False
+
+    # Backend-only: one live-status watcher per client.
+    _watching: bool = False
+
+    @rx.var
+    def working(self) -> bool:
+        return self.feedback_status in ("pending", "generating")
+
+    @rx.var
+    def status_text(self) -> str:
+        if self.feedback_status == "pending" and self.attempts == 0:
+            return "Your feedback is queued and will start in a moment."
+        if self.feedback_status == "pending":
+            return "The AI service hiccupped; we'll retry automatically in a moment."
+        if self.feedback_status == "generating":
+            return "Your AI coach is reading the transcript and writing your feedback…"
+        if self.feedback_status == "none":
+            return "Feedback will be written once this interview has ended."
+        return ""
+
+    def _apply(self, data: dict[str, Any]) -> None:
+        self.not_found = False
+        for key in (
+            "job_title", "date_label", "duration_label", "feedback_status", "feedback_error", "attempts", "has_feedback",
+            "score_band", "categories", "strengths", "improvements", "questions", "figures", "answers", "filler_totals",
+            "keywords_mentioned", "keywords_missing", "transcript",
+        ):
+            setattr(self, key, data[key])
+        self.overall_score = int(data["overall_score"] or 0)
+
+    def _clear(self) -> None:
+        self._apply({
+            "job_title": "", "date_label": "", "duration_label": "", "feedback_status": "", "feedback_error": "", "attempts": 0,
+            "has_feedback": False, "overall_score": 0, "score_band": "", "categories": [], "strengths": [], "improvements": [],
+            "questions": [], "figures": [], "answers": [], "filler_totals": [], "keywords_mentioned": [], "keywords_missing": [],
+            "transcript": [],
+        })
+
+    @rx.event
+    async def load(self) -> Any:
+        """On page load: the owner's feedback, or "not found"; starts the live watcher while it's being written."""
+        self.loading = True
+        self.error = ""
+        self.interview_id = interview_id_from_path(self.router.url.path)
+        try:
+            user = await current_user(self)
+            data = await run_db(feedback_page_data, user_id=user.id, interview_id=self.interview_id)
+            self._apply(data)
+        except NotFound:
+            self._clear()
+            self.not_found = True
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            self._clear()
+            self.error = friendly_error(exc)
+        finally:
+            self.loading = False
+        return FeedbackState.watch if self.working else None
+
+    @rx.event(background=True)
+    async def watch(self) -> None:
+        """Push status changes to the page until the feedback is ready or failed (no manual refresh)."""
+        async with self:
+            if self._watching or not self.interview_id:
+                return
+            self._watching = True
+            interview_id = self.interview_id
+            try:
+                user = await current_user(self)
+            except Exception:  # noqa: BLE001 - not signed in: nothing to watch
+                self._watching = False
+                return
+        last: tuple[str, int] | None = None
+        deadline = time.monotonic() + WATCH_SECONDS
+        try:
+            while time.monotonic() < deadline:
+                await asyncio.sleep(POLL_SECONDS)
+                async with self:
+                    if self.interview_id != interview_id or not self.router.url.path.startswith("/feedback/"):
+                        return
+                status = await run_db(feedback_status, user_id=user.id, interview_id=interview_id)
+                if status != last:
+                    data = await run_db(feedback_page_data, user_id=user.id, interview_id=interview_id)
+                    async with self:
+                        if self.interview_id != interview_id:
+                            return
+                        self._apply(data)
+                    last = status
+                if not is_working(status[0]):
+                    return
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            async with self:
+                self.error = friendly_error(exc)
+        finally:
+            async with self:
+                self._watching = False
+
+    @rx.event
+    async def try_again(self) -> Any:
+        """The owner re-queues a failed job."""
+        if self.retrying:
+            return None
+        self.retrying = True
+        try:
+            user = await current_user(self)
+            await run_db(jobs.retry_feedback, user_id=user.id, interview_id=self.interview_id)
+            self._apply(await run_db(feedback_page_data, user_id=user.id, interview_id=self.interview_id))
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            return rx.toast.error(friendly_error(exc))
+        finally:
+            self.retrying = False
+        return FeedbackState.watch
+
+    @rx.event
+    async def download_markdown(self) -> Any:
+        """The whole feedback as a Markdown file."""
+        try:
+            user = await current_user(self)
+            data = await run_db(feedback_page_data, user_id=user.id, interview_id=self.interview_id)
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            return rx.toast.error(friendly_error(exc))
+        slug = re.sub(r"[^a-z0-9]+", "-", data["job_title"].lower()).strip("-")[:40] or "interview"
+        return rx.download(data=feedback_markdown(data), filename=f"vocahire-feedback-{slug}-{data['id'][:8]}.md", mime_type="text/markdown")

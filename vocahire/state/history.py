@@ -1,0 +1,111 @@
+"""What /history shows: past interviews, progress charts, and soft-delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from vocahire.db import run_db
+from vocahire.services import history
+from vocahire.services.speech_metrics import TARGETS
+from vocahire.state.session import current_user, friendly_error
+
+MAX_ROWS = 100
+
+
+def status_badge(status: str, feedback_status: str) -> tuple[str, str]:
+    """(label, colour) for an interview row."""
+    if status in ("starting", "active"):
+        return "In progress", "blue"
+    if status == "failed":
+        return "Didn't complete", "gray"
+    return {
+        "completed": ("Feedback ready", "grass"),
+        "pending": ("Feedback queued", "amber"),
+        "generating": ("Writing feedback", "amber"),
+        "failed": ("Feedback failed", "red"),
+    }.get(feedback_status, ("Completed", "gray"))
+
+
+class HistoryState(rx.State):
+    rows: list[dict[str, Any]] = []
+    points: list[dict[str, Any]] = []
+    metric: str = "wpm"
+    loading: bool = True
+    error: str = ""
+    deleting: str = ""
+
+    @rx.var
+    def metric_series(self) -> list[dict[str, Any]]:
+        return [{"label": p["label"], "value": p.get(self.metric), "job_title": p["job_title"]} for p in self.points if p.get(self.metric) is not None]
+
+    @rx.var
+    def metric_label(self) -> str:
+        return history.PROGRESS_METRICS.get(self.metric, "")
+
+    @rx.var
+    def metric_target(self) -> str:
+        target = TARGETS.get(self.metric)
+        return f"Target: {target.text}" if target else ""
+
+    @rx.var
+    def latest_overall(self) -> str:
+        scores = [p["overall"] for p in self.points if p.get("overall") is not None]
+        return str(scores[-1]) if scores else "—"
+
+    @rx.var
+    def overall_change(self) -> str:
+        scores = [p["overall"] for p in self.points if p.get("overall") is not None]
+        if len(scores) < 2:
+            return ""
+        delta = scores[-1] - scores[0]
+        return f"{delta:+d} since your first scored interview"
+
+    async def _reload(self) -> None:
+        user = await current_user(self)
+        summaries = await run_db(history.list_user_interviews, user_id=user.id, limit=MAX_ROWS)
+        rows = []
+        for s in summaries:
+            label, color = status_badge(s.status, s.feedback_status)
+            rows.append({**s.as_dict(), "status_label": label, "status_color": color})
+        self.rows = rows
+        self.points = await run_db(history.progress_series, user_id=user.id)
+        self.error = ""
+
+    @rx.event
+    async def load(self) -> None:
+        self.loading = True
+        try:
+            await self._reload()
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            self.rows, self.points = [], []
+            self.error = friendly_error(exc)
+        finally:
+            self.loading = False
+
+    @rx.event
+    async def choose_metric(self, key: Any) -> None:
+        """Which measured figure the progress chart shows."""
+        try:
+            await current_user(self)
+        except Exception:  # noqa: BLE001 - anonymous clients change nothing
+            return
+        if isinstance(key, str) and key in history.PROGRESS_METRICS:
+            self.metric = key
+
+    @rx.event
+    async def delete_interview(self, interview_id: Any) -> Any:
+        """Soft-delete one of the caller's interviews (it disappears from history and progress)."""
+        if not isinstance(interview_id, str) or not 0 < len(interview_id) <= 64:
+            return rx.toast.error("We couldn't find that interview.")
+        self.deleting = interview_id
+        try:
+            user = await current_user(self)
+            await run_db(history.soft_delete_interview, user_id=user.id, interview_id=interview_id)
+            await self._reload()
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            return rx.toast.error(friendly_error(exc))
+        finally:
+            self.deleting = ""
+        return rx.toast.success("Interview deleted.")

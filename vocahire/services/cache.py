@@ -99,6 +99,16 @@ class _Redis:
                     decode_responses=True,
                 )
                 self._clients[url] = client
+        if self._pending:
+            # Changes made while Redis was unreachable are dropped before anything is read from it.
+            with self._lock:
+                pending, self._pending = self._pending, set()
+            try:
+                _invalidate_now(client, pending)
+            except Exception as exc:  # noqa: BLE001 - still down: keep them, read the database
+                self.remember(pending)
+                self.failed(exc)
+                return None
         return client
 
     def failed(self, exc: BaseException) -> None:
@@ -107,12 +117,10 @@ class _Redis:
             self._outage_logged = True
             log.warning(json.dumps({"event": "cache_unavailable", "error": type(exc).__name__, "fallback": "database"}))
 
-    def succeeded(self, client: redis.Redis) -> None:
+    def succeeded(self, _client: redis.Redis) -> None:
         if self._outage_logged:
             self._outage_logged = False
             log.info(json.dumps({"event": "cache_available_again"}))
-        if self._pending:
-            self._replay(client)
 
     def remember(self, user_ids: Iterable[int]) -> None:
         """Invalidations that could not reach Redis, replayed once it answers."""
@@ -120,14 +128,6 @@ class _Redis:
             self._pending.update(user_ids)
             if len(self._pending) > MAX_PENDING:
                 self._pending = {_ALL}
-
-    def _replay(self, client: redis.Redis) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, set()
-        try:
-            _invalidate_now(client, pending)
-        except Exception:  # noqa: BLE001 - keep them for the next success
-            self.remember(pending)
 
     def reset(self) -> None:
         with self._lock:
@@ -172,9 +172,10 @@ def ping() -> tuple[bool, float | None, str | None]:
 # --- reading and writing the signed-in user's view -------------------------------------------
 
 
-def _encode(view: UserView) -> str:
+def _encode(view: UserView, generation: str) -> str:
     return json.dumps(
         {
+            "generation": generation,
             "id": view.id,
             "email": view.email,
             "name": view.name,
@@ -188,11 +189,14 @@ def _encode(view: UserView) -> str:
     )
 
 
-def _decode(raw: str) -> UserView | None:
+def _decode(raw: str, generation: str) -> UserView | None:
+    """The cached view, or ``None`` when it is unreadable or older than the last "drop everything"."""
     from vocahire.services.accounts import UserView
 
     try:
         data: dict[str, Any] = json.loads(raw)
+        if data.get("generation", "") != generation:
+            return None
         premium = bool(data["is_premium"])
         until = data.get("premium_until_iso")
         if premium and until and utcnow() >= datetime.fromisoformat(until):
@@ -237,11 +241,11 @@ def user_view_for_identity(provider: str, subject: str) -> UserView:
         version = generation = ""
         if user_id is not None:
             raw, version, generation = client.mget(_view_key(user_id), _version_key(user_id), GENERATION_KEY)
-            view = _decode(raw) if raw else None
+            version, generation = version or "", generation or ""
+            view = _decode(raw, generation) if raw else None
             _redis.succeeded(client)
             if view is not None and view.id == user_id:
                 return view
-            version, generation = version or "", generation or ""
     except ValueError:
         return _load_from_database(provider, subject)
     except Exception as exc:  # noqa: BLE001 - Redis trouble means "read the database"
@@ -257,7 +261,7 @@ def user_view_for_identity(provider: str, subject: str) -> UserView:
     _safe(
         lambda c: c.eval(
             _PUT_IF_UNCHANGED, 3, _view_key(view.id), _version_key(view.id), GENERATION_KEY,
-            _encode(view), version, generation, ttl,
+            _encode(view, generation), version, generation, ttl,
         )
     )
     return view

@@ -11,13 +11,13 @@ from vocahire.state.feedback import FeedbackState
 # Printing (or "Save as PDF") shows the feedback only: no navigation, buttons or footer.
 PRINT_CSS = """
 @media print {
-  header, footer, .no-print { display: none !important; }
-  main { max-width: 100% !important; padding: 0 !important; }
+  *:has(> * > #feedback-page) > *:not(:has(> #feedback-page)) { display: none !important; }
+  *:has(> #feedback-page) { max-width: 100% !important; padding: 0 !important; }
+  .no-print { display: none !important; }
   .print-avoid-break { break-inside: avoid; }
-  .rt-Card { box-shadow: none !important; border: 1px solid #ddd !important; }
+  .rt-Card { box-shadow: none !important; }
 }
 """
-
 
 def _section_title(icon: str, title: str, note: str | None = None) -> rx.Component:
     return rx.vstack(
@@ -32,7 +32,7 @@ def _actions() -> rx.Component:
     return rx.flex(
         rx.button(rx.icon("download", size=16), "Download (.md)", on_click=FeedbackState.download_markdown, variant="soft", id="download-feedback"),
         rx.button(rx.icon("printer", size=16), "Print / PDF", on_click=rx.call_script("window.print()"), variant="soft"),
-        rx.link(rx.button(rx.icon("history", size=16), "History", variant="ghost"), href=routes.HISTORY),
+        rx.link(rx.button(rx.icon("history", size=16), "History", variant="soft", color_scheme="gray"), href=routes.HISTORY),
         gap="2",
         wrap="wrap",
         class_name="no-print",
@@ -101,8 +101,8 @@ def _overall() -> rx.Component:
     )
     chart = rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(horizontal=False, stroke_dasharray="3 3", stroke=rx.color("gray", 5)),
-        rx.recharts.x_axis(type_="number", domain=[0, 100], tick_count=6, font_size=11),
-        rx.recharts.y_axis(data_key="short", type_="category", width=104, font_size=12, tick_line=False),
+        rx.recharts.x_axis(type_="number", domain=[0, 100], tick_count=6, tick={"fontSize": 11}),
+        rx.recharts.y_axis(data_key="short", type_="category", width=104, tick={"fontSize": 12}, tick_line=False),
         rx.recharts.graphing_tooltip(),
         rx.recharts.bar(data_key="score", name="Score", fill=rx.color("accent", 9), radius=[0, 4, 4, 0], label={"position": "right", "fontSize": 11}, is_animation_active=False),
         data=FeedbackState.categories,

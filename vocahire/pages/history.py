@@ -24,13 +24,14 @@ METRIC_SHORT = {
     "keyword_coverage_percent": "JD terms",
 }
 CHART_HEIGHT = 260
+TICK = {"fontSize": 11}
 
 
 def _scores_chart() -> rx.Component:
     return rx.recharts.line_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", stroke=rx.color("gray", 5), vertical=False),
-        rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11, min_tick_gap=12),
-        rx.recharts.y_axis(domain=[0, 100], width=32, font_size=11),
+        rx.recharts.x_axis(data_key="label", tick_line=False, tick=TICK, min_tick_gap=12),
+        rx.recharts.y_axis(domain=[0, 100], width=32, tick=TICK),
         rx.recharts.graphing_tooltip(),
         rx.recharts.legend(icon_size=10, wrapper_style={"fontSize": "12px"}),
         *[
@@ -46,8 +47,8 @@ def _scores_chart() -> rx.Component:
 def _metric_chart() -> rx.Component:
     return rx.recharts.area_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", stroke=rx.color("gray", 5), vertical=False),
-        rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11, min_tick_gap=12),
-        rx.recharts.y_axis(width=36, font_size=11),
+        rx.recharts.x_axis(data_key="label", tick_line=False, tick=TICK, min_tick_gap=12),
+        rx.recharts.y_axis(width=36, tick=TICK),
         rx.recharts.graphing_tooltip(),
         rx.recharts.area(data_key="value", name=HistoryState.metric_label, stroke=rx.color("accent", 10), fill=rx.color("accent", 4), type_="monotone", dot=True, is_animation_active=False),
         data=HistoryState.metric_series,
@@ -79,15 +80,18 @@ def _progress() -> rx.Component:
     measured = card(
         rx.vstack(
             rx.heading("Measured figures over time", size="4"),
-            rx.box(
-                rx.segmented_control.root(
-                    *[rx.segmented_control.item(label, value=key) for key, label in METRIC_SHORT.items()],
-                    value=HistoryState.metric,
-                    on_change=HistoryState.choose_metric,
-                    size="1",
-                ),
-                overflow_x="auto",
-                max_width="100%",
+            rx.flex(
+                *[
+                    rx.button(
+                        label, size="1", variant=rx.cond(HistoryState.metric == key, "solid", "soft"),
+                        on_click=HistoryState.choose_metric(key), class_name="metric-choice",
+                    )
+                    for key, label in METRIC_SHORT.items()
+                ],
+                wrap="wrap",
+                gap="2",
+                role="group",
+                aria_label="Measured figure to chart",
             ),
             rx.hstack(rx.text(HistoryState.metric_label, size="2", weight="medium"), rx.spacer(), rx.text(HistoryState.metric_target, size="1", color=rx.color("gray", 10)), width="100%", wrap="wrap"),
             rx.cond(
@@ -139,13 +143,7 @@ def _row(row: rx.Var) -> rx.Component:
         rx.link(
             rx.vstack(
                 rx.text(row["job_title"], weight="bold"),
-                rx.hstack(
-                    rx.text(row["date_label"], size="1", color=rx.color("gray", 10)),
-                    rx.text("·", size="1", color=rx.color("gray", 8)),
-                    rx.text(row["duration_label"], size="1", color=rx.color("gray", 10)),
-                    spacing="1",
-                    wrap="wrap",
-                ),
+                rx.text(row["date_label"], " · ", row["duration_label"], size="1", color=rx.color("gray", 10)),
                 spacing="1",
             ),
             href="/feedback/" + row["id"].to(str),
@@ -157,13 +155,14 @@ def _row(row: rx.Var) -> rx.Component:
         rx.hstack(
             rx.cond(row["score"], rx.badge(row["score"].to(str), " / 100", size="2", variant="solid"), rx.fragment()),
             rx.badge(row["status_label"], color_scheme=row["status_color"].to(str), variant="soft"),
+            rx.link(rx.icon_button(rx.icon("chevron-right", size=16), variant="ghost", color_scheme="gray", aria_label="Open feedback"), href="/feedback/" + row["id"].to(str)),
             _delete_button(row),
             align="center",
             spacing="2",
         ),
-        align="center",
+        direction=rx.breakpoints(initial="column", sm="row"),
+        align=rx.breakpoints(initial="start", sm="center"),
         justify="between",
-        wrap="wrap",
         gap="2",
         padding="12px",
         border_radius="8px",
@@ -176,7 +175,11 @@ def _row(row: rx.Var) -> rx.Component:
 def _list() -> rx.Component:
     return rx.vstack(
         rx.heading("Your interviews", size="5"),
-        card(rx.vstack(rx.foreach(HistoryState.rows, _row), spacing="1", width="100%"), id="history-list"),
+        card(
+            rx.vstack(rx.foreach(HistoryState.rows, _row), spacing="1", width="100%"),
+            id="history-list",
+            padding=["8px", "12px"],
+        ),
         spacing="3",
         width="100%",
     )

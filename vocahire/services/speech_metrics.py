@@ -207,9 +207,30 @@ class _Turn:
         ends = [line.end for line in self.lines if line.end is not None]
         return max(ends) if ends else None
 
-    @property
-    def speaking_seconds(self) -> float | None:
-        spans = [line.seconds for line in self.lines if line.seconds is not None and words_in(line.text)]
+
+
+class _TextStats:
+    """Words and fillers per line text, each computed once per run (a line is read by several figures)."""
+
+    def __init__(self) -> None:
+        self._words: dict[str, int] = {}
+        self._fillers: dict[str, Counter[str]] = {}
+
+    def words(self, text: str) -> int:
+        n = self._words.get(text)
+        if n is None:
+            n = self._words[text] = len(words_in(text))
+        return n
+
+    def fillers(self, text: str) -> Counter[str]:
+        found = self._fillers.get(text)
+        if found is None:
+            found = self._fillers[text] = count_fillers(text)
+        return found
+
+    def speaking_seconds(self, lines: Iterable[Line]) -> float | None:
+        """Time spent saying words (lines that produced no words don't count)."""
+        spans = [line.seconds for line in lines if line.seconds is not None and self.words(line.text)]
         return sum(spans) if spans else None
 
 
@@ -238,15 +259,17 @@ def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _answers(turns: Sequence[_Turn]) -> list[AnswerMetrics]:
+def _answers(turns: Sequence[_Turn], st: _TextStats) -> list[AnswerMetrics]:
     answers: list[AnswerMetrics] = []
     previous: _Turn | None = None
     for turn in turns:
         if turn.role == "candidate":
             text = turn.text
-            words = len(words_in(text))
-            seconds = turn.speaking_seconds
-            fillers = count_fillers(text)
+            words = sum(st.words(line.text) for line in turn.lines)
+            seconds = st.speaking_seconds(turn.lines)
+            fillers: Counter[str] = Counter()
+            for line in turn.lines:
+                fillers.update(st.fillers(line.text))
             total_fillers = sum(fillers.values())
             latency = None
             if previous is not None and previous.end is not None and turn.start is not None:
@@ -272,7 +295,7 @@ def _answers(turns: Sequence[_Turn]) -> list[AnswerMetrics]:
     return answers
 
 
-def _turn_taking(lines: Sequence[Line], turns: Sequence[_Turn], answers: Sequence[AnswerMetrics]) -> TurnTaking:
+def _turn_taking(lines: Sequence[Line], turns: Sequence[_Turn], st: _TextStats) -> TurnTaking:
     timed = sorted((line for line in lines if line.seconds is not None), key=lambda line: (line.start, line.end))
     interruptions = {"candidate": 0, "interviewer": 0}
     overlap = 0.0
@@ -296,7 +319,7 @@ def _turn_taking(lines: Sequence[Line], turns: Sequence[_Turn], answers: Sequenc
         talk[line.role] += line.seconds or 0.0
     words = {"candidate": 0, "interviewer": 0}
     for line in lines:
-        words[line.role] += len(words_in(line.text))
+        words[line.role] += st.words(line.text)
     if talk["candidate"] + talk["interviewer"] > 0:
         ratio, basis = 100 * talk["candidate"] / (talk["candidate"] + talk["interviewer"]), "time"
     elif words["candidate"] + words["interviewer"] > 0:
@@ -375,29 +398,29 @@ def _fmt(value: float | None, unit: str) -> str:
 
 def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> SpeechMetrics:
     """All measured figures for one interview; deterministic for a given transcript."""
+    st = _TextStats()
     turns = _turns(lines)
-    answers = _answers(turns)
-    turn_taking = _turn_taking(lines, turns, answers)
+    answers = _answers(turns, st)
+    turn_taking = _turn_taking(lines, turns, st)
     candidate_text = " ".join(line.text for line in lines if line.role == "candidate")
     keywords = _keywords(job_description, candidate_text)
 
     cand_lines = [line for line in lines if line.role == "candidate"]
-    cand_words = sum(len(words_in(line.text)) for line in cand_lines)
-    int_words = sum(len(words_in(line.text)) for line in lines if line.role == "interviewer")
-    speaking = [line.seconds for line in cand_lines if line.seconds is not None and words_in(line.text)]
-    speaking_seconds = sum(speaking) if speaking else None
-    timed_words = sum(len(words_in(line.text)) for line in cand_lines if line.seconds is not None)
+    cand_words = sum(st.words(line.text) for line in cand_lines)
+    int_words = sum(st.words(line.text) for line in lines if line.role == "interviewer")
+    speaking_seconds = st.speaking_seconds(cand_lines)
+    timed_words = sum(st.words(line.text) for line in cand_lines if line.seconds is not None)
     filler_totals: Counter[str] = Counter()
     for answer in answers:
         filler_totals.update(answer.filler_words)
-    timed_fillers = sum(sum(count_fillers(line.text).values()) for line in cand_lines if line.seconds is not None)
+    timed_fillers = sum(sum(st.fillers(line.text).values()) for line in cand_lines if line.seconds is not None)
 
     wpm = _r(_rate(timed_words, speaking_seconds))
     fpm = _r(_rate(timed_fillers, speaking_seconds))
     latencies = [a.latency_seconds for a in answers if a.latency_seconds is not None]
     median_latency = _r(statistics.median(latencies)) if latencies else None
     answer_secs = [a.seconds for a in answers if a.seconds is not None]
-    timed = bool(speaking)
+    timed = speaking_seconds is not None
 
     worst = sorted(
         (a for a in answers if a.fillers > 0),

@@ -6,6 +6,7 @@ candidate can check a count by reading their own transcript.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -96,7 +97,7 @@ _HESITATION_RE = re.compile(r"^(?:u+h*m+|u+h+|e+r+m*|h+m+)$")
 
 def _hesitation(tok: str | None) -> str | None:
     """"um", "uh", "er" or "hmm" for any spelling ("ummm", "uhh", "erm"), else None."""
-    if tok is None or not _HESITATION_RE.match(tok):
+    if tok is None or tok[0] not in "ueh" or not _HESITATION_RE.match(tok):
         return None
     if tok.startswith("h"):
         return "hmm"
@@ -145,6 +146,7 @@ MAX_TERMS = 15
 MAX_PHRASES = 4
 
 
+@functools.lru_cache(maxsize=16384)
 def _stem(word: str) -> str:
     """A light stemmer: enough for "APIs"/"API", "testing"/"tests"/"test", "scaled"/"scale"."""
     w = word.lower().replace("’", "'")

@@ -1,0 +1,596 @@
+"""Scale-out demonstration: 2 backend workers, Redis and PostgreSQL behind one nginx address.
+
+What it shows (and prints figures for):
+1. both workers serve one app through one address (nginx on loopback, round robin,
+   websocket upgrade), Reflex's state manager in Redis, data in PostgreSQL;
+2. a signed-in candidate's page state, computed on worker A, is there when the
+   socket lands on worker B (A was stopped for a rolling restart) and again when it
+   lands on the restarted A;
+3. what happens when a worker crashes (SIGKILL) instead of stopping cleanly;
+4. the same steps without Redis (each worker keeps state in memory): the state is lost;
+5. event round trips through nginx, one client and many clients at once.
+
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres), Redis on
+127.0.0.1:6379 (uses database 14, flushed), and Debian's nginx
+(``apt-get install -y nginx-light``; without it a small Python TCP proxy stands in).
+
+    .venv/bin/python benchmarks/scaleout_bench.py [--clients 20] [--events 25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import socketio  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+COPY_ITEMS = ["rxconfig.py", "vocahire", "assets", "alembic", "alembic.ini", "reflex.lock", "requirements.txt"]
+PASSWORD = "correct-horse-42"
+RX = "_rx_state_"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def established_to(port: int) -> int:
+    """Established TCP connections whose local port is ``port`` (a backend's websockets, via nginx)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            local, state = parts[1], parts[3]
+            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+                count += 1
+    return count
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Worker:
+    name: str
+    port: int
+    env: dict[str, str]
+    workdir: Path
+    process: subprocess.Popen[bytes] | None = None
+    starts: list[float] = field(default_factory=list)
+
+    def start(self) -> float:
+        """Start the backend and wait until it answers; returns the seconds it took."""
+        log = open(self.workdir / f"{self.name}.log", "ab")  # noqa: SIM115 - owned by the process
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only", "--backend-port", str(self.port), "--loglevel", "warning"],
+            cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = started + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited:\n{(self.workdir / f'{self.name}.log').read_text()[-3000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/ping", timeout=1).status_code == 200:
+                    took = time.monotonic() - started
+                    self.starts.append(took)
+                    return took
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not start")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, sig)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        while port_open(self.port):
+            time.sleep(0.05)
+
+
+class Proxy:
+    """nginx on loopback in front of the workers (a Python TCP proxy when nginx isn't installed)."""
+
+    def __init__(self, port: int, workers: list[Worker], workdir: Path) -> None:
+        self.port, self.workers, self.workdir = port, workers, workdir
+        self.process: subprocess.Popen[bytes] | None = None
+        self.kind = "nginx" if shutil.which("nginx") or Path("/usr/sbin/nginx").exists() else "python"
+
+    def start(self) -> None:
+        if self.kind == "nginx":
+            self._start_nginx()
+        else:
+            self.process = subprocess.Popen(
+                [sys.executable, str(Path(__file__).resolve()), "--proxy", str(self.port), *[str(w.port) for w in self.workers]],
+                start_new_session=True,
+            )
+        while not port_open(self.port):
+            time.sleep(0.05)
+
+    def _start_nginx(self) -> None:
+        conf_dir = self.workdir / "nginx"
+        conf_dir.mkdir(exist_ok=True)
+        servers = "\n".join(f"    server 127.0.0.1:{w.port} max_fails=1 fail_timeout=2s;" for w in self.workers)
+        (conf_dir / "nginx.conf").write_text(
+            f"""
+worker_processes 1;
+pid {conf_dir}/nginx.pid;
+error_log {conf_dir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log {conf_dir}/access.log;
+  client_body_temp_path {conf_dir}/body;
+  proxy_temp_path {conf_dir}/proxy;
+  fastcgi_temp_path {conf_dir}/fastcgi;
+  uwsgi_temp_path {conf_dir}/uwsgi;
+  scgi_temp_path {conf_dir}/scgi;
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+  upstream vocahire_backends {{
+{servers}
+  }}
+  server {{
+    listen 127.0.0.1:{self.port};
+    location / {{
+      proxy_pass http://vocahire_backends;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_read_timeout 3600s;
+      proxy_next_upstream error timeout;
+      proxy_connect_timeout 2s;
+    }}
+  }}
+}}
+"""
+        )
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.process = subprocess.Popen(
+            [nginx, "-p", str(conf_dir), "-c", str(conf_dir / "nginx.conf"), "-g", "daemon off;"], start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+
+
+async def python_proxy(listen: int, backends: list[int]) -> None:
+    """Round-robin TCP proxy that skips backends refusing connections (the fallback for nginx)."""
+    turn = 0
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        nonlocal turn
+        for _ in range(len(backends)):
+            port = backends[turn % len(backends)]
+            turn += 1
+            try:
+                up_r, up_w = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                continue
+            await asyncio.gather(pipe(client_r, up_w), pipe(up_r, client_w))
+            return
+        client_w.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", listen)
+    async with server:
+        await server.serve_forever()
+
+
+# --- the candidate's browser tab, speaking Reflex's websocket protocol --------------------------
+
+
+class Tab:
+    """One browser tab: a client token, the session cookie, and the state it was sent."""
+
+    def __init__(self, base_url: str, cookie: str, names: dict[str, str]) -> None:
+        self.base_url, self.cookie, self.names = base_url, cookie, names
+        self.token = uuid.uuid4().hex
+        self.state: dict[str, dict[str, Any]] = {}
+        self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.new_token: str | None = None
+        self.sio: socketio.AsyncClient | None = None
+
+    def var(self, state: str, name: str) -> Any:
+        return self.state.get(self.names[state], {}).get(name + RX)
+
+    async def connect(self, path: str, query: dict[str, str] | None = None) -> float:
+        """Open the socket with the hydrate event (as the front end does); returns seconds until hydrated."""
+        sio = self.sio = socketio.AsyncClient(reconnection=False)
+        hydrated = asyncio.Event()
+
+        @sio.on("event", namespace="/_event")
+        async def on_event(update: dict[str, Any]) -> None:
+            for substate, values in (update.get("delta") or {}).items():
+                self.state.setdefault(substate, {}).update(values)
+            if self.state.get(self.names["root"], {}).get("is_hydrated" + RX):
+                hydrated.set()
+            await self.updates.put(update)
+
+        @sio.on("new_token", namespace="/_event")
+        async def on_new_token(token: str) -> None:
+            self.new_token = self.token = token
+
+        self.state = {}
+        boot = {
+            "name": f"{self.names['root']}.hydrate_and_load",
+            "payload": {},
+            "router_data": {"pathname": path, "asPath": path + (f"?{urlencode(query)}" if query else ""), **({"query": query} if query else {})},
+        }
+        started = time.monotonic()
+        await sio.connect(
+            f"{self.base_url}?token={self.token}", socketio_path="_event", transports=["websocket"],
+            namespaces=["/_event"], auth={"event": boot}, headers={"Cookie": self.cookie}, wait_timeout=10,
+        )
+        await asyncio.wait_for(hydrated.wait(), 20)
+        return time.monotonic() - started
+
+    async def send(self, state: str, handler: str, payload: dict[str, Any] | None = None) -> float:
+        """Send one event and wait for its state update; returns the round trip in seconds."""
+        assert self.sio is not None
+        while not self.updates.empty():
+            self.updates.get_nowait()
+        started = time.monotonic()
+        await self.sio.emit(
+            "event",
+            {"name": f"{self.names[state]}.{handler}", "payload": payload or {}, "router_data": {"pathname": "/dashboard", "asPath": "/dashboard"}},
+            namespace="/_event",
+        )
+        while True:
+            update = await asyncio.wait_for(self.updates.get(), 20)
+            if self.names[state] in (update.get("delta") or {}):
+                return time.monotonic() - started
+
+    async def wait_closed(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while self.sio is not None and self.sio.connected and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+
+    async def close(self) -> None:
+        if self.sio is not None and self.sio.connected:
+            await self.sio.disconnect()
+
+
+def state_names() -> dict[str, str]:
+    os.environ.setdefault("ENVIRONMENT", "development")
+    import reflex as rx
+
+    from vocahire.state.auth_forms import AuthFormState
+    from vocahire.state.dashboard import DashboardState
+    from vocahire.state.session import SessionState
+
+    return {
+        "root": rx.State.get_full_name(),
+        "session": SessionState.get_full_name(),
+        "dashboard": DashboardState.get_full_name(),
+        "auth": AuthFormState.get_full_name(),
+    }
+
+
+# --- set-up ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    name = f"vocahire_scaleout_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    try:
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config(str(ROOT / "alembic.ini"))
+        cfg.set_main_option("script_location", str(ROOT / "alembic"))
+        cfg.attributes["url"] = url
+        cfg.attributes["configure_logger"] = False
+        command.upgrade(cfg, "head")
+        from sqlmodel import SQLModel
+
+        import vocahire.models  # noqa: F401 - tables newer than the migration
+
+        engine = create_engine(url)
+        SQLModel.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def flush_redis_db() -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    client.close()
+
+
+def copy_app(dest: Path) -> None:
+    for item in COPY_ITEMS:
+        src = ROOT / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "external"))
+        elif src.exists():
+            shutil.copy2(src, dest / item)
+
+
+def worker_env(workdir: Path, database_url: str, redis_url: str | None, public_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "REFLEX_REDIS_URL", "PYTEST"))}
+    tools = ROOT / ".tools" / "node" / "node_modules" / ".bin"
+    env.update({
+        "PATH": f"{tools}:{env.get('PATH', '')}",
+        "PYTHONPATH": str(workdir),
+        "PYTHONUNBUFFERED": "1",
+        "REFLEX_USE_NPM": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "ENVIRONMENT": "production",
+        "APP_URL": public_url,
+        "SESSION_SECRET": "scaleout-" + uuid.uuid4().hex + uuid.uuid4().hex,
+        "DATABASE_URL": database_url,
+        "FEEDBACK_WORKER_ENABLED": "false",
+        "GRANIAN_WORKERS": "1",
+        "LOG_LEVEL": "WARNING",
+    })
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def sign_up(base_url: str, email: str) -> tuple[int, str]:
+    resp = httpx.post(f"{base_url}/api/auth/sign-up", data={"email": email, "password": PASSWORD, "name": "Casey Candidate"}, timeout=20)
+    assert resp.status_code == 303, resp.text
+    cookie = resp.headers["set-cookie"].split(";", 1)[0]
+    profile = httpx.get(f"{base_url}/api/user", headers={"cookie": cookie}, timeout=10).json()
+    return int(profile["id"]), cookie
+
+
+def seed_interview(database_url: str, user_id: int) -> None:
+    """A finished interview, so the dashboard's state holds something the candidate recognises."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO interview_sessions (id, user_id, job_title, job_description, resume_text, interview_type, difficulty,"
+                " duration_minutes, pace, status, credits_charged_cents, feedback_status, feedback_attempts, duration_seconds,"
+                " created_at, updated_at) VALUES (:id, :uid, 'Staff Platform Engineer', '', '', 'mixed', 'medium', 20, 'patient',"
+                " 'completed', 100, 'completed', 0, 1260, now(), now())"
+            ),
+            {"id": uuid.uuid4().hex, "uid": user_id},
+        )
+    engine.dispose()
+
+
+# --- the scenario ------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    label: str
+    landed_on: str
+    survived: bool
+    seconds: float
+    detail: str
+
+
+def holder(workers: list[Worker]) -> Worker | None:
+    held = [w for w in workers if w.process and w.process.poll() is None and established_to(w.port) > 0]
+    return held[0] if len(held) == 1 else None
+
+
+def remembered(tab: Tab) -> tuple[bool, str]:
+    recent = tab.var("dashboard", "recent") or []
+    title = recent[0].get("job_title") if recent else None
+    credits = tab.var("session", "credits_display")
+    email = tab.var("auth", "email")
+    ok = title == "Staff Platform Engineer" and email == "casey@example.com"
+    return ok, f"dashboard.recent={title!r}, auth_form.email={email!r}, credits={credits!r}, new_token={'yes' if tab.new_token else 'no'}"
+
+
+async def move_socket(tab: Tab, workers: list[Worker], label: str, sig: int) -> Outcome:
+    """Stop (or kill) the worker holding the tab's socket; the tab reconnects through nginx to whoever is left."""
+    current = holder(workers)
+    assert current is not None, "could not tell which worker holds the socket"
+    started = time.monotonic()
+    await asyncio.to_thread(current.stop, sig)
+    await tab.wait_closed()
+    await tab.close()
+    # The front end reconnects with the same token and rehydrates; "/" does not run the dashboard's loader.
+    await tab.connect("/")
+    took = time.monotonic() - started
+    now = holder(workers)
+    ok, detail = remembered(tab)
+    return Outcome(label, f"{now.name if now else '?'} (was {current.name})", ok, took, detail)
+
+
+async def scenario(base_url: str, cookie: str, names: dict[str, str], workers: list[Worker], events: int) -> dict[str, Any]:
+    tab = Tab(base_url, cookie, names)
+    hydrate = await tab.connect("/sign-in", {"email": "casey@example.com"})
+    await tab.close()
+    await tab.connect("/dashboard")
+    first = holder(workers)
+    ok, detail = remembered(tab)
+    assert tab.var("dashboard", "recent"), f"the dashboard did not load: {detail}"
+    rtts = [await tab.send("session", "load_optional") for _ in range(events)]
+    results = {"hydrate": hydrate, "first_worker": first.name if first else "?", "rtts": rtts, "outcomes": [], "initial": detail}
+    other = [w for w in workers if w is not first]
+    # 1. rolling restart: the holder stops cleanly, the socket lands on the other worker.
+    results["outcomes"].append(await move_socket(tab, workers, "clean stop of its worker", signal.SIGTERM))
+    restart = await asyncio.to_thread(first.start) if first else 0.0
+    results["restart"] = restart
+    # 2. the other worker stops cleanly too: the socket lands on the restarted one.
+    results["outcomes"].append(await move_socket(tab, workers, "restarted worker takes over", signal.SIGTERM))
+    for w in other:
+        await asyncio.to_thread(w.start)
+    # 3. a crash: SIGKILL, no chance to say goodbye.
+    results["outcomes"].append(await move_socket(tab, workers, "crash (SIGKILL) of its worker", signal.SIGKILL))
+    # After a crash the tab has a fresh state; the page it is on loads its data from the database again.
+    await tab.close()
+    reload = await tab.connect("/dashboard")
+    results["crash_reload"] = (reload, tab.var("dashboard", "recent") not in (None, []))
+    await tab.close()
+    for w in workers:
+        if w.process is None or w.process.poll() is not None:
+            await asyncio.to_thread(w.start)
+    return results
+
+
+async def load_test(base_url: str, cookie: str, names: dict[str, str], workers: list[Worker], clients: int, events: int) -> dict[str, Any]:
+    tabs = [Tab(base_url, cookie, names) for _ in range(clients)]
+    await asyncio.gather(*(t.connect("/dashboard") for t in tabs))
+    spread = {w.name: established_to(w.port) for w in workers}
+    started = time.monotonic()
+
+    async def run(tab: Tab) -> list[float]:
+        return [await tab.send("session", "load_optional") for _ in range(events)]
+
+    per_tab = await asyncio.gather(*(run(t) for t in tabs))
+    wall = time.monotonic() - started
+    await asyncio.gather(*(t.close() for t in tabs))
+    rtts = sorted(r for tab_rtts in per_tab for r in tab_rtts)
+    return {"spread": spread, "wall": wall, "rtts": rtts, "count": len(rtts)}
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+
+
+def run_setup(with_redis: bool, stack: ExitStack, database_url: str, clients: int, events: int, names: dict[str, str]) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="vocahire-scaleout-"))
+    stack.callback(shutil.rmtree, workdir, True)
+    copy_app(workdir)
+    proxy_port = free_port()
+    base_url = f"http://127.0.0.1:{proxy_port}"
+    env = worker_env(workdir, database_url, REDIS_URL if with_redis else None, base_url)
+    workers = [Worker(f"worker-{i + 1}", free_port(), env, workdir) for i in range(2)]
+    for w in workers:
+        stack.callback(w.stop, signal.SIGKILL)
+        w.start()
+    proxy = Proxy(proxy_port, workers, workdir)
+    stack.callback(proxy.stop)
+    proxy.start()
+    email = "casey@example.com" if with_redis else "casey.memory@example.com"
+    user_id, cookie = sign_up(base_url, email)
+    seed_interview(database_url, user_id)
+
+    async def go() -> dict[str, Any]:
+        out = await scenario(base_url, cookie, names, workers, events)
+        out["proxy"] = proxy.kind
+        out["starts"] = [s for w in workers for s in w.starts]
+        if with_redis:
+            await asyncio.sleep(2.5)  # nginx's fail_timeout for the worker restarted after the crash
+            out["load"] = await load_test(base_url, cookie, names, workers, clients, events)
+        return out
+
+    return asyncio.run(go())
+
+
+def report(title: str, res: dict[str, Any]) -> None:
+    print(f"\n== {title} ==")
+    print(f"front: {res['proxy']} on one loopback address; backend start-to-ready: median {statistics.median(res['starts']):.2f} s over {len(res['starts'])} starts")
+    print(f"first connect + hydrate: {ms(res['hydrate'])}; dashboard socket held by {res['first_worker']}: {res['initial']}")
+    rt = res["rtts"]
+    print(f"event round trip through the proxy (1 tab, {len(rt)} events): median {ms(statistics.median(rt))}, p95 {ms(pct(rt, 0.95))}")
+    print(f"restarted worker ready again after {res['restart']:.2f} s")
+    for o in res["outcomes"]:
+        verdict = "SURVIVED" if o.survived else "LOST"
+        print(f"- {o.label}: socket landed on {o.landed_on}; state {verdict}; reconnect+rehydrate {ms(o.seconds)}\n    {o.detail}")
+    reload, ok = res["crash_reload"]
+    print(f"  after the crash, the dashboard route's loader refilled it from PostgreSQL: {'yes' if ok else 'no'} ({ms(reload)})")
+    if "load" in res:
+        ld = res["load"]
+        print(
+            f"load: {len(ld['spread'])} workers, sockets per worker {ld['spread']}; {ld['count']} events in {ld['wall']:.2f} s "
+            f"= {ld['count'] / ld['wall']:.0f} events/s; round trip median {ms(statistics.median(ld['rtts']))}, p95 {ms(pct(ld['rtts'], 0.95))}"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--events", type=int, default=25)
+    parser.add_argument("--skip-control", action="store_true", help="skip the run without Redis")
+    parser.add_argument("--proxy", nargs="+", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.proxy:  # the fallback proxy's own process
+        asyncio.run(python_proxy(args.proxy[0], args.proxy[1:]))
+        return 0
+    if not port_open(5432) or not port_open(6379):
+        print("needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379", file=sys.stderr)
+        return 2
+    names = state_names()
+    flush_redis_db()
+    with ExitStack() as stack, postgres_database() as database_url:
+        stack.callback(flush_redis_db)
+        with_redis = run_setup(True, stack, database_url, args.clients, args.events, names)
+        report("2 workers + Redis state manager + PostgreSQL", with_redis)
+        if not args.skip_control:
+            with ExitStack() as control_stack:
+                without = run_setup(False, control_stack, database_url, args.clients, args.events, names)
+            report("control: 2 workers, no Redis (state in each worker's memory)", without)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -27,6 +27,8 @@ API_USER = "/api/user"
 API_DIAG_CONNECTION = "/api/diagnostic/connection-test"
 API_DIAG_DB_PERFORMANCE = "/api/diagnostic/db-performance"
 API_SENTRY_EXAMPLE = "/api/sentry-example-api"
+API_STRIPE_WEBHOOK = "/api/webhooks/stripe"
+API_WEBRTC_EXCHANGE = "/api/webrtc-exchange"
 
 
 def sign_in_url(next_path: str | None = None, **extra: str) -> str:

@@ -94,6 +94,8 @@ class Settings(BaseSettings):
         "gpt-4o-mini-transcribe", validation_alias="REALTIME_TRANSCRIPTION_MODEL"
     )
     interview_max_minutes: int = Field(30, gt=0, le=120, validation_alias="INTERVIEW_MAX_MINUTES")
+    interview_limit_seconds: int | None = Field(None, gt=0, le=7200, validation_alias="INTERVIEW_LIMIT_SECONDS")
+    interview_closing_seconds: int = Field(20, ge=0, le=120, validation_alias="INTERVIEW_CLOSING_SECONDS")
     feedback_model: str = Field("gpt-4.1-mini", validation_alias="FEEDBACK_MODEL")
     feedback_timeout_seconds: float = Field(60.0, gt=0, validation_alias="FEEDBACK_TIMEOUT_SECONDS")
     feedback_max_attempts: int = Field(5, gt=0, le=20, validation_alias="FEEDBACK_MAX_ATTEMPTS")
@@ -109,6 +111,8 @@ class Settings(BaseSettings):
     stripe_price_id_monthly: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_MONTHLY"))
     stripe_price_id_quarterly: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_QUARTERLY"))
     stripe_price_id_annual: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_ANNUAL"))
+    stripe_timeout_seconds: float = Field(10.0, gt=0, le=60, validation_alias="STRIPE_TIMEOUT_SECONDS")
+    stripe_price_cache_seconds: int = Field(600, ge=0, le=86400, validation_alias="STRIPE_PRICE_CACHE_SECONDS")
 
     # --- Sentry ---
     sentry_dsn: str | None = Field(None, validation_alias=_alias("SENTRY_DSN"))
@@ -126,6 +130,11 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql+psycopg://")):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         return value
+
+    @field_validator("interview_limit_seconds", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("openai_base_url", "app_url", "clerk_api_base_url")
     @classmethod

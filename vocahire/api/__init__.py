@@ -11,11 +11,12 @@ from vocahire.api.diagnostics import diagnostics_routes
 from vocahire.api.errors import RequestContextMiddleware
 from vocahire.api.fallback import api_fallback_route
 from vocahire.api.health import health_routes
+from vocahire.api.realtime_routes import realtime_routes
 from vocahire.services.observability import SentryRequestIdMiddleware
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*health_routes(), *auth_routes(), *diagnostics_routes()]
+    return [*health_routes(), *auth_routes(), *diagnostics_routes(), *realtime_routes()]
 
 
 def make_api() -> Starlette:

@@ -75,3 +75,19 @@ class UpstreamError(VocaHireError):
 class UpstreamTimeout(VocaHireError):
     status_code = 504
     code = "upstream_timeout"
+
+
+class PaymentsNotConfigured(VocaHireError):
+    status_code = 503
+    code = "payments_not_configured"
+
+    def __init__(self, message: str = "Payments are not configured on this deployment yet.") -> None:
+        super().__init__(message)
+
+
+class InterviewInProgress(Conflict):
+    """A second start while one interview is live; ``session_id`` is the live one (to go back to it)."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__("You already have an interview in progress. Finish or end it before starting another.")
+        self.session_id = session_id

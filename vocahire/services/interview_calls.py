@@ -1,0 +1,108 @@
+"""Connecting and ending an interview's call: the async steps around the database ones in ``interviews``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+
+from vocahire.db import run_db
+from vocahire.services import interviews, realtime
+from vocahire.services.errors import Conflict, UpstreamError, VocaHireError
+from vocahire.services.realtime_sideband import registry
+from vocahire.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MAX_OFFER_BYTES = 64 * 1024
+
+
+def check_offer(sdp: object) -> str:
+    """A WebRTC offer of sane size and shape (it is forwarded upstream verbatim)."""
+    from vocahire.services.errors import InvalidInput
+
+    if not isinstance(sdp, str) or not sdp.startswith("v=0") or "m=audio" not in sdp:
+        raise InvalidInput("That is not a WebRTC audio offer.")
+    if len(sdp.encode()) > MAX_OFFER_BYTES:
+        raise InvalidInput("That WebRTC offer is too large.")
+    return sdp
+
+
+async def connect_call(
+    *, user_id: int, interview_id: object, offer_sdp: str, settings: Settings | None = None, client: httpx.AsyncClient | None = None
+) -> str:
+    """Exchange the browser's offer for OpenAI's answer; on a failed first start the credit is refunded."""
+    settings = settings or get_settings()
+    plan = await run_db(interviews.prepare_call, settings=settings, user_id=user_id, interview_id=interview_id)
+    session = realtime.session_config(settings, instructions=plan.instructions, pace=plan.pace)
+    try:
+        answer = await realtime.create_call(settings, offer_sdp=offer_sdp, session=session, client=client)
+    except BaseException as exc:
+        message = exc.message if isinstance(exc, VocaHireError) else "We couldn't start the AI interviewer. Please try again."
+        if not plan.reconnect:
+            # Shielded: the refund must happen even if the browser gave up on the request meanwhile.
+            await asyncio.shield(run_db(interviews.fail_start, interview_id=plan.interview_id, message=message))
+        if isinstance(exc, VocaHireError) or not isinstance(exc, Exception):
+            raise
+        log.exception("unexpected failure creating a realtime call")
+        raise UpstreamError(message) from None
+    connected = await run_db(interviews.mark_connected, interview_id=plan.interview_id, call_id=answer.call_id)
+    if not connected:
+        await realtime.hangup_call(settings, answer.call_id, client=client)
+        raise Conflict("This interview has already ended.")
+    if plan.reconnect and plan.previous_call_id and plan.previous_call_id != answer.call_id:
+        asyncio.get_running_loop().create_task(realtime.hangup_call(settings, plan.previous_call_id))
+    row = await run_db(lambda *, session: session.get(interviews.IS, plan.interview_id))
+    deadline = interviews.deadline_of(row, settings)
+    if deadline is not None:
+        registry.start(plan.interview_id, answer.call_id, deadline, settings=settings, greet=not plan.reconnect, speed=realtime.PACE_SPEED.get(plan.pace, 1.0))
+    return answer.sdp
+
+
+async def finish_interview(*, user_id: int, interview_id: object, reason: interviews.EndReason = "ended_by_candidate", settings: Settings | None = None) -> interviews.EndResult:
+    """End the user's interview now: complete it, stop watching, hang the call up."""
+    settings = settings or get_settings()
+    result = await run_db(interviews.end_for_owner, settings=settings, user_id=user_id, interview_id=interview_id, reason=reason)
+    registry.stop(str(interview_id))
+    if result.call_id and result.changed:
+        await realtime.hangup_call(settings, result.call_id)
+    return result
+
+
+async def close_stale(settings: Settings | None = None) -> int:
+    """The janitor's sweep: close interviews that can no longer be live, hang up what is left of them."""
+    settings = settings or get_settings()
+    closed = await run_db(interviews.close_stale_sessions, settings=settings)
+    for item in closed:
+        registry.stop(item.id)
+        if item.call_id:
+            await realtime.hangup_call(settings, item.call_id)
+    return len(closed)
+
+
+async def reattach_orphans(settings: Settings | None = None) -> int:
+    """After a restart: watch again the calls that are still within their time (no second greeting)."""
+    settings = settings or get_settings()
+    found = await run_db(interviews.orphaned_live_sessions, settings=settings)
+    for interview_id, call_id, deadline in found:
+        if registry.get(interview_id) is None:
+            registry.start(interview_id, call_id, deadline, settings=settings, greet=False)
+    return len(found)
+
+
+async def run_interview_janitor(interval_seconds: float = 30.0) -> None:
+    """Reflex lifespan task: re-attach orphaned calls once, then close stale interviews periodically."""
+    try:
+        try:
+            await reattach_orphans()
+        except Exception as exc:  # noqa: BLE001 - a database outage at start-up must not kill the loop
+            log.warning("interview janitor: re-attaching failed (%s)", type(exc).__name__)
+        while True:
+            try:
+                await close_stale()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("interview janitor: sweep failed (%s)", type(exc).__name__)
+            await asyncio.sleep(interval_seconds)
+    finally:
+        await registry.shutdown()

@@ -1,0 +1,377 @@
+"""The interview's life on the server: set-up validation, start (one live per user, credits), connect, end.
+
+Where the credit is taken: ``start_interview`` creates the session row and
+reserves the credit in ONE transaction (the row's partial unique index allows
+one live interview per user; the debit is a conditional update keyed by the
+session id). The upstream call happens afterwards, when the browser posts its
+WebRTC offer (``interview_calls.connect_call``): if OpenAI fails or times out
+there, ``fail_start`` marks the session failed and refunds through the ledger.
+A session that never connects is closed and refunded by ``close_stale_sessions``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError, field_validator
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from vocahire.models import InterviewSession, TranscriptEntry, utcnow
+from vocahire.models.interview import LIVE_STATUSES, STATUS_ACTIVE, STATUS_COMPLETED, STATUS_FAILED, STATUS_STARTING
+from vocahire.services import credits
+from vocahire.services.accounts import load_active_user
+from vocahire.services.errors import Conflict, InterviewInProgress, InvalidInput, NotFound
+from vocahire.services.feedback import queue_feedback
+from vocahire.services.interviewer_prompt import InterviewBrief, build_instructions, build_resume_instructions
+from vocahire.settings import Settings
+
+IS = InterviewSession
+INTERVIEW_TYPES = ("behavioural", "technical", "mixed")
+DIFFICULTIES = ("easy", "medium", "hard")
+LENGTHS = (10, 20, 30)
+PACES = ("patient", "brisk")
+MAX_TITLE_CHARS = 200
+MAX_DESCRIPTION_CHARS = 20_000
+MAX_RESUME_CHARS = 50_000
+STARTING_GRACE = timedelta(minutes=3)  # a session must connect within this, or it is refunded
+END_GRACE = timedelta(minutes=2)  # past its limit plus this, a live session is closed by the janitor
+BROWSER_LINES_GRACE = timedelta(minutes=10)  # buffered lines replayed after the end are still accepted
+_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+
+EndReason = Literal["ended_by_candidate", "time_limit", "disconnected", "abandoned", "cancelled"]
+
+
+class InterviewSetup(BaseModel):
+    """The set-up form, validated at the door (any client can send anything)."""
+
+    job_title: str
+    job_description: str = ""
+    interview_type: str = "mixed"
+    difficulty: str = "medium"
+    duration_minutes: int = 20
+    pace: str = "patient"
+
+    @field_validator("job_title", "job_description", "interview_type", "difficulty", "pace", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        return value.strip()
+
+    @field_validator("duration_minutes", mode="before")
+    @classmethod
+    def _minutes(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+            raise ValueError("must be a number of minutes")
+        return int(str(value).strip())
+
+
+def parse_setup(data: Any) -> InterviewSetup:
+    """Validate the form; ``InvalidInput`` with one readable sentence on the first problem."""
+    if not isinstance(data, dict):
+        raise InvalidInput("Please fill in the interview set-up form.")
+    try:
+        setup = InterviewSetup.model_validate({k: data.get(k) for k in InterviewSetup.model_fields if k in data})
+    except ValidationError:
+        raise InvalidInput("Some of the set-up fields are not valid. Please check the form.") from None
+    if not setup.job_title:
+        raise InvalidInput("Enter the job title you are practising for.")
+    if len(setup.job_title) > MAX_TITLE_CHARS:
+        raise InvalidInput(f"The job title can be at most {MAX_TITLE_CHARS} characters.")
+    if len(setup.job_description) > MAX_DESCRIPTION_CHARS:
+        raise InvalidInput(f"The job description can be at most {MAX_DESCRIPTION_CHARS:,} characters; please shorten it.")
+    if setup.interview_type not in INTERVIEW_TYPES:
+        raise InvalidInput("Choose an interview type: behavioural, technical or mixed.")
+    if setup.difficulty not in DIFFICULTIES:
+        raise InvalidInput("Choose a difficulty: easy, medium or hard.")
+    if setup.duration_minutes not in LENGTHS:
+        raise InvalidInput("Choose a length of 10, 20 or 30 minutes.")
+    if setup.pace not in PACES:
+        raise InvalidInput("Choose the interviewer's pace: patient or brisk.")
+    return setup
+
+
+# --- time ------------------------------------------------------------------------------------------
+
+
+def limit_seconds(settings: Settings, duration_minutes: int) -> int:
+    """The interview's length: the form's choice, capped by settings (or the test/demo override)."""
+    if settings.interview_limit_seconds:
+        return settings.interview_limit_seconds
+    return min(duration_minutes, settings.interview_max_minutes) * 60
+
+
+def closing_lead_seconds(settings: Settings, limit: int) -> float:
+    """How long before the limit the interviewer is asked to wrap up."""
+    return min(float(settings.interview_closing_seconds), limit / 4)
+
+
+def deadline_of(row: InterviewSession, settings: Settings) -> datetime | None:
+    if row.started_at is None:
+        return None
+    return row.started_at + timedelta(seconds=limit_seconds(settings, row.duration_minutes))
+
+
+def valid_id(interview_id: Any) -> bool:
+    return isinstance(interview_id, str) and bool(_ID_RE.match(interview_id))
+
+
+# --- start -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartedInterview:
+    id: str
+    charged: Decimal
+    premium: bool
+
+
+@dataclass(frozen=True)
+class StaleClosure:
+    id: str
+    call_id: str | None
+    status: str
+
+
+def close_stale_sessions(*, session: Session, settings: Settings, user_id: int | None = None, now: datetime | None = None) -> list[StaleClosure]:
+    """Close live sessions that can no longer be live: never connected (refunded) or past their limit."""
+    now = now or utcnow()
+    query = select(IS).where(IS.status.in_(LIVE_STATUSES))  # type: ignore[attr-defined]
+    if user_id is not None:
+        query = query.where(IS.user_id == user_id)
+    closed: list[StaleClosure] = []
+    for row in session.execute(query).scalars().all():
+        if row.status == STATUS_STARTING and row.created_at < now - STARTING_GRACE:
+            if fail_start(session=session, interview_id=row.id, message="The interview never connected, so your credit was refunded.", now=now):
+                closed.append(StaleClosure(row.id, row.openai_call_id, STATUS_FAILED))
+        elif row.status == STATUS_ACTIVE:
+            deadline = deadline_of(row, settings) or row.created_at
+            if deadline + END_GRACE < now:
+                result = end_interview(session=session, interview_id=row.id, reason="abandoned", settings=settings, now=now)
+                if result.changed:
+                    closed.append(StaleClosure(row.id, row.openai_call_id, result.status))
+    return closed
+
+
+def live_interview_id(*, session: Session, user_id: int) -> str | None:
+    return session.execute(select(IS.id).where(IS.user_id == user_id, IS.status.in_(LIVE_STATUSES))).scalars().first()  # type: ignore[attr-defined]
+
+
+def start_interview(
+    *, session: Session, settings: Settings, user_id: int, setup: InterviewSetup, resume_text: str = "", resume_filename: str | None = None, now: datetime | None = None
+) -> StartedInterview:
+    """Create the session and reserve its credit atomically; refuses a second live interview."""
+    now = now or utcnow()
+    user = load_active_user(session=session, user_id=user_id)
+    close_stale_sessions(session=session, settings=settings, user_id=user_id, now=now)
+    existing = live_interview_id(session=session, user_id=user_id)
+    if existing:
+        raise InterviewInProgress(existing)
+    row = IS(
+        user_id=user_id,
+        job_title=setup.job_title,
+        job_description=setup.job_description,
+        resume_text=(resume_text or "")[:MAX_RESUME_CHARS],
+        resume_filename=(resume_filename or None) and resume_filename[:255],
+        interview_type=setup.interview_type,
+        difficulty=setup.difficulty,
+        duration_minutes=setup.duration_minutes,
+        pace=setup.pace,
+        status=STATUS_STARTING,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    try:
+        with session.begin_nested():
+            session.flush([row])
+    except IntegrityError:
+        # A concurrent start won the one-live-interview index.
+        session.expunge(row)
+        raise InterviewInProgress(live_interview_id(session=session, user_id=user_id) or "") from None
+    premium = user.has_premium(now)
+    charged = 0
+    if not premium:
+        charged = credits.reserve_interview_credit(session=session, user_id=user_id, interview_id=row.id)
+        row.credits_charged_cents = charged
+        session.add(row)
+    return StartedInterview(row.id, credits.from_cents(charged), premium)
+
+
+def owned_interview(*, session: Session, user_id: int, interview_id: Any) -> InterviewSession:
+    """The user's own interview, or ``NotFound`` (someone else's id looks exactly like a missing one)."""
+    row = session.get(IS, interview_id) if valid_id(interview_id) else None
+    if row is None or row.user_id != user_id or row.deleted_at is not None:
+        raise NotFound("We couldn't find that interview.")
+    return row
+
+
+# --- connect ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    interview_id: str
+    instructions: str
+    pace: str
+    reconnect: bool
+    previous_call_id: str | None
+
+
+def prepare_call(*, session: Session, settings: Settings, user_id: int, interview_id: Any, now: datetime | None = None) -> CallPlan:
+    """Check the interview may (re)connect now and build the interviewer's instructions."""
+    now = now or utcnow()
+    row = owned_interview(session=session, user_id=user_id, interview_id=interview_id)
+    if row.status == STATUS_FAILED:
+        raise Conflict("This interview could not be started. Please start a new one.")
+    if row.status == STATUS_COMPLETED:
+        raise Conflict("This interview has already ended.")
+    deadline = deadline_of(row, settings)
+    if row.status == STATUS_STARTING and row.created_at < now - STARTING_GRACE:
+        raise Conflict("This interview waited too long to connect. Please start a new one; your credit will be refunded.")
+    if deadline is not None and deadline <= now:
+        raise Conflict("This interview's time is up.")
+    user = load_active_user(session=session, user_id=user_id)
+    brief = InterviewBrief(
+        job_title=row.job_title,
+        job_description=row.job_description,
+        resume_text=row.resume_text,
+        interview_type=row.interview_type,
+        difficulty=row.difficulty,
+        duration_minutes=limit_seconds(settings, row.duration_minutes) / 60,
+        pace=row.pace,
+        candidate_name=(user.name or "").split(" ")[0][:40],
+    )
+    if row.status == STATUS_ACTIVE:
+        lines = [(e.role, e.text) for e in _lines(session, row.id)]
+        return CallPlan(row.id, build_resume_instructions(brief, lines), row.pace, True, row.openai_call_id)
+    return CallPlan(row.id, build_instructions(brief), row.pace, False, None)
+
+
+def mark_connected(*, session: Session, interview_id: str, call_id: str, now: datetime | None = None) -> bool:
+    """The call exists: the interview is live (its clock starts on the first connection only)."""
+    now = now or utcnow()
+    row = session.get(IS, interview_id)
+    if row is None or row.status not in LIVE_STATUSES:
+        return False
+    result = session.execute(
+        update(IS)
+        .where(IS.id == interview_id, IS.status.in_(LIVE_STATUSES))  # type: ignore[attr-defined]
+        .values(status=STATUS_ACTIVE, openai_call_id=call_id, started_at=row.started_at or now, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+def fail_start(*, session: Session, interview_id: str, message: str, now: datetime | None = None) -> bool:
+    """The interview could not start: mark it failed with a readable reason and refund its credit (once)."""
+    now = now or utcnow()
+    row = session.get(IS, interview_id)
+    if row is None:
+        return False
+    result = session.execute(
+        update(IS)
+        .where(IS.id == interview_id, IS.status == STATUS_STARTING)
+        .values(status=STATUS_FAILED, error_message=message[:500], ended_at=now, end_reason="start_failed", updated_at=now)
+    )
+    if result.rowcount != 1:
+        return False
+    credits.refund_interview_credit(
+        session=session, user_id=row.user_id, interview_id=interview_id, reason="Refund: the interview could not be started"
+    )
+    return True
+
+
+# --- end -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EndResult:
+    status: str
+    changed: bool
+    call_id: str | None
+
+
+def _lines(session: Session, interview_id: str) -> list[TranscriptEntry]:
+    return list(
+        session.execute(
+            select(TranscriptEntry).where(TranscriptEntry.session_id == interview_id).order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
+        ).scalars()
+    )
+
+
+def average_response_seconds(lines: list[TranscriptEntry]) -> float | None:
+    """Mean time from the end of an interviewer line to the start of the candidate's answer to it."""
+    gaps: list[float] = []
+    for previous, line in zip(lines, lines[1:]):
+        if previous.role == "interviewer" and line.role == "candidate" and previous.ended_at and line.started_at:
+            gaps.append(max(0.0, (line.started_at - previous.ended_at).total_seconds()))
+    return round(sum(gaps) / len(gaps), 1) if gaps else None
+
+
+def end_interview(
+    *, session: Session, interview_id: str, reason: EndReason, settings: Settings, now: datetime | None = None
+) -> EndResult:
+    """Complete a live interview (duration, average response time, feedback queued); idempotent."""
+    now = now or utcnow()
+    row = session.get(IS, interview_id)
+    if row is None:
+        raise NotFound("We couldn't find that interview.")
+    if row.status == STATUS_STARTING:
+        # Ended before it ever connected: nothing happened, so nothing is charged.
+        changed = fail_start(session=session, interview_id=interview_id, message="The interview was ended before it connected; your credit was refunded.", now=now)
+        return EndResult(STATUS_FAILED, changed, row.openai_call_id)
+    if row.status != STATUS_ACTIVE:
+        return EndResult(row.status, False, row.openai_call_id)
+    started = row.started_at or row.created_at
+    limit = limit_seconds(settings, row.duration_minutes)
+    duration = int(max(0, min((now - started).total_seconds(), limit + END_GRACE.total_seconds())))
+    result = session.execute(
+        update(IS)
+        .where(IS.id == interview_id, IS.status == STATUS_ACTIVE)
+        .values(
+            status=STATUS_COMPLETED,
+            ended_at=now,
+            end_reason=reason,
+            duration_seconds=duration,
+            avg_response_seconds=average_response_seconds(_lines(session, interview_id)),
+            updated_at=now,
+        )
+    )
+    if result.rowcount != 1:
+        session.refresh(row)
+        return EndResult(row.status, False, row.openai_call_id)
+    queue_feedback(session=session, interview_id=interview_id, now=now)
+    return EndResult(STATUS_COMPLETED, True, row.openai_call_id)
+
+
+def end_for_owner(*, session: Session, settings: Settings, user_id: int, interview_id: Any, reason: EndReason = "ended_by_candidate") -> EndResult:
+    owned_interview(session=session, user_id=user_id, interview_id=interview_id)
+    return end_interview(session=session, interview_id=interview_id, reason=reason, settings=settings)
+
+
+def accepts_browser_lines(row: InterviewSession, now: datetime | None = None) -> bool:
+    """Live interviews, and ones ended a little while ago (a buffer replayed after a reconnect)."""
+    if row.status in LIVE_STATUSES:
+        return True
+    return row.status == STATUS_COMPLETED and row.ended_at is not None and row.ended_at > (now or utcnow()) - BROWSER_LINES_GRACE
+
+
+def orphaned_live_sessions(*, session: Session, settings: Settings, now: datetime | None = None) -> list[tuple[str, str, datetime]]:
+    """Active calls still within their time: (interview id, call id, deadline), to re-attach after a restart."""
+    now = now or utcnow()
+    rows = session.execute(select(IS).where(IS.status == STATUS_ACTIVE, IS.openai_call_id.is_not(None))).scalars().all()  # type: ignore[union-attr]
+    out = []
+    for row in rows:
+        deadline = deadline_of(row, settings)
+        if deadline is not None and deadline > now and row.openai_call_id:
+            out.append((row.id, row.openai_call_id, deadline))
+    return out
+

@@ -1,0 +1,307 @@
+"""The server's own connection to each live call (OpenAI's sideband websocket): record, greet, keep time.
+
+One ``SidebandCall`` task per live interview runs in the backend process's event
+loop, kept in ``registry`` by interview id. It opens
+``{OPENAI_BASE_URL as ws}/realtime?call_id=...`` with the standard key, asks the
+interviewer to speak first once the browser is connected (``response.create``),
+saves every final transcript line as it happens (idempotent by item id), asks for
+a polite closing shortly before the limit and hangs the call up at the limit, so
+a tampered browser cannot talk past it. If the call drops and no reconnection
+replaces it within a grace period, the interview is ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import WebSocketException
+
+from vocahire.db import DatabaseUnavailable, run_db
+from vocahire.models import utcnow
+from vocahire.services import interviews, realtime, transcript
+from vocahire.services.interviewer_prompt import CLOSING_INSTRUCTIONS
+from vocahire.services.transcript_assembly import FinalLine, LineRevision, TranscriptAssembler
+from vocahire.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+GREETING_FALLBACK_SECONDS = 4.0  # greet even if the browser never says it is connected
+CONNECT_ATTEMPTS = 3
+DROP_GRACE_SECONDS = 20.0  # a dropped call may be replaced by a reconnection within this
+CLOSING_OVERRUN_SECONDS = 15.0  # the goodbye may run this far past the limit, no further
+MAX_EVENT_BYTES = 4 * 1024 * 1024
+
+
+class SidebandCall:
+    """Watches and controls one call; ``run`` is the task's body."""
+
+    def __init__(
+        self, registry: SidebandRegistry, interview_id: str, call_id: str, deadline: datetime, settings: Settings, *, greet: bool = True, speed: float = 1.0, closing_lead: float = 20.0
+    ) -> None:
+        self.registry = registry
+        self.interview_id = interview_id
+        self.call_id = call_id
+        self.deadline = deadline
+        self.settings = settings
+        self.greet = greet
+        self.closing_lead = closing_lead
+        self.assembler = TranscriptAssembler(speed=speed)
+        self.live = asyncio.Event()
+        self.connected = asyncio.Event()
+        self.ws: ClientConnection | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.responded = False
+        self.active_response: str | None = None
+        self.closing_requested = False
+        self.closing_response: str | None = None
+        self.closing_audio_started: float | None = None
+        self.closing_finish_at: float | None = None
+        self.ended_reason: str | None = None
+        self.saved_lines = 0
+        self.events_seen = 0
+        self._pending: list[FinalLine | LineRevision] = []
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        watch = asyncio.create_task(self._watch(), name=f"sideband-watch:{self.interview_id}")
+        timer = asyncio.create_task(self._timer(), name=f"sideband-timer:{self.interview_id}")
+        greeter = asyncio.create_task(self._greet(), name=f"sideband-greet:{self.interview_id}") if self.greet else None
+        try:
+            done, _ = await asyncio.wait({watch, timer}, return_when=asyncio.FIRST_COMPLETED)
+            if watch in done and timer not in done:
+                if watch.result() == "never":
+                    # No sideband: the call may still be going; the limit is still enforced over HTTP.
+                    await timer
+                else:
+                    # The call dropped: wait for a reconnection (which cancels this task) before ending.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(asyncio.shield(timer), timeout=DROP_GRACE_SECONDS)
+                    if not timer.done():
+                        await self._end("disconnected")
+        finally:
+            for task in (watch, timer, greeter):
+                if task is not None and not task.done():
+                    task.cancel()
+            await self._close_ws()
+            await self._flush()
+            self.registry._discard(self)
+
+    async def _end(self, reason: interviews.EndReason) -> None:
+        self.ended_reason = reason
+        await self._flush()
+        try:
+            await run_db(interviews.end_interview, interview_id=self.interview_id, reason=reason, settings=self.settings)
+        except Exception as exc:  # noqa: BLE001 - the janitor closes it later
+            log.warning("sideband %s: could not end the interview (%s)", self.interview_id, type(exc).__name__)
+
+    async def _close_ws(self) -> None:
+        ws, self.ws = self.ws, None
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(), timeout=2)
+
+    # --- the websocket ----------------------------------------------------------------------------
+
+    async def _connect(self) -> ClientConnection | None:
+        url = realtime.sideband_url(self.settings, self.call_id)
+        headers = {"Authorization": f"Bearer {self.settings.openai_api_key or ''}"}
+        for attempt in range(CONNECT_ATTEMPTS):
+            try:
+                return await connect(url, additional_headers=headers, open_timeout=self.settings.openai_timeout_seconds, max_size=MAX_EVENT_BYTES, ping_interval=20)
+            except (OSError, TimeoutError, WebSocketException) as exc:
+                log.info("sideband %s: connect attempt %d failed (%s)", self.interview_id, attempt + 1, type(exc).__name__)
+                await asyncio.sleep(0.5 * 2**attempt)
+        return None
+
+    async def _watch(self) -> str:
+        """Receive events until the call is over; "never" if the sideband could not be opened at all."""
+        ever = False
+        while True:
+            ws = await self._connect()
+            if ws is None:
+                return "ended" if ever else "never"
+            ever = True
+            self.ws = ws
+            self.connected.set()
+            try:
+                async for message in ws:
+                    await self._on_message(message)
+            except WebSocketException:
+                pass
+            finally:
+                self.connected.clear()
+                self.ws = None
+            log.info("sideband %s: websocket closed (%s)", self.interview_id, ws.close_code)
+            if ws.close_code == 1000 or self.ended_reason:
+                return "ended"
+
+    async def send(self, event: dict[str, Any]) -> bool:
+        ws = self.ws
+        if ws is None:
+            return False
+        try:
+            await ws.send(json.dumps(event))
+            return True
+        except WebSocketException:
+            return False
+
+    async def _on_message(self, message: str | bytes) -> None:
+        try:
+            event = json.loads(message)
+        except (ValueError, TypeError):
+            return
+        if not isinstance(event, dict):
+            return
+        self.events_seen += 1
+        kind = event.get("type")
+        response = event.get("response") if isinstance(event.get("response"), dict) else {}
+        if kind == "response.created":
+            self.responded = True
+            self.active_response = response.get("id")
+            if self.closing_requested and self.closing_response is None:
+                self.closing_response = response.get("id")
+        elif kind == "response.done":
+            if self.active_response == response.get("id"):
+                self.active_response = None
+            if response.get("id") and response.get("id") == self.closing_response:
+                spoken = sum(len(t or "") for t in _transcripts(response))
+                start = self.closing_audio_started or time.monotonic()
+                self.closing_finish_at = start + spoken / 15.0 + 0.5
+        elif kind == "output_audio_buffer.started" and event.get("response_id") == self.closing_response:
+            self.closing_audio_started = time.monotonic()
+        elif kind == "output_audio_buffer.stopped" and self.closing_response and event.get("response_id") == self.closing_response:
+            self.closing_finish_at = time.monotonic()
+        elif kind == "error":
+            err = event.get("error") if isinstance(event.get("error"), dict) else {}
+            log.warning("sideband %s: realtime error %s", self.interview_id, err.get("code") or err.get("type"))
+        changes = self.assembler.feed(event, utcnow())
+        if changes:
+            self._pending += changes
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Save what became final; kept for the next try if the database is briefly away."""
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        try:
+            self.saved_lines += await run_db(transcript.apply_changes, interview_id=self.interview_id, changes=batch, source="sideband")
+        except (DatabaseUnavailable, OSError) as exc:
+            log.warning("sideband %s: saving lines failed (%s); will retry", self.interview_id, type(exc).__name__)
+            self._pending = batch + self._pending
+
+    # --- greeting and time ------------------------------------------------------------------------
+
+    async def _greet(self) -> None:
+        """The interviewer speaks first, once the browser's connection is up (or after a short fallback)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.live.wait(), timeout=GREETING_FALLBACK_SECONDS)
+        await self.connected.wait()
+        if not self.responded:
+            await self.send({"type": "response.create"})
+
+    async def _timer(self) -> None:
+        """At the limit minus the closing lead: ask for a goodbye; at the limit (or when it is said): hang up."""
+        await _sleep_until(self.deadline.timestamp() - self.closing_lead)
+        if self.ws is not None and self.closing_lead > 0:
+            await self._request_closing()
+            hard_stop = time.monotonic() + max(0.0, self.deadline.timestamp() - time.time()) + CLOSING_OVERRUN_SECONDS
+            while time.monotonic() < hard_stop:
+                if self.closing_finish_at is not None and time.monotonic() >= self.closing_finish_at:
+                    break
+                await asyncio.sleep(0.1)
+        else:
+            await _sleep_until(self.deadline.timestamp())
+        self.ended_reason = "time_limit"
+        await realtime.hangup_call(self.settings, self.call_id)
+        await self._end("time_limit")
+
+    async def _request_closing(self) -> None:
+        waited = 0.0
+        while self.active_response is not None and waited < 8.0:
+            await asyncio.sleep(0.1)
+            waited += 0.1
+        if self.active_response is not None:
+            await self.send({"type": "response.cancel"})
+        self.closing_requested = True
+        await self.send({"type": "response.create", "response": {"instructions": CLOSING_INSTRUCTIONS}})
+
+
+def _transcripts(response: dict[str, Any]) -> list[str]:
+    out = []
+    for item in response.get("output") or []:
+        for part in (item or {}).get("content") or [] if isinstance(item, dict) else []:
+            if isinstance(part, dict) and isinstance(part.get("transcript"), str):
+                out.append(part["transcript"])
+    return out
+
+
+async def _sleep_until(epoch_seconds: float) -> None:
+    delay = epoch_seconds - time.time()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+class SidebandRegistry:
+    """This process's sideband tasks by interview id (a reconnection replaces the previous call's task)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, SidebandCall] = {}
+        self.enabled = True
+
+    def start(self, interview_id: str, call_id: str, deadline: datetime, *, settings: Settings | None = None, greet: bool = True, speed: float = 1.0) -> SidebandCall | None:
+        if not self.enabled:
+            return None
+        settings = settings or get_settings()
+        old = self.calls.pop(interview_id, None)
+        if old is not None and old.task is not None:
+            old.task.cancel()
+        limit = max(1.0, (deadline - utcnow()).total_seconds())
+        call = SidebandCall(self, interview_id, call_id, deadline, settings, greet=greet, speed=speed, closing_lead=min(float(settings.interview_closing_seconds), limit / 4))
+        call.task = asyncio.get_running_loop().create_task(call.run(), name=f"sideband:{interview_id}")
+        self.calls[interview_id] = call
+        return call
+
+    def get(self, interview_id: str) -> SidebandCall | None:
+        return self.calls.get(interview_id)
+
+    def mark_live(self, interview_id: str) -> bool:
+        """The browser's connection is up: the interviewer may greet now."""
+        call = self.calls.get(interview_id)
+        if call is None:
+            return False
+        call.live.set()
+        return True
+
+    def stop(self, interview_id: str) -> str | None:
+        """Stop watching (the interview was ended elsewhere); returns the call id to hang up."""
+        call = self.calls.pop(interview_id, None)
+        if call is None:
+            return None
+        call.ended_reason = call.ended_reason or "stopped"
+        if call.task is not None:
+            call.task.cancel()
+        return call.call_id
+
+    def _discard(self, call: SidebandCall) -> None:
+        if self.calls.get(call.interview_id) is call:
+            del self.calls[call.interview_id]
+
+    async def shutdown(self) -> None:
+        """Process exit: stop watching; the interviews stay live and are re-attached or closed later."""
+        tasks = [c.task for c in self.calls.values() if c.task is not None]
+        self.calls.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+registry = SidebandRegistry()

@@ -232,3 +232,43 @@ def test_a_valid_range_is_whole_utc_days():
     rng = admin_usage.parse_range("2025-03-10", "2025-03-12", today=date(2025, 6, 1))
     assert rng.start_at == at(10) and rng.end_before == at(13)
     assert len(rng.days) == 3
+
+
+def test_revenue_by_offer_counts_money_received_in_the_range_net_of_refunds(db):
+    billing = pytest.importorskip("vocahire.models.billing")
+    user = make_user("payer@example.com")
+    # (offer, status, currency, amount, refunded, paid_at)
+    payments = [
+        ("credits_3", billing.PAYMENT_PAID, "usd", 499, 0, at(10, 9)),
+        ("credits_3", billing.PAYMENT_PAID, "usd", 499, 0, at(12, 23, 59, 59)),
+        ("credits_5", billing.PAYMENT_PARTIALLY_REFUNDED, "usd", 799, 300, at(11, 8)),
+        ("monthly", billing.PAYMENT_PAID, "usd", 1999, 0, at(11, 1)),
+        ("monthly", billing.PAYMENT_REFUNDED, "usd", 1999, 1999, at(12, 2)),
+        ("monthly", billing.PAYMENT_PAID, "eur", 1899, 0, at(12, 3)),
+        ("annual", billing.PAYMENT_PAID, "usd", 17999, 0, at(13)),  # the day after: out
+        ("annual", billing.PAYMENT_PAID, "usd", 17999, 0, at(9, 23, 59, 59)),  # the day before: out
+        ("quarterly", billing.PAYMENT_PENDING, "usd", 4999, 0, None),  # never paid
+        ("quarterly", billing.PAYMENT_FAILED, "usd", 4999, 0, None),
+    ]
+
+    def arrange(*, session):
+        for i, (offer, status, currency, amount, refunded, paid_at) in enumerate(payments):
+            session.add(billing.StripePayment(
+                user_id=user.id, offer=offer, kind="one_time", status=status, checkout_session_id=f"cs_{i}",
+                currency=currency, amount_cents=amount, amount_refunded_cents=refunded, paid_at=paid_at,
+            ))
+
+    in_session(arrange)
+    expected: dict[tuple[str, str], list[int]] = {}
+    for offer, status, currency, amount, refunded, paid_at in payments:
+        if paid_at is None or not _in(paid_at):
+            continue
+        line = expected.setdefault((offer, currency), [0, 0])
+        line[0] += 1
+        line[1] += amount - refunded
+    report = _report()
+    assert report.revenue_available is True
+    got = {(r.offer, r.currency): [r.payments, r.amount] for r in report.revenue}
+    assert got == {k: [n, Decimal(cents) / 100] for k, (n, cents) in expected.items()}
+    assert got[("monthly", "usd")] == [2, Decimal("19.99")]  # the refunded one nets to zero
+    assert report.totals()["revenue"] == "EUR 18.99; USD 34.96"

@@ -384,5 +384,35 @@ def revenue_by_offer(*, session: Session, date_range: DateRange) -> tuple[list[R
     return _revenue_lines(session, billing, date_range), True
 
 
+# Stripe's zero-decimal currencies: amounts are already whole units.
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
+)
+
+
+def to_major_units(amount: int, currency: str) -> Decimal:
+    """Stripe's smallest-unit integer -> an exact amount in the currency (cents -> dollars, yen -> yen)."""
+    if currency.lower() in ZERO_DECIMAL_CURRENCIES:
+        return Decimal(amount)
+    return (Decimal(amount) / 100).quantize(Decimal("0.01"))
+
+
 def _revenue_lines(session: Session, billing: Any, rng: DateRange) -> list[RevenueLine]:
-    return []
+    """Payments whose money arrived in the range (``paid_at``), net of refunds so far, per offer and currency."""
+    payment = billing.StripePayment
+    received = [billing.PAYMENT_PAID, billing.PAYMENT_REFUNDED, billing.PAYMENT_PARTIALLY_REFUNDED, billing.PAYMENT_DISPUTED]
+    rows = session.execute(
+        select(
+            payment.offer,
+            payment.currency,
+            func.count(),
+            func.coalesce(func.sum(payment.amount_cents - payment.amount_refunded_cents), 0),
+        )
+        .where(payment.paid_at.is_not(None), _in_range(payment.paid_at, rng), payment.status.in_(received))
+        .group_by(payment.offer, payment.currency)
+        .order_by(payment.offer, payment.currency)
+    ).all()
+    return [
+        RevenueLine(offer=str(offer), currency=str(currency or ""), payments=int(count), amount=to_major_units(int(net), str(currency or "")))
+        for offer, currency, count, net in rows
+    ]

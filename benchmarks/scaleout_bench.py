@@ -539,7 +539,9 @@ def run_setup(with_redis: bool, stack: ExitStack, database_url: str, clients: in
         out["proxy"] = proxy.kind
         out["starts"] = [s for w in workers for s in w.starts]
         if with_redis:
-            await asyncio.sleep(2.5)  # nginx's fail_timeout for the worker restarted after the crash
+            await asyncio.sleep(2.5)  # nginx's fail_timeout for the worker restarted after the crash ...
+            for _ in range(4):  # ... and its single probe request, after which it takes its share again
+                await asyncio.to_thread(httpx.get, f"{base_url}/ping", timeout=5)
             out["load"] = await load_test(base_url, cookie, names, workers, clients, events)
         return out
 

@@ -14,7 +14,7 @@ config = rx.Config(
     # `reflex run --env prod` serves front end, backend and API on one port.
     api_url=_settings.app_url,
     deploy_url=_settings.app_url,
-    redis_url=_settings.redis_url,
+    redis_url=_settings.reflex_redis_url,  # REDIS_URL plus a connect timeout
     cors_allowed_origins=_settings.allowed_origins,
     plugins=[rx.plugins.RadixThemesPlugin()],
     disable_plugins=[rx.plugins.SitemapPlugin],

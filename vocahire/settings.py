@@ -169,6 +169,17 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     @property
+    def reflex_redis_url(self) -> str | None:
+        """``REDIS_URL`` for Reflex's state manager with a connect timeout (redis-py reads it from the URL).
+
+        No read timeout: the state manager's pub/sub listener idles on its socket by design.
+        """
+        url = self.redis_url
+        if not url or "socket_connect_timeout=" in url:
+            return url
+        return f"{url}{'&' if '?' in url else '?'}socket_connect_timeout=5"
+
+    @property
     def resolved_auth_provider(self) -> Literal["builtin", "clerk"]:
         """``AUTH_PROVIDER`` when set, else Clerk exactly when its keys are present."""
         if self.auth_provider:

@@ -19,10 +19,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from vocahire.models import InterviewSession, TranscriptEntry, utcnow
+from vocahire.models import InterviewSession, TranscriptEntry, new_id, utcnow
 from vocahire.models.interview import LIVE_STATUSES, STATUS_ACTIVE, STATUS_COMPLETED, STATUS_FAILED, STATUS_STARTING
 from vocahire.services import credits
 from vocahire.services.accounts import load_active_user
@@ -175,7 +176,8 @@ def start_interview(
     existing = live_interview_id(session=session, user_id=user_id)
     if existing:
         raise InterviewInProgress(existing)
-    row = IS(
+    values = dict(
+        id=new_id(),
         user_id=user_id,
         job_title=setup.job_title,
         job_description=setup.job_description,
@@ -189,14 +191,14 @@ def start_interview(
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
-    try:
-        with session.begin_nested():
-            session.flush([row])
-    except IntegrityError:
-        # A concurrent start won the one-live-interview index.
-        session.expunge(row)
-        raise InterviewInProgress(live_interview_id(session=session, user_id=user_id) or "") from None
+    # ON CONFLICT DO NOTHING: a concurrent start that won the one-live-interview index makes this insert nothing
+    # (no exception, so the transaction stays usable on every database).
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = session.execute(insert(IS).values(**values).on_conflict_do_nothing().returning(IS.id)).first()
+    if inserted is None:
+        raise InterviewInProgress(live_interview_id(session=session, user_id=user_id) or "")
+    row = session.get(IS, values["id"])
+    assert row is not None
     premium = user.has_premium(now)
     charged = 0
     if not premium:

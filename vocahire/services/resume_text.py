@@ -94,9 +94,10 @@ def _docx_text(data: bytes) -> str:
 
 
 def _plain_text(data: bytes) -> str:
-    if b"\x00" in data[:4096]:
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if not utf16 and b"\x00" in data[:4096]:
         raise InvalidInput("That file doesn't look like text. Upload a PDF, Word (.docx) or text file.")
-    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252", "latin-1"):
+    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "cp1252", "latin-1"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:

@@ -48,9 +48,13 @@ def save_lines(*, session: Session, interview_id: str, lines: Sequence[FinalLine
         }
         for line in lines
     ]
-    stmt = _insert(session)(TranscriptEntry).values(rows).on_conflict_do_nothing(index_elements=["session_id", "item_id"])
-    result = session.execute(stmt)
-    return max(0, result.rowcount or 0)
+    stmt = (
+        _insert(session)(TranscriptEntry)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["session_id", "item_id"])
+        .returning(TranscriptEntry.id)  # rowcount isn't reliable for multi-row upserts
+    )
+    return len(session.execute(stmt).all())
 
 
 def save_browser_lines(*, session: Session, interview_id: str, lines: Sequence[FinalLine]) -> int:

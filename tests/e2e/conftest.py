@@ -220,7 +220,7 @@ def app_db(e2e_app: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppS
     refresh_settings()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(_e2e_stack: ExitStack) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

@@ -29,12 +29,12 @@ def _range_form() -> rx.Component:
             rx.flex(
                 rx.vstack(
                     rx.text("From", size="1", color=rx.color("gray", 11)),
-                    rx.input(type="date", name="start", default_value=AdminUsageState.start, key=AdminUsageState.start, id="range-start", required=True),
+                    rx.input(type="date", name="start", default_value=AdminUsageState.start, key="start-" + AdminUsageState.form_version.to_string(), id="range-start", required=True),
                     spacing="1",
                 ),
                 rx.vstack(
                     rx.text("To", size="1", color=rx.color("gray", 11)),
-                    rx.input(type="date", name="end", default_value=AdminUsageState.end, key=AdminUsageState.end, id="range-end", required=True),
+                    rx.input(type="date", name="end", default_value=AdminUsageState.end, key="end-" + AdminUsageState.form_version.to_string(), id="range-end", required=True),
                     spacing="1",
                 ),
                 rx.button(rx.icon("filter", size=16), "Apply", type="submit", id="apply-range", loading=AdminUsageState.loading),
@@ -83,9 +83,9 @@ def _axes() -> list[rx.Component]:
 def _started_chart() -> rx.Component:
     return rx.recharts.composed_chart(
         *_axes(),
-        rx.recharts.bar(data_key="completed", name="Completed", stack_id="s", fill=rx.color("grass", 9)),
-        rx.recharts.bar(data_key="failed", name="Failed", stack_id="s", fill=rx.color("red", 9)),
-        rx.recharts.line(data_key="started", name="Started", stroke=rx.color("accent", 10), dot=False, type_="monotone", stroke_width=2),
+        rx.recharts.bar(is_animation_active=False, data_key="completed", name="Completed", stack_id="s", fill=rx.color("grass", 9)),
+        rx.recharts.bar(is_animation_active=False, data_key="failed", name="Failed", stack_id="s", fill=rx.color("red", 9)),
+        rx.recharts.line(is_animation_active=False, data_key="started", name="Started", stroke=rx.color("accent", 10), dot=False, type_="monotone", stroke_width=2),
         data=AdminUsageState.daily,
         height=CHART_HEIGHT,
         width="100%",
@@ -98,7 +98,7 @@ def _minutes_chart() -> rx.Component:
         rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11, min_tick_gap=12),
         rx.recharts.y_axis(width=36, font_size=11),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.area(data_key="minutes", name="Minutes", stroke=rx.color("accent", 10), fill=rx.color("accent", 5), type_="monotone"),
+        rx.recharts.area(is_animation_active=False, data_key="minutes", name="Minutes", stroke=rx.color("accent", 10), fill=rx.color("accent", 5), type_="monotone"),
         data=AdminUsageState.daily,
         height=CHART_HEIGHT,
         width="100%",
@@ -112,8 +112,8 @@ def _credits_chart() -> rx.Component:
         rx.recharts.y_axis(width=36, font_size=11),
         rx.recharts.graphing_tooltip(),
         rx.recharts.legend(icon_size=10),
-        rx.recharts.bar(data_key="credits_spent", name="Spent", fill=rx.color("amber", 9)),
-        rx.recharts.bar(data_key="credits_sold", name="Sold", fill=rx.color("grass", 9)),
+        rx.recharts.bar(is_animation_active=False, data_key="credits_spent", name="Spent", fill=rx.color("amber", 9)),
+        rx.recharts.bar(is_animation_active=False, data_key="credits_sold", name="Sold", fill=rx.color("grass", 9)),
         data=AdminUsageState.daily,
         height=CHART_HEIGHT,
         width="100%",
@@ -123,8 +123,8 @@ def _credits_chart() -> rx.Component:
 def _errors_chart() -> rx.Component:
     return rx.recharts.bar_chart(
         *_axes(),
-        rx.recharts.bar(data_key="interview_errors", name="Interview start/upstream", stack_id="e", fill=rx.color("red", 9)),
-        rx.recharts.bar(data_key="feedback_failures", name="Feedback failures", stack_id="e", fill=rx.color("orange", 9)),
+        rx.recharts.bar(is_animation_active=False, data_key="interview_errors", name="Interview start/upstream", stack_id="e", fill=rx.color("red", 9)),
+        rx.recharts.bar(is_animation_active=False, data_key="feedback_failures", name="Feedback failures", stack_id="e", fill=rx.color("orange", 9)),
         data=AdminUsageState.daily,
         height=CHART_HEIGHT,
         width="100%",
@@ -198,7 +198,7 @@ def _revenue_card() -> rx.Component:
                             rx.recharts.x_axis(data_key="offer", font_size=11),
                             rx.recharts.y_axis(width=44, font_size=11),
                             rx.recharts.graphing_tooltip(),
-                            rx.recharts.bar(data_key="amount_value", name="Net revenue", fill=rx.color("grass", 9)),
+                            rx.recharts.bar(is_animation_active=False, data_key="amount_value", name="Net revenue", fill=rx.color("grass", 9)),
                             data=AdminUsageState.revenue,
                             height=180,
                             width="100%",

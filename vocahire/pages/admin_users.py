@@ -123,8 +123,8 @@ def _adjust_form() -> rx.Component:
         rx.vstack(
             rx.heading("Adjust credits", size="3"),
             rx.flex(
-                _field("Amount (negative removes)", rx.input(name="amount", placeholder="2.00 or -1.50", required=True, max_length=12, input_mode="decimal", id="adjust-amount")),
-                _field("Reason (kept in the ledger)", rx.input(name="reason", placeholder="Goodwill after a failed interview", required=True, min_length=3, max_length=500, id="adjust-reason")),
+                _field("Amount (negative removes)", rx.input(name="amount", placeholder="2.00 or -1.50", required=True, max_length=12, input_mode="decimal", id="adjust-amount", width="100%")),
+                _field("Reason (kept in the ledger)", rx.input(name="reason", placeholder="Goodwill after a failed interview", required=True, min_length=3, max_length=500, id="adjust-reason", width="100%")),
                 direction=rx.breakpoints(initial="column", sm="row"),
                 gap="2",
                 width="100%",
@@ -249,7 +249,7 @@ def _detail_body() -> rx.Component:
         rx.tabs.root(
             rx.tabs.list(rx.tabs.trigger("Interviews", value="sessions"), rx.tabs.trigger("Ledger", value="ledger"), rx.tabs.trigger("Admin log", value="actions")),
             rx.tabs.content(
-                _mini_table(["Started", "Role", "Status", "Feedback", "Score", "Length", "Error"], S.sessions,
+                _mini_table(["Started", "Job", "Status", "Feedback", "Score", "Length", "Error"], S.sessions,
                             ["created", "job_title", "status", "feedback_status", "score", "duration", "error"], "detail-sessions", "No interviews yet."),
                 value="sessions", padding_top="8px",
             ),

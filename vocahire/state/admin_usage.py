@@ -28,6 +28,8 @@ class AdminUsageState(rx.State):
     loading: bool = True
     error: str = ""
     range_error: str = ""
+    # Bumped whenever a range is applied, so the date inputs show it (they are uncontrolled).
+    form_version: int = 0
 
     def _clear(self) -> None:
         self.daily, self.revenue, self.recent_errors, self.totals = [], [], [], {}
@@ -36,6 +38,7 @@ class AdminUsageState(rx.State):
     async def _fetch(self, date_range: DateRange) -> None:
         report = await run_db(admin_usage.usage_report, date_range=date_range)
         self.start, self.end = date_range.start.isoformat(), date_range.end.isoformat()
+        self.form_version += 1
         self.daily = report.daily_dicts()  # type: ignore[assignment]
         self.revenue = [line.as_dict() for line in report.revenue]  # type: ignore[misc]
         self.revenue_available = report.revenue_available

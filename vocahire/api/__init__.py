@@ -12,11 +12,12 @@ from vocahire.api.errors import RequestContextMiddleware
 from vocahire.api.fallback import api_fallback_route
 from vocahire.api.health import health_routes
 from vocahire.api.realtime_routes import realtime_routes
+from vocahire.api.stripe_webhook import stripe_webhook_routes
 from vocahire.services.observability import SentryRequestIdMiddleware
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*health_routes(), *auth_routes(), *diagnostics_routes(), *realtime_routes()]
+    return [*health_routes(), *auth_routes(), *diagnostics_routes(), *realtime_routes(), *stripe_webhook_routes()]
 
 
 def make_api() -> Starlette:

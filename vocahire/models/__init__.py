@@ -2,6 +2,7 @@
 
 from vocahire.models._base import UTCDateTime, new_id, utcnow
 from vocahire.models.admin_action import AdminAction
+from vocahire.models.billing import StripePayment, StripeSubscription
 from vocahire.models.feedback import Feedback
 from vocahire.models.interview import InterviewSession, TranscriptEntry
 from vocahire.models.ledger import CreditLedgerEntry
@@ -14,6 +15,8 @@ __all__ = [
     "Feedback",
     "InterviewSession",
     "ProcessedWebhookEvent",
+    "StripePayment",
+    "StripeSubscription",
     "TranscriptEntry",
     "User",
     "UTCDateTime",

@@ -77,6 +77,13 @@ class UpstreamTimeout(VocaHireError):
     code = "upstream_timeout"
 
 
+class InvalidWebhook(VocaHireError):
+    """A webhook delivery whose signature, timestamp or body can't be trusted (answered 400, nothing applied)."""
+
+    status_code = 400
+    code = "invalid_webhook"
+
+
 class PaymentsNotConfigured(VocaHireError):
     status_code = 503
     code = "payments_not_configured"

@@ -1,0 +1,145 @@
+"""Starting a purchase: what the app asks Stripe for (checked on the fake's recorded requests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.utils.stripe import PRICE_3, PRICE_5, PRICE_ANNUAL, fake_stripe, stripe_env  # noqa: F401
+from tests.utils.users import make_user
+from vocahire.db import in_session
+from vocahire.models import User
+from vocahire.services import billing
+from vocahire.services.errors import InvalidInput, NotFound, PaymentsNotConfigured, UpstreamError
+from vocahire.settings import get_settings
+
+
+def _user_row(user_id: int) -> User:
+    return in_session(lambda *, session: session.get(User, user_id))
+
+
+def test_credit_pack_checkout_is_a_payment_for_the_user_with_return_urls(db, stripe_env):
+    user = make_user()
+    start = billing.start_checkout(get_settings(), user.id, "credits_5")
+
+    [created] = stripe_env.requests_to("/v1/checkout/sessions", "POST")
+    p = created.params
+    assert p["mode"] == "payment"
+    assert p["line_items"] == [{"price": PRICE_5, "quantity": "1"}]
+    assert p["client_reference_id"] == str(user.id)
+    assert p["metadata"] == {"user_id": str(user.id), "offer": "credits_5"}
+    assert p["payment_intent_data"]["metadata"]["user_id"] == str(user.id)
+    assert p["success_url"] == "http://localhost:3000/billing/success?session_id={CHECKOUT_SESSION_ID}"
+    assert p["cancel_url"] == "http://localhost:3000/pricing?canceled=1"
+    assert p["customer"] == _user_row(user.id).stripe_customer_id
+    assert created.idempotency_key and created.idempotency_key.startswith(f"vocahire-checkout-{user.id}-credits_5-")
+    assert start.url.startswith(stripe_env.url) and start.session_id in stripe_env.sessions
+
+
+def test_subscription_checkout_carries_the_user_on_the_subscription(db, stripe_env):
+    user = make_user()
+    billing.start_checkout(get_settings(), user.id, "coach_annual")
+    [created] = stripe_env.requests_to("/v1/checkout/sessions", "POST")
+    assert created.params["mode"] == "subscription"
+    assert created.params["line_items"][0]["price"] == PRICE_ANNUAL
+    assert created.params["subscription_data"]["metadata"] == {"user_id": str(user.id), "offer": "coach_annual"}
+    assert "payment_intent_data" not in created.params
+
+
+def test_one_customer_per_user_is_created_once_and_reused(db, stripe_env):
+    ada = make_user("ada@example.com")
+    bob = make_user("bob@example.com")
+    settings = get_settings()
+    billing.start_checkout(settings, ada.id, "credits_3")
+    billing.start_checkout(settings, ada.id, "coach_monthly")
+    billing.start_checkout(settings, bob.id, "credits_3")
+
+    customers = stripe_env.requests_to("/v1/customers", "POST")
+    assert [c.params["email"] for c in customers] == ["ada@example.com", "bob@example.com"]
+    assert customers[0].params["metadata"] == {"user_id": str(ada.id)}
+    assert customers[0].idempotency_key != customers[1].idempotency_key
+    sessions = stripe_env.requests_to("/v1/checkout/sessions", "POST")
+    ada_customer = _user_row(ada.id).stripe_customer_id
+    assert [s.params["customer"] for s in sessions] == [ada_customer, ada_customer, _user_row(bob.id).stripe_customer_id]
+    assert ada_customer != _user_row(bob.id).stripe_customer_id
+
+
+def test_every_attempt_has_its_own_idempotency_key_and_a_retried_attempt_reuses_it(db, stripe_env):
+    user = make_user()
+    settings = get_settings()
+    first = billing.start_checkout(settings, user.id, "credits_3")
+    second = billing.start_checkout(settings, user.id, "credits_3")
+    replay = billing.start_checkout(settings, user.id, "credits_3", attempt_id="attempt-0001")
+    again = billing.start_checkout(settings, user.id, "credits_3", attempt_id="attempt-0001")
+
+    keys = [r.idempotency_key for r in stripe_env.requests_to("/v1/checkout/sessions", "POST")]
+    assert len(set(keys[:3])) == 3 and keys[2] == keys[3]
+    assert first.session_id != second.session_id
+    assert replay.session_id == again.session_id  # Stripe replayed the first answer for the same attempt
+
+
+def test_price_of_another_deployment_or_junk_offer_is_refused_before_stripe(db, stripe_env, env):
+    user = make_user()
+    with pytest.raises(InvalidInput):
+        billing.start_checkout(get_settings(), user.id, "credits_1000")
+    with pytest.raises(InvalidInput):
+        billing.start_checkout(get_settings(), user.id, {"offer": "credits_3"})
+    env(STRIPE_PRICE_ID_QUARTERLY=None)
+    with pytest.raises(PaymentsNotConfigured):
+        billing.start_checkout(get_settings(), user.id, "coach_quarterly")
+    assert stripe_env.requests_to("/v1/checkout/sessions") == []
+
+
+def test_without_stripe_keys_checkout_says_payments_are_not_configured(db, env):
+    user = make_user()
+    env(STRIPE_SECRET_KEY=None)
+    with pytest.raises(PaymentsNotConfigured):
+        billing.start_checkout(get_settings(), user.id, "credits_3")
+
+
+def test_stripe_failure_becomes_an_upstream_error_and_nothing_is_stored(db, stripe_env):
+    user = make_user()
+    stripe_env.fail("/v1/customers", status=500)
+    with pytest.raises(UpstreamError):
+        billing.start_checkout(get_settings(), user.id, "credits_3")
+    assert _user_row(user.id).stripe_customer_id is None
+    assert stripe_env.requests_to("/v1/checkout/sessions") == []
+
+
+def test_unknown_price_at_stripe_is_an_upstream_error(db, stripe_env):
+    user = make_user()
+    del stripe_env.prices[PRICE_3]
+    with pytest.raises(UpstreamError):
+        billing.start_checkout(get_settings(), user.id, "credits_3")
+
+
+def test_customer_portal_for_a_customer_returns_to_the_account_page(db, stripe_env):
+    user = make_user()
+    with pytest.raises(NotFound):
+        billing.start_portal(get_settings(), user.id)
+    billing.start_checkout(get_settings(), user.id, "coach_monthly")
+    url = billing.start_portal(get_settings(), user.id)
+    [portal] = stripe_env.requests_to("/v1/billing_portal/sessions", "POST")
+    assert portal.params == {"customer": _user_row(user.id).stripe_customer_id, "return_url": "http://localhost:3000/account"}
+    assert url.startswith(stripe_env.url)
+
+
+def test_prices_are_read_from_stripe_once_per_ttl_and_shown_with_savings(db, stripe_env):
+    settings = get_settings()
+    views = billing.offer_views(settings, billing.load_prices(settings))
+    billing.load_prices(settings)
+    assert len(stripe_env.requests_to("/v1/prices/")) == 5  # the second page view used the cache
+    by_key = {v["key"]: v for v in views}
+    assert by_key["credits_3"]["price_label"] == "$4.99"
+    assert by_key["coach_monthly"]["price_label"] == "$19.00" and by_key["coach_monthly"]["period_label"] == "per month"
+    assert by_key["coach_quarterly"]["discount_label"] == "Save 16%"
+    assert by_key["coach_quarterly"]["per_month_label"] == "$15.96 / month"
+    assert by_key["coach_annual"]["discount_label"] == "Save 25%"
+    assert all(v["available"] for v in views)
+
+
+def test_a_stripe_outage_leaves_prices_blank_without_failing_the_page(db, stripe_env):
+    stripe_env.fail("/v1/prices/", status=500)
+    settings = get_settings()
+    views = billing.offer_views(settings, billing.load_prices(settings))
+    assert [v["price_label"] for v in views] == [""] * 5
+    assert views[3]["discount_label"] == "Save 16%"  # the promised discount still shows

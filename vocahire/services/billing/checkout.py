@@ -1,0 +1,181 @@
+"""Starting a purchase: one Stripe customer per user, a Checkout Session per attempt, the customer portal.
+
+These talk to Stripe, so they open short database sessions themselves around the calls
+(a transaction is never held open while waiting on the network). Call them from a thread.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from vocahire import routes
+from vocahire.db import in_session
+from vocahire.models import User, utcnow
+from vocahire.models.billing import SUBSCRIPTION_LIVE_STATUSES, StripeSubscription
+from vocahire.services import cache
+from vocahire.services.billing.client import stripe_call, stripe_client
+from vocahire.services.billing.offers import OFFERS_BY_KEY, Offer, price_id_for
+from vocahire.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PaymentsNotConfigured
+from vocahire.settings import Settings
+
+_ATTEMPT_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    user_id: int
+    email: str
+    name: str
+    created_ts: int
+    stripe_customer_id: str | None
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    session_id: str
+    url: str
+
+
+def parse_offer(raw: Any) -> Offer:
+    """An offer key from the browser -> the offer, or ``InvalidInput``."""
+    if not isinstance(raw, str) or raw not in OFFERS_BY_KEY:
+        raise InvalidInput("Please choose one of the offers on the pricing page.")
+    return OFFERS_BY_KEY[raw]
+
+
+def _customer_facts(*, session: Session, user_id: int) -> CustomerFacts:
+    user = session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotAuthenticated()
+    assert user.id is not None
+    return CustomerFacts(user.id, user.email, user.name, int(user.created_at.timestamp()), user.stripe_customer_id)
+
+
+def _store_customer_id(*, session: Session, user_id: int, customer_id: str) -> str:
+    """Keep the first customer stored for the user (a concurrent attempt may have won); returns the one kept."""
+    session.execute(
+        update(User)
+        .where(User.id == user_id, User.stripe_customer_id.is_(None))  # type: ignore[union-attr]
+        .values(stripe_customer_id=customer_id, updated_at=utcnow())
+    )
+    cache.invalidate_user_on_commit(session, user_id)
+    stored = session.execute(select(User.stripe_customer_id).where(User.id == user_id)).scalar_one()
+    return str(stored)
+
+
+def ensure_customer(settings: Settings, user_id: int) -> str:
+    """The user's Stripe customer, created once and reused for every checkout and the portal."""
+    facts = in_session(_customer_facts, user_id=user_id)
+    if facts.stripe_customer_id:
+        return facts.stripe_customer_id
+    client = stripe_client(settings)
+    customer = stripe_call(
+        lambda: client.v1.customers.create(
+            {"email": facts.email, "name": facts.name or facts.email, "metadata": {"user_id": str(user_id)}},
+            # Two tabs racing to create the first customer get the same one back from Stripe.
+            {"idempotency_key": f"vocahire-customer-{user_id}-{facts.created_ts}"},
+        )
+    )
+    return in_session(_store_customer_id, user_id=user_id, customer_id=customer.id)
+
+
+def _has_live_subscription(*, session: Session, user_id: int) -> bool:
+    row = session.execute(
+        select(StripeSubscription.id).where(
+            StripeSubscription.user_id == user_id,
+            StripeSubscription.status.in_(SUBSCRIPTION_LIVE_STATUSES),  # type: ignore[union-attr]
+            StripeSubscription.current_period_end > utcnow(),  # type: ignore[operator]
+        )
+    ).first()
+    return row is not None
+
+
+def checkout_params(settings: Settings, offer: Offer, price_id: str, user_id: int, customer_id: str) -> dict[str, Any]:
+    """What we ask Stripe Checkout for: the price, who pays, and where to come back."""
+    metadata = {"user_id": str(user_id), "offer": offer.key}
+    params: dict[str, Any] = {
+        "mode": "subscription" if offer.is_subscription else "payment",
+        "customer": customer_id,
+        "client_reference_id": str(user_id),
+        "line_items": [{"price": price_id, "quantity": 1}],
+        "metadata": metadata,
+        "success_url": f"{settings.app_url}{routes.BILLING_SUCCESS}?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{settings.app_url}{routes.PRICING}?canceled=1",
+    }
+    if offer.is_subscription:
+        params["subscription_data"] = {"metadata": metadata}
+    else:
+        params["payment_intent_data"] = {"metadata": metadata}
+    return params
+
+
+def start_checkout(settings: Settings, user_id: int, offer_key: Any, attempt_id: str | None = None) -> CheckoutStart:
+    """Create a Checkout Session for one attempt (its own idempotency key) and return where to send the user."""
+    offer = parse_offer(offer_key)
+    if not settings.stripe_configured:
+        raise PaymentsNotConfigured()
+    price_id = price_id_for(offer, settings)
+    if price_id is None:
+        raise PaymentsNotConfigured(f"{offer.name} isn't available on this deployment yet.")
+    attempt = attempt_id if attempt_id and _ATTEMPT_RE.match(attempt_id) else uuid.uuid4().hex
+    if offer.is_subscription and in_session(_has_live_subscription, user_id=user_id):
+        raise Conflict("You already have a Coach plan. Manage or change it from Account & billing.")
+    customer_id = ensure_customer(settings, user_id)
+    client = stripe_client(settings)
+    params = checkout_params(settings, offer, price_id, user_id, customer_id)
+    created = stripe_call(
+        lambda: client.v1.checkout.sessions.create(
+            params,  # type: ignore[arg-type]
+            {"idempotency_key": f"vocahire-checkout-{user_id}-{offer.key}-{attempt}"},
+        )
+    )
+    if not created.url:
+        raise NotFound("Stripe did not return a checkout page. Please try again.")
+    return CheckoutStart(session_id=created.id, url=created.url)
+
+
+def start_portal(settings: Settings, user_id: int) -> str:
+    """A customer-portal session (manage or cancel the plan, invoices, card) returning to the account page."""
+    if not settings.stripe_configured:
+        raise PaymentsNotConfigured()
+    facts = in_session(_customer_facts, user_id=user_id)
+    if not facts.stripe_customer_id:
+        raise NotFound("There's no billing account to manage yet: buy credits or a Coach plan first.")
+    client = stripe_client(settings)
+    portal = stripe_call(
+        lambda: client.v1.billing_portal.sessions.create(
+            {"customer": facts.stripe_customer_id, "return_url": f"{settings.app_url}{routes.ACCOUNT}"}  # type: ignore[typeddict-item]
+        )
+    )
+    return str(portal.url)
+
+
+def retrieve_checkout_session(settings: Settings, checkout_session_id: str, expand_line_items: bool = True) -> dict[str, Any]:
+    """Re-read a Checkout Session from Stripe (the webhook payload is never trusted for what was bought)."""
+    client = stripe_client(settings)
+    params: dict[str, Any] = {"expand": ["line_items"]} if expand_line_items else {}
+    session = stripe_call(lambda: client.v1.checkout.sessions.retrieve(checkout_session_id, params))  # type: ignore[arg-type]
+    return session.to_dict()
+
+
+def invoice_for_payment_intent(settings: Settings, payment_intent_id: str) -> str | None:
+    """The invoice a PaymentIntent paid (charges no longer name their invoice): via the Invoice Payments list."""
+    client = stripe_client(settings)
+    listed = stripe_call(
+        lambda: client.v1.invoice_payments.list(
+            {"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 1}  # type: ignore[typeddict-item]
+        )
+    )
+    for item in listed.to_dict().get("data") or []:
+        invoice = item.get("invoice")
+        if isinstance(invoice, dict):
+            invoice = invoice.get("id")
+        if isinstance(invoice, str) and invoice:
+            return invoice
+    return None

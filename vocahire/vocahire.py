@@ -14,8 +14,11 @@ from vocahire.pages.auth import sign_in_page, sign_up_page
 from vocahire.pages.dashboard import dashboard_page
 from vocahire.pages.feedback import feedback_page
 from vocahire.pages.history import history_page
+from vocahire.pages.interview_live import interview_live_page
+from vocahire.pages.interview_setup import interview_setup_page
 from vocahire.pages.landing import landing_page
 from vocahire.services import observability
+from vocahire.services.interview_calls import run_interview_janitor
 from vocahire.settings import get_settings
 from vocahire.state.admin_usage import AdminUsageState
 from vocahire.state.admin_users import AdminUsersState
@@ -23,6 +26,7 @@ from vocahire.state.auth_forms import AuthFormState
 from vocahire.state.dashboard import DashboardState
 from vocahire.state.feedback import FeedbackState
 from vocahire.state.history import HistoryState
+from vocahire.state.interview import InterviewSetupState, LiveInterviewState
 from vocahire.state.session import SessionState
 from vocahire.workers.feedback_worker import run_feedback_worker
 
@@ -38,6 +42,7 @@ app = rx.App(
 app.register_lifespan_task(observability.enable_asyncio_tracing)
 if get_settings().feedback_worker_enabled:
     app.register_lifespan_task(run_feedback_worker)
+app.register_lifespan_task(run_interview_janitor)  # re-attaches live calls after a restart, closes stale interviews
 
 TITLE = "VocaHire · AI mock interviews"
 
@@ -50,6 +55,8 @@ app.add_page(sign_up_page, route=routes.SIGN_UP, title="Create account · VocaHi
 app.add_page(dashboard_page, route=routes.DASHBOARD, title="Dashboard · VocaHire", on_load=[SessionState.require_signed_in, DashboardState.load])
 app.add_page(feedback_page, route=routes.FEEDBACK, title="Feedback · VocaHire", on_load=[SessionState.require_signed_in, FeedbackState.load])
 app.add_page(history_page, route=routes.HISTORY, title="History & progress · VocaHire", on_load=[SessionState.require_signed_in, HistoryState.load])
+app.add_page(interview_setup_page, route=routes.INTERVIEW_NEW, title="Practice interview · VocaHire", on_load=[SessionState.require_signed_in, InterviewSetupState.load])
+app.add_page(interview_live_page, route=routes.INTERVIEW_LIVE, title="Live interview · VocaHire", on_load=[SessionState.require_signed_in, LiveInterviewState.load])
 
 # --- admin pages ---
 app.add_page(admin_usage_page, route=routes.ADMIN_USAGE, title="Usage · Admin · VocaHire", on_load=[SessionState.require_admin, AdminUsageState.load])

@@ -1,0 +1,146 @@
+"""The interview pages' handlers as a browser would call them: owner checks, validated events, acknowledgements."""
+
+from decimal import Decimal
+
+import pytest
+import reflex as rx
+
+from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
+from tests.utils.documents import make_pdf
+from tests.utils.live import connect_without_upstream, get, lines, start
+from tests.utils.states import call
+from tests.utils.users import balance_of, make_user
+from vocahire.services.session_tokens import SESSION_COOKIE, issue_session_token
+from vocahire.settings import get_settings
+from vocahire.state.interview import InterviewSetupState, LiveInterviewState
+
+FORM = {"job_title": "QA Engineer", "job_description": "", "interview_type": "behavioural", "difficulty": "easy", "duration_minutes": "10", "pace": "patient"}
+
+
+def state_at(cls, user_id, path="/"):
+    import vocahire.vocahire  # noqa: F401 - registers every state
+
+    cookie = f"{SESSION_COOKIE}={issue_session_token(user_id, get_settings())}" if user_id else ""
+    root = rx.State(_reflex_internal_init=True)
+    root._update_router_vars({"headers": {"cookie": cookie, "origin": "http://localhost:3000"}, "asPath": path, "pathname": path}, {})
+    return root.get_substate(cls.get_full_name().split(".")[1:])
+
+
+def batch(interview_id, seq, *lines_, revisions=()):
+    return {"session_id": interview_id, "seq": seq, "lines": list(lines_), "revisions": list(revisions)}
+
+
+def line(item_id, role, text, position, previous=None):
+    return {"item_id": item_id, "previous_item_id": previous, "role": role, "text": text, "position": position, "started_at": None, "ended_at": None}
+
+
+async def test_setup_shows_balance_and_starts_once(db):
+    user = make_user()
+    state = state_at(InterviewSetupState, user.id, "/interview")
+    await call(state, "load")
+    assert (state.balance, state.can_start) == ("3.00", True)
+    assert "1.00" in state.cost_label
+    out = await call(state, "start_interview", FORM)
+    redirect = [o for o in out if o is not None]
+    assert redirect, "the start redirects to the live page"
+    assert balance_of(user.id) == Decimal("2.00")
+    # A second press (another tab, a double click) does not start a second one.
+    again = state_at(InterviewSetupState, user.id, "/interview")
+    await call(again, "start_interview", FORM)
+    assert "already have an interview in progress" in again.error and again.live_interview_id
+    assert balance_of(user.id) == Decimal("2.00")
+
+
+async def test_setup_refuses_bad_forms_with_a_message(db):
+    user = make_user()
+    state = state_at(InterviewSetupState, user.id, "/interview")
+    await call(state, "start_interview", {**FORM, "job_title": ""})
+    assert "job title" in state.error and not state.starting
+    assert balance_of(user.id) == Decimal("3.00")
+
+
+async def test_resume_upload_is_checked_on_the_server(db):
+    user = make_user()
+    state = state_at(InterviewSetupState, user.id, "/interview")
+
+    class Upload:
+        def __init__(self, name, data):
+            self.filename, self._data = name, data
+
+        async def read(self, size=-1):
+            return self._data[: size if size >= 0 else None]
+
+    await call(state, "upload_resume", [Upload("cv.pdf", make_pdf(["Grace Hopper", "Compiler engineer at Remington Rand"]))])
+    assert "cv.pdf" in state.resume_summary and "Compiler engineer" in state._resume_text
+    await call(state, "upload_resume", [Upload("huge.pdf", b"%PDF" + b"0" * (6 * 1024 * 1024))])
+    assert "5 MB" in state.resume_error and state._resume_text == "" and state.resume_summary == ""
+    await call(state, "upload_resume", [Upload("a.txt", b"one two three four five six"), Upload("b.txt", b"x")])
+    assert "one file" in state.resume_error
+
+
+async def test_live_page_is_for_the_owner_only(db):
+    owner, other = make_user(), make_user("eve@example.com")
+    started = start(owner.id)
+    mine = state_at(LiveInterviewState, owner.id, f"/interview/{started.id}")
+    await call(mine, "load")
+    assert mine.interview_id == started.id and mine.status == "starting" and not mine.not_found
+    theirs = state_at(LiveInterviewState, other.id, f"/interview/{started.id}")
+    await call(theirs, "load")
+    assert theirs.not_found and theirs.job_title == "" and theirs.interview_id == ""
+    # Events naming the owner's interview from the other user's connection do nothing.
+    await call(theirs, "on_lines", batch(started.id, 1, line("i1", "interviewer", "Injected", 1)))
+    await call(theirs, "on_ended", {"session_id": started.id, "reason": "ended_by_candidate"})
+    assert lines(started.id) == [] and get(started.id).status == "starting"
+
+
+async def test_browser_lines_are_saved_acknowledged_and_deduplicated(db):
+    user = make_user()
+    started = start(user.id)
+    connect_without_upstream(started.id)
+    state = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
+    await call(state, "load")
+    await call(state, "on_lines", batch(started.id, 2, line("i1", "interviewer", "Tell me about yourself.", 1), line("c1", "candidate", "I build APIs.", 2, "i1")))
+    assert state.ack_seq == 2
+    assert [l["text"] for l in state.lines] == ["Tell me about yourself.", "I build APIs."]
+    # Replayed after a reconnect: nothing new, acknowledged again.
+    await call(state, "on_lines", batch(started.id, 3, line("c1", "candidate", "I build APIs.", 2, "i1"), revisions=[{"item_id": "i1", "text": "Tell me…"}]))
+    assert state.ack_seq == 3
+    assert [(e.item_id, e.text, e.source) for e in lines(started.id)] == [("i1", "Tell me…", "browser"), ("c1", "I build APIs.", "browser")]
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        None, "x", [], {"session_id": 5}, {"seq": -1},
+        {"session_id": "s", "seq": 1, "lines": [{"item_id": "../../x", "role": "candidate", "text": "a"}]},
+        {"session_id": "s", "seq": 1, "lines": [{"item_id": "a", "role": "admin", "text": "a"}]},
+        {"session_id": "s", "seq": 1, "lines": [{"item_id": "a", "role": "candidate", "text": "a" * 9000}]},
+        {"session_id": "s", "seq": 1, "lines": [{"item_id": "a", "role": "candidate", "text": "a", "position": float("nan")}]},
+        {"session_id": "s", "seq": 1, "lines": [{"item_id": f"a{i}", "role": "candidate", "text": "a"} for i in range(51)]},
+    ],
+)
+async def test_malformed_batches_change_nothing(db, junk):
+    user = make_user()
+    started = start(user.id)
+    connect_without_upstream(started.id)
+    state = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
+    await call(state, "load")
+    if isinstance(junk, dict) and junk.get("session_id") == "s":
+        junk = {**junk, "session_id": started.id}
+    await call(state, "on_lines", junk)
+    await call(state, "on_status", junk)
+    await call(state, "on_ended", junk)
+    assert lines(started.id) == [] and state.ack_seq == 0 and get(started.id).status == "active"
+
+
+async def test_ending_from_the_page_completes_and_links_to_feedback(fake_realtime):
+    user = make_user()
+    started = start(user.id)
+    connect_without_upstream(started.id, call_id="rtc_gone")
+    state = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
+    await call(state, "load")
+    await call(state, "on_ended", {"session_id": started.id, "reason": "ended_by_candidate"})
+    assert state.status == "completed" and not state.is_live
+    assert state.feedback_href == f"/feedback/{started.id}"
+    assert get(started.id).feedback_status == "pending"
+    assert fake_realtime.hangups == ["rtc_gone"]

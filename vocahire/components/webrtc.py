@@ -1,0 +1,40 @@
+"""The live-interview WebRTC component: a thin Reflex wrapper around ``assets/webrtc_interview.jsx``.
+
+The JSX owns the microphone, the peer connection, the ``oai-events`` data channel
+and everything that changes many times a second (partial line, who is speaking,
+audio levels, the clock). It calls three event props, each with one plain dict
+that the state validates with pydantic before use: ``on_status`` (connection
+state changes), ``on_lines`` (batched final lines, acknowledged through
+``ack_seq``) and ``on_ended``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+_JS = rx.asset("webrtc_interview.jsx")
+DictEvent = rx.event.passthrough_event_spec(dict[str, Any])
+
+
+class WebRTCInterview(rx.Component):
+    """``<WebRTCInterview>``: one live interview's call in the browser."""
+
+    library = _JS.importable_path
+    tag = "WebRTCInterview"
+
+    session_id: rx.Var[str]
+    exchange_url: rx.Var[str]
+    status: rx.Var[str]
+    auto_start: rx.Var[bool]
+    limit_seconds: rx.Var[int]
+    elapsed_seconds: rx.Var[float]
+    ack_seq: rx.Var[int]
+
+    on_status: rx.EventHandler[DictEvent]
+    on_lines: rx.EventHandler[DictEvent]
+    on_ended: rx.EventHandler[DictEvent]
+
+
+webrtc_interview = WebRTCInterview.create

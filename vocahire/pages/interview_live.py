@@ -1,0 +1,125 @@
+"""/interview/[session_id]: the live interview (owner only), then the way to the feedback."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from vocahire import routes
+from vocahire.components.layout import card, empty_state, error_callout, loading_block, template
+from vocahire.components.webrtc import webrtc_interview
+from vocahire.copy import AI_DISCLAIMER
+from vocahire.state.interview import LiveInterviewState as L
+
+
+def _notice() -> rx.Component:
+    return rx.callout(
+        rx.text(rx.text.strong("AI interviewer · mock interview. "), AI_DISCLAIMER, size="2"),
+        icon="bot",
+        color_scheme="violet",
+        width="100%",
+        id="ai-notice",
+    )
+
+
+def _line(line: rx.Var) -> rx.Component:
+    is_ai = line["role"] == "interviewer"
+    return rx.box(
+        rx.text(rx.cond(is_ai, "Interviewer", "You"), size="1", weight="bold", color=rx.cond(is_ai, rx.color("accent", 11), rx.color("grass", 11))),
+        rx.text(line["text"], size="3", style={"overflowWrap": "anywhere"}),
+        padding="10px 12px",
+        border_radius="10px",
+        background=rx.cond(is_ai, rx.color("accent", 3), rx.color("grass", 3)),
+        margin_left=rx.cond(is_ai, "0", ["16px", "48px"]),
+        margin_right=rx.cond(is_ai, ["16px", "48px"], "0"),
+        class_name="transcript-line",
+        data_role=line["role"],
+    )
+
+
+def _transcript() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.heading("Transcript", size="4", as_="h2"),
+            rx.cond(
+                L.lines.length() > 0,
+                rx.vstack(rx.foreach(L.lines, _line), spacing="2", width="100%", role="log", aria_live="polite", aria_label="Transcript so far", id="transcript"),
+                rx.text("The conversation will appear here as it happens.", color=rx.color("gray", 10), size="2", id="transcript-empty"),
+            ),
+            spacing="3",
+            width="100%",
+        )
+    )
+
+
+def _live_panel() -> rx.Component:
+    return card(
+        webrtc_interview(
+            session_id=L.interview_id,
+            exchange_url=routes.API_WEBRTC_EXCHANGE,
+            status=L.status,
+            auto_start=True,
+            limit_seconds=L.limit_seconds,
+            elapsed_seconds=L.elapsed_seconds,
+            ack_seq=L.ack_seq,
+            on_status=L.on_status,
+            on_lines=L.on_lines,
+            on_ended=L.on_ended,
+        ),
+        id="live-card",
+    )
+
+
+def _ended_panel() -> rx.Component:
+    return card(
+        rx.cond(
+            L.status == "completed",
+            rx.vstack(
+                rx.hstack(rx.icon("circle-check", color=rx.color("grass", 10)), rx.heading("Interview complete", size="5"), align="center"),
+                rx.text(L.end_reason, size="2", color=rx.color("gray", 11)),
+                rx.cond(L.duration_label != "", rx.text("Length: ", L.duration_label, size="2", color=rx.color("gray", 11))),
+                rx.text("Your feedback is being written now; it takes about a minute.", size="2"),
+                rx.link(rx.button(rx.icon("sparkles"), "See your feedback", size="3"), href=L.feedback_href, id="feedback-link"),
+                spacing="3",
+                id="ended-panel",
+            ),
+            rx.vstack(
+                rx.hstack(rx.icon("circle-x", color=rx.color("red", 10)), rx.heading("This interview couldn't start", size="5"), align="center"),
+                rx.text(L.error_message, size="2", id="failed-message"),
+                rx.text("Nothing was charged for it.", size="2", color=rx.color("gray", 11)),
+                rx.link(rx.button("Set up a new interview", size="3"), href=routes.INTERVIEW_NEW),
+                spacing="3",
+                id="failed-panel",
+            ),
+        )
+    )
+
+
+def _content() -> rx.Component:
+    return rx.vstack(
+        rx.vstack(
+            rx.heading(L.job_title, size="7", as_="h1", id="interview-title"),
+            rx.text(L.details, color=rx.color("gray", 11), size="2"),
+            spacing="1",
+            width="100%",
+        ),
+        _notice(),
+        rx.cond(L.error != "", error_callout(L.error)),
+        rx.cond(L.is_live, _live_panel(), _ended_panel()),
+        rx.cond(L.ending, rx.hstack(rx.spinner(size="2"), rx.text("Ending the interview…", size="2"), align="center")),
+        _transcript(),
+        spacing="4",
+        width="100%",
+    )
+
+
+@template(width="820px")
+def interview_live_page() -> rx.Component:
+    return rx.cond(
+        L.loading,
+        loading_block("Opening your interview…"),
+        rx.cond(
+            L.not_found,
+            empty_state("search-x", "Interview not found", "This interview doesn't exist or isn't yours.", rx.link(rx.button("Set up an interview"), href=routes.INTERVIEW_NEW)),
+            _content(),
+        ),
+    )

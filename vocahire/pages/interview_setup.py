@@ -1,0 +1,199 @@
+"""/interview: set up a practice interview (role, description, résumé, type, difficulty, length, pace)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from vocahire import routes
+from vocahire.components.layout import card, error_callout, loading_block, page_header, template
+from vocahire.copy import AI_DISCLAIMER, CREDITS_NAME
+from vocahire.services.interviews import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
+from vocahire.services.resume_text import MAX_RESUME_BYTES
+from vocahire.state.interview import InterviewSetupState as S
+
+UPLOAD_ID = "resume-upload"
+ACCEPT = {
+    "application/pdf": [".pdf"],
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
+    "text/plain": [".txt", ".md"],
+}
+
+
+def _label(text: str, html_for: str, hint: str | None = None) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(text, html_for=html_for, style={"fontWeight": 500, "fontSize": "14px"}),
+        rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
+        spacing="0",
+    )
+
+
+def _choice(label: str, name: str, options: list[tuple[str, str]], default: str, hint: str | None = None) -> rx.Component:
+    """A labelled radio group (big touch targets, readable at 375 px)."""
+    return rx.vstack(
+        rx.el.label(label, id=f"label-{name}", style={"fontWeight": 500, "fontSize": "14px"}),
+        rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
+        rx.radio_group.root(
+            rx.flex(
+                *[rx.el.label(rx.flex(rx.radio_group.item(value=value, id=f"{name}-{value}"), rx.text(text, size="2"), gap="2", align="center"), html_for=f"{name}-{value}", style={"cursor": "pointer"}) for value, text in options],
+                gap="4",
+                wrap="wrap",
+            ),
+            name=name,
+            default_value=default,
+            aria_labelledby=f"label-{name}",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _resume_upload() -> rx.Component:
+    return rx.vstack(
+        _label("Résumé (optional)", UPLOAD_ID, "PDF, Word (.docx) or text, up to 5 MB. We read the text on our server; the file itself isn't kept."),
+        rx.upload(
+            rx.vstack(
+                rx.icon("file-up", size=22, color=rx.color("accent", 10)),
+                rx.text("Drop your résumé here, or click to choose a file", size="2", text_align="center"),
+                align="center",
+                spacing="1",
+            ),
+            id=UPLOAD_ID,
+            accept=ACCEPT,
+            max_files=1,
+            multiple=False,
+            max_size=MAX_RESUME_BYTES,
+            on_drop=S.upload_resume(rx.upload_files(upload_id=UPLOAD_ID)),
+            border=f"1px dashed {rx.color('gray', 7)}",
+            border_radius="10px",
+            padding="16px",
+            width="100%",
+            cursor="pointer",
+        ),
+        rx.cond(S.resume_busy, rx.hstack(rx.spinner(size="1"), rx.text("Reading your résumé…", size="2"), align="center")),
+        rx.cond(
+            S.resume_summary != "",
+            rx.hstack(
+                rx.icon("file-check", size=16, color=rx.color("grass", 10)),
+                rx.text(S.resume_summary, size="2", id="resume-summary"),
+                rx.button("Remove", variant="ghost", size="1", type="button", on_click=S.clear_resume, aria_label="Remove the résumé"),
+                align="center",
+                wrap="wrap",
+            ),
+        ),
+        rx.cond(S.resume_error != "", error_callout(S.resume_error, id="resume-error")),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _cost_card() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("coins", size=18, color=rx.color("grass", 10)),
+                rx.text("Your balance: ", rx.text.strong(S.balance, id="setup-balance"), f" {CREDITS_NAME}", size="2"),
+                rx.cond(S.premium, rx.badge("Coach plan", color_scheme="amber")),
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text(S.cost_label, size="2", color=rx.color("gray", 11), id="setup-cost"),
+            rx.cond(~S.can_start, rx.link(rx.button("Get more credits", size="2", variant="soft", type="button"), href=routes.PRICING)),
+            spacing="2",
+        ),
+        size="2",
+    )
+
+
+def _microphone_note() -> rx.Component:
+    return rx.callout(
+        rx.text(
+            "When you press Start, your browser will ask to use your microphone: choose Allow so you can answer out loud. "
+            "Your voice goes straight to the AI interviewer; we keep the written transcript for your feedback. "
+            "No microphone? You can type your answers instead.",
+            size="2",
+        ),
+        icon="mic",
+        color_scheme="blue",
+        width="100%",
+        id="microphone-note",
+    )
+
+
+def _in_progress() -> rx.Component:
+    return rx.cond(
+        S.live_interview_id != "",
+        rx.callout(
+            rx.flex(
+                rx.text("You have an interview in progress.", size="2"),
+                rx.link(rx.button("Return to it", size="1", type="button"), href="/interview/" + S.live_interview_id, id="return-to-live"),
+                gap="3",
+                align="center",
+                wrap="wrap",
+            ),
+            icon="radio",
+            color_scheme="amber",
+            width="100%",
+        ),
+    )
+
+
+def _form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.vstack(
+                _label("Job title", "job_title"),
+                rx.input(id="job_title", name="job_title", placeholder="e.g. Backend Engineer", required=True, max_length=MAX_TITLE_CHARS, size="3", width="100%"),
+                spacing="1",
+                width="100%",
+            ),
+            rx.vstack(
+                _label("Job description (optional)", "job_description", "Paste the advert: the interviewer asks about what it needs."),
+                rx.text_area(id="job_description", name="job_description", max_length=MAX_DESCRIPTION_CHARS, rows="6", width="100%", size="3"),
+                spacing="1",
+                width="100%",
+            ),
+            _resume_upload(),
+            _choice("Interview type", "interview_type", [("behavioural", "Behavioural"), ("technical", "Technical"), ("mixed", "Mixed")], "mixed"),
+            _choice("Difficulty", "difficulty", [("easy", "Easy"), ("medium", "Medium"), ("hard", "Hard")], "medium"),
+            _choice("Length", "duration_minutes", [("10", "10 min"), ("20", "20 min"), ("30", "30 min")], "20"),
+            _choice(
+                "Interviewer's pace",
+                "pace",
+                [("patient", "Patient"), ("brisk", "Brisk")],
+                "patient",
+                "Patient waits out your thinking pauses; brisk moves on faster and speaks a little quicker.",
+            ),
+            _microphone_note(),
+            rx.cond(S.error != "", error_callout(S.error, id="setup-error")),
+            rx.button(
+                rx.cond(S.starting, rx.hstack(rx.spinner(size="2"), rx.text("Starting…"), align="center"), rx.hstack(rx.icon("mic"), rx.text("Start the interview"), align="center")),
+                type="submit",
+                size="3",
+                width="100%",
+                disabled=S.starting | ~S.can_start | S.resume_busy | S.loading,
+                id="start-interview",
+                aria_busy=S.starting,
+            ),
+            rx.text(AI_DISCLAIMER, size="1", color=rx.color("gray", 10)),
+            spacing="5",
+            width="100%",
+        ),
+        on_submit=S.start_interview,
+        reset_on_submit=False,
+        width="100%",
+        id="interview-setup-form",
+    )
+
+
+@template(width="760px")
+def interview_setup_page() -> rx.Component:
+    return rx.vstack(
+        page_header("Set up your practice interview", "Your AI interviewer tailors the questions to the role, the advert and your résumé."),
+        rx.cond(
+            S.loading,
+            loading_block("Loading your balance…"),
+            rx.vstack(_in_progress(), _cost_card(), card(_form()), spacing="4", width="100%"),
+        ),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,350 @@
+"""The interview set-up and live pages' states: thin, every handler re-checks who is asking.
+
+The live page's events come from the WebRTC component as plain dicts; each is
+validated with pydantic before use. The interview id a handler acts on is the
+one ``load`` verified for the signed-in owner (a backend-only var), never one
+from the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+import anyio.to_thread
+import reflex as rx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from vocahire import routes
+from vocahire.db import run_db
+from vocahire.services import interview_calls, interview_views, interviews
+from vocahire.services.errors import InterviewInProgress, NotFound
+from vocahire.services.realtime_sideband import registry
+from vocahire.services.resume_text import MAX_RESUME_BYTES, extract_resume_text
+from vocahire.services.transcript_assembly import FinalLine
+from vocahire.settings import get_settings
+from vocahire.state.session import SessionState, current_user, friendly_error
+
+_ITEM_ID = r"^[A-Za-z0-9_\-.:]{1,128}$"
+_PATH_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def interview_id_from_path(path: str) -> str:
+    """``/interview/<id>`` -> ``<id>`` when it looks like an interview id, else ""."""
+    parts = [p for p in (path or "").split("?")[0].split("/") if p]
+    return parts[1] if len(parts) == 2 and parts[0] == "interview" and _PATH_ID.match(parts[1]) else ""
+
+
+# --- what the browser may send --------------------------------------------------------------------
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    session_id: str = Field(max_length=64)
+
+
+class StatusEvent(_Event):
+    state: Literal["idle", "connecting", "live", "reconnecting", "interrupted", "failed", "ended"]
+    message: str = Field(default="", max_length=500)
+
+
+class BrowserLine(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    item_id: str = Field(pattern=_ITEM_ID)
+    previous_item_id: str | None = Field(default=None, pattern=_ITEM_ID)
+    role: Literal["interviewer", "candidate"]
+    text: str = Field(min_length=1, max_length=8000)
+    position: float = 0.0
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    @field_validator("position")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value) or abs(value) > 1e9:
+            raise ValueError("position out of range")
+        return value
+
+    @field_validator("started_at", "ended_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return value if value is None or value.tzinfo is not None else None
+
+
+class BrowserRevision(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    item_id: str = Field(pattern=_ITEM_ID)
+    text: str = Field(min_length=1, max_length=8000)
+
+
+class LinesEvent(_Event):
+    seq: int = Field(ge=0, le=10**12)
+    lines: list[BrowserLine] = Field(default_factory=list, max_length=50)
+    revisions: list[BrowserRevision] = Field(default_factory=list, max_length=50)
+
+
+class EndedEvent(_Event):
+    reason: Literal["ended_by_candidate", "call_closed"]
+
+
+# --- set-up ---------------------------------------------------------------------------------------
+
+
+class InterviewSetupState(rx.State):
+    """The set-up form: balance and cost, the résumé upload, the start button."""
+
+    _resume_text: str = ""
+    _resume_filename: str = ""
+
+    loading: bool = True
+    balance: str = ""
+    premium: bool = False
+    can_start: bool = False
+    cost_label: str = ""
+    live_interview_id: str = ""
+    resume_summary: str = ""
+    resume_error: str = ""
+    resume_busy: bool = False
+    starting: bool = False
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        self.loading = True
+        self.error = ""
+        self.starting = False
+        try:
+            user = await current_user(self)
+            data = await run_db(interview_views.setup_page_data, user_id=user.id)
+            self.balance, self.premium, self.can_start = data["balance"], data["premium"], data["can_start"]
+            self.cost_label, self.live_interview_id = data["cost_label"], data["live_interview_id"]
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            self.can_start = False
+            self.error = friendly_error(exc)
+        finally:
+            self.loading = False
+
+    @rx.event
+    async def upload_resume(self, files: list[rx.UploadFile]) -> None:
+        """Extract the résumé's text on the server; a bad or oversized file leaves nothing behind."""
+        self.resume_error = ""
+        self._resume_text, self._resume_filename, self.resume_summary = "", "", ""
+        try:
+            await current_user(self)
+        except Exception as exc:  # noqa: BLE001
+            self.resume_error = friendly_error(exc)
+            return
+        if not isinstance(files, list) or len(files) != 1 or not hasattr(files[0], "read"):
+            self.resume_error = "Choose one file: PDF, Word (.docx) or text."
+            return
+        self.resume_busy = True
+        yield
+        try:
+            upload = files[0]
+            data = await upload.read(MAX_RESUME_BYTES + 1)  # never more than the limit plus one byte
+            result = await anyio.to_thread.run_sync(extract_resume_text, getattr(upload, "filename", None) or getattr(upload, "name", None), data)
+            self._resume_text, self._resume_filename, self.resume_summary = result.text, result.filename, result.summary
+        except Exception as exc:  # noqa: BLE001
+            self.resume_error = friendly_error(exc)
+        finally:
+            self.resume_busy = False
+
+    @rx.event
+    def clear_resume(self) -> None:
+        self._resume_text, self._resume_filename, self.resume_summary, self.resume_error = "", "", "", ""
+
+    @rx.event
+    async def start_interview(self, form_data: dict[str, Any]) -> Any:
+        """Reserve the credit and create the interview, then open the live page (which connects)."""
+        if self.starting:
+            return
+        self.error = ""
+        self.starting = True
+        yield
+        try:
+            user = await current_user(self)
+            setup = interviews.parse_setup(form_data)
+            started = await run_db(
+                interviews.start_interview, settings=get_settings(), user_id=user.id, setup=setup, resume_text=self._resume_text, resume_filename=self._resume_filename or None
+            )
+        except InterviewInProgress as exc:
+            self.starting = False
+            self.live_interview_id = exc.session_id
+            self.error = exc.message
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.starting = False
+            self.error = friendly_error(exc)
+            return
+        session_state = await self.get_state(SessionState)
+        await session_state._refresh_user()
+        self._resume_text, self._resume_filename, self.resume_summary = "", "", ""
+        yield rx.redirect(routes.interview_live_url(started.id))
+
+
+# --- live -----------------------------------------------------------------------------------------
+
+
+class LiveInterviewState(rx.State):
+    """The live page: the interview's status and final lines; the component does the rest."""
+
+    _interview_id: str = ""
+    _owner_id: int = 0
+
+    interview_id: str = ""
+    loading: bool = True
+    not_found: bool = False
+    error: str = ""
+    status: str = ""
+    connection: str = "idle"
+    job_title: str = ""
+    details: str = ""
+    limit_seconds: int = 0
+    elapsed_seconds: float = 0.0
+    error_message: str = ""
+    end_reason: str = ""
+    duration_label: str = ""
+    charged: str = ""
+    ack_seq: int = 0
+    lines: list[dict[str, Any]] = []
+    ending: bool = False
+
+    def _show(self, data: dict[str, Any]) -> None:
+        self.interview_id = data["id"]
+        self.status, self.job_title, self.details = data["status"], data["job_title"], data["details"]
+        self.limit_seconds, self.elapsed_seconds = data["limit_seconds"], data["elapsed_seconds"]
+        self.error_message, self.end_reason = data["error_message"], data["end_reason"]
+        self.duration_label, self.charged = data["duration_label"], data["charged"]
+        self.lines = data["lines"]
+
+    async def _owner(self) -> int:
+        """The signed-in user, who must own the interview ``load`` verified."""
+        user = await current_user(self)
+        if not self._interview_id or user.id != self._owner_id:
+            raise NotFound("We couldn't find that interview.")
+        return user.id
+
+    async def _reload(self) -> None:
+        user_id = await self._owner()
+        self._show(await run_db(interview_views.live_page_data, settings=get_settings(), user_id=user_id, interview_id=self._interview_id))
+
+    @rx.event
+    async def load(self) -> None:
+        self.loading, self.not_found, self.error, self.ending = True, False, "", False
+        self._interview_id, self._owner_id, self.interview_id, self.lines, self.ack_seq, self.connection = "", 0, "", [], 0, "idle"
+        try:
+            user = await current_user(self)
+            interview_id = interview_id_from_path(self.router.url.path)
+            data = await run_db(interview_views.live_page_data, settings=get_settings(), user_id=user.id, interview_id=interview_id)
+            self._interview_id, self._owner_id = data["id"], user.id
+            self._show(data)
+        except NotFound:
+            self.not_found = True
+        except Exception as exc:  # noqa: BLE001
+            self.error = friendly_error(exc)
+        finally:
+            self.loading = False
+
+    @rx.event
+    async def on_status(self, event: dict[str, Any]) -> None:
+        """Connection state changes from the component (a handful per interview)."""
+        try:
+            data = StatusEvent.model_validate(event)
+            await self._owner()
+        except (ValidationError, TypeError):
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.error = friendly_error(exc)
+            return
+        if data.session_id != self._interview_id:
+            return
+        self.connection = data.state
+        if data.state == "live":
+            registry.mark_live(self._interview_id)
+        if data.state in ("live", "failed"):
+            try:
+                await self._reload()
+            except Exception as exc:  # noqa: BLE001
+                self.error = friendly_error(exc)
+
+    @rx.event
+    async def on_lines(self, event: dict[str, Any]) -> None:
+        """A batch of final lines the browser saw (the sideband saves them too; duplicates are ignored)."""
+        try:
+            data = LinesEvent.model_validate(event)
+            user_id = await self._owner()
+        except (ValidationError, TypeError):
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.error = friendly_error(exc)
+            return
+        if data.session_id != self._interview_id:
+            return
+        lines = [FinalLine(l.item_id, l.role, l.text, l.previous_item_id, l.position, l.started_at, l.ended_at) for l in data.lines]
+        try:
+            await run_db(
+                interview_views.save_browser_batch, user_id=user_id, interview_id=self._interview_id, lines=lines, revisions=[(r.item_id, r.text) for r in data.revisions]
+            )
+        except Exception as exc:  # noqa: BLE001 - not acknowledged: the browser keeps them and sends again
+            self.error = friendly_error(exc)
+            return
+        shown = {line["item_id"]: line for line in self.lines}
+        for line in data.lines:
+            shown.setdefault(line.item_id, {"item_id": line.item_id, "role": line.role, "text": line.text, "position": line.position})
+        for revision in data.revisions:
+            if revision.item_id in shown and len(revision.text) <= len(shown[revision.item_id]["text"]):
+                shown[revision.item_id] = {**shown[revision.item_id], "text": revision.text}
+        self.lines = sorted(shown.values(), key=lambda line: line["position"])
+        self.ack_seq = max(self.ack_seq, data.seq)
+        self.error = ""
+
+    @rx.event
+    async def on_ended(self, event: dict[str, Any]) -> Any:
+        """The candidate pressed End, or the call closed (the server's time limit, or a drop)."""
+        try:
+            data = EndedEvent.model_validate(event)
+            user_id = await self._owner()
+        except (ValidationError, TypeError):
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.error = friendly_error(exc)
+            return
+        if data.session_id != self._interview_id or self.ending:
+            return
+        self.ending = True
+        yield
+        try:
+            if data.reason == "ended_by_candidate":
+                await interview_calls.finish_interview(user_id=user_id, interview_id=self._interview_id)
+            else:
+                # The server may be ending it right now (time limit): give it a moment, then make sure.
+                await asyncio.sleep(1.5)
+                await interview_calls.finish_interview(user_id=user_id, interview_id=self._interview_id, reason="disconnected")
+            await self._reload()
+        except Exception as exc:  # noqa: BLE001
+            self.error = friendly_error(exc)
+        finally:
+            self.ending = False
+        session_state = await self.get_state(SessionState)
+        await session_state._refresh_user()
+
+    @rx.event
+    async def end_now(self) -> None:
+        """End from the page (when the component isn't connected, e.g. after a failed reconnect)."""
+        try:
+            user_id = await self._owner()
+            await interview_calls.finish_interview(user_id=user_id, interview_id=self._interview_id)
+            await self._reload()
+        except Exception as exc:  # noqa: BLE001
+            self.error = friendly_error(exc)
+
+    @rx.var
+    def feedback_href(self) -> str:
+        return routes.feedback_url(self.interview_id) if self.interview_id else routes.HISTORY
+
+    @rx.var
+    def is_live(self) -> bool:
+        return self.status in ("starting", "active")

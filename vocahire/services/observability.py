@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from urllib.parse import urlsplit
 from collections.abc import Callable
 from typing import Any
 
@@ -135,6 +136,10 @@ def scrub_event(event: dict[str, Any], hint: dict[str, Any] | None = None) -> di
     event = _scrub(event, secrets, structural=True)
     if isinstance(request, dict):
         event["request"] = _scrub_request(request, secrets)
+        if not event.get("transaction") and isinstance(event["request"].get("url"), str):
+            # Behind Reflex's mounts the SDK may not resolve a route for errors: use the path.
+            event["transaction"] = urlsplit(event["request"]["url"]).path
+            event["transaction_info"] = {"source": "url"}
     if isinstance(user, dict) and user.get("id") is not None:
         event["user"] = {"id": str(user["id"])}  # an opaque id helps triage; nothing else about the person
     return event
@@ -216,11 +221,23 @@ class SentryRequestIdMiddleware:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope.get("type") == "http":
-            rid = (scope.get("state") or {}).get("request_id")
-            if rid:
-                tag_request(str(rid))
-        await self.app(scope, receive, send)
+        if scope.get("type") != "http" or not get_settings().sentry_dsn:
+            await self.app(scope, receive, send)
+            return
+        import sentry_sdk
+
+        rid = (scope.get("state") or {}).get("request_id")
+        if rid:
+            tag_request(str(rid))
+        # Behind Reflex's own mounts Sentry can't see which route runs: name the trace after the path
+        # now (errors raised inside carry it), then after the route template the router matched.
+        sentry_sdk.get_current_scope().set_transaction_name(str(scope.get("path", "")), source="url")
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            route = getattr(scope.get("route"), "path", None)
+            if route:
+                sentry_sdk.get_current_scope().set_transaction_name(route, source="route")
 
 
 def flush(timeout: float = 2.0) -> None:

@@ -60,8 +60,8 @@ class FeedbackState(rx.State):
     transcript: list[dict[str, Any]] = []
     retrying: bool = False
 
-    # Backend-only: one live-status watcher per client.
-    _watching: bool = False
+    # Backend-only: the interview this client's live-status watcher follows ("" when none runs).
+    _watching: str = ""
 
     @rx.var
     def working(self) -> bool:
@@ -121,14 +121,14 @@ class FeedbackState(rx.State):
     async def watch(self) -> None:
         """Push status changes to the page until the feedback is ready or failed (no manual refresh)."""
         async with self:
-            if self._watching or not self.interview_id:
+            if not self.interview_id or self._watching == self.interview_id:
                 return
-            self._watching = True
-            interview_id = self.interview_id
+            # A watcher for another interview (the user moved on) sees this and stops.
+            self._watching = interview_id = self.interview_id
             try:
                 user = await current_user(self)
             except Exception:  # noqa: BLE001 - not signed in: nothing to watch
-                self._watching = False
+                self._watching = ""
                 return
         last: tuple[str, int] | None = None
         deadline = time.monotonic() + WATCH_SECONDS
@@ -136,13 +136,13 @@ class FeedbackState(rx.State):
             while time.monotonic() < deadline:
                 await asyncio.sleep(POLL_SECONDS)
                 async with self:
-                    if self.interview_id != interview_id or not self.router.url.path.startswith("/feedback/"):
+                    if self._watching != interview_id or self.interview_id != interview_id or not self.router.url.path.startswith("/feedback/"):
                         return
                 status = await run_db(feedback_status, user_id=user.id, interview_id=interview_id)
                 if status != last:
                     data = await run_db(feedback_page_data, user_id=user.id, interview_id=interview_id)
                     async with self:
-                        if self.interview_id != interview_id:
+                        if self._watching != interview_id or self.interview_id != interview_id:
                             return
                         self._apply(data)
                     last = status
@@ -153,7 +153,8 @@ class FeedbackState(rx.State):
                 self.error = friendly_error(exc)
         finally:
             async with self:
-                self._watching = False
+                if self._watching == interview_id:
+                    self._watching = ""
 
     @rx.event
     async def try_again(self) -> Any:

@@ -7,12 +7,13 @@
 - ``queries``: billing history and a checkout's progress (revenue by offer: ``services/admin_usage``).
 """
 
-from vocahire.services.billing.checkout import CheckoutStart, parse_offer, start_checkout, start_portal
+from vocahire.services.billing.checkout import CheckoutHint, CheckoutStart, checkout_hint, parse_offer, start_checkout, start_portal
 from vocahire.services.billing.offers import OFFERS, OFFERS_BY_KEY, PRICE_CACHE, Offer, load_prices, offer_views
 from vocahire.services.billing.queries import (
     CheckoutProgress,
     billing_history,
     checkout_progress,
+    has_billing_account,
     parse_checkout_session_id,
 )
 from vocahire.services.billing.subscriptions import subscription_summary
@@ -22,12 +23,15 @@ __all__ = [
     "OFFERS",
     "OFFERS_BY_KEY",
     "PRICE_CACHE",
+    "CheckoutHint",
     "CheckoutProgress",
     "CheckoutStart",
     "Offer",
     "WebhookOutcome",
     "billing_history",
+    "checkout_hint",
     "checkout_progress",
+    "has_billing_account",
     "load_prices",
     "offer_views",
     "parse_checkout_session_id",

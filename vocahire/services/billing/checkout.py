@@ -179,3 +179,23 @@ def invoice_for_payment_intent(settings: Settings, payment_intent_id: str) -> st
         if isinstance(invoice, str) and invoice:
             return invoice
     return None
+
+
+@dataclass(frozen=True)
+class CheckoutHint:
+    """What Stripe says about the user's own Checkout Session before the webhook arrives."""
+
+    payment_status: str
+    offer_name: str
+
+
+def checkout_hint(settings: Settings, user_id: int, checkout_session_id: str) -> CheckoutHint | None:
+    """Stripe's view of the user's own Checkout Session (``None`` if it isn't theirs or Stripe can't say)."""
+    try:
+        data = retrieve_checkout_session(settings, checkout_session_id, expand_line_items=False)
+    except Exception:  # noqa: BLE001 - only a hint for the success page; the webhook stays the source of truth
+        return None
+    if data.get("client_reference_id") != str(user_id):
+        return None
+    offer = OFFERS_BY_KEY.get(str((data.get("metadata") or {}).get("offer") or ""))
+    return CheckoutHint(str(data.get("payment_status") or ""), offer.name if offer else "")

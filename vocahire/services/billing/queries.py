@@ -99,3 +99,9 @@ def checkout_progress(*, session: Session, user_id: int, checkout_session_id: st
     if sub is not None and user[1] and (user[2] is None or user[2] > utcnow()):
         return CheckoutProgress("subscribed", offer_name(sub.offer), balance=balance, premium_until=user[2])
     return CheckoutProgress("waiting", offer_name(sub.offer) if sub else "", balance=balance)
+
+
+def has_billing_account(*, session: Session, user_id: int) -> bool:
+    """Whether the user has a Stripe customer (so the customer portal has something to show)."""
+    customer = session.execute(select(User.stripe_customer_id).where(User.id == user_id)).scalar_one_or_none()
+    return bool(customer)

@@ -1,0 +1,99 @@
+"""The pricing page: the five offers with Stripe's prices, and sending a signed-in user to Checkout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+import reflex as rx
+
+from vocahire import routes
+from vocahire.services import billing
+from vocahire.services.errors import NotAuthenticated
+from vocahire.settings import get_settings
+from vocahire.state.session import current_user, friendly_error
+
+
+class PricingState(rx.State):
+    offers: list[dict[str, Any]] = []
+    payments_configured: bool = False
+    prices_loading: bool = False
+    chosen_offer: str = ""  # the offer picked before signing in (from ?offer=)
+    canceled: bool = False
+    busy_offer: str = ""
+
+    _loading_prices: bool = False
+
+    @rx.var
+    def packs(self) -> list[dict[str, Any]]:
+        return [o for o in self.offers if o.get("kind") == "one_time"]
+
+    @rx.var
+    def plans(self) -> list[dict[str, Any]]:
+        return [o for o in self.offers if o.get("kind") == "subscription"]
+
+    @rx.var
+    def chosen_offer_name(self) -> str:
+        return next((o["name"] for o in self.offers if o.get("key") == self.chosen_offer), "")
+
+    @rx.event
+    async def load(self) -> Any:
+        """Public page: the offers at once (no user data), Stripe's prices right after in the background."""
+        settings = get_settings()
+        query = self.router.url.query_parameters
+        self.payments_configured = settings.stripe_configured
+        self.offers = billing.offer_views(settings)
+        offer = query.get("offer", "")
+        self.chosen_offer = offer if offer in billing.OFFERS_BY_KEY else ""
+        self.canceled = query.get("canceled") == "1"
+        self.busy_offer = ""
+        return PricingState.load_prices if self.payments_configured else None
+
+    @rx.event(background=True)
+    async def load_prices(self) -> None:
+        """Amounts and currencies from Stripe (cached in the process, so not one API call per view)."""
+        async with self:
+            if self._loading_prices:
+                return
+            self._loading_prices = True
+            self.prices_loading = True
+        views = None
+        try:
+            settings = get_settings()
+            prices = await anyio.to_thread.run_sync(billing.load_prices, settings)
+            views = billing.offer_views(settings, prices)
+        except Exception as exc:  # noqa: BLE001 - the page still works without amounts
+            friendly_error(exc)
+        finally:
+            async with self:
+                if views is not None:
+                    self.offers = views
+                self._loading_prices = False
+                self.prices_loading = False
+
+    @rx.event
+    async def checkout(self, offer_key: Any) -> Any:
+        """Create a Checkout Session for the signed-in user and go to Stripe; signed-out visitors sign in first."""
+        try:
+            user = await current_user(self)
+        except NotAuthenticated:
+            target = routes.PRICING + (f"?offer={offer_key}" if isinstance(offer_key, str) and offer_key in billing.OFFERS_BY_KEY else "")
+            yield rx.redirect(routes.sign_in_url(target))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            yield rx.toast.error(friendly_error(exc))
+            return
+        if not isinstance(offer_key, str) or offer_key not in billing.OFFERS_BY_KEY:
+            yield rx.toast.error("Please choose one of the offers on this page.")
+            return
+        if self.busy_offer:
+            return  # a double click: the first attempt is already on its way
+        self.busy_offer = offer_key
+        yield
+        try:
+            start = await anyio.to_thread.run_sync(billing.start_checkout, get_settings(), user.id, offer_key)
+        except Exception as exc:  # noqa: BLE001 - shown in words
+            self.busy_offer = ""
+            yield rx.toast.error(friendly_error(exc))
+            return
+        yield rx.redirect(start.url)

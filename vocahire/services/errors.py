@@ -77,14 +77,6 @@ class UpstreamTimeout(VocaHireError):
     code = "upstream_timeout"
 
 
-class PaymentsNotConfigured(VocaHireError):
-    status_code = 503
-    code = "payments_not_configured"
-
-    def __init__(self, message: str = "Payments are not configured on this deployment yet.") -> None:
-        super().__init__(message)
-
-
 class InvalidWebhook(VocaHireError):
     """A webhook delivery whose signature, timestamp or body can't be trusted (answered 400, nothing applied)."""
 

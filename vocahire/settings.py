@@ -113,8 +113,6 @@ class Settings(BaseSettings):
     stripe_price_id_annual: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_ANNUAL"))
     stripe_timeout_seconds: float = Field(10.0, gt=0, le=60, validation_alias="STRIPE_TIMEOUT_SECONDS")
     stripe_price_cache_seconds: int = Field(600, ge=0, le=86400, validation_alias="STRIPE_PRICE_CACHE_SECONDS")
-    stripe_timeout_seconds: float = Field(10.0, gt=0, le=60, validation_alias="STRIPE_TIMEOUT_SECONDS")
-    stripe_price_cache_seconds: int = Field(600, ge=0, le=86400, validation_alias="STRIPE_PRICE_CACHE_SECONDS")
 
     # --- Sentry ---
     sentry_dsn: str | None = Field(None, validation_alias=_alias("SENTRY_DSN"))

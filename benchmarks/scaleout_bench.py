@@ -3,9 +3,10 @@
 What it shows (and prints figures for):
 1. both workers serve one app through one address (nginx on loopback, round robin,
    websocket upgrade), Reflex's state manager in Redis, data in PostgreSQL;
-2. a signed-in candidate's page state, computed on worker A, is there when the
-   socket lands on worker B (A was stopped for a rolling restart) and again when it
-   lands on the restarted A;
+2. a signed-in candidate's state (dashboard, a form value, and a live interview: the
+   call's state, the final lines and the acknowledged batch number), built on worker A,
+   is there when the socket lands on worker B (A was stopped for a rolling restart), and
+   B accepts the interview's next batch of lines; again when it lands on the restarted A;
 3. what happens when a worker crashes (SIGKILL) instead of stopping cleanly;
 4. the same steps without Redis (each worker keeps state in memory): the state is lost;
 5. event round trips through nginx, one client and many clients at once.
@@ -247,6 +248,7 @@ class Tab:
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.new_token: str | None = None
         self.sio: socketio.AsyncClient | None = None
+        self.path = "/"
 
     def var(self, state: str, name: str) -> Any:
         return self.state.get(self.names[state], {}).get(name + RX)
@@ -269,6 +271,7 @@ class Tab:
             self.new_token = self.token = token
 
         self.state = {}
+        self.path = path
         boot = {
             "name": f"{self.names['root']}.hydrate_and_load",
             "payload": {},
@@ -290,7 +293,7 @@ class Tab:
         started = time.monotonic()
         await self.sio.emit(
             "event",
-            {"name": f"{self.names[state]}.{handler}", "payload": payload or {}, "router_data": {"pathname": "/dashboard", "asPath": "/dashboard"}},
+            {"name": f"{self.names[state]}.{handler}", "payload": payload or {}, "router_data": {"pathname": self.path, "asPath": self.path}},
             namespace="/_event",
         )
         while True:
@@ -316,12 +319,18 @@ def state_names() -> dict[str, str]:
     from vocahire.state.dashboard import DashboardState
     from vocahire.state.session import SessionState
 
-    return {
+    names = {
         "root": rx.State.get_full_name(),
         "session": SessionState.get_full_name(),
         "dashboard": DashboardState.get_full_name(),
         "auth": AuthFormState.get_full_name(),
     }
+    try:
+        from vocahire.state.interview import LiveInterviewState
+    except ImportError:  # before the live interview page existed
+        return names
+    names["live"] = LiveInterviewState.get_full_name()
+    return names
 
 
 # --- set-up ------------------------------------------------------------------------------------
@@ -421,6 +430,51 @@ def seed_interview(database_url: str, user_id: int) -> None:
     engine.dispose()
 
 
+def seed_live_interview(database_url: str, user_id: int) -> str:
+    """An interview in progress (as if the WebRTC call were up), so the live page has something to hold."""
+    interview_id = uuid.uuid4().hex
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO interview_sessions (id, user_id, job_title, job_description, resume_text, interview_type, difficulty,"
+                " duration_minutes, pace, status, credits_charged_cents, feedback_status, feedback_attempts,"
+                " started_at, created_at, updated_at) VALUES (:id, :uid, 'Site Reliability Engineer', '', '', 'mixed', 'medium', 20,"
+                " 'patient', 'active', 100, 'none', 0, now(), now(), now())"
+            ),
+            {"id": interview_id, "uid": user_id},
+        )
+    engine.dispose()
+    return interview_id
+
+
+def transcript_rows(database_url: str, interview_id: str) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM transcript_entries WHERE session_id = :id"), {"id": interview_id}).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+class LiveCall:
+    """What the live page's WebRTC component reports: connection state and batches of final lines."""
+
+    def __init__(self, tab: Tab, interview_id: str) -> None:
+        self.tab, self.interview_id, self.seq, self.sent = tab, interview_id, 0, 0
+
+    async def status(self, state: str) -> None:
+        await self.tab.send("live", "on_status", {"event": {"session_id": self.interview_id, "state": state}})
+
+    async def say(self, *texts: str) -> float:
+        self.seq += 1
+        lines = []
+        for text_ in texts:
+            self.sent += 1
+            role = "interviewer" if self.sent % 2 else "candidate"
+            lines.append({"item_id": f"item_{self.sent}", "role": role, "text": text_, "position": float(self.sent)})
+        return await self.tab.send("live", "on_lines", {"event": {"session_id": self.interview_id, "seq": self.seq, "lines": lines}})
+
+
 # --- the scenario ------------------------------------------------------------------------------
 
 
@@ -438,16 +492,21 @@ def holder(workers: list[Worker]) -> Worker | None:
     return held[0] if len(held) == 1 else None
 
 
-def remembered(tab: Tab) -> tuple[bool, str]:
-    recent = tab.var("dashboard", "recent") or []
-    title = recent[0].get("job_title") if recent else None
+def remembered(tab: Tab, call: LiveCall | None = None) -> tuple[bool, str]:
+    titles = [row.get("job_title") for row in tab.var("dashboard", "recent") or []]
     credits = tab.var("session", "credits_display")
     email = tab.var("auth", "email")
-    ok = title == "Staff Platform Engineer" and email == "casey@example.com"
-    return ok, f"dashboard.recent={title!r}, auth_form.email={email!r}, credits={credits!r}, new_token={'yes' if tab.new_token else 'no'}"
+    ok = "Staff Platform Engineer" in titles and email == "casey@example.com"
+    detail = f"dashboard.recent={titles}, auth_form.email={email!r}, credits={credits!r}"
+    if call is not None:
+        lines = tab.var("live", "lines") or []
+        ack, connection = tab.var("live", "ack_seq"), tab.var("live", "connection")
+        ok = ok and len(lines) == call.sent and ack == call.seq and connection == "live"
+        detail += f", live interview: {len(lines)} lines, ack_seq={ack}, connection={connection!r}"
+    return ok, detail + f", new_token={'yes' if tab.new_token else 'no'}"
 
 
-async def move_socket(tab: Tab, workers: list[Worker], label: str, sig: int) -> Outcome:
+async def move_socket(tab: Tab, workers: list[Worker], label: str, sig: int, call: LiveCall | None) -> Outcome:
     """Stop (or kill) the worker holding the tab's socket; the tab reconnects through nginx to whoever is left."""
     current = holder(workers)
     assert current is not None, "could not tell which worker holds the socket"
@@ -455,35 +514,54 @@ async def move_socket(tab: Tab, workers: list[Worker], label: str, sig: int) -> 
     await asyncio.to_thread(current.stop, sig)
     await tab.wait_closed()
     await tab.close()
-    # The front end reconnects with the same token and rehydrates; "/" does not run the dashboard's loader.
+    # Reconnect with the same token and rehydrate on "/", which runs none of the loaders whose
+    # results we check: whatever is there came from the state manager.
     await tab.connect("/")
     took = time.monotonic() - started
     now = holder(workers)
-    ok, detail = remembered(tab)
+    ok, detail = remembered(tab, call)
+    if call is not None and ok:
+        # The interview goes on: the next batch of lines is accepted by the new worker, which only
+        # knows the interview (a server-side, backend-only var) from the stored state.
+        await call.say("And how would you handle an incident at 3 a.m.?")
+        ok = tab.var("live", "ack_seq") == call.seq and len(tab.var("live", "lines") or []) == call.sent
+        detail += f"; next batch accepted there: {'yes' if ok else 'no'} (ack_seq={tab.var('live', 'ack_seq')})"
     return Outcome(label, f"{now.name if now else '?'} (was {current.name})", ok, took, detail)
 
 
-async def scenario(base_url: str, cookie: str, names: dict[str, str], workers: list[Worker], events: int) -> dict[str, Any]:
+async def scenario(
+    base_url: str, cookie: str, names: dict[str, str], workers: list[Worker], events: int, interview_id: str | None
+) -> dict[str, Any]:
     tab = Tab(base_url, cookie, names)
     hydrate = await tab.connect("/sign-in", {"email": "casey@example.com"})
     await tab.close()
     await tab.connect("/dashboard")
-    first = holder(workers)
-    ok, detail = remembered(tab)
-    assert tab.var("dashboard", "recent"), f"the dashboard did not load: {detail}"
+    assert tab.var("dashboard", "recent"), "the dashboard did not load"
     rtts = [await tab.send("session", "load_optional") for _ in range(events)]
+    call = None
+    if interview_id and "live" in names:
+        await tab.close()
+        await tab.connect(f"/interview/{interview_id}")
+        assert tab.var("live", "status") == "active", "the live interview page did not load"
+        call = LiveCall(tab, interview_id)
+        await call.status("live")
+        await call.say("Hello, I'm your AI interviewer. Tell me about yourself.", "I run platform teams for payment systems.")
+    first = holder(workers)
+    ok, detail = remembered(tab, call)
     results = {"hydrate": hydrate, "first_worker": first.name if first else "?", "rtts": rtts, "outcomes": [], "initial": detail}
     other = [w for w in workers if w is not first]
     # 1. rolling restart: the holder stops cleanly, the socket lands on the other worker.
-    results["outcomes"].append(await move_socket(tab, workers, "clean stop of its worker", signal.SIGTERM))
+    results["outcomes"].append(await move_socket(tab, workers, "clean stop of its worker", signal.SIGTERM, call))
     restart = await asyncio.to_thread(first.start) if first else 0.0
     results["restart"] = restart
     # 2. the other worker stops cleanly too: the socket lands on the restarted one.
-    results["outcomes"].append(await move_socket(tab, workers, "restarted worker takes over", signal.SIGTERM))
+    results["outcomes"].append(await move_socket(tab, workers, "restarted worker takes over", signal.SIGTERM, call))
     for w in other:
         await asyncio.to_thread(w.start)
     # 3. a crash: SIGKILL, no chance to say goodbye.
-    results["outcomes"].append(await move_socket(tab, workers, "crash (SIGKILL) of its worker", signal.SIGKILL))
+    results["outcomes"].append(await move_socket(tab, workers, "crash (SIGKILL) of its worker", signal.SIGKILL, call))
+    if call is not None:
+        results["transcript_sent"] = call.sent
     # After a crash the tab has a fresh state; the page it is on loads its data from the database again.
     await tab.close()
     reload = await tab.connect("/dashboard")
@@ -533,9 +611,12 @@ def run_setup(with_redis: bool, stack: ExitStack, database_url: str, clients: in
     email = "casey@example.com" if with_redis else "casey.memory@example.com"
     user_id, cookie = sign_up(base_url, email)
     seed_interview(database_url, user_id)
+    interview_id = seed_live_interview(database_url, user_id) if "live" in names else None
 
     async def go() -> dict[str, Any]:
-        out = await scenario(base_url, cookie, names, workers, events)
+        out = await scenario(base_url, cookie, names, workers, events, interview_id)
+        if interview_id:
+            out["transcript_rows"] = transcript_rows(database_url, interview_id)
         out["proxy"] = proxy.kind
         out["starts"] = [s for w in workers for s in w.starts]
         if with_redis:
@@ -558,6 +639,8 @@ def report(title: str, res: dict[str, Any]) -> None:
     for o in res["outcomes"]:
         verdict = "SURVIVED" if o.survived else "LOST"
         print(f"- {o.label}: socket landed on {o.landed_on}; state {verdict}; reconnect+rehydrate {ms(o.seconds)}\n    {o.detail}")
+    if "transcript_rows" in res:
+        print(f"  live interview: {res.get('transcript_sent', 0)} lines sent over the run, {res['transcript_rows']} transcript rows in PostgreSQL")
     reload, ok = res["crash_reload"]
     print(f"  after the crash, the dashboard route's loader refilled it from PostgreSQL: {'yes' if ok else 'no'} ({ms(reload)})")
     if "load" in res:

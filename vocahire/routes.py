@@ -28,6 +28,8 @@ API_DIAG_CONNECTION = "/api/diagnostic/connection-test"
 API_DIAG_DB_PERFORMANCE = "/api/diagnostic/db-performance"
 API_SENTRY_EXAMPLE = "/api/sentry-example-api"
 API_STRIPE_WEBHOOK = "/api/webhooks/stripe"
+API_CLERK_WEBHOOK = "/api/webhooks/clerk"
+API_ACCOUNT_EXPORT = "/api/account/export"
 API_WEBRTC_EXCHANGE = "/api/webrtc-exchange"
 
 

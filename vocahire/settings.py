@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     clerk_api_base_url: str = Field("https://api.clerk.com/v1", validation_alias="CLERK_API_BASE_URL")
     clerk_sign_in_url: str | None = Field(None, validation_alias=_alias("CLERK_SIGN_IN_URL"))
     clerk_sign_up_url: str | None = Field(None, validation_alias=_alias("CLERK_SIGN_UP_URL"))
+    clerk_issuer: str | None = Field(None, validation_alias="CLERK_ISSUER")
+    clerk_js_url: str | None = Field(None, validation_alias=_alias("CLERK_JS_URL"))
+    clerk_timeout_seconds: float = Field(5.0, gt=0, le=60, validation_alias="CLERK_TIMEOUT_SECONDS")
+    clerk_jwks_cooldown_seconds: float = Field(60.0, ge=1, le=3600, validation_alias="CLERK_JWKS_COOLDOWN_SECONDS")
 
     # --- OpenAI ---
     openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY")

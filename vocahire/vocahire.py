@@ -8,6 +8,7 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.api import make_api
+from vocahire.pages.account import account_page
 from vocahire.pages.admin_usage import admin_usage_page
 from vocahire.pages.admin_users import admin_users_page
 from vocahire.pages.auth import sign_in_page, sign_up_page
@@ -22,6 +23,7 @@ from vocahire.pages.pricing import pricing_page
 from vocahire.services import observability
 from vocahire.services.interview_calls import run_interview_janitor
 from vocahire.settings import get_settings
+from vocahire.state.account import AccountState
 from vocahire.state.admin_usage import AdminUsageState
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.auth_forms import AuthFormState
@@ -60,6 +62,7 @@ app.add_page(pricing_page, route=routes.PRICING, title="Pricing · VocaHire", on
 app.add_page(dashboard_page, route=routes.DASHBOARD, title="Dashboard · VocaHire", on_load=[SessionState.require_signed_in, DashboardState.load])
 app.add_page(feedback_page, route=routes.FEEDBACK, title="Feedback · VocaHire", on_load=[SessionState.require_signed_in, FeedbackState.load])
 app.add_page(history_page, route=routes.HISTORY, title="History & progress · VocaHire", on_load=[SessionState.require_signed_in, HistoryState.load])
+app.add_page(account_page, route=routes.ACCOUNT, title="Account · VocaHire", on_load=[SessionState.require_signed_in, AccountState.load])
 app.add_page(billing_success_page, route=routes.BILLING_SUCCESS, title="Thank you · VocaHire", on_load=[SessionState.require_signed_in, BillingSuccessState.load])
 app.add_page(interview_setup_page, route=routes.INTERVIEW_NEW, title="Practice interview · VocaHire", on_load=[SessionState.require_signed_in, InterviewSetupState.load])
 app.add_page(interview_live_page, route=routes.INTERVIEW_LIVE, title="Live interview · VocaHire", on_load=[SessionState.require_signed_in, LiveInterviewState.load])

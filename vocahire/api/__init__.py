@@ -6,7 +6,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from vocahire.api.account_routes import account_routes
 from vocahire.api.auth_routes import auth_routes
+from vocahire.api.clerk_webhook import clerk_webhook_routes
 from vocahire.api.diagnostics import diagnostics_routes
 from vocahire.api.errors import RequestContextMiddleware
 from vocahire.api.fallback import api_fallback_route
@@ -17,7 +19,7 @@ from vocahire.services.observability import SentryRequestIdMiddleware
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*health_routes(), *auth_routes(), *diagnostics_routes(), *realtime_routes(), *stripe_webhook_routes()]
+    return [*health_routes(), *auth_routes(), *diagnostics_routes(), *realtime_routes(), *stripe_webhook_routes(), *clerk_webhook_routes(), *account_routes()]
 
 
 def make_api() -> Starlette:

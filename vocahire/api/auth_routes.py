@@ -68,6 +68,8 @@ def _error_code(exc: Exception) -> str:
 
 async def sign_up(request: Request) -> Response:
     settings = get_settings()
+    if settings.resolved_auth_provider == "clerk":
+        return _back(routes.sign_up_url(error="clerk_only"))  # accounts come from Clerk on this deployment
     if not _origin_allowed(request, settings):
         return _back(routes.sign_up_url(error="forbidden_origin"))
     try:
@@ -92,6 +94,8 @@ async def sign_up(request: Request) -> Response:
 
 async def sign_in(request: Request) -> Response:
     settings = get_settings()
+    if settings.resolved_auth_provider == "clerk":
+        return _back(routes.sign_in_url(error="clerk_only"))
     if not _origin_allowed(request, settings):
         return _back(routes.sign_in_url(error="forbidden_origin"))
     try:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from vocahire import routes
+from vocahire.components.clerk import clerk_bridge
 from vocahire.components.native_form import native_form
 from vocahire.copy import AI_DISCLAIMER, CREDITS_NAME
 from vocahire.state.session import SessionState
@@ -171,6 +172,7 @@ def page_shell(*children: rx.Component, width: str = MAX_WIDTH) -> rx.Component:
     """Navigation, a centred column for the page, and the footer."""
     return rx.box(
         navbar(),
+        clerk_bridge(),  # renders nothing unless Clerk is the sign-in provider
         rx.box(
             *children,
             as_="main",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire import routes
+from vocahire.components.clerk import clerk_auth_panel, clerk_enabled
 from vocahire.components.layout import card, error_callout, template
 from vocahire.components.native_form import native_form
 from vocahire.copy import AI_DISCLAIMER, CREDITS_NAME
@@ -42,6 +43,8 @@ def _auth_card(title: str, subtitle: str, form: rx.Component, footer: rx.Compone
 
 @template(width="560px")
 def sign_in_page() -> rx.Component:
+    if clerk_enabled():
+        return clerk_auth_panel("sign-in")
     return _auth_card(
         "Welcome back",
         "Sign in to continue practising.",
@@ -65,6 +68,8 @@ def sign_in_page() -> rx.Component:
 
 @template(width="560px")
 def sign_up_page() -> rx.Component:
+    if clerk_enabled():
+        return clerk_auth_panel("sign-up")
     return _auth_card(
         "Create your account",
         f"Start with 3.00 {CREDITS_NAME}: enough for three practice interviews.",

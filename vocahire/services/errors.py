@@ -92,6 +92,13 @@ class PaymentsNotConfigured(VocaHireError):
         super().__init__(message)
 
 
+class NotConfigured(VocaHireError):
+    """An integration this request needs has no keys on this deployment (503: try again once configured)."""
+
+    status_code = 503
+    code = "not_configured"
+
+
 class InterviewInProgress(Conflict):
     """A second start while one interview is live; ``session_id`` is the live one (to go back to it)."""
 

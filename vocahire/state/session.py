@@ -107,7 +107,11 @@ async def current_user(state: rx.State) -> UserView:
     if token is None:
         headers = state.router.headers
         token = credential_from(parse_cookie_header(headers.cookie), headers.raw_headers.get("authorization"), settings)
-    provider, subject = verify_credential(token, settings)
+    if settings.resolved_auth_provider == "clerk":
+        # Usually a cached key; but an unknown key id may fetch the JWKS, which must not block the event loop.
+        provider, subject = await anyio.to_thread.run_sync(verify_credential, token, settings)
+    else:
+        provider, subject = verify_credential(token, settings)
     # Cached in Redis for a few seconds when configured (dropped on every balance/premium change).
     return await anyio.to_thread.run_sync(cache.user_view_for_identity, provider, subject)
 

@@ -1,0 +1,57 @@
+"""POST /api/webhooks/clerk: Svix-verified on the raw body, each ``svix-id`` applied exactly once.
+
+400: bad, missing or stale signature, or a body that isn't a Clerk event (nothing changed).
+500: the event could not be applied; everything was rolled back and Svix will redeliver.
+503: webhooks not configured, or the database is unavailable (Svix redelivers as well).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from vocahire import routes
+from vocahire.api.errors import error_response, json_route
+from vocahire.db import DatabaseUnavailable
+from vocahire.services import clerk_webhooks
+from vocahire.services.errors import InvalidWebhook, NotConfigured
+from vocahire.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > clerk_webhooks.MAX_BODY_BYTES:
+        raise InvalidWebhook("The webhook body is too large.")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > clerk_webhooks.MAX_BODY_BYTES:
+            raise InvalidWebhook("The webhook body is too large.")
+    return body
+
+
+@json_route
+async def clerk_webhook(request: Request) -> Response:
+    settings = get_settings()
+    try:
+        body = await _read_body(request)
+        event = clerk_webhooks.verify_and_parse(body, request.headers, settings.clerk_webhook_secret)
+    except (InvalidWebhook, NotConfigured) as exc:
+        return error_response(request, exc.status_code, exc.code, exc.message)
+    try:
+        outcome = await clerk_webhooks.process_event(settings, event)
+    except (DatabaseUnavailable, InvalidWebhook):
+        raise  # 503 / 400 through the shared mapping
+    except Exception:  # noqa: BLE001 - rolled back; a 500 makes Svix deliver it again later
+        log.exception("clerk webhook %s (%s) failed and was rolled back", event.id, event.type)
+        return error_response(request, 500, "webhook_failed", "The event could not be applied; it was rolled back. Please retry.")
+    return JSONResponse({"received": True, "result": outcome.result, "id": outcome.event_id})
+
+
+def clerk_webhook_routes() -> list[Route]:
+    return [Route(routes.API_CLERK_WEBHOOK, clerk_webhook, methods=["POST"])]

@@ -1,0 +1,112 @@
+"""Clerk in the browser: the bridge component reports the Clerk session here; the server verifies each token.
+
+ClerkJS (loaded by ``components/clerk.py`` on every page when Clerk is the provider)
+sends ``{"event": "token", "token": ...}`` whenever it holds a fresh session token,
+``{"event": "signed_out"}`` when there is no session, and ``{"event": "error"}`` when it
+could not load. A token is stored in ``SessionState._clerk_token`` only after it passed
+the same local verification every handler repeats (``current_user``), so a forged
+report changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import anyio.to_thread
+import reflex as rx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vocahire import routes
+from vocahire.db import DatabaseUnavailable
+from vocahire.services import clerk
+from vocahire.services.errors import VocaHireError
+from vocahire.settings import Settings, get_settings
+from vocahire.state.auth_forms import AuthFormState
+from vocahire.state.session import SessionState, current_user, friendly_error
+
+PUBLIC_PATHS = (routes.LANDING, routes.PRICING, routes.SIGN_IN, routes.SIGN_UP)
+AUTH_PAGES = {routes.SIGN_IN: "sign-in", routes.SIGN_UP: "sign-up"}
+LOAD_ERROR = "We couldn't load the sign-in service. Check your connection (or an ad blocker), then use the button below."
+
+
+class BridgeReport(BaseModel):
+    """What the browser component may say; anything else is ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    event: Literal["token", "signed_out", "error"]
+    token: str = Field(default="", max_length=clerk.MAX_TOKEN_CHARS)
+
+
+def hosted_page_url(settings: Settings, page: str, next_path: str) -> str:
+    """Clerk's hosted sign-in/up page, coming back to ours (which hands the session over and goes on to ``next``)."""
+    base = clerk.account_portal_url(settings, page)
+    if not base:
+        return ""
+    back = settings.app_url + (routes.sign_in_url(next_path) if page == "sign-in" else routes.sign_up_url(next_path))
+    return f"{base}{'&' if '?' in base else '?'}{urlencode({'redirect_url': back})}"
+
+
+class ClerkSessionState(rx.State):
+    """The sign-in/up pages' view of the Clerk hand-over: checking, or what went wrong."""
+
+    error: str = ""
+    continue_url: str = ""
+
+    @rx.event
+    async def on_report(self, report: Any) -> Any:
+        settings = get_settings()
+        if settings.resolved_auth_provider != "clerk":
+            return None
+        try:
+            parsed = BridgeReport.model_validate(report)
+        except ValidationError:
+            return None
+        session = await self.get_state(SessionState)
+        path = self.router.url.path or ""
+        page = AUTH_PAGES.get(path)
+        next_path = (await self.get_state(AuthFormState)).next_path if page else routes.DASHBOARD
+        if page:
+            self.continue_url = hosted_page_url(settings, page, next_path)
+        if parsed.event == "token":
+            return await self._accept_token(session, parsed.token, settings, page, next_path)
+        if parsed.event == "signed_out":
+            was_signed_in = session.signed_in
+            session._clerk_token = ""
+            session._show(None)
+            if page:
+                if not self.continue_url:
+                    self.error = "Sign-in isn't fully configured on this deployment (set CLERK_SIGN_IN_URL and CLERK_SIGN_UP_URL)."
+                    return None
+                return rx.redirect(self.continue_url)  # an absolute URL: same tab
+            if was_signed_in and path not in PUBLIC_PATHS:
+                return rx.redirect(routes.sign_in_url(path))
+            return None
+        if page:
+            self.error = LOAD_ERROR
+        return None
+
+    async def _accept_token(self, session: SessionState, token: str, settings: Settings, page: str | None, next_path: str) -> Any:
+        try:
+            await anyio.to_thread.run_sync(clerk.verify_session_token, token, settings)
+        except VocaHireError as exc:
+            # Keep whatever was there; on the sign-in page say why instead of bouncing back to Clerk (no loops).
+            if page:
+                self.error = exc.message
+            return None
+        session._clerk_token = token
+        try:
+            user = await current_user(session)
+        except (VocaHireError, DatabaseUnavailable) as exc:
+            if not isinstance(exc, DatabaseUnavailable):
+                session._clerk_token = ""  # e.g. a deleted account: the token stays useless
+            session._show(None)
+            if page:
+                self.error = friendly_error(exc)
+            return None
+        session._show(user)
+        self.error = ""
+        if page:
+            return rx.redirect(next_path)
+        return None

@@ -15,3 +15,15 @@ from typing import Any
 Starter = Callable[[ExitStack], tuple[str, Any, dict[str, str]]]
 
 STARTERS: list[Starter] = []
+
+
+def _start_stripe(stack: ExitStack) -> tuple[str, Any, dict[str, str]]:
+    """The fake Stripe API with the five prices; the app's Stripe settings (keys, webhook secret, price ids) point at it."""
+    from tests.fakes.stripe_api import running_fake_stripe
+    from tests.utils.stripe import stripe_settings
+
+    fake = stack.enter_context(running_fake_stripe())
+    return "stripe", fake, stripe_settings(fake)
+
+
+STARTERS.append(_start_stripe)

@@ -16,7 +16,8 @@ PLAN_FEATURES = ["Unlimited practice interviews", "Full AI feedback every time",
 
 
 def _notices() -> rx.Component:
-    return rx.vstack(
+    # A fragment: notices that don't apply leave no gap in the page.
+    return rx.fragment(
         rx.cond(
             ~PricingState.payments_configured,
             rx.callout(
@@ -43,8 +44,6 @@ def _notices() -> rx.Component:
                 icon="shopping-cart", width="100%",
             ),
         ),
-        spacing="3",
-        width="100%",
     )
 
 
@@ -76,7 +75,11 @@ def _price(offer: rx.Var) -> rx.Component:
 
 def _buy_button(offer: rx.Var, is_plan: bool) -> rx.Component:
     buy = rx.button(
-        rx.cond(SessionState.signed_in, "Subscribe" if is_plan else "Buy now", "Sign in to buy"),
+        rx.cond(
+            ~offer["available"].to(bool),
+            "Not available yet",
+            rx.cond(SessionState.signed_in, "Subscribe" if is_plan else "Buy now", "Sign in to buy"),
+        ),
         size="3", width="100%",
         variant=rx.cond(offer["featured"], "solid", "soft"),
         disabled=~offer["available"].to(bool),
@@ -115,7 +118,7 @@ def _offer_card(offer: rx.Var, is_plan: bool) -> rx.Component:
             height="100%",
         ),
         id="offer-" + offer["key"].to(str),
-        border=rx.cond(offer["featured"], f"2px solid {rx.color('accent', 8)}", None),
+        box_shadow=rx.cond(offer["featured"], f"0 0 0 2px {rx.color('accent', 8)}", "none"),
     )
 
 
@@ -139,7 +142,7 @@ def pricing_page() -> rx.Component:
     return rx.vstack(
         page_header("Pricing", f"Pay as you go with {CREDITS_NAME}, or practise without limits on a Coach plan."),
         _notices(),
-        _section(f"{CREDITS_NAME}", "One-time packs. Each practice interview uses 1.00.", PricingState.packs, False, "2"),
+        _section("Credit packs", f"One-time {CREDITS_NAME} packs. Each practice interview uses 1.00.", PricingState.packs, False, "2"),
         _section("Coach plans", "Unlimited practice interviews while your plan is active. Savings are against paying monthly.", PricingState.plans, True, "3"),
         rx.text(
             "Payments are processed securely by Stripe. Plans renew automatically until you cancel; "

@@ -160,7 +160,8 @@ def retrieve_checkout_session(settings: Settings, checkout_session_id: str, expa
     """Re-read a Checkout Session from Stripe (the webhook payload is never trusted for what was bought)."""
     client = stripe_client(settings)
     params: dict[str, Any] = {"expand": ["line_items"]} if expand_line_items else {}
-    session = stripe_call(lambda: client.v1.checkout.sessions.retrieve(checkout_session_id, params))  # type: ignore[arg-type]
+    # No retry inside the call: a webhook answers fast, and a failure is retried by Stripe's redelivery.
+    session = stripe_call(lambda: client.v1.checkout.sessions.retrieve(checkout_session_id, params, {"max_network_retries": 0}))  # type: ignore[arg-type]
     return session.to_dict()
 
 
@@ -169,7 +170,8 @@ def invoice_for_payment_intent(settings: Settings, payment_intent_id: str) -> st
     client = stripe_client(settings)
     listed = stripe_call(
         lambda: client.v1.invoice_payments.list(
-            {"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 1}  # type: ignore[typeddict-item]
+            {"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 1},  # type: ignore[typeddict-item]
+            {"max_network_retries": 0},
         )
     )
     for item in listed.to_dict().get("data") or []:

@@ -231,6 +231,23 @@ const styles = {
   textarea: { width: "100%", minHeight: 72, padding: 10, borderRadius: 8, border: "1px solid var(--gray-7)", background: "var(--gray-1)", color: "var(--gray-12)", fontSize: 15, fontFamily: "inherit", boxSizing: "border-box" },
 };
 
+// Small inline icons (headless browsers and some systems have no emoji font).
+function BotIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+      <path d="M12 8V4H8" /><rect width="16" height="12" x="4" y="8" rx="2" /><path d="M2 14h2M20 14h2M15 13v2M9 13v2" />
+    </svg>
+  );
+}
+
+function MicIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+      <path d="M12 2a3 3 0 0 0-3 3v7a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3Z" /><path d="M19 10v2a7 7 0 0 1-14 0v-2" /><line x1="12" x2="12" y1="19" y2="22" />
+    </svg>
+  );
+}
+
 export function WebRTCInterview(props) {
   const { sessionId, exchangeUrl, status, autoStart, limitSeconds, elapsedSeconds, ackSeq, onStatus, onLines, onEnded } = props;
   const [state, setState] = useState("idle");
@@ -261,6 +278,8 @@ export function WebRTCInterview(props) {
   const reconnectsRef = useRef(0);
   const elapsedBaseRef = useRef({ elapsed: Number(elapsedSeconds) || 0, at: Date.now() });
   const stateRef = useRef("idle");
+  const activeResponseRef = useRef(null); // a response in progress: a typed answer's reply waits for it
+  const replyWantedRef = useRef(false);
   const propsRef = useRef(props);
   propsRef.current = props;
 
@@ -395,6 +414,15 @@ export function WebRTCInterview(props) {
     try { ev = JSON.parse(raw); } catch (e) { return; }
     if (!ev || typeof ev !== "object") return;
     const t = ev.type;
+    if (t === "response.created") activeResponseRef.current = (ev.response && ev.response.id) || "response";
+    else if (t === "response.done") {
+      activeResponseRef.current = null;
+      const dc = dcRef.current;
+      if (replyWantedRef.current && dc && dc.readyState === "open") {
+        replyWantedRef.current = false;
+        dc.send(JSON.stringify({ type: "response.create" }));
+      }
+    }
     if (t === "output_audio_buffer.started" || t === "response.output_audio_transcript.delta") setSpeaking("interviewer");
     else if (t === "output_audio_buffer.stopped" || t === "output_audio_buffer.cleared") setSpeaking((s) => (s === "interviewer" ? null : s));
     else if (t === "input_audio_buffer.speech_started") setSpeaking("candidate");
@@ -540,7 +568,9 @@ export function WebRTCInterview(props) {
     const dc = dcRef.current;
     if (!text || !dc || dc.readyState !== "open") return;
     dc.send(JSON.stringify({ type: "conversation.item.create", item: { type: "message", role: "user", content: [{ type: "input_text", text }] } }));
-    dc.send(JSON.stringify({ type: "response.create" }));
+    // Only one response at a time: if the interviewer is still talking, ask for the reply when it's done.
+    if (activeResponseRef.current) replyWantedRef.current = true;
+    else dc.send(JSON.stringify({ type: "response.create" }));
     setDraft("");
   };
 
@@ -566,18 +596,18 @@ export function WebRTCInterview(props) {
 
       <div style={styles.row} aria-label="Who is speaking">
         <div style={styles.who(speaking === "interviewer", "var(--accent-9)")} id="speaker-interviewer" aria-current={speaking === "interviewer" ? "true" : undefined}>
-          <span aria-hidden="true">🤖</span> AI interviewer{speaking === "interviewer" ? " · speaking" : ""}
+          <BotIcon /> AI interviewer{speaking === "interviewer" ? " · speaking" : ""}
           <div style={styles.meter} aria-hidden="true"><div ref={aiMeterRef} style={styles.meterFill("var(--accent-9)")} /></div>
         </div>
         <div style={styles.who(speaking === "candidate", "var(--grass-9)")} id="speaker-candidate" aria-current={speaking === "candidate" ? "true" : undefined}>
-          <span aria-hidden="true">🎙️</span> You{speaking === "candidate" ? " · speaking" : muted ? " · muted" : ""}
+          <MicIcon /> You{speaking === "candidate" ? " · speaking" : muted ? " · muted" : ""}
           <div style={styles.meter} aria-hidden="true"><div ref={youMeterRef} style={styles.meterFill("var(--grass-9)")} /></div>
         </div>
       </div>
 
       <div style={styles.partial} id="partial-line" aria-label="What is being said right now">
         {partial ? <span><strong style={{ fontStyle: "normal" }}>{partial.role === "candidate" ? "You: " : "Interviewer: "}</strong>{partial.text}</span>
-          : <span>{live ? "Listening…" : state === "connecting" ? "Setting up your microphone and the connection…" : "\u00a0"}</span>}
+          : <span>{live ? (speaking === "interviewer" ? "The interviewer is speaking…" : speaking === "candidate" ? "You're speaking…" : "Listening…") : state === "connecting" ? "Setting up your microphone and the connection…" : "\u00a0"}</span>}
       </div>
 
       {micNote ? <div role="alert" style={styles.alert} id="mic-message">{micNote}</div> : null}

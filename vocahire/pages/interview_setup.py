@@ -33,10 +33,17 @@ def _choice(label: str, name: str, options: list[tuple[str, str]], default: str,
         rx.el.label(label, id=f"label-{name}", style={"fontWeight": 500, "fontSize": "14px"}),
         rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
         rx.radio_group.root(
-            rx.flex(
-                *[rx.el.label(rx.flex(rx.radio_group.item(value=value, id=f"{name}-{value}"), rx.text(text, size="2"), gap="2", align="center"), html_for=f"{name}-{value}", style={"cursor": "pointer"}) for value, text in options],
-                gap="4",
-                wrap="wrap",
+            rx.el.div(
+                *[
+                    rx.el.label(
+                        rx.radio_group.item(value=value, id=f"{name}-{value}"),
+                        rx.text(text, size="2"),
+                        html_for=f"{name}-{value}",
+                        style={"display": "inline-flex", "alignItems": "center", "gap": "8px", "cursor": "pointer", "minHeight": "32px"},
+                    )
+                    for value, text in options
+                ],
+                style={"display": "flex", "flexWrap": "wrap", "columnGap": "20px", "rowGap": "4px"},
             ),
             name=name,
             default_value=default,
@@ -100,7 +107,6 @@ def _cost_card() -> rx.Component:
             rx.cond(~S.can_start, rx.link(rx.button("Get more credits", size="2", variant="soft", type="button"), href=routes.PRICING)),
             spacing="2",
         ),
-        size="2",
     )
 
 

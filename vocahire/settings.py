@@ -159,6 +159,8 @@ class Settings(BaseSettings):
             raise ValueError("CLERK_JWT_KEY (or CLERK_PUBLISHABLE_KEY for JWKS) is required when Clerk is used")
         if self.clerk_secret_key and not self.clerk_webhook_secret:
             raise ValueError("CLERK_WEBHOOK_SECRET is required when CLERK_SECRET_KEY is set")
+        if self.diagnostics_token is not None and len(self.diagnostics_token) < 24:
+            raise ValueError("DIAGNOSTICS_TOKEN must be at least 24 random characters in production")
         if "*" in self.allowed_origins:
             raise ValueError("CORS_ORIGINS must not allow any origin ('*') in production")
         return self

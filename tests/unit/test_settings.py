@@ -88,3 +88,9 @@ def test_nothing_else_reads_the_environment():
         if p.name != "settings.py" and ("os.environ" in p.read_text() or "os.getenv" in p.read_text())
     ]
     assert offenders == []
+
+
+def test_production_refuses_a_short_diagnostics_token(env):
+    env(ENVIRONMENT="production", SESSION_SECRET="x" * 40, APP_URL="https://v.example", DIAGNOSTICS_TOKEN="short")
+    with pytest.raises(SettingsError, match="DIAGNOSTICS_TOKEN"):
+        load_settings()

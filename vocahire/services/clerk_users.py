@@ -94,6 +94,8 @@ def _create(session: Session, settings: Settings, profile: ClerkProfile) -> User
     email = profile.email or placeholder_email(subject)
     same_email = _by_email(session, email)
     if same_email is not None:
+        if same_email.auth_subject == subject:
+            return _active(same_email)  # a concurrent first request created it meanwhile
         linked = _link_existing(session, same_email, profile)
         if linked is not None:
             return linked

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.utils.stripe import PRICE_3, PRICE_5, PRICE_ANNUAL, fake_stripe, stripe_env  # noqa: F401
 from tests.utils.users import make_user
 from vocahire.db import in_session
-from vocahire.models import User
+from vocahire.models import StripeSubscription, User, utcnow
 from vocahire.services import billing
-from vocahire.services.errors import InvalidInput, NotFound, PaymentsNotConfigured, UpstreamError
+from vocahire.services.errors import Conflict, InvalidInput, NotFound, PaymentsNotConfigured, UpstreamError
 from vocahire.settings import get_settings
 
 
@@ -75,6 +77,32 @@ def test_every_attempt_has_its_own_idempotency_key_and_a_retried_attempt_reuses_
     assert len(set(keys[:3])) == 3 and keys[2] == keys[3]
     assert first.session_id != second.session_id
     assert replay.session_id == again.session_id  # Stripe replayed the first answer for the same attempt
+
+
+def test_a_subscriber_is_not_sold_a_second_plan_but_can_still_buy_credits(db, stripe_env):
+    user = make_user()
+
+    def subscribe(*, session):
+        session.add(StripeSubscription(subscription_id="sub_live", user_id=user.id, status="active",
+                                       current_period_end=utcnow() + timedelta(days=20), offer="coach_monthly"))
+
+    in_session(subscribe)
+    with pytest.raises(Conflict):
+        billing.start_checkout(get_settings(), user.id, "coach_annual")
+    billing.start_checkout(get_settings(), user.id, "credits_3")
+    assert [r.params["mode"] for r in stripe_env.requests_to("/v1/checkout/sessions", "POST")] == ["payment"]
+
+
+def test_a_lapsed_plan_does_not_block_subscribing_again(db, stripe_env):
+    user = make_user()
+
+    def lapsed(*, session):
+        session.add(StripeSubscription(subscription_id="sub_old", user_id=user.id, status="active",
+                                       current_period_end=utcnow() - timedelta(days=1), offer="coach_monthly"))
+
+    in_session(lapsed)
+    billing.start_checkout(get_settings(), user.id, "coach_monthly")
+    assert len(stripe_env.requests_to("/v1/checkout/sessions", "POST")) == 1
 
 
 def test_price_of_another_deployment_or_junk_offer_is_refused_before_stripe(db, stripe_env, env):

@@ -150,6 +150,65 @@ def test_after_paying_the_balance_goes_up_on_the_page_without_a_reload(page, e2e
     page.set_viewport_size({"width": 375, "height": 812})
     shot(page, "billing-success-credited-phone-dark")
 
-    # The same event again (Stripe retries) changes nothing.
+    # The same checkout reported again changes nothing.
     assert _post_signed(e2e_app.url, event("checkout.session.completed", dict(session))).status_code == 200
     assert in_session(lambda *, session: session.get(User, user_id)).credits_cents == 800
+
+    # The purchase is in the billing history on the account page.
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/account")
+    wait_hydrated(page)
+    page.locator("#billing-history").wait_for()
+    first_row = page.locator(".billing-history-row").first.inner_text()
+    assert "Purchase" in first_row and "+5.00" in first_row and "$7.99" in first_row
+    shot(page, "account-billing-history")
+
+
+def test_a_subscriber_sees_the_plan_go_live_and_manages_it_from_the_account_page(page, e2e_app, app_db):
+    import time
+
+    from tests.utils.stripe import PRICE_MONTHLY, invoice_obj, subscription_obj
+
+    fake: FakeStripe = e2e_app.upstreams["stripe"]
+    email = _email("coach")
+    sign_up(page, email)
+    user_id = _user_id(email)
+
+    page.goto("/pricing")
+    wait_hydrated(page)
+    page.locator("#price-coach_monthly").wait_for()
+    page.click("#buy-coach_monthly")
+    page.wait_for_url(f"{fake.url}/c/pay/**")
+    session = fake.complete_session(page.url.rsplit("/", 1)[-1], payment_status="paid")
+    customer = in_session(lambda *, session: session.get(User, user_id)).stripe_customer_id
+
+    page.goto(f"/billing/success?session_id={session['id']}")
+    wait_hydrated(page)
+    page.get_by_text("Payment received").first.wait_for()
+    now, end = int(time.time()), int(time.time()) + 30 * 86400
+    sub = subscription_obj(session["subscription"], customer, "active", end, PRICE_MONTHLY, user_id)
+    for evt in (
+        event("customer.subscription.created", sub, created=now),
+        event("invoice.paid", invoice_obj("in_e2e_" + uuid.uuid4().hex[:8], session["subscription"], customer, end, user_id=user_id,
+                                          billing_reason="subscription_create"), created=now),
+        event("checkout.session.completed", dict(session), created=now + 1),
+    ):
+        assert _post_signed(e2e_app.url, evt).status_code == 200
+    page.locator("#billing-premium-until").wait_for(timeout=30_000)
+    assert "Monthly Coach is active" in page.locator("#billing-status-title").inner_text()
+    shot(page, "billing-success-subscribed")
+
+    page.goto("/account")
+    wait_hydrated(page)
+    page.locator("#billing-plan").wait_for()
+    assert "Monthly Coach" in page.locator("#billing-plan").inner_text()
+    assert "Welcome grant" in page.locator("#billing-history").inner_text()
+    shot(page, "account-billing-subscriber")
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.emulate_media(color_scheme="dark")
+    shot(page, "account-billing-subscriber-phone-dark")
+    portals = len(fake.portal_sessions)
+    page.click("#manage-subscription")
+    page.wait_for_url(f"{fake.url}/p/session/**")
+    assert len(fake.portal_sessions) == portals + 1 and fake.portal_sessions[-1]["customer"] == customer

@@ -1,4 +1,4 @@
-"""The account page's billing section: the Coach plan with the customer-portal button, and the billing history.
+"""The account page's billing card: the Coach plan with the customer-portal button, and the billing history.
 
 Usage (account page): put ``billing_section()`` in the page; it loads the signed-in
 user's own data when it mounts (``BillingState.load``), so no extra on_load is needed.
@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from vocahire import routes
-from vocahire.components.layout import card, empty_state, error_callout, loading_block
+from vocahire.components.layout import card, error_callout, loading_block
 from vocahire.copy import CREDITS_NAME
 from vocahire.state.billing import BillingState as B
-from vocahire.state.session import SessionState
 
 
 def _portal_button(label: str) -> rx.Component:
@@ -22,46 +20,44 @@ def _portal_button(label: str) -> rx.Component:
     )
 
 
-def _plan_card() -> rx.Component:
+def _plan_block() -> rx.Component:
+    """The plan with the customer portal (manage, cancel, invoices, card); nothing when there is nothing to manage."""
     active = rx.vstack(
-        rx.hstack(rx.icon("crown", color=rx.color("amber", 10)), rx.heading(B.plan_name, size="4"), rx.badge("Active", color_scheme="grass"), align="center", spacing="2", wrap="wrap"),
+        rx.hstack(
+            rx.icon("crown", size=16, color=rx.color("amber", 10)), rx.text(B.plan_name, weight="medium"),
+            rx.badge(rx.cond(B.plan_renews, "Active", "Cancelled: ends soon"), color_scheme=rx.cond(B.plan_renews, "grass", "amber")),
+            align="center", spacing="2", wrap="wrap",
+        ),
         rx.text(
-            rx.cond(B.plan_renews, "Renews on ", "Ends on "), rx.text.strong(B.plan_period_end),
-            rx.cond(B.plan_renews, ". Unlimited practice interviews until then.", ": you keep unlimited practice until then."),
+            rx.cond(B.plan_renews, "Renews on ", "You keep unlimited practice until "), rx.text.strong(B.plan_period_end), ".",
             size="2", color=rx.color("gray", 11),
         ),
         _portal_button("Manage or cancel subscription"),
         spacing="2",
+        id="billing-plan",
     )
-    inactive = rx.vstack(
-        rx.hstack(rx.icon("coins", color=rx.color("grass", 10)), rx.heading(f"Pay as you go with {CREDITS_NAME}", size="4"), align="center", spacing="2"),
-        rx.text(
-            rx.cond(B.has_plan, B.plan_name + " ended (" + B.plan_status + "). ", ""),
-            "Balance: ", rx.text.strong(SessionState.credits_display), f" {CREDITS_NAME}. A Coach plan makes practice unlimited.",
-            size="2", color=rx.color("gray", 11),
+    ended = rx.text(B.plan_name, " ended (", B.plan_status, ").", size="2", color=rx.color("gray", 11))
+    return rx.cond(
+        B.plan_active,
+        active,
+        rx.cond(
+            B.has_billing_account & B.payments_configured,
+            rx.vstack(rx.cond(B.has_plan, ended), _portal_button("Invoices and payment methods"), spacing="2", id="billing-plan"),
         ),
-        rx.hstack(
-            rx.link(rx.button("See plans and credit packs", size="2"), href=routes.PRICING),
-            rx.cond(B.has_billing_account & B.payments_configured, _portal_button("Invoices and payment methods")),
-            spacing="2", wrap="wrap",
-        ),
-        spacing="2",
     )
-    return card(rx.cond(B.plan_active, active, inactive), id="billing-plan")
 
 
 def _history_row(row: rx.Var) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.text(row["kind"], weight="medium", size="2"),
-            rx.text(row["reason"], size="1", color=rx.color("gray", 10)),
+            rx.text(row["date"].to(str) + " · " + row["reason"].to(str), size="1", color=rx.color("gray", 10)),
             spacing="0",
             flex="1",
             min_width="0",
         ),
-        rx.text(row["date"], size="1", color=rx.color("gray", 10), white_space="nowrap"),
         rx.text(
-            row["amount"], weight="bold", size="2", white_space="nowrap", min_width="64px", text_align="right",
+            row["amount"], weight="bold", size="2", white_space="nowrap", text_align="right",
             color=rx.cond(row["positive"].to(bool), rx.color("grass", 11), rx.color("gray", 12)),
         ),
         align="center",
@@ -73,37 +69,39 @@ def _history_row(row: rx.Var) -> rx.Component:
     )
 
 
-def _history_card() -> rx.Component:
-    return rx.cond(
-        B.history.length() > 0,
-        card(
-            rx.vstack(
-                rx.hstack(rx.text("What happened", size="1", color=rx.color("gray", 10)), rx.spacer(), rx.text(CREDITS_NAME, size="1", color=rx.color("gray", 10)), width="100%"),
-                rx.foreach(B.history, _history_row),
-                spacing="0",
-                width="100%",
-            ),
-            id="billing-history",
+def _history() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text("History", weight="medium", size="2"), rx.spacer(), rx.text(CREDITS_NAME, size="1", color=rx.color("gray", 10)),
+            width="100%", align="center",
         ),
-        empty_state("receipt", "No billing history yet", f"Purchases, grants and the {CREDITS_NAME} your interviews use will be listed here."),
+        rx.cond(
+            B.history.length() > 0,
+            rx.vstack(rx.foreach(B.history, _history_row), spacing="0", width="100%", id="billing-history"),
+            rx.text(f"Purchases, grants and the {CREDITS_NAME} your interviews use will be listed here.", size="2", color=rx.color("gray", 11)),
+        ),
+        spacing="1",
+        width="100%",
     )
 
 
 def billing_section() -> rx.Component:
-    """Plan and billing history for the signed-in user (loads itself on mount)."""
-    return rx.vstack(
-        rx.heading("Plan & billing", size="5"),
-        rx.cond(
-            B.loading,
-            loading_block("Loading your billing…"),
-            rx.cond(
-                B.error != "",
-                error_callout(B.error),
-                rx.vstack(_plan_card(), rx.heading("Billing history", size="4", padding_top="8px"), _history_card(), spacing="3", width="100%"),
+    """One card: the Coach plan with the customer portal, and the billing history (loads itself on mount)."""
+    return card(
+        rx.vstack(
+            rx.vstack(
+                rx.hstack(rx.icon("receipt", size=18, color=rx.color("accent", 10)), rx.heading("Billing", size="4"), align="center", spacing="2"),
+                rx.text(f"Your plan, and every change to your {CREDITS_NAME} balance.", size="2", color=rx.color("gray", 11)),
+                spacing="1",
             ),
+            rx.cond(
+                B.loading,
+                loading_block("Loading your billing…"),
+                rx.cond(B.error != "", error_callout(B.error), rx.vstack(_plan_block(), _history(), spacing="4", width="100%")),
+            ),
+            spacing="3",
+            width="100%",
         ),
-        spacing="3",
-        width="100%",
         id="billing-section",
         on_mount=B.load,
     )

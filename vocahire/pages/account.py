@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire import routes
+from vocahire.components.billing_section import billing_section
 from vocahire.components.layout import card, error_callout, loading_block, page_header, template
 from vocahire.components.native_form import native_form
 from vocahire.copy import CREDITS_NAME
@@ -177,6 +178,7 @@ def account_page() -> rx.Component:
                 rx.vstack(
                     profile_section(),
                     balance_section(),
+                    billing_section(),
                     data_section(),
                     spacing="4",
                     width="100%",

@@ -27,7 +27,7 @@ from vocahire.models.billing import (
     StripeSubscription,
 )
 from vocahire.services import cache
-from vocahire.services.billing.offers import UNKNOWN_OFFER, offer_for_price
+from vocahire.services.billing.offers import UNKNOWN_OFFER, offer_for_price, offer_name
 from vocahire.services.billing.payloads import Invoice, StripeEvent, Subscription, from_unix
 from vocahire.services.billing.rows import locked_row, user_for_customer, user_from_metadata
 from vocahire.settings import Settings
@@ -179,8 +179,6 @@ def link_checkout_subscription(
 
 def subscription_summary(*, session: Session, user_id: int) -> dict[str, Any]:
     """The user's current (or latest) Coach plan, for the account page."""
-    from vocahire.services.billing.offers import offer_name
-
     rows = session.execute(
         select(StripeSubscription).where(StripeSubscription.user_id == user_id).order_by(StripeSubscription.updated_at.desc())  # type: ignore[attr-defined]
     ).scalars().all()

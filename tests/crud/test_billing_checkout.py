@@ -124,6 +124,19 @@ def test_without_stripe_keys_checkout_says_payments_are_not_configured(db, env):
         billing.start_checkout(get_settings(), user.id, "credits_3")
 
 
+def test_a_customer_stripe_no_longer_knows_is_replaced(db, stripe_env):
+    user = make_user()
+    billing.start_checkout(get_settings(), user.id, "credits_3")
+    old = _user_row(user.id).stripe_customer_id
+    del stripe_env.customers[old]  # deleted in the dashboard, or the keys moved from test to live mode
+
+    start = billing.start_checkout(get_settings(), user.id, "credits_5")
+
+    new = _user_row(user.id).stripe_customer_id
+    assert new and new != old and new in stripe_env.customers
+    assert stripe_env.sessions[start.session_id]["customer"] == new
+
+
 def test_stripe_failure_becomes_an_upstream_error_and_nothing_is_stored(db, stripe_env):
     user = make_user()
     stripe_env.fail("/v1/customers", status=500)

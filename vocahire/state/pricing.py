@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import anyio.to_thread
@@ -12,6 +13,8 @@ from vocahire.services import billing
 from vocahire.services.errors import NotAuthenticated
 from vocahire.settings import get_settings
 from vocahire.state.session import current_user, friendly_error
+
+log = logging.getLogger(__name__)
 
 
 class PricingState(rx.State):
@@ -63,7 +66,7 @@ class PricingState(rx.State):
             prices = await anyio.to_thread.run_sync(billing.load_prices, settings)
             views = billing.offer_views(settings, prices)
         except Exception as exc:  # noqa: BLE001 - the page still works without amounts
-            friendly_error(exc)
+            log.warning("pricing: prices unavailable (%s)", type(exc).__name__)
         finally:
             async with self:
                 if views is not None:

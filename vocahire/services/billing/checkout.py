@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import stripe
 from sqlalchemy import select, update
 from sqlmodel import Session
 
@@ -21,7 +22,7 @@ from vocahire.models.billing import SUBSCRIPTION_LIVE_STATUSES, StripeSubscripti
 from vocahire.services import cache
 from vocahire.services.billing.client import stripe_call, stripe_client
 from vocahire.services.billing.offers import OFFERS_BY_KEY, Offer, price_id_for
-from vocahire.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PaymentsNotConfigured
+from vocahire.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PaymentsNotConfigured, UpstreamError
 from vocahire.settings import Settings
 
 _ATTEMPT_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -69,20 +70,39 @@ def _store_customer_id(*, session: Session, user_id: int, customer_id: str) -> s
     return str(stored)
 
 
-def ensure_customer(settings: Settings, user_id: int) -> str:
-    """The user's Stripe customer, created once and reused for every checkout and the portal."""
+def _forget_customer_id(*, session: Session, user_id: int, customer_id: str) -> None:
+    session.execute(
+        update(User).where(User.id == user_id, User.stripe_customer_id == customer_id).values(stripe_customer_id=None, updated_at=utcnow())
+    )
+    cache.invalidate_user_on_commit(session, user_id)
+
+
+def ensure_customer(settings: Settings, user_id: int, replacing: str | None = None) -> str:
+    """The user's Stripe customer, created once and reused for every checkout and the portal.
+
+    ``replacing``: a stored customer Stripe no longer knows (deleted, or the keys moved from
+    test to live mode) is forgotten and a new one created.
+    """
+    if replacing:
+        in_session(_forget_customer_id, user_id=user_id, customer_id=replacing)
     facts = in_session(_customer_facts, user_id=user_id)
     if facts.stripe_customer_id:
         return facts.stripe_customer_id
     client = stripe_client(settings)
+    key = f"vocahire-customer-{user_id}-{facts.created_ts}" + (f"-after-{replacing}" if replacing else "")
     customer = stripe_call(
         lambda: client.v1.customers.create(
             {"email": facts.email, "name": facts.name or facts.email, "metadata": {"user_id": str(user_id)}},
             # Two tabs racing to create the first customer get the same one back from Stripe.
-            {"idempotency_key": f"vocahire-customer-{user_id}-{facts.created_ts}"},
+            {"idempotency_key": key},
         )
     )
     return in_session(_store_customer_id, user_id=user_id, customer_id=customer.id)
+
+
+def _customer_missing(exc: UpstreamError) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, stripe.InvalidRequestError) and cause.code == "resource_missing" and cause.param == "customer"
 
 
 def _has_live_subscription(*, session: Session, user_id: int) -> bool:
@@ -126,15 +146,24 @@ def start_checkout(settings: Settings, user_id: int, offer_key: Any, attempt_id:
     attempt = attempt_id if attempt_id and _ATTEMPT_RE.match(attempt_id) else uuid.uuid4().hex
     if offer.is_subscription and in_session(_has_live_subscription, user_id=user_id):
         raise Conflict("You already have a Coach plan. Manage or change it from Account & billing.")
-    customer_id = ensure_customer(settings, user_id)
     client = stripe_client(settings)
-    params = checkout_params(settings, offer, price_id, user_id, customer_id)
-    created = stripe_call(
-        lambda: client.v1.checkout.sessions.create(
-            params,  # type: ignore[arg-type]
-            {"idempotency_key": f"vocahire-checkout-{user_id}-{offer.key}-{attempt}"},
+
+    def create(customer_id: str) -> Any:
+        params = checkout_params(settings, offer, price_id, user_id, customer_id)
+        return stripe_call(
+            lambda: client.v1.checkout.sessions.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": f"vocahire-checkout-{user_id}-{offer.key}-{attempt}-{customer_id}"},
+            )
         )
-    )
+
+    customer_id = ensure_customer(settings, user_id)
+    try:
+        created = create(customer_id)
+    except UpstreamError as exc:
+        if not _customer_missing(exc):
+            raise
+        created = create(ensure_customer(settings, user_id, replacing=customer_id))
     if not created.url:
         raise NotFound("Stripe did not return a checkout page. Please try again.")
     return CheckoutStart(session_id=created.id, url=created.url)

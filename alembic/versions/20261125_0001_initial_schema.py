@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:49:16.078114
+Create Date: 2026-11-25 10:49:21.293577
 """
 from typing import Sequence, Union
 
@@ -124,6 +124,58 @@ def upgrade() -> None:
         batch_op.create_index('ix_interview_sessions_user_created', ['user_id', 'created_at'], unique=False)
         batch_op.create_index('uq_interview_sessions_one_live_per_user', ['user_id'], unique=True, sqlite_where=sa.text("status IN ('starting', 'active')"), postgresql_where=sa.text("status IN ('starting', 'active')"))
 
+    op.create_table('stripe_payments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('offer', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('checkout_session_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('invoice_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('payment_intent_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('subscription_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('amount_refunded_cents', sa.BigInteger(), nullable=False),
+    sa.Column('credits_cents', sa.BigInteger(), nullable=False),
+    sa.Column('credits_clawed_back_cents', sa.BigInteger(), nullable=False),
+    sa.Column('credits_shortfall_cents', sa.BigInteger(), nullable=False),
+    sa.Column('dispute_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('checkout_session_id'),
+    sa.UniqueConstraint('invoice_id')
+    )
+    with op.batch_alter_table('stripe_payments', schema=None) as batch_op:
+        batch_op.create_index('ix_stripe_payments_paid_at', ['paid_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stripe_payments_payment_intent_id'), ['payment_intent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stripe_payments_subscription_id'), ['subscription_id'], unique=False)
+        batch_op.create_index('ix_stripe_payments_user_created', ['user_id', 'created_at'], unique=False)
+
+    op.create_table('stripe_subscriptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subscription_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('checkout_session_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('offer', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True),
+    sa.Column('current_period_end', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancel_at_period_end', sa.Boolean(), nullable=False),
+    sa.Column('last_event_created', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('subscription_id')
+    )
+    with op.batch_alter_table('stripe_subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stripe_subscriptions_checkout_session_id'), ['checkout_session_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stripe_subscriptions_user_id'), ['user_id'], unique=False)
+
     op.create_table('feedback',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -168,6 +220,18 @@ def downgrade() -> None:
 
     op.drop_table('transcript_entries')
     op.drop_table('feedback')
+    with op.batch_alter_table('stripe_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stripe_subscriptions_user_id'))
+        batch_op.drop_index(batch_op.f('ix_stripe_subscriptions_checkout_session_id'))
+
+    op.drop_table('stripe_subscriptions')
+    with op.batch_alter_table('stripe_payments', schema=None) as batch_op:
+        batch_op.drop_index('ix_stripe_payments_user_created')
+        batch_op.drop_index(batch_op.f('ix_stripe_payments_subscription_id'))
+        batch_op.drop_index(batch_op.f('ix_stripe_payments_payment_intent_id'))
+        batch_op.drop_index('ix_stripe_payments_paid_at')
+
+    op.drop_table('stripe_payments')
     with op.batch_alter_table('interview_sessions', schema=None) as batch_op:
         batch_op.drop_index('uq_interview_sessions_one_live_per_user', sqlite_where=sa.text("status IN ('starting', 'active')"), postgresql_where=sa.text("status IN ('starting', 'active')"))
         batch_op.drop_index('ix_interview_sessions_user_created')

@@ -172,7 +172,7 @@ def test_reports_are_ignored_when_clerk_is_not_the_provider(db, env):
 def test_on_the_sign_in_page_a_session_goes_on_to_next_and_no_session_to_clerks_hosted_page(fake, env):
     env(CLERK_SIGN_IN_URL="https://accounts.vocahire.test/sign-in")
     clerk_id = fake.add_user(email="ada@example.com")["id"]
-    state = clerk_client("/sign-in", "?next=/history")
+    state = clerk_client("/sign-in/", "?next=/history")  # as the production build serves it
     asyncio.run(state.get_state(AuthFormState)).next_path = "/history"
 
     (redirect,) = report(state, {"event": "signed_out"})

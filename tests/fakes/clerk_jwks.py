@@ -7,6 +7,12 @@
   Clerk's User object / deleted object, or Clerk's error JSON (401, 404).
 - ``mint(sub, **claims)``: a session token in Clerk's v2 claim shape (``azp exp fva iat iss
   nbf sid sts sub v``) signed with the current key; ``public_pem()`` for ``CLERK_JWT_KEY``.
+- For the browser: ``/npm/clerk.browser.js`` is a small stand-in for ClerkJS's headless API
+  (``window.Clerk``: ``load()``, ``session.getToken()``, ``addListener()``, ``signOut()``; it
+  sets the ``__session`` cookie like ClerkJS), ``/sign-in`` and ``/sign-up`` are the hosted
+  pages (a "Continue" link signs in as ``hosted_user`` and goes back to ``redirect_url``, the
+  way a development instance hands the session over in the URL), ``/fake/token`` mints the
+  session's tokens with ``azp`` = the page's Origin.
 
 Every request is recorded (method, path, Authorization). Runs in a thread on 127.0.0.1.
 """
@@ -22,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -102,6 +109,7 @@ class FakeClerk:
     requests: list[Recorded] = field(default_factory=list)
     jwks_failure: int | None = None
     user_delay: float = 0.0
+    hosted_user: str | None = None
     port: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -197,7 +205,31 @@ class FakeClerk:
         signing_key = key or self.keys[kid]
         return jwt.encode(self.claims(sub, **claims), signing_key, algorithm="RS256", headers={"kid": kid, "typ": "JWT", **(headers or {})})
 
+    def e2e_env(self) -> dict[str, str]:
+        """Settings for a built app whose browser side talks to this fake (ClerkJS, hosted pages)."""
+        env = self.settings_env()
+        del env["CLERK_AUTHORIZED_PARTIES"]  # the app's own origin (APP_URL), as in production
+        env.update(
+            CLERK_JS_URL=f"{self.base_url}/npm/clerk.browser.js",
+            CLERK_SIGN_IN_URL=f"{self.base_url}/sign-in",
+            CLERK_SIGN_UP_URL=f"{self.base_url}/sign-up",
+        )
+        return env
+
     # --- serving ---
+    def browser_page(self, path: str, query: dict[str, list[str]], origin: str | None) -> tuple[int, Any, str]:
+        if path == "/npm/clerk.browser.js":
+            return 200, FAKE_CLERK_JS.replace("__BASE__", self.base_url), "application/javascript"
+        if path == "/fake/token":
+            sub = (query.get("sub") or [""])[0]
+            return 200, {"jwt": self.mint(sub, azp=origin or None)}, "application/json"
+        page = path.strip("/")
+        back = (query.get("redirect_url") or [""])[0]
+        if not self.hosted_user or not back.startswith(("http://", "https://")):
+            return 200, f"<h1 id='fake-clerk-{page}'>Fake Clerk {page}</h1><p>No user to sign in.</p>", "text/html"
+        target = back + ("&" if "?" in back else "?") + urlencode({"__fake_clerk_user": self.hosted_user})
+        return 200, f"<h1 id='fake-clerk-{page}'>Fake Clerk {page}</h1><a id='fake-clerk-continue' href='{target}'>Continue</a>", "text/html"
+
     def jwks(self) -> dict[str, Any]:
         with self._lock:
             return {"keys": [jwk_for(key, kid) for kid, key in self.keys.items()]}
@@ -232,10 +264,17 @@ class FakeClerk:
                 pass
 
             def _serve(self, method: str) -> None:
-                status, body = fake.handle(method, self.path.split("?")[0], self.headers.get("Authorization"))
-                data = json.dumps(body).encode()
+                url = urlsplit(self.path)
+                content_type = "application/json"
+                if method == "GET" and url.path in BROWSER_PATHS:
+                    fake.requests.append(Recorded(method, url.path, None))
+                    status, body, content_type = fake.browser_page(url.path, parse_qs(url.query), self.headers.get("Origin"))
+                else:
+                    status, body = fake.handle(method, url.path, self.headers.get("Authorization"))
+                data = (json.dumps(body) if isinstance(body, dict) else body).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -258,6 +297,57 @@ class FakeClerk:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+BROWSER_PATHS = ("/npm/clerk.browser.js", "/fake/token", "/sign-in", "/sign-up")
+
+# ClerkJS's headless surface as the app uses it. Like a development instance, the hosted page hands
+# the session over in the URL (here ``__fake_clerk_user``); the session lives in localStorage.
+FAKE_CLERK_JS = """
+(function () {
+  var BASE = "__BASE__";
+  var KEY = "fakeClerkUser";
+  var listeners = [];
+  function cookie(value, maxAge) {
+    document.cookie = "__session=" + value + "; path=/; SameSite=Lax" + (maxAge === 0 ? "; max-age=0" : "");
+  }
+  function session(id) {
+    return {
+      id: "sess_fake",
+      getToken: function () {
+        return fetch(BASE + "/fake/token?sub=" + encodeURIComponent(id))
+          .then(function (r) { return r.json(); })
+          .then(function (body) { cookie(body.jwt); return body.jwt; });
+      },
+    };
+  }
+  var clerk = {
+    loaded: false,
+    session: null,
+    load: function () {
+      var handed = new URL(window.location.href).searchParams.get("__fake_clerk_user");
+      if (handed) window.localStorage.setItem(KEY, handed);
+      var id = window.localStorage.getItem(KEY);
+      clerk.session = id ? session(id) : null;
+      clerk.loaded = true;
+      return clerk.session ? clerk.session.getToken().then(function () {}) : Promise.resolve();
+    },
+    addListener: function (cb) {
+      listeners.push(cb);
+      return function () { listeners = listeners.filter(function (x) { return x !== cb; }); };
+    },
+    signOut: function () {
+      window.localStorage.removeItem(KEY);
+      cookie("", 0);
+      clerk.session = null;
+      listeners.forEach(function (cb) { cb({ session: null }); });
+      window.__fakeClerkSignedOut = (window.__fakeClerkSignedOut || 0) + 1;
+      return Promise.resolve();
+    },
+  };
+  window.Clerk = clerk;
+})();
+"""
 
 
 @contextmanager

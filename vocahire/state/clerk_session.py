@@ -64,7 +64,7 @@ class ClerkSessionState(rx.State):
         except ValidationError:
             return None
         session = await self.get_state(SessionState)
-        path = self.router.url.path or ""
+        path = (self.router.url.path or "/").rstrip("/") or "/"  # the production build serves "/sign-in/"
         page = AUTH_PAGES.get(path)
         next_path = (await self.get_state(AuthFormState)).next_path if page else routes.DASHBOARD
         if page:

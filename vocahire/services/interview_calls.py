@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import httpx
 
 from vocahire.db import run_db
+from vocahire.models import utcnow
 from vocahire.services import interviews, realtime
 from vocahire.services.errors import Conflict, UpstreamError, VocaHireError
 from vocahire.services.realtime_sideband import registry
@@ -47,15 +49,14 @@ async def connect_call(
             raise
         log.exception("unexpected failure creating a realtime call")
         raise UpstreamError(message) from None
-    connected = await run_db(interviews.mark_connected, interview_id=plan.interview_id, call_id=answer.call_id)
-    if not connected:
+    started_at = await run_db(interviews.mark_connected, interview_id=plan.interview_id, call_id=answer.call_id)
+    if started_at is None:
         await realtime.hangup_call(settings, answer.call_id, client=client)
         raise Conflict("This interview has already ended.")
     if plan.reconnect and plan.previous_call_id and plan.previous_call_id != answer.call_id:
         asyncio.get_running_loop().create_task(realtime.hangup_call(settings, plan.previous_call_id))
-    row = await run_db(lambda *, session: session.get(interviews.IS, plan.interview_id))
-    deadline = interviews.deadline_of(row, settings)
-    if deadline is not None:
+    deadline = started_at + timedelta(seconds=plan.limit_seconds)
+    if deadline > utcnow():
         registry.start(plan.interview_id, answer.call_id, deadline, settings=settings, greet=not plan.reconnect, speed=realtime.PACE_SPEED.get(plan.pace, 1.0))
     return answer.sdp
 

@@ -226,6 +226,7 @@ class CallPlan:
     pace: str
     reconnect: bool
     previous_call_id: str | None
+    limit_seconds: int
 
 
 def prepare_call(*, session: Session, settings: Settings, user_id: int, interview_id: Any, now: datetime | None = None) -> CallPlan:
@@ -242,34 +243,39 @@ def prepare_call(*, session: Session, settings: Settings, user_id: int, intervie
     if deadline is not None and deadline <= now:
         raise Conflict("This interview's time is up.")
     user = load_active_user(session=session, user_id=user_id)
+    limit = limit_seconds(settings, row.duration_minutes)
     brief = InterviewBrief(
         job_title=row.job_title,
         job_description=row.job_description,
         resume_text=row.resume_text,
         interview_type=row.interview_type,
         difficulty=row.difficulty,
-        duration_minutes=limit_seconds(settings, row.duration_minutes) / 60,
+        duration_minutes=limit / 60,
         pace=row.pace,
         candidate_name=(user.name or "").split(" ")[0][:40],
     )
     if row.status == STATUS_ACTIVE:
         lines = [(e.role, e.text) for e in _lines(session, row.id)]
-        return CallPlan(row.id, build_resume_instructions(brief, lines), row.pace, True, row.openai_call_id)
-    return CallPlan(row.id, build_instructions(brief), row.pace, False, None)
+        return CallPlan(row.id, build_resume_instructions(brief, lines), row.pace, True, row.openai_call_id, limit)
+    return CallPlan(row.id, build_instructions(brief), row.pace, False, None, limit)
 
 
-def mark_connected(*, session: Session, interview_id: str, call_id: str, now: datetime | None = None) -> bool:
-    """The call exists: the interview is live (its clock starts on the first connection only)."""
+def mark_connected(*, session: Session, interview_id: str, call_id: str, now: datetime | None = None) -> datetime | None:
+    """The call exists: the interview is live (its clock starts on the first connection only).
+
+    Returns when the interview started, or None if it ended meanwhile.
+    """
     now = now or utcnow()
     row = session.get(IS, interview_id)
     if row is None or row.status not in LIVE_STATUSES:
-        return False
+        return None
+    started_at = row.started_at or now
     result = session.execute(
         update(IS)
         .where(IS.id == interview_id, IS.status.in_(LIVE_STATUSES))  # type: ignore[attr-defined]
-        .values(status=STATUS_ACTIVE, openai_call_id=call_id, started_at=row.started_at or now, updated_at=now)
+        .values(status=STATUS_ACTIVE, openai_call_id=call_id, started_at=started_at, updated_at=now)
     )
-    return result.rowcount == 1
+    return started_at if result.rowcount == 1 else None
 
 
 def fail_start(*, session: Session, interview_id: str, message: str, now: datetime | None = None) -> bool:

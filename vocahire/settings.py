@@ -157,6 +157,8 @@ class Settings(BaseSettings):
             raise ValueError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set")
         if self.resolved_auth_provider == "clerk" and not (self.clerk_jwt_key or self.clerk_jwks_url or self.clerk_publishable_key):
             raise ValueError("CLERK_JWT_KEY (or CLERK_PUBLISHABLE_KEY for JWKS) is required when Clerk is used")
+        if self.resolved_auth_provider == "clerk" and not (self.clerk_publishable_key or self.clerk_issuer):
+            raise ValueError("CLERK_PUBLISHABLE_KEY (or CLERK_ISSUER) is required when Clerk is used: it names the token issuer")
         if self.clerk_secret_key and not self.clerk_webhook_secret:
             raise ValueError("CLERK_WEBHOOK_SECRET is required when CLERK_SECRET_KEY is set")
         if self.diagnostics_token is not None and len(self.diagnostics_token) < 24:

@@ -19,7 +19,6 @@ from vocahire.db import in_session
 from vocahire.models import User
 from vocahire.services import clerk
 from vocahire.state.account import AccountState
-from vocahire.state.auth_forms import AuthFormState
 from vocahire.state.clerk_session import ClerkSessionState
 from vocahire.state.session import SessionState
 
@@ -173,7 +172,6 @@ def test_on_the_sign_in_page_a_session_goes_on_to_next_and_no_session_to_clerks_
     env(CLERK_SIGN_IN_URL="https://accounts.vocahire.test/sign-in")
     clerk_id = fake.add_user(email="ada@example.com")["id"]
     state = clerk_client("/sign-in/", "?next=/history")  # as the production build serves it
-    asyncio.run(state.get_state(AuthFormState)).next_path = "/history"
 
     (redirect,) = report(state, {"event": "signed_out"})
     parts = urlsplit(redirect_target(redirect))

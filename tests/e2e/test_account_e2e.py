@@ -146,6 +146,19 @@ def test_clerk_sign_in_download_delete_and_no_way_back(browser, clerk_app, clerk
     assert "Clerk" in page.inner_text("body")
     shot(page, "account-clerk")
 
+    # Signing out from the menu signs out of Clerk as well: the still-live Clerk session mustn't sign them back in.
+    page.click("#user-menu")
+    page.get_by_text("Sign out").click()
+    page.wait_for_url(lambda url: "/account" not in url)
+    wait_hydrated(page)
+    assert page.evaluate("window.localStorage.getItem('fakeClerkUser')") is None
+    page.goto("/dashboard", wait_until="commit")  # the app moves on to Clerk's page by itself
+    page.wait_for_selector("#fake-clerk-sign-in")  # sent to sign in again, not let in
+    page.click("#fake-clerk-continue")
+    page.wait_for_url("**/dashboard**")
+    page.goto("/account")
+    page.wait_for_selector("#account-email")
+
     with page.expect_download() as info:
         page.click("#download-my-data")
     data = json.loads(open(info.value.path(), encoding="utf-8").read())

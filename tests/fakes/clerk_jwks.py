@@ -341,7 +341,6 @@ FAKE_CLERK_JS = """
       cookie("", 0);
       clerk.session = null;
       listeners.forEach(function (cb) { cb({ session: null }); });
-      window.__fakeClerkSignedOut = (window.__fakeClerkSignedOut || 0) + 1;
       return Promise.resolve();
     },
   };

@@ -281,3 +281,13 @@ def test_profiles_are_read_from_clerk_user_objects():
     for bad in ({}, {"id": "nope"}, None, []):
         with pytest.raises(ValueError):
             clerk.profile_from_user(bad)
+
+
+def test_production_refuses_clerk_without_a_known_issuer(env):
+    from vocahire.settings import SettingsError, load_settings
+
+    env(ENVIRONMENT="production", SESSION_SECRET="s" * 40, AUTH_PROVIDER="clerk", CLERK_JWT_KEY=FakeClerk().public_pem())
+    with pytest.raises(SettingsError, match="CLERK_PUBLISHABLE_KEY"):
+        load_settings()
+    env(CLERK_ISSUER=ISSUER)
+    assert load_settings().resolved_auth_provider == "clerk"

@@ -22,7 +22,6 @@ from vocahire.db import DatabaseUnavailable
 from vocahire.services import clerk
 from vocahire.services.errors import VocaHireError
 from vocahire.settings import Settings, get_settings
-from vocahire.state.auth_forms import AuthFormState
 from vocahire.state.session import SessionState, current_user, friendly_error
 
 PUBLIC_PATHS = (routes.LANDING, routes.PRICING, routes.SIGN_IN, routes.SIGN_UP)
@@ -66,7 +65,9 @@ class ClerkSessionState(rx.State):
         session = await self.get_state(SessionState)
         path = (self.router.url.path or "/").rstrip("/") or "/"  # the production build serves "/sign-in/"
         page = AUTH_PAGES.get(path)
-        next_path = (await self.get_state(AuthFormState)).next_path if page else routes.DASHBOARD
+        # From this event's own URL: the report can arrive before the page's on_load handlers have run.
+        next_raw = self.router.url.query_parameters.get("next", "") if page else ""
+        next_path = routes.safe_next(next_raw if isinstance(next_raw, str) else "")
         if page:
             self.continue_url = hosted_page_url(settings, page, next_path)
         if parsed.event == "token":

@@ -151,6 +151,10 @@ def test_a_whole_interview_in_the_browser(page: Any, app_data: AppServer, realti
     page.wait_for_timeout(300)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     shot(page, "interview-live-phone")
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)
+    shot(page, "interview-live-phone-dark")
+    page.emulate_media(color_scheme="light")
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.click("#end-button")

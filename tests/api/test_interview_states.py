@@ -34,7 +34,15 @@ def line(item_id, role, text, position, previous=None):
     return {"item_id": item_id, "previous_item_id": previous, "role": role, "text": text, "position": position, "started_at": None, "ended_at": None}
 
 
-async def test_setup_shows_balance_and_starts_once(db):
+async def test_without_openai_configured_the_form_says_so_and_cannot_start(db):
+    user = make_user()
+    state = state_at(InterviewSetupState, user.id, "/interview")
+    await call(state, "load")
+    assert not state.can_start and "isn't configured" in state.cost_label
+
+
+async def test_setup_shows_balance_and_starts_once(db, env):
+    env(OPENAI_API_KEY="sk-test-configured")
     user = make_user()
     state = state_at(InterviewSetupState, user.id, "/interview")
     await call(state, "load")

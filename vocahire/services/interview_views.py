@@ -32,9 +32,10 @@ def line_view(entry: TranscriptEntry) -> dict[str, Any]:
     return {"item_id": entry.item_id, "role": entry.role, "text": entry.text, "position": entry.position}
 
 
-def setup_page_data(*, session: Session, user_id: int) -> dict[str, Any]:
+def setup_page_data(*, session: Session, user_id: int, settings: Settings | None = None) -> dict[str, Any]:
     """Balance, what the next interview costs, whether the user can start, and any interview still live."""
     user = load_active_user(session=session, user_id=user_id)
+    configured = settings is None or settings.openai_configured
     premium = user.has_premium()
     balance = user.credits_cents
     minimum = credits.to_cents(credits.MINIMUM_TO_START)
@@ -47,10 +48,12 @@ def setup_page_data(*, session: Session, user_id: int) -> dict[str, Any]:
         cost_label = f"This interview uses your remaining {credits.from_cents(cost):.2f} VocahireCredits."
     else:
         cost_label = f"This interview uses {credits.INTERVIEW_COST:.2f} VocahireCredits."
+    if not configured:
+        cost_label = "Live interviews aren't available on this server yet (the AI interviewer isn't configured)."
     return {
         "balance": f"{credits.from_cents(balance):.2f}",
         "premium": premium,
-        "can_start": premium or balance >= minimum,
+        "can_start": configured and (premium or balance >= minimum),
         "cost_label": cost_label,
         "live_interview_id": interviews.live_interview_id(session=session, user_id=user_id) or "",
     }

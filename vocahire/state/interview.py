@@ -118,7 +118,7 @@ class InterviewSetupState(rx.State):
         self.starting = False
         try:
             user = await current_user(self)
-            data = await run_db(interview_views.setup_page_data, user_id=user.id)
+            data = await run_db(interview_views.setup_page_data, user_id=user.id, settings=get_settings())
             self.balance, self.premium, self.can_start = data["balance"], data["premium"], data["can_start"]
             self.cost_label, self.live_interview_id = data["cost_label"], data["live_interview_id"]
         except Exception as exc:  # noqa: BLE001 - shown in words

@@ -8,6 +8,7 @@ microphone provides the candidate's audio. The interviews are short
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -248,3 +249,29 @@ def test_someone_elses_interview_is_not_shown(browser: Any, app_data: AppServer)
     owner.wait_for_selector("#ended-panel")
     owner.context.close()
     stranger.context.close()
+
+
+def test_lines_buffered_in_the_browser_are_replayed_once(page: Any, app_data: AppServer) -> None:
+    sign_up(page, "offline@example.com")
+    interview_id = start_interview(page, "Data Engineer")
+    page.wait_for_selector("#transcript .transcript-line[data-role='interviewer']")
+    key = f"vocahire.pending.{interview_id}"
+    # Acknowledged lines are not kept in the browser.
+    assert wait_for(lambda: page.evaluate(f"window.localStorage.getItem('{key}')") is None, 10)
+    # A line the app's connection could not deliver (still in the buffer when the tab went away).
+    offline = {"seq": 1000, "item_id": "item_said_offline", "previous_item_id": None, "role": "candidate",
+               "text": "A line said while the app was offline.", "position": 0.5, "started_at": None, "ended_at": None}
+    page.evaluate(f"window.localStorage.setItem('{key}', JSON.stringify({{seq: 1000, lines: [{json.dumps(offline)}], revisions: []}}))")
+    page.reload()
+    wait_hydrated(page)
+    page.wait_for_selector("#reconnect-button")  # a reload mid-interview offers to reconnect, never starts twice
+    assert wait_for(lambda: ("candidate", offline["text"]) in db_lines(interview_id), 15)
+    assert wait_for(lambda: page.evaluate(f"window.localStorage.getItem('{key}')") is None, 10)
+    page.reload()
+    wait_hydrated(page)
+    page.wait_for_selector("#reconnect-button")
+    assert [t for _, t in db_lines(interview_id)].count(offline["text"]) == 1
+    page.click("#end-button")
+    page.click("#confirm-end")
+    page.wait_for_selector("#ended-panel")
+    assert interview_of(interview_id).status == "completed"

@@ -61,7 +61,7 @@ def _history_row(row: rx.Var) -> rx.Component:
             color=rx.cond(row["positive"].to(bool), rx.color("grass", 11), rx.color("gray", 12)),
         ),
         align="center",
-        gap="3",
+        spacing="3",
         padding_y="10px",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         width="100%",

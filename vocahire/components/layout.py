@@ -101,7 +101,7 @@ def user_menu() -> rx.Component:
 
 
 def navbar() -> rx.Component:
-    return rx.box(
+    return rx.el.header(
         rx.hstack(
             logo(),
             rx.hstack(
@@ -136,7 +136,6 @@ def navbar() -> rx.Component:
             padding_x=["16px", "24px"],
             height="60px",
         ),
-        as_="header",
         position="sticky",
         top="0",
         z_index="10",
@@ -147,7 +146,7 @@ def navbar() -> rx.Component:
 
 
 def footer() -> rx.Component:
-    return rx.box(
+    return rx.el.footer(
         rx.vstack(
             rx.hstack(
                 rx.icon("bot", size=16, color=rx.color("gray", 10)),
@@ -162,7 +161,6 @@ def footer() -> rx.Component:
             padding_y="20px",
             spacing="1",
         ),
-        as_="footer",
         border_top=f"1px solid {rx.color('gray', 4)}",
         margin_top="48px",
     )
@@ -173,9 +171,8 @@ def page_shell(*children: rx.Component, width: str = MAX_WIDTH) -> rx.Component:
     return rx.box(
         navbar(),
         clerk_bridge(),  # renders nothing unless Clerk is the sign-in provider
-        rx.box(
+        rx.el.main(
             *children,
-            as_="main",
             max_width=width,
             margin_x="auto",
             padding_x=["16px", "24px"],
@@ -214,7 +211,7 @@ def page_header(title: str | rx.Var, subtitle: str | rx.Var | None = None, *acti
         rx.spacer(),
         rx.hstack(*actions, spacing="2") if actions else rx.fragment(),
         direction=rx.breakpoints(initial="column", sm="row"),
-        gap="3",
+        spacing="3",
         margin_bottom="8px",
         width="100%",
     )

@@ -39,7 +39,7 @@ def _range_form() -> rx.Component:
                 ),
                 rx.button(rx.icon("filter", size=16), "Apply", type="submit", id="apply-range", loading=AdminUsageState.loading),
                 align="end",
-                gap="3",
+                spacing="3",
                 wrap="wrap",
             ),
             on_submit=AdminUsageState.apply_range,

@@ -20,7 +20,7 @@ def _panel(icon: str, color: str, title: rx.Var | str, *body: rx.Component, spin
             badge,
             rx.vstack(rx.heading(title, size="5", id="billing-status-title"), *body, spacing="2"),
             direction=rx.breakpoints(initial="column", sm="row"),
-            gap="4",
+            spacing="4",
         ),
         id="billing-status",
     )

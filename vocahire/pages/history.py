@@ -89,7 +89,7 @@ def _progress() -> rx.Component:
                     for key, label in METRIC_SHORT.items()
                 ],
                 wrap="wrap",
-                gap="2",
+                spacing="2",
                 role="group",
                 aria_label="Measured figure to chart",
             ),
@@ -129,7 +129,7 @@ def _delete_button(row: rx.Var) -> rx.Component:
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=HistoryState.delete_interview(row["id"]), class_name="confirm-delete")),
-                gap="3",
+                spacing="3",
                 justify="end",
                 margin_top="16px",
             ),
@@ -163,7 +163,7 @@ def _row(row: rx.Var) -> rx.Component:
         direction=rx.breakpoints(initial="column", sm="row"),
         align=rx.breakpoints(initial="start", sm="center"),
         justify="between",
-        gap="2",
+        spacing="2",
         padding="12px",
         border_radius="8px",
         _hover={"background": rx.color("gray", 3)},

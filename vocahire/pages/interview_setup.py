@@ -132,7 +132,7 @@ def _in_progress() -> rx.Component:
             rx.flex(
                 rx.text("You have an interview in progress.", size="2"),
                 rx.link(rx.button("Return to it", size="1", type="button"), href="/interview/" + S.live_interview_id, id="return-to-live"),
-                gap="3",
+                spacing="3",
                 align="center",
                 wrap="wrap",
             ),

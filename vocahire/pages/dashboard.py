@@ -72,7 +72,8 @@ def _interview_row(row: rx.Var) -> rx.Component:
             border_radius="8px",
             _hover={"background": rx.color("gray", 3)},
         ),
-        href="/feedback/" + row["id"].to(str),
+        # A live interview opens the live page (to reconnect or end it); a finished one, its feedback.
+        href=rx.cond((row["status"] == "active") | (row["status"] == "starting"), "/interview/" + row["id"].to(str), "/feedback/" + row["id"].to(str)),
         underline="none",
         color="inherit",
         width="100%",

@@ -146,7 +146,8 @@ def _row(row: rx.Var) -> rx.Component:
                 rx.text(row["date_label"], " · ", row["duration_label"], size="1", color=rx.color("gray", 10)),
                 spacing="1",
             ),
-            href="/feedback/" + row["id"].to(str),
+            # A live interview opens the live page (to reconnect or end it); a finished one, its feedback.
+            href=rx.cond((row["status"] == "active") | (row["status"] == "starting"), "/interview/" + row["id"].to(str), "/feedback/" + row["id"].to(str)),
             underline="none",
             color="inherit",
             flex="1",

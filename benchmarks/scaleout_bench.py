@@ -46,6 +46,8 @@ import httpx  # noqa: E402
 import socketio  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from vocahire.services.schema_status import upgrade_to_head  # noqa: E402
+
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 COPY_ITEMS = ["rxconfig.py", "vocahire", "assets", "alembic", "alembic.ini", "reflex.lock", "requirements.txt"]
@@ -344,21 +346,7 @@ def postgres_database() -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     try:
-        from alembic import command
-        from alembic.config import Config
-
-        cfg = Config(str(ROOT / "alembic.ini"))
-        cfg.set_main_option("script_location", str(ROOT / "alembic"))
-        cfg.attributes["url"] = url
-        cfg.attributes["configure_logger"] = False
-        command.upgrade(cfg, "head")
-        from sqlmodel import SQLModel
-
-        import vocahire.models  # noqa: F401 - tables newer than the migration
-
-        engine = create_engine(url)
-        SQLModel.metadata.create_all(engine)
-        engine.dispose()
+        upgrade_to_head(url)
         yield url
     finally:
         with admin.connect() as conn:

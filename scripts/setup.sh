@@ -52,6 +52,9 @@ fi
 # 4. Database migrations (SQLite file by default; DATABASE_URL / MIGRATE_DATABASE_URL otherwise).
 if [ $DEV = 0 ]; then
   say "Applying database migrations"
-  .venv/bin/alembic upgrade head 2>&1 | grep -v "^INFO  \[alembic.runtime.migration\] \(Context\|Will assume\)" || true
+  if ! out=$(.venv/bin/alembic upgrade head 2>&1); then
+    printf '%s\n' "$out"; echo "Database migrations failed (above): the app was not started."; exit 1
+  fi
+  printf '%s\n' "$out" | grep -v "^INFO  \[alembic.runtime.migration\] \(Context\|Will assume\)" || true
 fi
 say "Setup complete"

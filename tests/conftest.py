@@ -34,6 +34,7 @@ os.environ["ENVIRONMENT"] = "test"
 os.environ["FEEDBACK_WORKER_ENABLED"] = "false"
 
 from vocahire import db as vdb  # noqa: E402
+from vocahire.services.schema_status import upgrade_to_head  # noqa: E402
 from vocahire.settings import get_settings  # noqa: E402
 import vocahire.models  # noqa: E402,F401
 
@@ -81,20 +82,9 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
 
 
 def migrate(url: str) -> None:
-    """Bring a database to the Alembic head, exactly as the setup script does."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "alembic"))
-    cfg.attributes["url"] = url
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
-    # Tables added since the last migration was generated (the drift test in
-    # tests/crud/test_migrations.py fails until the migration catches up).
-    engine = create_engine(url)
-    SQLModel.metadata.create_all(engine)
-    engine.dispose()
+    """Bring a database to the Alembic head, exactly as the setup script does (no create_all:
+    tests/crud/test_migrations.py proves the migration builds every table)."""
+    upgrade_to_head(url)
 
 
 class TestDatabase:

@@ -7,33 +7,20 @@ from sqlmodel import SQLModel
 
 import vocahire.models  # noqa: F401
 from tests.conftest import PG_ADMIN_URL, migrate, postgres_available
+from vocahire.services.schema_status import alembic_config
 
 import pytest
 import uuid
 
 
 def _diff(url: str) -> list:
-    migrate_only(url)
+    migrate(url)
     engine = create_engine(url)
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, SQLModel.metadata)
     engine.dispose()
     return diff
-
-
-def migrate_only(url: str) -> None:
-    """Alembic upgrade without the fixture's create_all top-up."""
-    from alembic import command
-    from alembic.config import Config
-
-    from tests.conftest import ROOT
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "alembic"))
-    cfg.attributes["url"] = url
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
 
 
 def test_sqlite_migration_matches_models(tmp_path):
@@ -51,14 +38,8 @@ def test_postgres_migration_matches_models_and_downgrades():
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
         assert _diff(url) == []
         from alembic import command
-        from alembic.config import Config
 
-        from tests.conftest import ROOT
-
-        cfg = Config(str(ROOT / "alembic.ini"))
-        cfg.set_main_option("script_location", str(ROOT / "alembic"))
-        cfg.attributes["url"] = url
-        cfg.attributes["configure_logger"] = False
+        cfg = alembic_config(url)
         command.downgrade(cfg, "base")
         command.upgrade(cfg, "head")
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
@@ -29,10 +30,23 @@ class SchemaStatus:
         return self.reachable and self.at_head
 
 
-def head_revision() -> str | None:
+def alembic_config(url: str | None = None) -> Config:
+    """The project's Alembic configuration, aimed at ``url`` (default: the settings' migration URL)."""
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    if url is not None:
+        cfg.attributes["url"] = url
+        cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def upgrade_to_head(url: str | None = None) -> None:
+    """Apply every migration, as `alembic upgrade head` does (tests and benchmarks build databases with it)."""
+    command.upgrade(alembic_config(url), "head")
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def check_database() -> SchemaStatus:

@@ -187,12 +187,19 @@ def page_shell(*children: rx.Component, width: str = MAX_WIDTH) -> rx.Component:
     )
 
 
-def template(width: str = MAX_WIDTH) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """Decorator applying the shared layout to a page function."""
+def template(width: str = MAX_WIDTH, admin_only: bool = False) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Decorator applying the shared layout to a page function.
+
+    ``admin_only`` pages show a spinner until the server's guard has said the visitor is an admin,
+    so a candidate redirected away never glimpses the admin layout (the data is guarded server-side
+    either way: ``SessionState.is_admin`` is display-only)."""
 
     def wrap(page: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def wrapped() -> rx.Component:
-            return page_shell(page(), width=width)
+            content = page()
+            if admin_only:
+                content = rx.cond(SessionState.is_admin, content, loading_block("Checking access…"))
+            return page_shell(content, width=width)
 
         wrapped.__name__ = page.__name__
         wrapped.__doc__ = page.__doc__

@@ -301,7 +301,7 @@ def _figures() -> rx.Component:
     )
 
 
-@template(width="1280px")
+@template(width="1280px", admin_only=True)
 def admin_usage_page() -> rx.Component:
     return rx.vstack(
         page_header("Usage", "Interviews, minutes, credits, revenue and the feedback pipeline over time."),

@@ -289,7 +289,7 @@ def _detail_dialog() -> rx.Component:
     )
 
 
-@template(width="1280px")
+@template(width="1280px", admin_only=True)
 def admin_users_page() -> rx.Component:
     return rx.vstack(
         page_header("Users", "Search accounts, inspect their interviews and ledger, adjust credits and premium."),

@@ -49,11 +49,13 @@ export function ClerkBridge({ publishableKey, scriptUrl, signOutPath, onReport }
     let lastSent = null;
     let timer = null;
     let unsubscribe = null;
+    let signingOut = false; // this tab's sign-out button: only "signing_out" is reported from here on
     const send = (payload) => {
       if (!stopped && reportRef.current) reportRef.current(payload);
     };
 
     const push = async (clerk, force) => {
+      if (signingOut) return;
       let token = null;
       try {
         token = clerk.session ? await clerk.session.getToken() : null;
@@ -78,16 +80,22 @@ export function ClerkBridge({ publishableKey, scriptUrl, signOutPath, onReport }
       const form = ev.target;
       if (!(form instanceof HTMLFormElement)) return;
       const action = form.getAttribute("action") || "";
-      if (!signOutPath || !action.endsWith(signOutPath) || form.dataset.clerkSignedOut === "1") return;
+      if (!signOutPath || !action.endsWith(signOutPath)) return;
       ev.preventDefault();
+      if (signingOut) return; // a second click while Clerk signs out
+      signingOut = true;
       let done = false;
       const finish = () => {
         if (done) return;
         done = true;
-        form.dataset.clerkSignedOut = "1";
         lastSent = "";
-        send({ event: "signed_out" });
-        setTimeout(() => form.submit(), SIGN_OUT_GRACE_MS); // submit() posts without firing this listener again
+        send({ event: "signing_out" }); // not "signed_out": that one sends a protected page to sign-in
+        // The page re-renders signed out and unmounts the menu holding the form, so post a detached
+        // copy of it (submit() posts without firing this listener again).
+        const post = form.cloneNode(true);
+        post.style.display = "none";
+        document.body.appendChild(post);
+        setTimeout(() => post.submit(), SIGN_OUT_GRACE_MS);
       };
       setTimeout(finish, SIGN_OUT_TIMEOUT_MS);
       loadClerk(scriptUrl, publishableKey)

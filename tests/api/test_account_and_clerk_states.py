@@ -146,6 +146,20 @@ def test_a_verified_token_from_the_browser_signs_the_user_in(fake):
     assert not session.signed_in and session._clerk_token == ""
 
 
+def test_signing_out_here_stays_for_the_home_page_while_a_sign_out_elsewhere_sends_to_sign_in(fake):
+    clerk_id = fake.add_user(email="ada@example.com")["id"]
+    here = clerk_client("/account/")
+    report(here, {"event": "token", "token": fake.mint(clerk_id)})
+    assert report(here, {"event": "signing_out"}) == [None]  # the sign-out form's page load goes home
+    assert not session_of(here).signed_in and session_of(here)._clerk_token == ""
+
+    elsewhere = clerk_client("/account/")
+    report(elsewhere, {"event": "token", "token": fake.mint(clerk_id)})
+    (redirect,) = report(elsewhere, {"event": "signed_out"})
+    assert redirect_target(redirect).startswith("/sign-in?next=%2Faccount")
+    assert not session_of(elsewhere).signed_in
+
+
 def test_forged_or_junk_reports_change_nothing(fake):
     clerk_id = fake.add_user(email="ada@example.com")["id"]
     from tests.fakes.clerk_jwks import new_rsa_key

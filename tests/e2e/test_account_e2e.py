@@ -149,9 +149,10 @@ def test_clerk_sign_in_download_delete_and_no_way_back(browser, clerk_app, clerk
     # Signing out from the menu signs out of Clerk as well: the still-live Clerk session mustn't sign them back in.
     page.click("#user-menu")
     page.get_by_text("Sign out").click()
-    page.wait_for_url(lambda url: "/account" not in url)
+    page.wait_for_url(clerk_app.url + "/")  # the home page, not Clerk's sign-in
     wait_hydrated(page)
     assert page.evaluate("window.localStorage.getItem('fakeClerkUser')") is None
+    assert page.locator("#user-menu").count() == 0
     page.goto("/dashboard", wait_until="commit")  # the app moves on to Clerk's page by itself
     page.wait_for_selector("#fake-clerk-sign-in")  # sent to sign in again, not let in
     page.click("#fake-clerk-continue")

@@ -2,7 +2,8 @@
 
 ClerkJS (loaded by ``components/clerk.py`` on every page when Clerk is the provider)
 sends ``{"event": "token", "token": ...}`` whenever it holds a fresh session token,
-``{"event": "signed_out"}`` when there is no session, and ``{"event": "error"}`` when it
+``{"event": "signed_out"}`` when there is no session (``"signing_out"`` when this tab's
+sign-out button ended it: no redirect, the sign-out form's page load follows), and ``{"event": "error"}`` when it
 could not load. A token is stored in ``SessionState._clerk_token`` only after it passed
 the same local verification every handler repeats (``current_user``), so a forged
 report changes nothing.
@@ -34,7 +35,7 @@ class BridgeReport(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    event: Literal["token", "signed_out", "error"]
+    event: Literal["token", "signed_out", "signing_out", "error"]
     token: str = Field(default="", max_length=clerk.MAX_TOKEN_CHARS)
 
 
@@ -72,10 +73,12 @@ class ClerkSessionState(rx.State):
             self.continue_url = hosted_page_url(settings, page, next_path)
         if parsed.event == "token":
             return await self._accept_token(session, parsed.token, settings, page, next_path)
-        if parsed.event == "signed_out":
+        if parsed.event in ("signed_out", "signing_out"):
             was_signed_in = session.signed_in
             session._clerk_token = ""
             session._show(None)
+            if parsed.event == "signing_out":
+                return None  # this tab's sign-out button: its form posts next and lands on the home page
             if page:
                 if not self.continue_url:
                     self.error = "Sign-in isn't fully configured on this deployment (set CLERK_SIGN_IN_URL and CLERK_SIGN_UP_URL)."

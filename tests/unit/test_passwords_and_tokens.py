@@ -46,7 +46,7 @@ def test_tampered_token_is_refused(env):
     s = load_settings()
     token = issue_session_token(7, s)
     header, payload, sig = token.split(".")
-    forged = jwt.encode({"sub": "1", "iss": "vocahire", "aud": "vocahire-web", "iat": 1, "exp": 9999999999}, "other-secret", algorithm="HS256")
+    forged = jwt.encode({"sub": "1", "iss": "vocahire", "aud": "vocahire-web", "iat": 1, "exp": 9999999999}, "an-attackers-guess-at-the-secret-32b", algorithm="HS256")
     for bad in (f"{header}.{forged.split('.')[1]}.{sig}", forged, "garbage", "", token[:-3] + "abc"):
         with pytest.raises(NotAuthenticated):
             verify_session_token(bad, s)

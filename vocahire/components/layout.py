@@ -120,8 +120,9 @@ def navbar() -> rx.Component:
                     SessionState.signed_in,
                     rx.hstack(credits_badge(), user_menu(), align="center", spacing="3"),
                     rx.hstack(
-                        rx.link(rx.button("Sign in", variant="ghost", size="2", white_space="nowrap"), href=routes.SIGN_IN, display=["none", "inline"]),
+                        rx.link(rx.button("Sign in", variant="ghost", size="2", white_space="nowrap"), href=routes.SIGN_IN, display=["none", "inline-flex"]),
                         rx.link(rx.button("Get started", size="2", white_space="nowrap"), href=routes.SIGN_UP),
+                        align="center",
                         spacing="2",
                     ),
                 ),

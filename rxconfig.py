@@ -16,6 +16,10 @@ config = rx.Config(
     deploy_url=_settings.app_url,
     redis_url=_settings.reflex_redis_url,  # REDIS_URL plus a connect timeout
     cors_allowed_origins=_settings.allowed_origins,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(appearance="inherit", accent_color="violet", gray_color="slate", radius="large", scaling="100%")
+        )
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -40,7 +40,6 @@ logging.basicConfig(level=get_settings().log_level, format="%(message)s")
 observability.init_sentry()  # before the app exists, so every request is traced
 
 app = rx.App(
-    theme=rx.theme(appearance="inherit", accent_color="violet", gray_color="slate", radius="large", scaling="100%"),
     api_transformer=make_api(),
     head_components=[rx.el.meta(name="description", content="VocaHire: practise job interviews out loud with an AI interviewer.")],
 )

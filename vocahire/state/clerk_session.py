@@ -3,8 +3,8 @@
 ClerkJS (loaded by ``components/clerk.py`` on every page when Clerk is the provider)
 sends ``{"event": "token", "token": ...}`` whenever it holds a fresh session token,
 ``{"event": "signed_out"}`` when there is no session (``"signing_out"`` when this tab's
-sign-out button ended it: no redirect, the sign-out form's page load follows), and ``{"event": "error"}`` when it
-could not load. A token is stored in ``SessionState._clerk_token`` only after it passed
+sign-out button ended it: no redirect, the sign-out form's page load follows), and
+``{"event": "error"}`` when it could not load. A token is stored in ``SessionState._clerk_token`` only after it passed
 the same local verification every handler repeats (``current_user``), so a forged
 report changes nothing.
 """

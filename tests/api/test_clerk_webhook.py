@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 from svix.webhooks import Webhook
 
 from tests.fakes.clerk_jwks import clerk_user, running_fake_clerk
+from tests.utils.stripe import fake_stripe, stripe_env  # noqa: F401 - fixtures
 from tests.utils.interviews import make_interview
 from tests.utils.users import balance_of, make_user
 from vocahire.db import in_session
-from vocahire.models import CreditLedgerEntry, ProcessedWebhookEvent, TranscriptEntry, User
+from vocahire.models import CreditLedgerEntry, ProcessedWebhookEvent, StripeSubscription, TranscriptEntry, User, utcnow
 from vocahire.services import clerk
 from vocahire.settings import get_settings
 
@@ -107,6 +108,48 @@ def test_user_deleted_removes_the_persons_data(api_client, fake):
     assert late.status_code == 200 and late.json()["result"] == "ignored"
     assert clerk_row() is None
     assert deliver(api_client, "user.deleted", {"deleted": True, "id": "user_2neverSeen", "object": "user"}).json()["result"] == "ignored"
+
+
+def _subscriptions_for(user_id: int, **plans: tuple[str, bool]) -> None:
+    """``sub_id=(status, cancel_at_period_end)`` rows, as Stripe's webhooks would have left them."""
+
+    def add(*, session):  # type: ignore[no-untyped-def]
+        for sub_id, (status, ending) in plans.items():
+            session.add(StripeSubscription(subscription_id=sub_id, user_id=user_id, status=status, cancel_at_period_end=ending,
+                                           current_period_end=utcnow() + timedelta(days=20), offer="coach_monthly"))
+
+    in_session(add)
+
+
+def test_user_deleted_cancels_the_plan_that_would_charge_them_again(api_client, fake, stripe_env):
+    deliver(api_client, "user.created", clerk_user(CLERK_ID, "ada@example.com"))
+    user = clerk_row()
+    _subscriptions_for(user.id, sub_renewing=("active", False), sub_ending=("active", True), sub_over=("canceled", False))
+    stripe_env.missing_subscriptions.add("sub_gone_at_stripe")
+    _subscriptions_for(user.id, sub_gone_at_stripe=("trialing", False))
+
+    resp = deliver(api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"})
+    assert resp.status_code == 200 and resp.json()["result"] == "applied"
+    assert stripe_env.cancelled_subscriptions == ["sub_renewing"]  # already ending or over: left alone
+    assert stripe_env.requests_to("/v1/subscriptions/sub_gone_at_stripe", "DELETE")  # asked; Stripe's 404 counts as cancelled
+    assert in_session(lambda *, session: session.get(User, user.id)).deleted_at is not None
+
+
+def test_user_deleted_waits_for_stripe_before_deleting_anything(api_client, fake, stripe_env):
+    deliver(api_client, "user.created", clerk_user(CLERK_ID, "ada@example.com"))
+    user = clerk_row()
+    _subscriptions_for(user.id, sub_renewing=("active", False))
+    stripe_env.fail("/v1/subscriptions", status=500)
+
+    failed = deliver(api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"}, msg_id="msg_del_retry")
+    assert failed.status_code == 500 and failed.json()["error"]["code"] == "webhook_failed"
+    assert clerk_row().email == "ada@example.com"  # nothing deleted: the person would still be billed
+    assert stripe_env.cancelled_subscriptions == []
+
+    stripe_env.failures.clear()  # Stripe is back; Svix redelivers the same message
+    again = deliver(api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"}, msg_id="msg_del_retry")
+    assert again.status_code == 200 and again.json()["result"] == "applied"
+    assert stripe_env.cancelled_subscriptions == ["sub_renewing"] and clerk_row() is None
 
 
 def test_the_same_delivery_twice_is_acknowledged_and_applied_once(api_client, fake):

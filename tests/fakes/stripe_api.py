@@ -92,6 +92,8 @@ class FakeStripe:
     session_line_items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     portal_sessions: list[dict[str, Any]] = field(default_factory=list)
     invoice_payments: list[dict[str, Any]] = field(default_factory=list)
+    cancelled_subscriptions: list[str] = field(default_factory=list)
+    missing_subscriptions: set[str] = field(default_factory=set)  # ids Stripe answers 404 for
     failures: list[Failure] = field(default_factory=list)
     _idempotent: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -195,6 +197,11 @@ class FakeStripe:
         if method == "GET" and (m := re.fullmatch(r"/v1/checkout/sessions/([^/]+)", path)):
             session = self.sessions.get(m[1])
             return (200, self._session_view(session, expand)) if session else _missing("checkout.session", m[1])
+        if method == "DELETE" and (m := re.fullmatch(r"/v1/subscriptions/([^/]+)", path)):
+            if m[1] in self.missing_subscriptions:
+                return _missing("subscription", m[1])
+            self.cancelled_subscriptions.append(m[1])
+            return 200, {"id": m[1], "object": "subscription", "status": "canceled", "canceled_at": int(time.time()), "livemode": False}
         if method == "POST" and path == "/v1/billing_portal/sessions":
             if params.get("customer") not in self.customers:
                 return _missing("customer", params.get("customer"), param="customer")

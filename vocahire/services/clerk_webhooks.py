@@ -164,7 +164,7 @@ def _apply_once(*, session: Session, settings: Settings, event: ClerkEvent) -> W
 
 
 async def process_event(settings: Settings, event: ClerkEvent) -> WebhookOutcome:
-    """Apply one verified event exactly once; a deleted user's live interview is hung up first."""
+    """Apply one verified event exactly once; a deleted user's live interview is hung up and their plan cancelled first."""
     if await run_db(_already_processed, event_id=event.id):
         return WebhookOutcome("duplicate", event.id, event.type, "already applied")
     subject = _deleted_user_id(event) if event.type == "user.deleted" else None
@@ -172,6 +172,7 @@ async def process_event(settings: Settings, event: ClerkEvent) -> WebhookOutcome
         user_id = await run_db(_user_id_for, clerk_user_id=subject)
         if user_id is not None:
             await user_data.end_live_interview(user_id=user_id, settings=settings)
+            await user_data.stop_billing(user_id=user_id, settings=settings)
     outcome = await run_db(_apply_once, settings=settings, event=event)
     log.info(json.dumps({"event": "clerk_webhook", "id": event.id, "type": event.type, "result": outcome.result, "detail": outcome.detail[:200]}))
     return outcome

@@ -29,10 +29,9 @@ from vocahire.models import (
     User,
     utcnow,
 )
-from vocahire.models.billing import SUBSCRIPTION_LIVE_STATUSES
 from vocahire.models.interview import FEEDBACK_NONE, LIVE_STATUSES, STATUS_FAILED
 from vocahire.models.user import ROLE_CANDIDATE
-from vocahire.services import clerk, credits
+from vocahire.services import billing, clerk, credits
 from vocahire.services.errors import Conflict, NotFound, VocaHireError
 from vocahire.settings import Settings
 
@@ -242,14 +241,21 @@ class DeletionResult:
 
 def renewing_subscription(*, session: Session, user_id: int) -> bool:
     """A Coach plan that will charge again (the candidate cancels it first: we don't bill deleted accounts)."""
-    row = session.execute(
-        select(StripeSubscription.id).where(
-            StripeSubscription.user_id == user_id,
-            StripeSubscription.status.in_(SUBSCRIPTION_LIVE_STATUSES),  # type: ignore[union-attr]
-            StripeSubscription.cancel_at_period_end.is_(False),  # type: ignore[attr-defined]
-        )
-    ).first()
-    return row is not None
+    return bool(billing.renewing_subscription_ids(session=session, user_id=user_id))
+
+
+async def stop_billing(*, user_id: int, settings: Settings) -> None:
+    """Clerk's ``user.deleted``: the person is gone, so cancel any plan that would charge them again.
+
+    Runs before their data is deleted; a Stripe failure raises, the webhook answers 5xx and Svix's
+    redelivery tries again (nothing has been deleted yet).
+    """
+    if not await run_db(renewing_subscription, user_id=user_id):
+        return
+    if not settings.stripe_configured:
+        log.warning(json.dumps({"event": "subscription_not_cancelled", "user_id": user_id, "reason": "stripe not configured"}))
+        return
+    await anyio.to_thread.run_sync(billing.cancel_renewing_subscriptions, settings, user_id)
 
 
 def delete_account_data(*, session: Session, user_id: int, now: datetime | None = None) -> DeletionResult:

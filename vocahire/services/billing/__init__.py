@@ -7,7 +7,16 @@
 - ``queries``: billing history and a checkout's progress (revenue by offer: ``services/admin_usage``).
 """
 
-from vocahire.services.billing.checkout import CheckoutHint, CheckoutStart, checkout_hint, parse_offer, start_checkout, start_portal
+from vocahire.services.billing.checkout import (
+    CheckoutHint,
+    CheckoutStart,
+    cancel_renewing_subscriptions,
+    checkout_hint,
+    parse_offer,
+    renewing_subscription_ids,
+    start_checkout,
+    start_portal,
+)
 from vocahire.services.billing.offers import OFFERS, OFFERS_BY_KEY, PRICE_CACHE, Offer, load_prices, offer_views
 from vocahire.services.billing.queries import (
     CheckoutProgress,
@@ -29,6 +38,7 @@ __all__ = [
     "Offer",
     "WebhookOutcome",
     "billing_history",
+    "cancel_renewing_subscriptions",
     "checkout_hint",
     "checkout_progress",
     "has_billing_account",
@@ -37,6 +47,7 @@ __all__ = [
     "parse_checkout_session_id",
     "parse_offer",
     "process_event",
+    "renewing_subscription_ids",
     "start_checkout",
     "start_portal",
     "subscription_summary",

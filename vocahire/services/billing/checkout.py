@@ -6,6 +6,8 @@ These talk to Stripe, so they open short database sessions themselves around the
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from vocahire.services.billing.client import stripe_call, stripe_client
 from vocahire.services.billing.offers import OFFERS_BY_KEY, Offer, price_id_for
 from vocahire.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PaymentsNotConfigured, UpstreamError
 from vocahire.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _ATTEMPT_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -183,6 +187,40 @@ def start_portal(settings: Settings, user_id: int) -> str:
         )
     )
     return str(portal.url)
+
+
+def renewing_subscription_ids(*, session: Session, user_id: int) -> list[str]:
+    """The user's plans that will charge again (live and not set to end at the period's end)."""
+    return list(
+        session.execute(
+            select(StripeSubscription.subscription_id).where(
+                StripeSubscription.user_id == user_id,
+                StripeSubscription.status.in_(SUBSCRIPTION_LIVE_STATUSES),  # type: ignore[union-attr]
+                StripeSubscription.cancel_at_period_end.is_(False),  # type: ignore[attr-defined]
+            )
+        ).scalars()
+    )
+
+
+def cancel_renewing_subscriptions(settings: Settings, user_id: int) -> list[str]:
+    """Cancel at once every plan of the user that would charge again (their account is being deleted).
+
+    Stripe's ``customer.subscription.deleted`` then records the end as usual. A plan Stripe no
+    longer knows counts as cancelled; any other failure raises, so the caller can retry later.
+    """
+    ids = in_session(renewing_subscription_ids, user_id=user_id)
+    if not ids:
+        return []
+    client = stripe_client(settings)
+    for subscription_id in ids:
+        try:
+            stripe_call(lambda sid=subscription_id: client.v1.subscriptions.cancel(sid))  # type: ignore[misc]
+        except UpstreamError as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, stripe.InvalidRequestError) and cause.code == "resource_missing"):
+                raise
+        log.info(json.dumps({"event": "subscription_cancelled_for_deleted_account", "user_id": user_id, "subscription": subscription_id}))
+    return ids
 
 
 def retrieve_checkout_session(settings: Settings, checkout_session_id: str, expand_line_items: bool = True) -> dict[str, Any]:

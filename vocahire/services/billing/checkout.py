@@ -104,9 +104,10 @@ def ensure_customer(settings: Settings, user_id: int, replacing: str | None = No
     return in_session(_store_customer_id, user_id=user_id, customer_id=customer.id)
 
 
-def _customer_missing(exc: UpstreamError) -> bool:
+def _missing_at_stripe(exc: UpstreamError, param: str | None = None) -> bool:
+    """Stripe answered "no such object" (for ``param``, when given)."""
     cause = exc.__cause__
-    return isinstance(cause, stripe.InvalidRequestError) and cause.code == "resource_missing" and cause.param == "customer"
+    return isinstance(cause, stripe.InvalidRequestError) and cause.code == "resource_missing" and (param is None or cause.param == param)
 
 
 def _has_live_subscription(*, session: Session, user_id: int) -> bool:
@@ -165,7 +166,7 @@ def start_checkout(settings: Settings, user_id: int, offer_key: Any, attempt_id:
     try:
         created = create(customer_id)
     except UpstreamError as exc:
-        if not _customer_missing(exc):
+        if not _missing_at_stripe(exc, "customer"):
             raise
         created = create(ensure_customer(settings, user_id, replacing=customer_id))
     if not created.url:
@@ -216,8 +217,7 @@ def cancel_renewing_subscriptions(settings: Settings, user_id: int) -> list[str]
         try:
             stripe_call(lambda sid=subscription_id: client.v1.subscriptions.cancel(sid))  # type: ignore[misc]
         except UpstreamError as exc:
-            cause = exc.__cause__
-            if not (isinstance(cause, stripe.InvalidRequestError) and cause.code == "resource_missing"):
+            if not _missing_at_stripe(exc):
                 raise
         log.info(json.dumps({"event": "subscription_cancelled_for_deleted_account", "user_id": user_id, "subscription": subscription_id}))
     return ids

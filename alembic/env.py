@@ -10,7 +10,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import vocahire.models  # noqa: F401 - registers every table
-from vocahire.db import make_engine
+from vocahire.infra.database import make_engine
 from vocahire.models._base import UTCDateTime
 from vocahire.settings import get_settings
 

@@ -59,7 +59,7 @@ def sixty_minute_transcript(seed: int = 7) -> list[tuple[str, str, float, float]
 
 
 def bench_measured(runs: int) -> None:
-    from vocahire.services.speech_metrics import Line, compute_speech_metrics
+    from vocahire.services.feedback.speech_metrics import Line, compute_speech_metrics
 
     raw = sixty_minute_transcript()
     lines = [Line(role, text, s, e) for role, text, s, e in raw]  # type: ignore[arg-type]
@@ -97,8 +97,8 @@ async def _job_runs(jobs: int) -> tuple[list[float], list[float], list[float]]:
         async with httpx.AsyncClient() as client:
             worker = FeedbackWorker(client=client)
             ids = [make_interview(user.id, transcript, started_at=T0 + timedelta(minutes=i), queue=False) for i in range(jobs + 1)]
-            from vocahire.db import in_session
-            from vocahire.services.feedback import queue_feedback
+            from vocahire.infra.database import in_session
+            from vocahire.services.feedback.jobs import queue_feedback
 
             for n, interview_id in enumerate(ids):
                 in_session(queue_feedback, interview_id=interview_id)
@@ -116,7 +116,7 @@ async def _job_runs(jobs: int) -> tuple[list[float], list[float], list[float]]:
                 r = await client.post(f"{fake.base_url}/chat/completions", json=body, headers={"Authorization": "Bearer sk-bench"})
                 r.raise_for_status()
                 bare.append(time.perf_counter() - t0)
-        from vocahire.services.feedback_ai import TRANSCRIPT_CHAR_BUDGET
+        from vocahire.services.feedback.ai import TRANSCRIPT_CHAR_BUDGET
 
         prompt_chars = sum(len(m["content"]) for m in body["messages"])
         shortened = "shortened to fit" in body["messages"][-1]["content"]

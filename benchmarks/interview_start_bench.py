@@ -55,9 +55,9 @@ def pct(values: list[float], p: float) -> float:
 
 def make_users(n: int) -> list[tuple[int, str]]:
     """n users with their 3.00 grant, and a session cookie each (through the real sign-up service)."""
-    from vocahire.db import in_session
-    from vocahire.services import accounts
-    from vocahire.services.session_tokens import SESSION_COOKIE, issue_session_token
+    from vocahire.infra.database import in_session
+    from vocahire.services.accounts import users as accounts
+    from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
     from vocahire.settings import get_settings
 
     settings = get_settings()
@@ -69,9 +69,10 @@ def make_users(n: int) -> list[tuple[int, str]]:
 
 
 async def one_start(client: httpx.AsyncClient, cookie: str) -> float:
-    from vocahire.db import run_db
-    from vocahire.services import cache, interviews
-    from vocahire.services.identity import credential_from, parse_cookie_header, verify_credential
+    from vocahire.infra.database import run_db
+    from vocahire.infra import cache
+    from vocahire.services.interviews import lifecycle as interviews
+    from vocahire.services.accounts.identity import credential_from, parse_cookie_header, verify_credential
     from vocahire.settings import get_settings
 
     settings = get_settings()
@@ -88,7 +89,7 @@ async def one_start(client: httpx.AsyncClient, cookie: str) -> float:
 
 async def fake_round_trip(fake: FakeRealtime, concurrency: int, rounds: int) -> list[float]:
     """The fake's own answer time for the same multipart request (no app code)."""
-    from vocahire.services import realtime
+    from vocahire.infra import openai_realtime as realtime
     from vocahire.settings import get_settings
 
     settings = get_settings()
@@ -107,7 +108,7 @@ async def fake_round_trip(fake: FakeRealtime, concurrency: int, rounds: int) -> 
 
 async def measure(concurrency: int, rounds: int) -> tuple[list[float], int, float]:
     from vocahire.api import make_api
-    from vocahire.services.realtime_sideband import registry
+    from vocahire.services.interviews.sideband import registry
 
     registry.enabled = False  # the sideband starts after the answer; not part of a start's latency
     users = await asyncio.to_thread(make_users, concurrency * rounds)
@@ -165,8 +166,7 @@ def main() -> int:
                 migrate(url)
                 run_database("PostgreSQL", url, fake, args.rounds)
             finally:
-                from vocahire import db
-
+                from vocahire.infra import database as db
                 db.reset_engines()
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -46,7 +46,7 @@ import httpx  # noqa: E402
 import socketio  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from vocahire.services.schema_status import upgrade_to_head  # noqa: E402
+from vocahire.infra.schema_status import upgrade_to_head  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/14"

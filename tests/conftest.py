@@ -33,8 +33,8 @@ for _key in list(os.environ):
 os.environ["ENVIRONMENT"] = "test"
 os.environ["FEEDBACK_WORKER_ENABLED"] = "false"
 
-from vocahire import db as vdb  # noqa: E402
-from vocahire.services.schema_status import upgrade_to_head  # noqa: E402
+from vocahire.infra import database as vdb  # noqa: E402
+from vocahire.infra.schema_status import upgrade_to_head  # noqa: E402
 from vocahire.settings import get_settings  # noqa: E402
 import vocahire.models  # noqa: E402,F401
 

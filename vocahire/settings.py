@@ -50,7 +50,7 @@ class Settings(BaseSettings):
 
     # --- database / cache ---
     database_url: str = Field(
-        f"sqlite:///{PROJECT_ROOT / 'vocahire.db'}", validation_alias="DATABASE_URL"
+        f"sqlite:///{PROJECT_ROOT / 'vocahire.infra.database'}", validation_alias="DATABASE_URL"
     )
     migrate_database_url: str | None = Field(None, validation_alias="MIGRATE_DATABASE_URL")
     db_timeout_seconds: float = Field(10.0, gt=0, validation_alias="DB_TIMEOUT_SECONDS")

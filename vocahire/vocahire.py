@@ -20,8 +20,8 @@ from vocahire.pages.interview_setup import interview_setup_page
 from vocahire.pages.billing_success import billing_success_page
 from vocahire.pages.landing import landing_page
 from vocahire.pages.pricing import pricing_page
-from vocahire.services import observability
-from vocahire.services.interview_calls import run_interview_janitor
+from vocahire.infra import observability
+from vocahire.services.interviews.calls import run_interview_janitor
 from vocahire.settings import get_settings
 from vocahire.state.account import AccountState
 from vocahire.state.admin_usage import AdminUsageState

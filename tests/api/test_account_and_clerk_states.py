@@ -15,9 +15,9 @@ from tests.fakes.clerk_jwks import running_fake_clerk
 from tests.utils.interviews import make_interview
 from tests.utils.states import call, state_for
 from tests.utils.users import make_user, session_cookie_for
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import User
-from vocahire.services import clerk
+from vocahire.infra import clerk
 from vocahire.state.account import AccountState
 from vocahire.state.clerk_session import ClerkSessionState
 from vocahire.state.session import SessionState
@@ -208,8 +208,7 @@ def test_on_the_sign_in_page_a_bad_token_is_explained_instead_of_looping_back_to
 
 
 def test_a_deleted_clerk_account_cannot_sign_in_again(fake):
-    from vocahire.services import user_data
-
+    from vocahire.services.accounts import user_data
     clerk_id = fake.add_user(email="ada@example.com")["id"]
     state = clerk_client()
     report(state, {"event": "token", "token": fake.mint(clerk_id)})

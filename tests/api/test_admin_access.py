@@ -11,11 +11,11 @@ from sqlalchemy import func, select, text, update
 
 from tests.utils.states import call, state_for
 from tests.utils.users import balance_of, ledger_total, make_user, session_cookie_for
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import AdminAction, CreditLedgerEntry, User
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT
-from vocahire.services import admin_users
-from vocahire.services.errors import Forbidden, InvalidInput
+from vocahire.services.admin import users as admin_users
+from vocahire.errors import Forbidden, InvalidInput
 from vocahire.state.admin_usage import AdminUsageState
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.session import SessionState

@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import func, select
 
 from tests.utils.users import DEFAULT_PASSWORD, balance_of, make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import User
-from vocahire.services.identity import parse_cookie_header
-from vocahire.services.session_tokens import SESSION_COOKIE, issue_session_token, verify_session_token
+from vocahire.services.accounts.identity import parse_cookie_header
+from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token, verify_session_token
 from vocahire.settings import get_settings
 
 
@@ -95,8 +95,8 @@ def test_sign_out_clears_the_cookie(api_client):
 
 
 def test_tampered_or_expired_session_cookie_is_not_a_session(api_client):
-    from vocahire.services.errors import NotAuthenticated
-    from vocahire.services.identity import verify_credential
+    from vocahire.errors import NotAuthenticated
+    from vocahire.services.accounts.identity import verify_credential
 
     user = make_user()
     settings = get_settings()

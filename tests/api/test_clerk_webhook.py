@@ -20,9 +20,9 @@ from tests.fakes.clerk_jwks import clerk_user, running_fake_clerk
 from tests.utils.stripe import fake_stripe, stripe_env  # noqa: F401 - fixtures
 from tests.utils.interviews import make_interview
 from tests.utils.users import balance_of, make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, ProcessedWebhookEvent, StripeSubscription, TranscriptEntry, User, utcnow
-from vocahire.services import clerk
+from vocahire.infra import clerk
 from vocahire.settings import get_settings
 
 CLERK_ID = "user_2webhookPersonAbc123"

@@ -13,10 +13,10 @@ from starlette.testclient import TestClient
 
 from tests.utils.users import make_user, session_cookie_for
 from vocahire.api.errors import RequestContextMiddleware, json_route
-from vocahire.db import DatabaseUnavailable, in_session
+from vocahire.infra.database import DatabaseUnavailable, in_session
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT
-from vocahire.services import credits
-from vocahire.services.errors import (
+from vocahire.services.accounts import credits
+from vocahire.errors import (
     Forbidden,
     InsufficientCredits,
     InvalidInput,
@@ -83,7 +83,7 @@ def test_redis_down_is_degraded_not_unavailable(api_client, token_env, env):
 def test_a_stopped_database_is_reported_as_503(api_client, token_env, env):
     user = make_user("root@example.com")
     port = closed_port()
-    for url in (f"postgresql://postgres@127.0.0.1:{port}/vocahire", "sqlite:////nonexistent-dir/vocahire.db"):
+    for url in (f"postgresql://postgres@127.0.0.1:{port}/vocahire", "sqlite:////nonexistent-dir/vocahire.infra.database"):
         env(DATABASE_URL=url, DB_TIMEOUT_SECONDS="2")
         resp = api_client.get("/api/diagnostic/connection-test", headers=AUTH)
         body = assert_safe_error(resp, 503, "database_unavailable")

@@ -10,7 +10,7 @@ from tests.utils.documents import make_pdf
 from tests.utils.live import connect_without_upstream, get, lines, start
 from tests.utils.states import call
 from tests.utils.users import balance_of, make_user
-from vocahire.services.session_tokens import SESSION_COOKIE, issue_session_token
+from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
 from vocahire.settings import get_settings
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
 

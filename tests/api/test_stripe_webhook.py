@@ -33,9 +33,10 @@ from tests.utils.stripe import (
 )
 from tests.utils.users import balance_of, ledger_total, make_user
 from vocahire.api import make_api
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, ProcessedWebhookEvent, StripePayment, StripeSubscription, User
-from vocahire.services import billing, credits
+from vocahire.services import billing
+from vocahire.services.accounts import credits
 from vocahire.settings import get_settings
 
 DAY = 86400

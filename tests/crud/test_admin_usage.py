@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import text, update
 
 from tests.utils.users import make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, InterviewSession, User
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT, KIND_GRANT, KIND_INTERVIEW_DEBIT, KIND_PURCHASE, KIND_REFUND
-from vocahire.services import admin_usage, credits
-from vocahire.services.admin_usage import DateRange
-from vocahire.services.errors import InvalidInput
+from vocahire.services.admin import usage as admin_usage
+from vocahire.services.accounts import credits
+from vocahire.services.admin.usage import DateRange
+from vocahire.errors import InvalidInput
 
 RANGE = DateRange(date(2025, 3, 10), date(2025, 3, 12))
 UTC = timezone.utc

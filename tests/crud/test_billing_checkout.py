@@ -8,10 +8,10 @@ import pytest
 
 from tests.utils.stripe import PRICE_3, PRICE_5, PRICE_ANNUAL, fake_stripe, stripe_env  # noqa: F401
 from tests.utils.users import make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import StripeSubscription, User, utcnow
 from vocahire.services import billing
-from vocahire.services.errors import Conflict, InvalidInput, NotFound, PaymentsNotConfigured, UpstreamError
+from vocahire.errors import Conflict, InvalidInput, NotFound, PaymentsNotConfigured, UpstreamError
 from vocahire.settings import get_settings
 
 

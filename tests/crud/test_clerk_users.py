@@ -10,10 +10,13 @@ from sqlalchemy import func, select
 
 from tests.fakes.clerk_jwks import running_fake_clerk
 from tests.utils.users import balance_of, ledger_total, make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, User
-from vocahire.services import accounts, clerk, clerk_users, user_data
-from vocahire.services.errors import Conflict, NotAuthenticated, UpstreamError
+from vocahire.services.accounts import users as accounts
+from vocahire.infra import clerk
+from vocahire.services.accounts import clerk_users
+from vocahire.services.accounts import user_data
+from vocahire.errors import Conflict, NotAuthenticated, UpstreamError
 from vocahire.settings import get_settings
 
 CLERK_ID = "user_2firstSightRaceAbcdef123"
@@ -83,8 +86,7 @@ def test_soft_deleted_and_deleted_clerk_users_cannot_sign_in(db, fake):
     user = first_sight()
     admin = make_user("root@example.com")
 
-    from vocahire.services import admin_users
-
+    from vocahire.services.admin import users as admin_users
     in_session(lambda *, session: session.execute(User.__table__.update().where(User.id == admin.id).values(role="admin")))
     in_session(admin_users.set_deleted, admin_user_id=admin.id, user_id=user.id, deleted=True, reason="abuse")
     with pytest.raises(NotAuthenticated):

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from tests.utils.users import balance_of, ledger_total, make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT, KIND_CHARGEBACK
-from vocahire.services import credits
-from vocahire.services.errors import InsufficientCredits
+from vocahire.services.accounts import credits
+from vocahire.errors import InsufficientCredits
 
 
 def test_sign_up_grants_three_credits_through_the_ledger_once(db):

@@ -12,10 +12,10 @@ import pytest
 from tests.fakes.openai_api import FakeOpenAI, Reply, sample_feedback
 from tests.utils.interviews import age_claim, get_interview, make_due, make_interview
 from tests.utils.users import make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import Feedback, InterviewSession, utcnow
-from vocahire.services import feedback as jobs
-from vocahire.services.errors import Conflict, NotFound
+from vocahire.services.feedback import jobs
+from vocahire.errors import Conflict, NotFound
 from vocahire.workers.feedback_worker import FeedbackWorker, WorkerConfig
 
 API_KEY = "sk-test-SECRET-do-not-leak-0123456789abcdef"

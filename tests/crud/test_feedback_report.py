@@ -10,10 +10,10 @@ import pytest
 from tests.fakes.openai_api import FakeOpenAI, Reply, sample_feedback
 from tests.utils.interviews import T0, get_interview, make_interview
 from tests.utils.users import make_user
-from vocahire.db import in_session
-from vocahire.services import history
-from vocahire.services.errors import Conflict, NotFound
-from vocahire.services.feedback_report import feedback_markdown, feedback_page_data, feedback_status
+from vocahire.infra.database import in_session
+from vocahire.services.interviews import history
+from vocahire.errors import Conflict, NotFound
+from vocahire.services.feedback.report import feedback_markdown, feedback_page_data, feedback_status
 from vocahire.workers.feedback_worker import FeedbackWorker
 
 KEY = "sk-test-report-0123456789abcdef"

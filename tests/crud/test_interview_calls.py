@@ -8,8 +8,8 @@ from tests.fakes.openai_realtime import CANNED_ANSWER_SDP
 from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
 from tests.utils.live import OFFER_SDP, get, start
 from tests.utils.users import balance_of, ledger_total, make_user
-from vocahire.services import interview_calls
-from vocahire.services.errors import Conflict, UpstreamError, UpstreamTimeout, VocaHireError
+from vocahire.services.interviews import calls as interview_calls
+from vocahire.errors import Conflict, UpstreamError, UpstreamTimeout, VocaHireError
 
 
 async def test_the_offer_becomes_a_call_with_the_ga_session(fake_realtime):

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from tests.utils.live import connect_without_upstream, end, start
 from tests.utils.users import balance_of, ledger_total, make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import InterviewSession
-from vocahire.services.errors import InsufficientCredits, InterviewInProgress
+from vocahire.errors import InsufficientCredits, InterviewInProgress
 
 pytestmark = pytest.mark.postgres
 

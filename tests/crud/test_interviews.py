@@ -7,11 +7,11 @@ import pytest
 
 from tests.utils.live import age, connect_without_upstream, end, get, make_premium, set_balance_cents, start
 from tests.utils.users import balance_of, ledger_total, make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import utcnow
-from vocahire.services import interviews
-from vocahire.services.errors import InsufficientCredits, InterviewInProgress, NotFound
-from vocahire.services.transcript import FinalLine, save_lines
+from vocahire.services.interviews import lifecycle as interviews
+from vocahire.errors import InsufficientCredits, InterviewInProgress, NotFound
+from vocahire.services.interviews.transcript import FinalLine, save_lines
 from vocahire.settings import get_settings
 
 
@@ -145,7 +145,7 @@ def test_prepare_call_checks_owner_state_and_builds_instructions(db):
     again = in_session(interviews.prepare_call, settings=settings, user_id=owner.id, interview_id=started.id)
     assert again.reconnect and again.previous_call_id == "rtc_first" and "Do NOT greet" in again.instructions
     end(started.id)
-    from vocahire.services.errors import Conflict
+    from vocahire.errors import Conflict
 
     with pytest.raises(Conflict):
         in_session(interviews.prepare_call, settings=settings, user_id=owner.id, interview_id=started.id)

@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 
 import vocahire.models  # noqa: F401
 from tests.conftest import PG_ADMIN_URL, migrate, postgres_available
-from vocahire.services.schema_status import alembic_config
+from vocahire.infra.schema_status import alembic_config
 
 import pytest
 import uuid

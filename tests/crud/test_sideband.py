@@ -9,8 +9,9 @@ from tests.fakes.openai_realtime import CANDIDATE_LINES, CLOSING_LINE, INTERVIEW
 from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
 from tests.utils.live import OFFER_SDP, get, lines, start
 from tests.utils.users import make_user
-from vocahire.services import interview_calls, realtime_sideband
-from vocahire.services.realtime_sideband import registry
+from vocahire.services.interviews import calls as interview_calls
+from vocahire.services.interviews import sideband as realtime_sideband
+from vocahire.services.interviews.sideband import registry
 
 
 async def wait_until(predicate, timeout: float = 15.0) -> bool:

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from tests.utils.live import connect_without_upstream, lines, start
 from tests.utils.users import make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import utcnow
-from vocahire.services.transcript import FinalLine, LineRevision, apply_changes, revise_line, save_browser_lines, save_lines
+from vocahire.services.interviews.transcript import FinalLine, LineRevision, apply_changes, revise_line, save_browser_lines, save_lines
 
 
 def _interview():

@@ -12,10 +12,12 @@ from sqlalchemy import func, select, text
 from tests.fakes.clerk_jwks import running_fake_clerk
 from tests.utils.interviews import make_interview
 from tests.utils.users import DEFAULT_PASSWORD, balance_of, ledger_total, make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, Feedback, InterviewSession, StripeSubscription, TranscriptEntry, User
-from vocahire.services import accounts, credits, user_data
-from vocahire.services.errors import Conflict, NotAuthenticated, NotFound
+from vocahire.services.accounts import users as accounts
+from vocahire.services.accounts import credits
+from vocahire.services.accounts import user_data
+from vocahire.errors import Conflict, NotAuthenticated, NotFound
 from vocahire.settings import get_settings
 
 ADA_SECRET = "Ada's secret project: the Analytical Engine billing rewrite"
@@ -60,8 +62,7 @@ def test_the_export_contains_exactly_the_users_own_data(db):
 
 def test_interviews_removed_from_history_are_still_in_the_export(db):
     ada, _eve, ada_interview, _ = two_candidates()
-    from vocahire.services import history
-
+    from vocahire.services.interviews import history
     in_session(history.soft_delete_interview, user_id=ada.id, interview_id=ada_interview)
     (interview,) = in_session(user_data.export_user_data, user_id=ada.id)["interviews"]
     assert interview["removed_from_history"] is True and interview["transcript"]

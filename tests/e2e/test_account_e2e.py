@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 
 from tests.e2e.conftest import shot, sign_up, wait_hydrated
 from tests.utils.interviews import make_interview
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, TranscriptEntry, User
 
 pytestmark = pytest.mark.e2e

@@ -10,11 +10,10 @@ from sqlalchemy import select, update
 
 from tests.e2e.conftest import OUTPUT, shot, sign_up, wait_hydrated
 from tests.utils.users import make_user
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, InterviewSession, User, utcnow
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT, KIND_PURCHASE
-from vocahire.services import credits
-
+from vocahire.services.accounts import credits
 pytestmark = pytest.mark.e2e
 
 ADMIN = "ops-admin-e2e@example.com"

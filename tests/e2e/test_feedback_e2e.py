@@ -20,7 +20,7 @@ from tests.conftest import refresh_settings
 from tests.e2e.conftest import OUTPUT, AppServer, shot, sign_up, wait_hydrated
 from tests.fakes.openai_api import FakeOpenAI, Reply, sample_feedback
 from tests.utils.interviews import T0, get_interview, make_interview
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import User
 
 pytestmark = pytest.mark.e2e

@@ -21,7 +21,7 @@ from tests.conftest import refresh_settings
 from tests.e2e.conftest import AppServer, shot, sign_up, wait_hydrated
 from tests.fakes.openai_realtime import CANDIDATE_LINES, CLOSING_LINE, INTERVIEWER_LINES, FakeRealtime
 from tests.utils.users import balance_of
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import InterviewSession, User
 
 pytestmark = pytest.mark.e2e
@@ -85,7 +85,7 @@ def interview_of(interview_id: str) -> InterviewSession:
 
 
 def db_lines(interview_id: str) -> list[tuple[str, str]]:
-    from vocahire.services.transcript import list_lines
+    from vocahire.services.interviews.transcript import list_lines
 
     return [(e.role, e.text) for e in in_session(list_lines, interview_id=interview_id)]
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tests.e2e.conftest import shot, sign_up, wait_hydrated
 from tests.fakes.stripe_api import FakeStripe
 from tests.utils.stripe import event, sign
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import User
 
 pytestmark = pytest.mark.e2e

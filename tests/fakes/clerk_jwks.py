@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-from vocahire.services.clerk import encode_publishable_key
+from vocahire.infra.clerk import encode_publishable_key
 
 SECRET_KEY = "sk_test_vocahire_fake_clerk"
 FRONTEND_API_HOST = "clerk.vocahire.test"

@@ -12,7 +12,7 @@ from tests.fakes.openai_realtime import FakeRealtime
 @pytest.fixture
 def fake_realtime(db, env) -> Iterator[FakeRealtime]:  # noqa: ANN001 - pytest fixtures
     """The fake (canned SDP answers, no WebRTC) with the app pointed at it; the sideband is off unless enabled."""
-    from vocahire.services.realtime_sideband import registry
+    from vocahire.services.interviews.sideband import registry
 
     with FakeRealtime(webrtc=False) as fake:
         fake.chars_per_second = 400.0

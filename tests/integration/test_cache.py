@@ -14,10 +14,11 @@ from sqlalchemy import update
 from tests.conftest import redis_available
 from tests.utils.states import call, state_for
 from tests.utils.users import DEFAULT_PASSWORD, make_user, session_cookie_for
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import User
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT, KIND_PURCHASE
-from vocahire.services import cache, credits
+from vocahire.infra import cache
+from vocahire.services.accounts import credits
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.dashboard import DashboardState
 from vocahire.state.session import SessionState, current_user
@@ -163,7 +164,7 @@ def test_the_signed_in_page_state_uses_fresh_figures(real_redis, db):
 
 
 def test_every_user_facing_path_works_with_redis_down(api_client, redis_down, env, caplog):
-    caplog.set_level(logging.WARNING, logger="vocahire.services.cache")
+    caplog.set_level(logging.WARNING, logger="vocahire.infra.cache")
     env(ADMIN_EMAILS="boss@example.com")
     # Sign up and sign in through the real forms.
     resp = api_client.post("/api/auth/sign-up", data={"email": "new@example.com", "password": DEFAULT_PASSWORD, "name": "New"})

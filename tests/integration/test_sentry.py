@@ -11,8 +11,7 @@ from starlette.testclient import TestClient
 
 from tests.fakes.sentry_server import FakeSentry
 from tests.utils.users import make_user, session_cookie_for
-from vocahire.services import observability
-
+from vocahire.infra import observability
 TOKEN = "diag-token-" + "s" * 40
 EMAIL = "planted.person@example.com"
 TRANSCRIPT = "I once led a team of nine engineers through the Zanzibar outage"

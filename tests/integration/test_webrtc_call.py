@@ -16,7 +16,7 @@ from tests.fakes.openai_realtime import CANDIDATE_LINES, INTERVIEWER_LINES, Fake
 from tests.utils.live import get, lines, start
 from tests.utils.users import make_user, session_cookie_for
 from vocahire.api import make_api
-from vocahire.services.realtime_sideband import registry
+from vocahire.services.interviews.sideband import registry
 
 
 @pytest.fixture

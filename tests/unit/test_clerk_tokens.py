@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.fakes.clerk_jwks import APP_ORIGIN, ISSUER, FakeClerk, new_rsa_key, running_fake_clerk
-from vocahire.services import clerk
-from vocahire.services.errors import NotAuthenticated
-from vocahire.services.identity import verify_credential
+from vocahire.infra import clerk
+from vocahire.errors import NotAuthenticated
+from vocahire.services.accounts.identity import verify_credential
 from vocahire.settings import get_settings
 
 USER = "user_2abcDEFghiJKLmnoPQRstuVWXyz"

@@ -10,8 +10,8 @@ from openai.types.chat import ChatCompletion
 from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
 
 from tests.fakes.openai_api import FakeOpenAI, Reply, sample_feedback, strict_schema_problems
-from vocahire.services import feedback_ai as ai
-from vocahire.services.speech_metrics import Line
+from vocahire.services.feedback import ai
+from vocahire.services.feedback.speech_metrics import Line
 from vocahire.settings import get_settings
 
 KEY = "sk-test-unit-0123456789abcdefghij"

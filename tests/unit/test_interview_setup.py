@@ -2,8 +2,8 @@
 
 import pytest
 
-from vocahire.services.errors import InvalidInput
-from vocahire.services.interviews import limit_seconds, parse_setup
+from vocahire.errors import InvalidInput
+from vocahire.services.interviews.lifecycle import limit_seconds, parse_setup
 from vocahire.settings import Settings
 
 GOOD = {"job_title": "  Backend Engineer ", "job_description": "APIs", "interview_type": "technical", "difficulty": "hard", "duration_minutes": "30", "pace": "brisk"}

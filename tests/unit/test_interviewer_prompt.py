@@ -1,6 +1,6 @@
 """The interviewer's instructions carry the form's choices and the ground rules of a mock interview."""
 
-from vocahire.services.interviewer_prompt import InterviewBrief, build_instructions, build_resume_instructions
+from vocahire.services.interviews.prompt import InterviewBrief, build_instructions, build_resume_instructions
 
 
 def brief(**overrides):

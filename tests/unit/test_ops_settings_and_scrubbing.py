@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vocahire.services.observability import scrub_event, scrub_text
+from vocahire.infra.observability import scrub_event, scrub_text
 from vocahire.settings import Settings
 
 

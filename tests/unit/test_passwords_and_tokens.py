@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from vocahire.services import passwords
-from vocahire.services.errors import NotAuthenticated
-from vocahire.services.session_tokens import issue_session_token, verify_session_token
+from vocahire.services.accounts import passwords
+from vocahire.errors import NotAuthenticated
+from vocahire.services.accounts.session_tokens import issue_session_token, verify_session_token
 from vocahire.settings import load_settings
 
 

@@ -4,7 +4,7 @@ import pytest
 from openai.types.realtime import RealtimeSessionCreateRequest
 
 from tests.fakes.openai_realtime import FakeRealtime
-from vocahire.services import realtime
+from vocahire.infra import openai_realtime as realtime
 from vocahire.settings import Settings
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from vocahire.services.transcript_assembly import CUT_MARK, FinalLine, LineRevision, TranscriptAssembler, heard_part
+from vocahire.services.interviews.transcript_assembly import CUT_MARK, FinalLine, LineRevision, TranscriptAssembler, heard_part
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 

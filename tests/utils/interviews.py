@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import update
 
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import InterviewSession, TranscriptEntry
 from vocahire.models.interview import STATUS_COMPLETED
 
@@ -43,7 +43,7 @@ def make_interview(
     queue: bool = True,
 ) -> str:
     """A completed interview with its transcript; queued for feedback unless ``queue=False``."""
-    from vocahire.services.feedback import queue_feedback
+    from vocahire.services.feedback.jobs import queue_feedback
 
     ends = [e for *_, e in lines if e is not None]
     duration = int(max(ends)) if ends else 0

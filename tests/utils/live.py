@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import update
 
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import InterviewSession, TranscriptEntry
-from vocahire.services import interviews
+from vocahire.services.interviews import lifecycle as interviews
 from vocahire.settings import get_settings
 
 FORM = {"job_title": "Backend Engineer", "job_description": "Python APIs and PostgreSQL at scale.", "interview_type": "mixed", "difficulty": "medium", "duration_minutes": 20, "pace": "patient"}
@@ -30,7 +30,7 @@ def get(interview_id: str) -> InterviewSession:
 
 
 def lines(interview_id: str) -> list[TranscriptEntry]:
-    from vocahire.services.transcript import list_lines
+    from vocahire.services.interviews.transcript import list_lines
 
     return in_session(list_lines, interview_id=interview_id)
 
@@ -66,8 +66,7 @@ def make_premium(user_id: int) -> None:
 
 def set_balance_cents(user_id: int, cents: int) -> None:
     """Through the ledger, as an admin adjustment would."""
-    from vocahire.services import credits
-
+    from vocahire.services.accounts import credits
     def go(*, session: Any) -> None:
         current = credits.to_cents(credits.get_balance(session=session, user_id=user_id))
         credits.apply_credit_change(session=session, user_id=user_id, amount_cents=cents - current, kind="admin_adjustment", reason="test balance", idempotency_key=f"test-balance:{user_id}:{current}:{cents}")

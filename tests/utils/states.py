@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from vocahire.services.session_tokens import SESSION_COOKIE, issue_session_token
+from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
 from vocahire.settings import get_settings
 
 S = TypeVar("S", bound=rx.State)

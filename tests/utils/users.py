@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import User
-from vocahire.services import accounts, credits
+from vocahire.services.accounts import users as accounts
+from vocahire.services.accounts import credits
 from vocahire.settings import get_settings
 
 DEFAULT_PASSWORD = "correct-horse-42"
@@ -26,6 +27,6 @@ def ledger_total(user_id: int) -> Decimal:
 
 
 def session_cookie_for(user_id: int) -> dict[str, str]:
-    from vocahire.services.session_tokens import SESSION_COOKIE, issue_session_token
+    from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
 
     return {SESSION_COOKIE: issue_session_token(user_id, get_settings())}

@@ -15,7 +15,7 @@ from vocahire.api.fallback import api_fallback_route
 from vocahire.api.health import health_routes
 from vocahire.api.realtime_routes import realtime_routes
 from vocahire.api.stripe_webhook import stripe_webhook_routes
-from vocahire.services.observability import SentryRequestIdMiddleware
+from vocahire.infra.observability import SentryRequestIdMiddleware
 
 
 def all_routes() -> list[BaseRoute]:

@@ -13,9 +13,10 @@ from starlette.routing import Route
 
 from vocahire import routes
 from vocahire.api.errors import json_route
-from vocahire.db import run_db
-from vocahire.services import accounts, user_data
-from vocahire.services.identity import credential_from, parse_cookie_header, verify_credential
+from vocahire.infra.database import run_db
+from vocahire.services.accounts import users as accounts
+from vocahire.services.accounts import user_data
+from vocahire.services.accounts.identity import credential_from, parse_cookie_header, verify_credential
 from vocahire.settings import get_settings
 
 

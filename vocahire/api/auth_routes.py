@@ -8,10 +8,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from vocahire import routes
-from vocahire.db import DatabaseUnavailable, in_session
-from vocahire.services import accounts
-from vocahire.services.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
-from vocahire.services.session_tokens import SESSION_COOKIE, issue_session_token
+from vocahire.infra.database import DatabaseUnavailable, in_session
+from vocahire.services.accounts import users as accounts
+from vocahire.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
+from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
 from vocahire.settings import Settings, get_settings
 
 MAX_FORM_BYTES = 16 * 1024

@@ -15,9 +15,9 @@ from starlette.routing import Route
 
 from vocahire import routes
 from vocahire.api.errors import error_response, json_route
-from vocahire.db import DatabaseUnavailable
-from vocahire.services import clerk_webhooks
-from vocahire.services.errors import InvalidWebhook, NotConfigured
+from vocahire.infra.database import DatabaseUnavailable
+from vocahire.services.accounts import clerk_webhooks
+from vocahire.errors import InvalidWebhook, NotConfigured
 from vocahire.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -18,12 +18,14 @@ from starlette.routing import Route
 
 from vocahire import routes
 from vocahire.api.errors import json_route, request_id_of
-from vocahire.copy import CREDITS_NAME
-from vocahire.db import DatabaseUnavailable
-from vocahire.services import cache, diagnostics, observability
-from vocahire.services.accounts import UserView
-from vocahire.services.errors import Forbidden, NotAuthenticated
-from vocahire.services.identity import bearer_token, credential_from, parse_cookie_header, verify_credential
+from vocahire.wording import CREDITS_NAME
+from vocahire.infra.database import DatabaseUnavailable
+from vocahire.infra import cache
+from vocahire.services.admin import diagnostics
+from vocahire.infra import observability
+from vocahire.services.accounts.users import UserView
+from vocahire.errors import Forbidden, NotAuthenticated
+from vocahire.services.accounts.identity import bearer_token, credential_from, parse_cookie_header, verify_credential
 from vocahire.settings import get_settings
 
 NO_STORE = {"cache-control": "no-store"}

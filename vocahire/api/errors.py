@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vocahire.db import DatabaseUnavailable
-from vocahire.services.errors import VocaHireError
+from vocahire.infra.database import DatabaseUnavailable
+from vocahire.errors import VocaHireError
 
 log = logging.getLogger("vocahire.requests")
 REQUEST_ID_HEADER = "x-request-id"

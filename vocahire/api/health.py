@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from vocahire import routes
 from vocahire.api.errors import json_route
-from vocahire.services import schema_status
+from vocahire.infra import schema_status
 from vocahire.settings import get_settings
 
 

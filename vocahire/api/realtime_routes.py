@@ -17,8 +17,8 @@ from starlette.routing import Route
 from vocahire import routes
 from vocahire.api.diagnostics import signed_in_user
 from vocahire.api.errors import json_route
-from vocahire.services.errors import Forbidden, InvalidInput
-from vocahire.services.interview_calls import MAX_OFFER_BYTES, check_offer, connect_call
+from vocahire.errors import Forbidden, InvalidInput
+from vocahire.services.interviews.calls import MAX_OFFER_BYTES, check_offer, connect_call
 from vocahire.settings import get_settings
 
 MAX_BODY_BYTES = MAX_OFFER_BYTES + 4 * 1024

@@ -16,10 +16,10 @@ from starlette.routing import Route
 
 from vocahire import routes
 from vocahire.api.errors import error_response, json_route
-from vocahire.db import DatabaseUnavailable
+from vocahire.infra.database import DatabaseUnavailable
 from vocahire.services import billing
 from vocahire.services.billing.webhooks import MAX_BODY_BYTES
-from vocahire.services.errors import InvalidWebhook, PaymentsNotConfigured
+from vocahire.errors import InvalidWebhook, PaymentsNotConfigured
 from vocahire.settings import get_settings
 
 log = logging.getLogger(__name__)

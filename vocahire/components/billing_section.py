@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire.components.layout import card, error_callout, loading_block
-from vocahire.copy import CREDITS_NAME
+from vocahire.wording import CREDITS_NAME
 from vocahire.state.billing import BillingState as B
 
 

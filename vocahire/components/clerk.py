@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 
 from vocahire import routes
-from vocahire.services import clerk
+from vocahire.infra import clerk
 from vocahire.settings import get_settings
 from vocahire.state.clerk_session import ClerkSessionState
 

@@ -9,7 +9,7 @@ import reflex as rx
 from vocahire import routes
 from vocahire.components.clerk import clerk_bridge
 from vocahire.components.native_form import native_form
-from vocahire.copy import AI_DISCLAIMER, CREDITS_NAME
+from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 from vocahire.state.session import SessionState
 
 MAX_WIDTH = "1100px"

@@ -12,7 +12,7 @@ from vocahire import routes
 from vocahire.components.billing_section import billing_section
 from vocahire.components.layout import card, error_callout, loading_block, page_header, template
 from vocahire.components.native_form import native_form
-from vocahire.copy import CREDITS_NAME
+from vocahire.wording import CREDITS_NAME
 from vocahire.state.account import CONFIRM_WORD, SIGN_OUT_FORM_ID, AccountState
 
 P = AccountState.profile

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
-from vocahire.copy import CREDITS_NAME
+from vocahire.wording import CREDITS_NAME
 from vocahire.state.admin_users import AdminUsersState
 
 S = AdminUsersState

@@ -6,7 +6,7 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
-from vocahire.copy import CREDITS_NAME
+from vocahire.wording import CREDITS_NAME
 from vocahire.state.dashboard import DashboardState
 from vocahire.state.session import SessionState
 

@@ -7,7 +7,7 @@ import reflex as rx
 from vocahire import routes
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, template
 from vocahire.components.webrtc import webrtc_interview
-from vocahire.copy import AI_DISCLAIMER
+from vocahire.wording import AI_DISCLAIMER
 from vocahire.state.interview import LiveInterviewState as L
 
 

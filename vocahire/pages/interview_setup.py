@@ -6,9 +6,9 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.layout import card, error_callout, loading_block, page_header, template
-from vocahire.copy import AI_DISCLAIMER, CREDITS_NAME
-from vocahire.services.interviews import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
-from vocahire.services.resume_text import MAX_RESUME_BYTES
+from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
+from vocahire.services.interviews.lifecycle import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
+from vocahire.services.interviews.resume_text import MAX_RESUME_BYTES
 from vocahire.state.interview import InterviewSetupState as S
 
 UPLOAD_ID = "resume-upload"

@@ -6,7 +6,7 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.layout import card, template
-from vocahire.copy import AI_DISCLAIMER, CREDITS_NAME
+from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 from vocahire.state.session import SessionState
 
 

@@ -6,7 +6,7 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.layout import card, page_header, template
-from vocahire.copy import CREDITS_NAME
+from vocahire.wording import CREDITS_NAME
 from vocahire.state.billing import BillingState
 from vocahire.state.pricing import PricingState
 from vocahire.state.session import SessionState

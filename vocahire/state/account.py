@@ -6,8 +6,8 @@ from typing import Any
 
 import reflex as rx
 
-from vocahire.db import run_db
-from vocahire.services import user_data
+from vocahire.infra.database import run_db
+from vocahire.services.accounts import user_data
 from vocahire.settings import get_settings
 from vocahire.state.session import SessionState, current_user, friendly_error
 

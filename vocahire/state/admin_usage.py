@@ -6,10 +6,10 @@ from typing import Any
 
 import reflex as rx
 
-from vocahire.db import run_db
-from vocahire.services import admin_usage
-from vocahire.services.admin_usage import DateRange
-from vocahire.services.errors import InvalidInput
+from vocahire.infra.database import run_db
+from vocahire.services.admin import usage as admin_usage
+from vocahire.services.admin.usage import DateRange
+from vocahire.errors import InvalidInput
 from vocahire.state.session import current_admin, friendly_error
 
 PRESETS = (7, 30, 90, 365)

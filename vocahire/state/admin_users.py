@@ -12,9 +12,9 @@ from typing import Any
 
 import reflex as rx
 
-from vocahire.db import run_db
-from vocahire.services import admin_users
-from vocahire.services.errors import Conflict, InvalidInput, NotFound
+from vocahire.infra.database import run_db
+from vocahire.services.admin import users as admin_users
+from vocahire.errors import Conflict, InvalidInput, NotFound
 from vocahire.state.session import SessionState, current_admin, friendly_error
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire import routes
-from vocahire.copy import AUTH_ERRORS
-from vocahire.services.errors import VocaHireError
+from vocahire.wording import AUTH_ERRORS
+from vocahire.errors import VocaHireError
 from vocahire.state.session import current_user
 
 

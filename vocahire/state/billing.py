@@ -7,7 +7,7 @@ from typing import Any
 import anyio.to_thread
 import reflex as rx
 
-from vocahire.db import run_db
+from vocahire.infra.database import run_db
 from vocahire.services import billing
 from vocahire.settings import get_settings
 from vocahire.state.session import current_user, friendly_error

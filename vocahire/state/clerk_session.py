@@ -19,9 +19,9 @@ import reflex as rx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vocahire import routes
-from vocahire.db import DatabaseUnavailable
-from vocahire.services import clerk
-from vocahire.services.errors import VocaHireError
+from vocahire.infra.database import DatabaseUnavailable
+from vocahire.infra import clerk
+from vocahire.errors import VocaHireError
 from vocahire.settings import Settings, get_settings
 from vocahire.state.session import SessionState, current_user, friendly_error
 

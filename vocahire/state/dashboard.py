@@ -6,8 +6,8 @@ from typing import Any
 
 import reflex as rx
 
-from vocahire.db import run_db
-from vocahire.services import history
+from vocahire.infra.database import run_db
+from vocahire.services.interviews import history
 from vocahire.state.session import SessionState, current_user, friendly_error
 
 

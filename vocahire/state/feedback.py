@@ -14,10 +14,10 @@ from typing import Any
 
 import reflex as rx
 
-from vocahire.db import run_db
-from vocahire.services import feedback as jobs
-from vocahire.services.errors import NotFound
-from vocahire.services.feedback_report import feedback_markdown, feedback_page_data, feedback_status, is_working
+from vocahire.infra.database import run_db
+from vocahire.services.feedback import jobs
+from vocahire.errors import NotFound
+from vocahire.services.feedback.report import feedback_markdown, feedback_page_data, feedback_status, is_working
 from vocahire.state.session import current_user, friendly_error
 
 POLL_SECONDS = 2.0

@@ -6,9 +6,9 @@ from typing import Any
 
 import reflex as rx
 
-from vocahire.db import run_db
-from vocahire.services import history
-from vocahire.services.speech_metrics import TARGETS
+from vocahire.infra.database import run_db
+from vocahire.services.interviews import history
+from vocahire.services.feedback.speech_metrics import TARGETS
 from vocahire.state.session import current_user, friendly_error
 
 MAX_ROWS = 100

@@ -19,12 +19,14 @@ import reflex as rx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vocahire import routes
-from vocahire.db import run_db
-from vocahire.services import interview_calls, interview_views, interviews
-from vocahire.services.errors import InterviewInProgress, NotFound
-from vocahire.services.realtime_sideband import registry
-from vocahire.services.resume_text import MAX_RESUME_BYTES, extract_resume_text
-from vocahire.services.transcript_assembly import FinalLine
+from vocahire.infra.database import run_db
+from vocahire.services.interviews import calls as interview_calls
+from vocahire.state import interview_views
+from vocahire.services.interviews import lifecycle as interviews
+from vocahire.errors import InterviewInProgress, NotFound
+from vocahire.services.interviews.sideband import registry
+from vocahire.services.interviews.resume_text import MAX_RESUME_BYTES, extract_resume_text
+from vocahire.services.interviews.transcript_assembly import FinalLine
 from vocahire.settings import get_settings
 from vocahire.state.session import SessionState, current_user, friendly_error
 

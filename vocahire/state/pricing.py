@@ -10,7 +10,7 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.services import billing
-from vocahire.services.errors import NotAuthenticated
+from vocahire.errors import NotAuthenticated
 from vocahire.settings import get_settings
 from vocahire.state.session import current_user, friendly_error
 

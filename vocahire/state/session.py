@@ -14,11 +14,12 @@ import anyio.to_thread
 import reflex as rx
 
 from vocahire import routes
-from vocahire.db import DatabaseUnavailable
-from vocahire.services import accounts, cache
-from vocahire.services.accounts import UserView
-from vocahire.services.errors import Forbidden, NotAuthenticated, VocaHireError
-from vocahire.services.identity import credential_from, parse_cookie_header, verify_credential
+from vocahire.infra.database import DatabaseUnavailable
+from vocahire.services.accounts import users as accounts
+from vocahire.infra import cache
+from vocahire.services.accounts.users import UserView
+from vocahire.errors import Forbidden, NotAuthenticated, VocaHireError
+from vocahire.services.accounts.identity import credential_from, parse_cookie_header, verify_credential
 from vocahire.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -18,11 +18,11 @@ from typing import Literal
 import anyio.to_thread
 import httpx
 
-from vocahire.db import run_db
+from vocahire.infra.database import run_db
 from vocahire.models import utcnow
-from vocahire.services import feedback as jobs
-from vocahire.services.feedback_ai import CATEGORY_LABELS, AIResult, FeedbackAIError, FeedbackRequest, request_feedback, scrub
-from vocahire.services.speech_metrics import SpeechMetrics, compute_speech_metrics
+from vocahire.services.feedback import jobs
+from vocahire.services.feedback.ai import CATEGORY_LABELS, AIResult, FeedbackAIError, FeedbackRequest, request_feedback, scrub
+from vocahire.services.feedback.speech_metrics import SpeechMetrics, compute_speech_metrics
 from vocahire.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

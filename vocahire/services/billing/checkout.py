@@ -18,13 +18,13 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from vocahire import routes
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import User, utcnow
 from vocahire.models.billing import SUBSCRIPTION_LIVE_STATUSES, StripeSubscription
-from vocahire.services import cache
-from vocahire.services.billing.client import stripe_call, stripe_client
+from vocahire.infra import cache
+from vocahire.infra.stripe_client import stripe_call, stripe_client
 from vocahire.services.billing.offers import OFFERS_BY_KEY, Offer, price_id_for
-from vocahire.services.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PaymentsNotConfigured, UpstreamError
+from vocahire.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PaymentsNotConfigured, UpstreamError
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)

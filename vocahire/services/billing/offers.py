@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from vocahire.copy import CREDITS_NAME
+from vocahire.wording import CREDITS_NAME
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ PRICE_CACHE = PriceCache()
 
 
 def _fetch_price(settings: Settings) -> Callable[[str], PriceInfo]:
-    from vocahire.services.billing.client import stripe_call, stripe_client
+    from vocahire.infra.stripe_client import stripe_call, stripe_client
 
     def fetch(price_id: str) -> PriceInfo:
         price = stripe_call(lambda: stripe_client(settings).v1.prices.retrieve(price_id))

@@ -29,7 +29,7 @@ from vocahire.services.billing.offers import OFFERS_BY_KEY, UNKNOWN_OFFER, Offer
 from vocahire.services.billing.payloads import Charge, CheckoutSession, Dispute
 from vocahire.services.billing.rows import locked_row, user_for_customer, user_from_metadata
 from vocahire.services.billing.subscriptions import link_checkout_subscription
-from vocahire.services.credits import apply_credit_change, to_cents
+from vocahire.services.accounts.credits import apply_credit_change, to_cents
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)

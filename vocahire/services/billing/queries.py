@@ -22,7 +22,7 @@ from vocahire.models.ledger import (
     KIND_REFUND,
 )
 from vocahire.services.billing.offers import offer_name
-from vocahire.services.credits import from_cents
+from vocahire.services.accounts.credits import from_cents
 
 CHECKOUT_SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
 HISTORY_LIMIT = 100

@@ -26,7 +26,7 @@ from vocahire.models.billing import (
     StripePayment,
     StripeSubscription,
 )
-from vocahire.services import cache
+from vocahire.infra import cache
 from vocahire.services.billing.offers import UNKNOWN_OFFER, offer_for_price, offer_name
 from vocahire.services.billing.payloads import Invoice, StripeEvent, Subscription, from_unix
 from vocahire.services.billing.rows import locked_row, user_for_customer, user_from_metadata

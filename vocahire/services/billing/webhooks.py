@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from vocahire.db import in_session
+from vocahire.infra.database import in_session
 from vocahire.models import ProcessedWebhookEvent
 from vocahire.models.billing import StripePayment
 from vocahire.services.billing import checkout as stripe_reads
@@ -35,7 +35,7 @@ from vocahire.services.billing.payments import (
     apply_dispute_created,
 )
 from vocahire.services.billing.subscriptions import apply_invoice_event, apply_subscription_event
-from vocahire.services.errors import InvalidWebhook, PaymentsNotConfigured
+from vocahire.errors import InvalidWebhook, PaymentsNotConfigured
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)

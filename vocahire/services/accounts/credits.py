@@ -10,8 +10,8 @@ from sqlmodel import Session, func
 
 from vocahire.models import CreditLedgerEntry, User
 from vocahire.models.ledger import KIND_GRANT, KIND_INTERVIEW_DEBIT, KIND_REFUND, LEDGER_KINDS
-from vocahire.services import cache
-from vocahire.services.errors import InsufficientCredits, InvalidInput, NotFound
+from vocahire.infra import cache
+from vocahire.errors import InsufficientCredits, InvalidInput, NotFound
 
 SIGNUP_GRANT = Decimal("3.00")
 INTERVIEW_COST = Decimal("1.00")
@@ -110,7 +110,7 @@ def apply_credit_change(
         )
         session.expunge(entry)
         return None
-    # Balances are cached (vocahire.services.cache): drop this user's entry once the change commits.
+    # Balances are cached (vocahire.infra.cache): drop this user's entry once the change commits.
     cache.invalidate_user_on_commit(session, user_id)
     return entry
 

@@ -23,11 +23,13 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
-from vocahire.db import DatabaseUnavailable, run_db
+from vocahire.infra.database import DatabaseUnavailable, run_db
 from vocahire.models import utcnow
-from vocahire.services import interviews, realtime, transcript
-from vocahire.services.interviewer_prompt import CLOSING_INSTRUCTIONS
-from vocahire.services.transcript_assembly import FinalLine, LineRevision, TranscriptAssembler
+from vocahire.services.interviews import lifecycle as interviews
+from vocahire.infra import openai_realtime as realtime
+from vocahire.services.interviews import transcript
+from vocahire.services.interviews.prompt import CLOSING_INSTRUCTIONS
+from vocahire.services.interviews.transcript_assembly import FinalLine, LineRevision, TranscriptAssembler
 from vocahire.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

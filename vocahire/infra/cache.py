@@ -33,7 +33,7 @@ from vocahire.settings import get_settings
 if TYPE_CHECKING:
     import redis
 
-    from vocahire.services.accounts import UserView
+    from vocahire.services.accounts.users import UserView
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def _encode(view: UserView, generation: str) -> str:
 
 def _decode(raw: str, generation: str) -> UserView | None:
     """The cached view, or ``None`` when it is unreadable or older than the last "drop everything"."""
-    from vocahire.services.accounts import UserView
+    from vocahire.services.accounts.users import UserView
 
     try:
         data: dict[str, Any] = json.loads(raw)
@@ -217,9 +217,8 @@ def _decode(raw: str, generation: str) -> UserView | None:
 
 
 def _load_from_database(provider: str, subject: str) -> UserView:
-    from vocahire.db import in_session
-    from vocahire.services import accounts
-
+    from vocahire.infra.database import in_session
+    from vocahire.services.accounts import users as accounts
     def load(*, session: Any) -> UserView:
         return accounts.to_view(accounts.user_for_identity(session=session, provider=provider, subject=subject))
 

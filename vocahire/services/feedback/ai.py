@@ -20,8 +20,8 @@ from typing import Annotated, Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from vocahire.services.errors import UpstreamError
-from vocahire.services.speech_metrics import Line
+from vocahire.errors import UpstreamError
+from vocahire.services.feedback.speech_metrics import Line
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from vocahire.services.errors import NotAuthenticated, UpstreamError, UpstreamTimeout
+from vocahire.errors import NotAuthenticated, UpstreamError, UpstreamTimeout
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import jwt
 
-from vocahire.services.errors import NotAuthenticated
+from vocahire.errors import NotAuthenticated
 from vocahire.settings import Settings
 
 SESSION_COOKIE = "vh_session"

@@ -18,7 +18,7 @@ import anyio.to_thread
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
-from vocahire.db import run_db
+from vocahire.infra.database import run_db
 from vocahire.models import (
     CreditLedgerEntry,
     Feedback,
@@ -31,8 +31,10 @@ from vocahire.models import (
 )
 from vocahire.models.interview import FEEDBACK_NONE, LIVE_STATUSES, STATUS_FAILED
 from vocahire.models.user import ROLE_CANDIDATE
-from vocahire.services import billing, clerk, credits
-from vocahire.services.errors import Conflict, NotFound, VocaHireError
+from vocahire.services import billing
+from vocahire.infra import clerk
+from vocahire.services.accounts import credits
+from vocahire.errors import Conflict, NotFound, VocaHireError
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -339,7 +341,8 @@ async def close_account(*, user_id: int, settings: Settings, requested_by_user: 
 
 async def end_live_interview(*, user_id: int, settings: Settings) -> None:
     """Hang up and close the user's live interview, if any, so nothing more is recorded for them."""
-    from vocahire.services import interview_calls, interviews  # the live-call machinery, only when needed
+    from vocahire.services.interviews import calls as interview_calls  # the live-call machinery, only when needed
+    from vocahire.services.interviews import lifecycle as interviews
 
     live = await run_db(interviews.live_interview_id, user_id=user_id)
     if not live:

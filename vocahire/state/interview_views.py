@@ -10,9 +10,11 @@ from sqlmodel import Session
 
 from vocahire.models import TranscriptEntry, utcnow
 from vocahire.models.interview import STATUS_ACTIVE
-from vocahire.services import credits, interviews, transcript
-from vocahire.services.accounts import load_active_user
-from vocahire.services.transcript_assembly import MAX_LINE_CHARS, FinalLine
+from vocahire.services.accounts import credits
+from vocahire.services.interviews import lifecycle as interviews
+from vocahire.services.interviews import transcript
+from vocahire.services.accounts.users import load_active_user
+from vocahire.services.interviews.transcript_assembly import MAX_LINE_CHARS, FinalLine
 from vocahire.settings import Settings
 
 TYPE_LABELS = {"behavioural": "Behavioural", "technical": "Technical", "mixed": "Mixed"}

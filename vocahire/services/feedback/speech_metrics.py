@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from vocahire.services.speech_text import (
+from vocahire.services.feedback.speech_text import (
     count_fillers,
     key_terms,
     stems,

@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import func, inspect, select, text
 from sqlmodel import Session, SQLModel
 
-from vocahire.db import get_engine, in_session
+from vocahire.infra.database import get_engine, in_session
 from vocahire.models import CreditLedgerEntry, InterviewSession, User, utcnow
 from vocahire.models.interview import FEEDBACK_PENDING
-from vocahire.services import admin_usage, cache, schema_status
+from vocahire.services.admin import usage as admin_usage
+from vocahire.infra import cache
+from vocahire.infra import schema_status
 from vocahire.settings import get_settings
 
 TIMING_RUNS = 3

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from http.cookies import SimpleCookie
 
-from vocahire.services.errors import NotAuthenticated
-from vocahire.services.session_tokens import SESSION_COOKIE, verify_session_token
+from vocahire.errors import NotAuthenticated
+from vocahire.services.accounts.session_tokens import SESSION_COOKIE, verify_session_token
 from vocahire.settings import Settings
 
 CLERK_COOKIE = "__session"
@@ -43,7 +43,7 @@ def verify_credential(token: str | None, settings: Settings) -> tuple[str, str]:
     if not token:
         raise NotAuthenticated()
     if settings.resolved_auth_provider == "clerk":
-        from vocahire.services import clerk  # imported lazily: only Clerk deployments need it
+        from vocahire.infra import clerk  # imported lazily: only Clerk deployments need it
 
         return "clerk", clerk.verify_session_token(token, settings)
     claims = verify_session_token(token, settings)

@@ -16,9 +16,10 @@ from sqlmodel import Session
 
 from vocahire.models import User, utcnow
 from vocahire.models.user import ROLE_ADMIN, ROLE_CANDIDATE
-from vocahire.services import clerk, credits
-from vocahire.services.clerk import ClerkProfile
-from vocahire.services.errors import Conflict, NotAuthenticated
+from vocahire.infra import clerk
+from vocahire.services.accounts import credits
+from vocahire.infra.clerk import ClerkProfile
+from vocahire.errors import Conflict, NotAuthenticated
 from vocahire.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

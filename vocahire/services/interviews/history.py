@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from vocahire.models import Feedback, InterviewSession, utcnow
 from vocahire.models.interview import FEEDBACK_COMPLETED, LIVE_STATUSES
-from vocahire.services.errors import Conflict, NotFound
+from vocahire.errors import Conflict, NotFound
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from vocahire.models import TranscriptEntry, utcnow
-from vocahire.services.transcript_assembly import MAX_LINE_CHARS, FinalLine, LineRevision, TranscriptAssembler
+from vocahire.services.interviews.transcript_assembly import MAX_LINE_CHARS, FinalLine, LineRevision, TranscriptAssembler
 
 __all__ = ["FinalLine", "LineRevision", "TranscriptAssembler", "apply_changes", "list_lines", "revise_line", "save_browser_lines", "save_lines"]
 

@@ -27,10 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from vocahire.db import run_db
+from vocahire.infra.database import run_db
 from vocahire.models import ProcessedWebhookEvent, User
-from vocahire.services import clerk, clerk_users, user_data
-from vocahire.services.errors import InvalidWebhook, NotConfigured
+from vocahire.infra import clerk
+from vocahire.services.accounts import clerk_users
+from vocahire.services.accounts import user_data
+from vocahire.errors import InvalidWebhook, NotConfigured
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)

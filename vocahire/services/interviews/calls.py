@@ -8,11 +8,12 @@ from datetime import timedelta
 
 import httpx
 
-from vocahire.db import run_db
+from vocahire.infra.database import run_db
 from vocahire.models import utcnow
-from vocahire.services import interviews, realtime
-from vocahire.services.errors import Conflict, UpstreamError, VocaHireError
-from vocahire.services.realtime_sideband import registry
+from vocahire.services.interviews import lifecycle as interviews
+from vocahire.infra import openai_realtime as realtime
+from vocahire.errors import Conflict, UpstreamError, VocaHireError
+from vocahire.services.interviews.sideband import registry
 from vocahire.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ MAX_OFFER_BYTES = 64 * 1024
 
 def check_offer(sdp: object) -> str:
     """A WebRTC offer of sane size and shape (it is forwarded upstream verbatim)."""
-    from vocahire.services.errors import InvalidInput
+    from vocahire.errors import InvalidInput
 
     if not isinstance(sdp, str) or not sdp.startswith("v=0") or "m=audio" not in sdp:
         raise InvalidInput("That is not a WebRTC audio offer.")

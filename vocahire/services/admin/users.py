@@ -26,8 +26,9 @@ from vocahire.models.admin_action import (
 )
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT
 from vocahire.models.user import ROLE_ADMIN
-from vocahire.services import cache, credits
-from vocahire.services.errors import Conflict, Forbidden, InsufficientCredits, InvalidInput, NotFound
+from vocahire.infra import cache
+from vocahire.services.accounts import credits
+from vocahire.errors import Conflict, Forbidden, InsufficientCredits, InvalidInput, NotFound
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200

@@ -33,8 +33,8 @@ from vocahire.models.interview import (
     STATUS_FAILED,
 )
 from vocahire.models.ledger import KIND_GRANT, KIND_INTERVIEW_DEBIT, KIND_PURCHASE, KIND_REFUND
-from vocahire.services.credits import from_cents
-from vocahire.services.errors import InvalidInput
+from vocahire.services.accounts.credits import from_cents
+from vocahire.errors import InvalidInput
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30

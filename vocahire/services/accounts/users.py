@@ -13,8 +13,10 @@ from sqlmodel import Session
 
 from vocahire.models import User, utcnow
 from vocahire.models.user import ROLE_ADMIN
-from vocahire.services import cache, credits, passwords
-from vocahire.services.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
+from vocahire.infra import cache
+from vocahire.services.accounts import credits
+from vocahire.services.accounts import passwords
+from vocahire.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
 from vocahire.settings import Settings
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
@@ -157,7 +159,7 @@ def get_user_view(*, session: Session, user_id: int) -> UserView:
 def user_for_identity(*, session: Session, provider: str, subject: str) -> User:
     """The active user behind a verified identity; Clerk users are created on first sight."""
     if provider == "clerk":
-        from vocahire.services import clerk_users  # Clerk deployments only
+        from vocahire.services.accounts import clerk_users  # Clerk deployments only
 
         return clerk_users.get_or_create_user(session=session, clerk_user_id=subject)
     try:

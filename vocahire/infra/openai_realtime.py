@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from vocahire.services.errors import UpstreamError, UpstreamTimeout
+from vocahire.errors import UpstreamError, UpstreamTimeout
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import stripe
 
-from vocahire.services.errors import PaymentsNotConfigured, UpstreamError, UpstreamTimeout
+from vocahire.errors import PaymentsNotConfigured, UpstreamError, UpstreamTimeout
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)

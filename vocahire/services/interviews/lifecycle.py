@@ -25,11 +25,11 @@ from sqlmodel import Session
 
 from vocahire.models import InterviewSession, TranscriptEntry, new_id, utcnow
 from vocahire.models.interview import LIVE_STATUSES, STATUS_ACTIVE, STATUS_COMPLETED, STATUS_FAILED, STATUS_STARTING
-from vocahire.services import credits
-from vocahire.services.accounts import load_active_user
-from vocahire.services.errors import Conflict, InterviewInProgress, InvalidInput, NotFound
-from vocahire.services.feedback import queue_feedback
-from vocahire.services.interviewer_prompt import InterviewBrief, build_instructions, build_resume_instructions
+from vocahire.services.accounts import credits
+from vocahire.services.accounts.users import load_active_user
+from vocahire.errors import Conflict, InterviewInProgress, InvalidInput, NotFound
+from vocahire.services.feedback.jobs import queue_feedback
+from vocahire.services.interviews.prompt import InterviewBrief, build_instructions, build_resume_instructions
 from vocahire.settings import Settings
 
 IS = InterviewSession

@@ -11,7 +11,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from vocahire.services.errors import InvalidInput
+from vocahire.errors import InvalidInput
 
 MAX_RESUME_BYTES = 5 * 1024 * 1024
 MAX_TEXT_CHARS = 50_000

@@ -26,8 +26,8 @@ from vocahire.models.interview import (
     FEEDBACK_PENDING,
     STATUS_COMPLETED,
 )
-from vocahire.services.errors import Conflict, NotFound
-from vocahire.services.speech_metrics import Line, lines_from_entries
+from vocahire.errors import Conflict, NotFound
+from vocahire.services.feedback.speech_metrics import Line, lines_from_entries
 
 IS = InterviewSession
 MAX_ERROR_CHARS = 500

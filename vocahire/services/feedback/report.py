@@ -9,10 +9,10 @@ from sqlmodel import Session
 
 from vocahire.models import Feedback, InterviewSession, TranscriptEntry
 from vocahire.models.interview import FEEDBACK_GENERATING, FEEDBACK_PENDING
-from vocahire.services.errors import NotFound
-from vocahire.services.feedback_ai import CATEGORY_LABELS
-from vocahire.services.history import duration_label
-from vocahire.services.speech_metrics import SpeechMetrics, compute_speech_metrics, lines_from_entries
+from vocahire.errors import NotFound
+from vocahire.services.feedback.ai import CATEGORY_LABELS
+from vocahire.services.interviews.history import duration_label
+from vocahire.services.feedback.speech_metrics import SpeechMetrics, compute_speech_metrics, lines_from_entries
 
 WORKING_STATUSES = (FEEDBACK_PENDING, FEEDBACK_GENERATING)
 MAX_ID_LENGTH = 64

@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from vocahire.db import get_engine
+from vocahire.infra.database import get_engine
 from vocahire.settings import PROJECT_ROOT
 
 

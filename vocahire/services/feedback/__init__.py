@@ -1,0 +1,1 @@
+"""Feedback: the background jobs, the AI call, the measured speech figures and the report a candidate reads."""

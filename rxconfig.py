@@ -18,7 +18,13 @@ config = rx.Config(
     cors_allowed_origins=_settings.allowed_origins,
     plugins=[
         rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(appearance="inherit", accent_color="violet", gray_color="slate", radius="large", scaling="100%")
+            theme=rx.theme(
+                appearance="inherit",
+                accent_color="violet",
+                gray_color="slate",
+                radius="large",
+                scaling="100%",
+            )
         )
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],

@@ -5,11 +5,10 @@ from __future__ import annotations
 from logging.config import fileConfig
 from typing import Any
 
-from alembic import context
-
 from sqlmodel import SQLModel
 
 import vocahire.models  # noqa: F401 - registers every table
+from alembic import context
 from vocahire.infra.database import make_engine
 from vocahire.models._base import UTCDateTime
 from vocahire.settings import get_settings
@@ -35,7 +34,13 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_item=render_item, render_as_batch=True)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_item=render_item,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -30,11 +30,59 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 FILLERS = ["um", "uh", "you know", "like,", "basically", "sort of", "I mean,"]
-VOCAB = (
-    "we built the service in python and postgresql then measured latency and throughput before the release "
-    "my role was to design the api lead the migration and mentor two engineers on testing and deployment "
-    "the result was a forty percent faster checkout and fewer incidents during peak traffic over the quarter"
-).split()
+VOCAB = [
+    "we",
+    "built",
+    "the",
+    "service",
+    "in",
+    "python",
+    "and",
+    "postgresql",
+    "then",
+    "measured",
+    "latency",
+    "and",
+    "throughput",
+    "before",
+    "the",
+    "release",
+    "my",
+    "role",
+    "was",
+    "to",
+    "design",
+    "the",
+    "api",
+    "lead",
+    "the",
+    "migration",
+    "and",
+    "mentor",
+    "two",
+    "engineers",
+    "on",
+    "testing",
+    "and",
+    "deployment",
+    "the",
+    "result",
+    "was",
+    "a",
+    "forty",
+    "percent",
+    "faster",
+    "checkout",
+    "and",
+    "fewer",
+    "incidents",
+    "during",
+    "peak",
+    "traffic",
+    "over",
+    "the",
+    "quarter",
+]
 
 
 def sixty_minute_transcript(seed: int = 7) -> list[tuple[str, str, float, float]]:
@@ -46,7 +94,9 @@ def sixty_minute_transcript(seed: int = 7) -> list[tuple[str, str, float, float]
         q_words = rng.randint(12, 45)
         q_dur = q_words / 2.6
         lines.append(("interviewer", " ".join(rng.choice(VOCAB) for _ in range(q_words)) + "?", t, t + q_dur))
-        t += q_dur + rng.choice([-0.6, 0.4, 1.2, 2.5, 6.0])  # sometimes the candidate cuts in, sometimes thinks
+        t += q_dur + rng.choice(
+            [-0.6, 0.4, 1.2, 2.5, 6.0]
+        )  # sometimes the candidate cuts in, sometimes thinks
         for _ in range(rng.randint(4, 12)):  # an answer comes as several final transcript lines
             words = []
             for _ in range(rng.randint(15, 45)):
@@ -72,10 +122,14 @@ def bench_measured(runs: int) -> None:
         times.append(time.perf_counter() - t0)
     med = statistics.median(times)
     print("1. Measured part (speech figures) on a 60-minute transcript")
-    print(f"   transcript: {len(lines)} lines, {metrics.candidate_words} candidate words, {len(metrics.answers)} answers, "
-          f"{raw[-1][3] / 60:.1f} min")
-    print(f"   median {med * 1000:.2f} ms over {runs} runs (min {min(times) * 1000:.2f}, max {max(times) * 1000:.2f}); "
-          f"{med / len(lines) * 1e6:.1f} µs per line; {med / 3600 * 1e6:.2f} µs per second of interview")
+    print(
+        f"   transcript: {len(lines)} lines, {metrics.candidate_words} candidate words, {len(metrics.answers)} answers, "
+        f"{raw[-1][3] / 60:.1f} min"
+    )
+    print(
+        f"   median {med * 1000:.2f} ms over {runs} runs (min {min(times) * 1000:.2f}, max {max(times) * 1000:.2f}); "
+        f"{med / len(lines) * 1e6:.1f} µs per line; {med / 3600 * 1e6:.2f} µs per second of interview"
+    )
 
 
 async def _job_runs(jobs: int) -> tuple[list[float], list[float], list[float]]:
@@ -96,7 +150,10 @@ async def _job_runs(jobs: int) -> tuple[list[float], list[float], list[float]]:
         transcript = sixty_minute_transcript()
         async with httpx.AsyncClient() as client:
             worker = FeedbackWorker(client=client)
-            ids = [make_interview(user.id, transcript, started_at=T0 + timedelta(minutes=i), queue=False) for i in range(jobs + 1)]
+            ids = [
+                make_interview(user.id, transcript, started_at=T0 + timedelta(minutes=i), queue=False)
+                for i in range(jobs + 1)
+            ]
             from vocahire.infra.database import in_session
             from vocahire.services.feedback.jobs import queue_feedback
 
@@ -113,14 +170,20 @@ async def _job_runs(jobs: int) -> tuple[list[float], list[float], list[float]]:
             body = fake.completions[-1].body
             for _ in range(jobs):
                 t0 = time.perf_counter()
-                r = await client.post(f"{fake.base_url}/chat/completions", json=body, headers={"Authorization": "Bearer sk-bench"})
+                r = await client.post(
+                    f"{fake.base_url}/chat/completions",
+                    json=body,
+                    headers={"Authorization": "Bearer sk-bench"},
+                )
                 r.raise_for_status()
                 bare.append(time.perf_counter() - t0)
         from vocahire.services.feedback.ai import TRANSCRIPT_CHAR_BUDGET
 
         prompt_chars = sum(len(m["content"]) for m in body["messages"])
         shortened = "shortened to fit" in body["messages"][-1]["content"]
-        print(f"   prompt sent: {prompt_chars:,} characters (transcript budget {TRANSCRIPT_CHAR_BUDGET:,}; {'shortened' if shortened else 'sent whole'})")
+        print(
+            f"   prompt sent: {prompt_chars:,} characters (transcript budget {TRANSCRIPT_CHAR_BUDGET:,}; {'shortened' if shortened else 'sent whole'})"
+        )
     return totals, upstreams, bare
 
 
@@ -134,15 +197,23 @@ def bench_job(jobs: int, database_url: str | None) -> None:
 
     refresh_settings()
     migrate(url.replace("postgresql://", "postgresql+psycopg://") if url.startswith("postgresql://") else url)
-    print(f"2. Whole feedback job vs. a zero-latency upstream ({'PostgreSQL' if 'postgres' in url else 'SQLite'}, {jobs} jobs, 60-minute transcripts)")
+    print(
+        f"2. Whole feedback job vs. a zero-latency upstream ({'PostgreSQL' if 'postgres' in url else 'SQLite'}, {jobs} jobs, 60-minute transcripts)"
+    )
     totals, upstreams, bare = asyncio.run(_job_runs(jobs))
     overhead = [t - u for t, u in zip(totals, upstreams)]
-    med_total, med_up, med_over, med_bare = (statistics.median(x) for x in (totals, upstreams, overhead, bare))
+    med_total, med_up, med_over, med_bare = (
+        statistics.median(x) for x in (totals, upstreams, overhead, bare)
+    )
     print(f"   job total (claim -> completed): median {med_total * 1000:.1f} ms")
-    print(f"   upstream call as the job saw it: median {med_up * 1000:.1f} ms (bare POST of the same body: {med_bare * 1000:.1f} ms)")
-    print(f"   overhead beyond the upstream call: median {med_over * 1000:.1f} ms "
-          f"({med_over / med_total:.0%} of this job; {med_over / med_up:.1f}x the zero-latency round trip; "
-          f"{med_over / 20:.2%} of a 20 s model answer)")
+    print(
+        f"   upstream call as the job saw it: median {med_up * 1000:.1f} ms (bare POST of the same body: {med_bare * 1000:.1f} ms)"
+    )
+    print(
+        f"   overhead beyond the upstream call: median {med_over * 1000:.1f} ms "
+        f"({med_over / med_total:.0%} of this job; {med_over / med_up:.1f}x the zero-latency round trip; "
+        f"{med_over / 20:.2%} of a 20 s model answer)"
+    )
     tmp.cleanup()
 
 

@@ -63,24 +63,38 @@ def make_users(n: int) -> list[tuple[int, str]]:
     settings = get_settings()
     out = []
     for _ in range(n):
-        user = in_session(accounts.sign_up, settings=settings, email=f"b{uuid.uuid4().hex[:12]}@example.com", password="correct-horse-42", name="Bench")
+        user = in_session(
+            accounts.sign_up,
+            settings=settings,
+            email=f"b{uuid.uuid4().hex[:12]}@example.com",
+            password="correct-horse-42",
+            name="Bench",
+        )
         out.append((user.id, f"{SESSION_COOKIE}={issue_session_token(user.id, settings)}"))
     return out
 
 
 async def one_start(client: httpx.AsyncClient, cookie: str) -> float:
-    from vocahire.infra.database import run_db
     from vocahire.infra import cache
-    from vocahire.services.interviews import lifecycle as interviews
+    from vocahire.infra.database import run_db
     from vocahire.services.accounts.identity import credential_from, parse_cookie_header, verify_credential
+    from vocahire.services.interviews import lifecycle as interviews
     from vocahire.settings import get_settings
 
     settings = get_settings()
     started = time.perf_counter()
-    provider, subject = verify_credential(credential_from(parse_cookie_header(cookie), None, settings), settings)
+    provider, subject = verify_credential(
+        credential_from(parse_cookie_header(cookie), None, settings), settings
+    )
     user = await asyncio.to_thread(cache.user_view_for_identity, provider, subject)
-    interview = await run_db(interviews.start_interview, settings=settings, user_id=user.id, setup=interviews.parse_setup(FORM))
-    response = await client.post("/api/webrtc-exchange", json={"session_id": interview.id, "sdp": OFFER_SDP}, headers={"cookie": cookie})
+    interview = await run_db(
+        interviews.start_interview, settings=settings, user_id=user.id, setup=interviews.parse_setup(FORM)
+    )
+    response = await client.post(
+        "/api/webrtc-exchange",
+        json={"session_id": interview.id, "sdp": OFFER_SDP},
+        headers={"cookie": cookie},
+    )
     elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise RuntimeError(f"exchange failed: {response.status_code} {response.text[:200]}")
@@ -96,6 +110,7 @@ async def fake_round_trip(fake: FakeRealtime, concurrency: int, rounds: int) -> 
     session = realtime.session_config(settings, instructions="x" * 3000)
     times: list[float] = []
     async with httpx.AsyncClient(timeout=30) as http:
+
         async def one() -> None:
             t = time.perf_counter()
             await realtime.create_call(settings, offer_sdp=OFFER_SDP, session=session, client=http)
@@ -120,7 +135,9 @@ async def measure(concurrency: int, rounds: int) -> tuple[list[float], int, floa
         for r in range(rounds):
             batch = users[r * concurrency : (r + 1) * concurrency]
             t0 = time.perf_counter()
-            results = await asyncio.gather(*(one_start(client, cookie) for _, cookie in batch), return_exceptions=True)
+            results = await asyncio.gather(
+                *(one_start(client, cookie) for _, cookie in batch), return_exceptions=True
+            )
             busy += time.perf_counter() - t0
             for res in results:
                 if isinstance(res, BaseException):
@@ -136,7 +153,9 @@ def run_database(label: str, url: str, fake: FakeRealtime, rounds: int) -> None:
     os.environ["OPENAI_BASE_URL"] = fake.base_url
     refresh_settings()
     print(f"\n{label}")
-    print(f"  {'concurrent':>10} {'starts':>7} {'median':>9} {'p99':>9} {'starts/s':>9} {'failed':>7}   fake alone: median / p99")
+    print(
+        f"  {'concurrent':>10} {'starts':>7} {'median':>9} {'p99':>9} {'starts/s':>9} {'failed':>7}   fake alone: median / p99"
+    )
     for concurrency in CONCURRENCY:
         n_rounds = max(1, rounds * (20 if concurrency == 1 else 1))
         times, failures, busy = asyncio.run(measure(concurrency, n_rounds))
@@ -149,8 +168,12 @@ def run_database(label: str, url: str, fake: FakeRealtime, rounds: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per concurrency level (x20 at concurrency 1)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds per concurrency level (x20 at concurrency 1)"
+    )
     args = parser.parse_args()
     with FakeRealtime(webrtc=False) as fake, tempfile.TemporaryDirectory() as tmp:
         sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -167,14 +190,17 @@ def main() -> int:
                 run_database("PostgreSQL", url, fake, args.rounds)
             finally:
                 from vocahire.infra import database as db
+
                 db.reset_engines()
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
         else:
             print("\nPostgreSQL: skipped (nothing answers on 127.0.0.1:5432)")
-    print("\nmedian/p99: one start's server time (identity + session row and credit + exchange with the fake);"
-          "\nstarts/s: completed starts per second of wall time at that concurrency; 'fake alone' is the upstream share.")
+    print(
+        "\nmedian/p99: one start's server time (identity + session row and credit + exchange with the fake);"
+        "\nstarts/s: completed starts per second of wall time at that concurrency; 'fake alone' is the upstream share."
+    )
     return 0
 
 

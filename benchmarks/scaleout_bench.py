@@ -50,7 +50,15 @@ from vocahire.infra.schema_status import upgrade_to_head  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/14"
-COPY_ITEMS = ["rxconfig.py", "vocahire", "assets", "alembic", "alembic.ini", "reflex.lock", "requirements.txt"]
+COPY_ITEMS = [
+    "rxconfig.py",
+    "vocahire",
+    "assets",
+    "alembic",
+    "alembic.ini",
+    "reflex.lock",
+    "requirements.txt",
+]
 PASSWORD = "correct-horse-42"
 RX = "_rx_state_"
 
@@ -106,13 +114,31 @@ class Worker:
         log = open(self.workdir / f"{self.name}.log", "ab")  # noqa: SIM115 - owned by the process
         started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only", "--backend-port", str(self.port), "--loglevel", "warning"],
-            cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--backend-only",
+                "--backend-port",
+                str(self.port),
+                "--loglevel",
+                "warning",
+            ],
+            cwd=self.workdir,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = started + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited:\n{(self.workdir / f'{self.name}.log').read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"{self.name} exited:\n{(self.workdir / f'{self.name}.log').read_text()[-3000:]}"
+                )
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/ping", timeout=1).status_code == 200:
                     took = time.monotonic() - started
@@ -149,7 +175,13 @@ class Proxy:
             self._start_nginx()
         else:
             self.process = subprocess.Popen(
-                [sys.executable, str(Path(__file__).resolve()), "--proxy", str(self.port), *[str(w.port) for w in self.workers]],
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--proxy",
+                    str(self.port),
+                    *[str(w.port) for w in self.workers],
+                ],
                 start_new_session=True,
             )
         while not port_open(self.port):
@@ -158,7 +190,9 @@ class Proxy:
     def _start_nginx(self) -> None:
         conf_dir = self.workdir / "nginx"
         conf_dir.mkdir(exist_ok=True)
-        servers = "\n".join(f"    server 127.0.0.1:{w.port} max_fails=1 fail_timeout=2s;" for w in self.workers)
+        servers = "\n".join(
+            f"    server 127.0.0.1:{w.port} max_fails=1 fail_timeout=2s;" for w in self.workers
+        )
         (conf_dir / "nginx.conf").write_text(
             f"""
 worker_processes 1;
@@ -196,7 +230,8 @@ http {{
         )
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         self.process = subprocess.Popen(
-            [nginx, "-p", str(conf_dir), "-c", str(conf_dir / "nginx.conf"), "-g", "daemon off;"], start_new_session=True,
+            [nginx, "-p", str(conf_dir), "-c", str(conf_dir / "nginx.conf"), "-g", "daemon off;"],
+            start_new_session=True,
         )
 
     def stop(self) -> None:
@@ -277,12 +312,21 @@ class Tab:
         boot = {
             "name": f"{self.names['root']}.hydrate_and_load",
             "payload": {},
-            "router_data": {"pathname": path, "asPath": path + (f"?{urlencode(query)}" if query else ""), **({"query": query} if query else {})},
+            "router_data": {
+                "pathname": path,
+                "asPath": path + (f"?{urlencode(query)}" if query else ""),
+                **({"query": query} if query else {}),
+            },
         }
         started = time.monotonic()
         await sio.connect(
-            f"{self.base_url}?token={self.token}", socketio_path="_event", transports=["websocket"],
-            namespaces=["/_event"], auth={"event": boot}, headers={"Cookie": self.cookie}, wait_timeout=10,
+            f"{self.base_url}?token={self.token}",
+            socketio_path="_event",
+            transports=["websocket"],
+            namespaces=["/_event"],
+            auth={"event": boot},
+            headers={"Cookie": self.cookie},
+            wait_timeout=10,
         )
         await asyncio.wait_for(hydrated.wait(), 20)
         return time.monotonic() - started
@@ -295,7 +339,11 @@ class Tab:
         started = time.monotonic()
         await self.sio.emit(
             "event",
-            {"name": f"{self.names[state]}.{handler}", "payload": payload or {}, "router_data": {"pathname": self.path, "asPath": self.path}},
+            {
+                "name": f"{self.names[state]}.{handler}",
+                "payload": payload or {},
+                "router_data": {"pathname": self.path, "asPath": self.path},
+            },
             namespace="/_event",
         )
         while True:
@@ -366,36 +414,48 @@ def copy_app(dest: Path) -> None:
     for item in COPY_ITEMS:
         src = ROOT / item
         if src.is_dir():
-            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "external"))
+            shutil.copytree(
+                src, dest / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "external")
+            )
         elif src.exists():
             shutil.copy2(src, dest / item)
 
 
 def worker_env(workdir: Path, database_url: str, redis_url: str | None, public_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "REFLEX_REDIS_URL", "PYTEST"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "REDIS_URL", "REFLEX_REDIS_URL", "PYTEST"))
+    }
     tools = ROOT / ".tools" / "node" / "node_modules" / ".bin"
-    env.update({
-        "PATH": f"{tools}:{env.get('PATH', '')}",
-        "PYTHONPATH": str(workdir),
-        "PYTHONUNBUFFERED": "1",
-        "REFLEX_USE_NPM": "1",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "REFLEX_CHECK_LATEST_VERSION": "false",
-        "ENVIRONMENT": "production",
-        "APP_URL": public_url,
-        "SESSION_SECRET": "scaleout-" + uuid.uuid4().hex + uuid.uuid4().hex,
-        "DATABASE_URL": database_url,
-        "FEEDBACK_WORKER_ENABLED": "false",
-        "GRANIAN_WORKERS": "1",
-        "LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "PATH": f"{tools}:{env.get('PATH', '')}",
+            "PYTHONPATH": str(workdir),
+            "PYTHONUNBUFFERED": "1",
+            "REFLEX_USE_NPM": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+            "ENVIRONMENT": "production",
+            "APP_URL": public_url,
+            "SESSION_SECRET": "scaleout-" + uuid.uuid4().hex + uuid.uuid4().hex,
+            "DATABASE_URL": database_url,
+            "FEEDBACK_WORKER_ENABLED": "false",
+            "GRANIAN_WORKERS": "1",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env
 
 
 def sign_up(base_url: str, email: str) -> tuple[int, str]:
-    resp = httpx.post(f"{base_url}/api/auth/sign-up", data={"email": email, "password": PASSWORD, "name": "Casey Candidate"}, timeout=20)
+    resp = httpx.post(
+        f"{base_url}/api/auth/sign-up",
+        data={"email": email, "password": PASSWORD, "name": "Casey Candidate"},
+        timeout=20,
+    )
     assert resp.status_code == 303, resp.text
     cookie = resp.headers["set-cookie"].split(";", 1)[0]
     profile = httpx.get(f"{base_url}/api/user", headers={"cookie": cookie}, timeout=10).json()
@@ -439,7 +499,9 @@ def seed_live_interview(database_url: str, user_id: int) -> str:
 def transcript_rows(database_url: str, interview_id: str) -> int:
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        count = conn.execute(text("SELECT count(*) FROM transcript_entries WHERE session_id = :id"), {"id": interview_id}).scalar_one()
+        count = conn.execute(
+            text("SELECT count(*) FROM transcript_entries WHERE session_id = :id"), {"id": interview_id}
+        ).scalar_one()
     engine.dispose()
     return int(count)
 
@@ -459,8 +521,12 @@ class LiveCall:
         for text_ in texts:
             self.sent += 1
             role = "interviewer" if self.sent % 2 else "candidate"
-            lines.append({"item_id": f"item_{self.sent}", "role": role, "text": text_, "position": float(self.sent)})
-        return await self.tab.send("live", "on_lines", {"event": {"session_id": self.interview_id, "seq": self.seq, "lines": lines}})
+            lines.append(
+                {"item_id": f"item_{self.sent}", "role": role, "text": text_, "position": float(self.sent)}
+            )
+        return await self.tab.send(
+            "live", "on_lines", {"event": {"session_id": self.interview_id, "seq": self.seq, "lines": lines}}
+        )
 
 
 # --- the scenario ------------------------------------------------------------------------------
@@ -494,7 +560,9 @@ def remembered(tab: Tab, call: LiveCall | None = None) -> tuple[bool, str]:
     return ok, detail + f", new_token={'yes' if tab.new_token else 'no'}"
 
 
-async def move_socket(tab: Tab, workers: list[Worker], label: str, sig: int, call: LiveCall | None) -> Outcome:
+async def move_socket(
+    tab: Tab, workers: list[Worker], label: str, sig: int, call: LiveCall | None
+) -> Outcome:
     """Stop (or kill) the worker holding the tab's socket; the tab reconnects through nginx to whoever is left."""
     current = holder(workers)
     assert current is not None, "could not tell which worker holds the socket"
@@ -513,12 +581,19 @@ async def move_socket(tab: Tab, workers: list[Worker], label: str, sig: int, cal
         # knows the interview (a server-side, backend-only var) from the stored state.
         await call.say("And how would you handle an incident at 3 a.m.?")
         ok = tab.var("live", "ack_seq") == call.seq and len(tab.var("live", "lines") or []) == call.sent
-        detail += f"; next batch accepted there: {'yes' if ok else 'no'} (ack_seq={tab.var('live', 'ack_seq')})"
+        detail += (
+            f"; next batch accepted there: {'yes' if ok else 'no'} (ack_seq={tab.var('live', 'ack_seq')})"
+        )
     return Outcome(label, f"{now.name if now else '?'} (was {current.name})", ok, took, detail)
 
 
 async def scenario(
-    base_url: str, cookie: str, names: dict[str, str], workers: list[Worker], events: int, interview_id: str | None
+    base_url: str,
+    cookie: str,
+    names: dict[str, str],
+    workers: list[Worker],
+    events: int,
+    interview_id: str | None,
 ) -> dict[str, Any]:
     tab = Tab(base_url, cookie, names)
     hydrate = await tab.connect("/sign-in", {"email": "casey@example.com"})
@@ -533,21 +608,36 @@ async def scenario(
         assert tab.var("live", "status") == "active", "the live interview page did not load"
         call = LiveCall(tab, interview_id)
         await call.status("live")
-        await call.say("Hello, I'm your AI interviewer. Tell me about yourself.", "I run platform teams for payment systems.")
+        await call.say(
+            "Hello, I'm your AI interviewer. Tell me about yourself.",
+            "I run platform teams for payment systems.",
+        )
     first = holder(workers)
     ok, detail = remembered(tab, call)
-    results = {"hydrate": hydrate, "first_worker": first.name if first else "?", "rtts": rtts, "outcomes": [], "initial": detail}
+    results = {
+        "hydrate": hydrate,
+        "first_worker": first.name if first else "?",
+        "rtts": rtts,
+        "outcomes": [],
+        "initial": detail,
+    }
     other = [w for w in workers if w is not first]
     # 1. rolling restart: the holder stops cleanly, the socket lands on the other worker.
-    results["outcomes"].append(await move_socket(tab, workers, "clean stop of its worker", signal.SIGTERM, call))
+    results["outcomes"].append(
+        await move_socket(tab, workers, "clean stop of its worker", signal.SIGTERM, call)
+    )
     restart = await asyncio.to_thread(first.start) if first else 0.0
     results["restart"] = restart
     # 2. the other worker stops cleanly too: the socket lands on the restarted one.
-    results["outcomes"].append(await move_socket(tab, workers, "restarted worker takes over", signal.SIGTERM, call))
+    results["outcomes"].append(
+        await move_socket(tab, workers, "restarted worker takes over", signal.SIGTERM, call)
+    )
     for w in other:
         await asyncio.to_thread(w.start)
     # 3. a crash: SIGKILL, no chance to say goodbye.
-    results["outcomes"].append(await move_socket(tab, workers, "crash (SIGKILL) of its worker", signal.SIGKILL, call))
+    results["outcomes"].append(
+        await move_socket(tab, workers, "crash (SIGKILL) of its worker", signal.SIGKILL, call)
+    )
     if call is not None:
         results["transcript_sent"] = call.sent
     # After a crash the tab has a fresh state; the page it is on loads its data from the database again.
@@ -561,7 +651,9 @@ async def scenario(
     return results
 
 
-async def load_test(base_url: str, cookie: str, names: dict[str, str], workers: list[Worker], clients: int, events: int) -> dict[str, Any]:
+async def load_test(
+    base_url: str, cookie: str, names: dict[str, str], workers: list[Worker], clients: int, events: int
+) -> dict[str, Any]:
     tabs = [Tab(base_url, cookie, names) for _ in range(clients)]
     await asyncio.gather(*(t.connect("/dashboard") for t in tabs))
     spread = {w.name: established_to(w.port) for w in workers}
@@ -582,7 +674,9 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
 
 
-def run_setup(with_redis: bool, stack: ExitStack, database_url: str, clients: int, events: int, names: dict[str, str]) -> dict[str, Any]:
+def run_setup(
+    with_redis: bool, stack: ExitStack, database_url: str, clients: int, events: int, names: dict[str, str]
+) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="vocahire-scaleout-"))
     stack.callback(shutil.rmtree, workdir, True)
     copy_app(workdir)
@@ -619,18 +713,30 @@ def run_setup(with_redis: bool, stack: ExitStack, database_url: str, clients: in
 
 def report(title: str, res: dict[str, Any]) -> None:
     print(f"\n== {title} ==")
-    print(f"front: {res['proxy']} on one loopback address; backend start-to-ready: median {statistics.median(res['starts']):.2f} s over {len(res['starts'])} starts")
-    print(f"first connect + hydrate: {ms(res['hydrate'])}; dashboard socket held by {res['first_worker']}: {res['initial']}")
+    print(
+        f"front: {res['proxy']} on one loopback address; backend start-to-ready: median {statistics.median(res['starts']):.2f} s over {len(res['starts'])} starts"
+    )
+    print(
+        f"first connect + hydrate: {ms(res['hydrate'])}; dashboard socket held by {res['first_worker']}: {res['initial']}"
+    )
     rt = res["rtts"]
-    print(f"event round trip through the proxy (1 tab, {len(rt)} events): median {ms(statistics.median(rt))}, p95 {ms(pct(rt, 0.95))}")
+    print(
+        f"event round trip through the proxy (1 tab, {len(rt)} events): median {ms(statistics.median(rt))}, p95 {ms(pct(rt, 0.95))}"
+    )
     print(f"restarted worker ready again after {res['restart']:.2f} s")
     for o in res["outcomes"]:
         verdict = "SURVIVED" if o.survived else "LOST"
-        print(f"- {o.label}: socket landed on {o.landed_on}; state {verdict}; reconnect+rehydrate {ms(o.seconds)}\n    {o.detail}")
+        print(
+            f"- {o.label}: socket landed on {o.landed_on}; state {verdict}; reconnect+rehydrate {ms(o.seconds)}\n    {o.detail}"
+        )
     if "transcript_rows" in res:
-        print(f"  live interview: {res.get('transcript_sent', 0)} lines sent over the run, {res['transcript_rows']} transcript rows in PostgreSQL")
+        print(
+            f"  live interview: {res.get('transcript_sent', 0)} lines sent over the run, {res['transcript_rows']} transcript rows in PostgreSQL"
+        )
     reload, ok = res["crash_reload"]
-    print(f"  after the crash, the dashboard route's loader refilled it from PostgreSQL: {'yes' if ok else 'no'} ({ms(reload)})")
+    print(
+        f"  after the crash, the dashboard route's loader refilled it from PostgreSQL: {'yes' if ok else 'no'} ({ms(reload)})"
+    )
     if "load" in res:
         ld = res["load"]
         print(
@@ -640,7 +746,9 @@ def report(title: str, res: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--events", type=int, default=25)
     parser.add_argument("--skip-control", action="store_true", help="skip the run without Redis")

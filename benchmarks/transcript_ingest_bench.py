@@ -38,10 +38,10 @@ for key in [k for k in os.environ if k.startswith(("DATABASE_URL", "OPENAI_", "R
     del os.environ[key]
 os.environ.setdefault("ENVIRONMENT", "development")
 
+import scaleout_bench as sb  # noqa: E402 - reuses its process, sign-up and app-copy helpers
 import socketio  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-import scaleout_bench as sb  # noqa: E402 - reuses its process, sign-up and app-copy helpers
 from tests.conftest import PG_ADMIN_URL, migrate, postgres_available, refresh_settings  # noqa: E402
 
 RX = "_rx_state_"
@@ -50,7 +50,9 @@ INTERVAL = 2.0
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+    return (
+        ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+    )
 
 
 class LivePage:
@@ -79,16 +81,37 @@ class LivePage:
             self.changed.set()
 
         path = f"/interview/{self.interview_id}"
-        boot = {"name": f"{self.names['root']}.hydrate_and_load", "payload": {}, "router_data": {"pathname": "/interview/[session_id]", "asPath": path, "query": {"session_id": self.interview_id}}}
+        boot = {
+            "name": f"{self.names['root']}.hydrate_and_load",
+            "payload": {},
+            "router_data": {
+                "pathname": "/interview/[session_id]",
+                "asPath": path,
+                "query": {"session_id": self.interview_id},
+            },
+        }
         await self.sio.connect(
-            f"{self.base_url}?token={self.token}", socketio_path="_event", transports=["websocket"], namespaces=["/_event"],
-            auth={"event": boot}, headers={"Cookie": self.cookie}, wait_timeout=20,
+            f"{self.base_url}?token={self.token}",
+            socketio_path="_event",
+            transports=["websocket"],
+            namespaces=["/_event"],
+            auth={"event": boot},
+            headers={"Cookie": self.cookie},
+            wait_timeout=20,
         )
         await asyncio.wait_for(loaded.wait(), 30)
 
     async def _emit(self, name: str, payload: dict[str, Any]) -> None:
         path = f"/interview/{self.interview_id}"
-        await self.sio.emit("event", {"name": name, "payload": payload, "router_data": {"pathname": "/interview/[session_id]", "asPath": path}}, namespace="/_event")
+        await self.sio.emit(
+            "event",
+            {
+                "name": name,
+                "payload": payload,
+                "router_data": {"pathname": "/interview/[session_id]", "asPath": path},
+            },
+            namespace="/_event",
+        )
 
     async def _until(self, done: Any, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -99,10 +122,18 @@ class LivePage:
     async def send_line(self) -> float:
         self.seq += 1
         seq = self.seq
-        line = {"item_id": f"item_{seq}", "previous_item_id": f"item_{seq - 1}" if seq > 1 else None, "role": "candidate" if seq % 2 else "interviewer",
-                "text": f"Line {seq}: we measured latency and throughput before every release.", "position": float(seq)}
+        line = {
+            "item_id": f"item_{seq}",
+            "previous_item_id": f"item_{seq - 1}" if seq > 1 else None,
+            "role": "candidate" if seq % 2 else "interviewer",
+            "text": f"Line {seq}: we measured latency and throughput before every release.",
+            "position": float(seq),
+        }
         started = time.monotonic()
-        await self._emit(f"{self.names['live']}.on_lines", {"event": {"session_id": self.interview_id, "seq": seq, "lines": [line], "revisions": []}})
+        await self._emit(
+            f"{self.names['live']}.on_lines",
+            {"event": {"session_id": self.interview_id, "seq": seq, "lines": [line], "revisions": []}},
+        )
         await self._until(lambda: (self.live.get("ack_seq" + RX) or 0) >= seq)
         return time.monotonic() - started
 
@@ -132,7 +163,7 @@ async def drive(pages: list[LivePage], kind: str, seconds: float) -> tuple[list[
         while time.monotonic() - started < seconds:
             try:
                 latencies.append(await (page.send_line() if kind == "line" else page.send_noop()))
-            except Exception:  # noqa: BLE001 - counted and reported
+            except Exception:
                 errors += 1
             next_at += INTERVAL
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
@@ -157,13 +188,27 @@ def seed(database_url: str, user_ids: list[int]) -> list[str]:
 def saved_rows(database_url: str, ids: list[str]) -> int:
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        n = sum(conn.execute(text("SELECT count(*) FROM transcript_entries WHERE session_id = :i"), {"i": i}).scalar_one() for i in ids)
+        n = sum(
+            conn.execute(
+                text("SELECT count(*) FROM transcript_entries WHERE session_id = :i"), {"i": i}
+            ).scalar_one()
+            for i in ids
+        )
     engine.dispose()
     return int(n)
 
 
-async def level(base_url: str, accounts: list[tuple[int, str]], ids: list[str], names: dict[str, str], seconds: float, database_url: str) -> None:
-    pages = [LivePage(base_url, cookie, interview_id, names) for (_, cookie), interview_id in zip(accounts, ids)]
+async def level(
+    base_url: str,
+    accounts: list[tuple[int, str]],
+    ids: list[str],
+    names: dict[str, str],
+    seconds: float,
+    database_url: str,
+) -> None:
+    pages = [
+        LivePage(base_url, cookie, interview_id, names) for (_, cookie), interview_id in zip(accounts, ids)
+    ]
     opened = time.monotonic()
     await asyncio.gather(*(p.open() for p in pages))
     opened = time.monotonic() - opened
@@ -180,10 +225,14 @@ async def level(base_url: str, accounts: list[tuple[int, str]], ids: list[str], 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, nargs="+", default=[10, 50, 100])
     parser.add_argument("--seconds", type=float, default=16.0)
-    parser.add_argument("--postgres", action="store_true", help="use a throwaway PostgreSQL database instead of SQLite")
+    parser.add_argument(
+        "--postgres", action="store_true", help="use a throwaway PostgreSQL database instead of SQLite"
+    )
     args = parser.parse_args()
     names = sb.state_names()
     total = sum(args.clients)
@@ -213,17 +262,32 @@ def main() -> int:
         port = sb.free_port()
         base_url = f"http://127.0.0.1:{port}"
         worker = sb.Worker("ingest", port, sb.worker_env(workdir, database_url, None, base_url), workdir)
-        print(f"backend up in {worker.start():.1f} s ({'PostgreSQL' if args.postgres else 'SQLite'}, 1 worker, in-memory state manager)")
+        print(
+            f"backend up in {worker.start():.1f} s ({'PostgreSQL' if args.postgres else 'SQLite'}, 1 worker, in-memory state manager)"
+        )
         stack.callback(worker.stop)
         accounts = [sb.sign_up(base_url, f"ingest{uuid.uuid4().hex[:10]}@example.com") for _ in range(total)]
         ids = seed(database_url, [uid for uid, _ in accounts])
-        print("\n  clients  offered  lines/s   save p50  save p99   noop p50  noop p99   p50 x   p99 x   saved/sent   err")
+        print(
+            "\n  clients  offered  lines/s   save p50  save p99   noop p50  noop p99   p50 x   p99 x   saved/sent   err"
+        )
         offset = 0
         for n in args.clients:
-            asyncio.run(level(base_url, accounts[offset : offset + n], ids[offset : offset + n], names, args.seconds, database_url))
+            asyncio.run(
+                level(
+                    base_url,
+                    accounts[offset : offset + n],
+                    ids[offset : offset + n],
+                    names,
+                    args.seconds,
+                    database_url,
+                )
+            )
             offset += n
-    print("\noffered/lines/s: lines per second asked for (one per client every 2 s) and achieved; save = emit -> acknowledged"
-          "\n(saved in the database) in ms; noop = the same round trip for a handler that only sets a var; x = save / noop.")
+    print(
+        "\noffered/lines/s: lines per second asked for (one per client every 2 s) and achieved; save = emit -> acknowledged"
+        "\n(saved in the database) in ms; noop = the same round trip for a handler that only sets a var; x = save / noop."
+    )
     return 0
 
 

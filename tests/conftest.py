@@ -23,9 +23,26 @@ if str(ROOT) not in sys.path:
 
 # Environment variables the app reads; tests start from none of them.
 _APP_ENV_PREFIXES = (
-    "DATABASE_URL", "MIGRATE_DATABASE_URL", "REDIS_URL", "OPENAI_", "CLERK_", "STRIPE_", "SENTRY_", "NEXT_PUBLIC_",
-    "SESSION_", "ADMIN_EMAILS", "DIAGNOSTICS_TOKEN", "AUTH_PROVIDER", "APP_URL", "ENVIRONMENT", "REALTIME_",
-    "INTERVIEW_", "FEEDBACK_", "CORS_ORIGINS", "CACHE_TTL", "DB_TIMEOUT",
+    "DATABASE_URL",
+    "MIGRATE_DATABASE_URL",
+    "REDIS_URL",
+    "OPENAI_",
+    "CLERK_",
+    "STRIPE_",
+    "SENTRY_",
+    "NEXT_PUBLIC_",
+    "SESSION_",
+    "ADMIN_EMAILS",
+    "DIAGNOSTICS_TOKEN",
+    "AUTH_PROVIDER",
+    "APP_URL",
+    "ENVIRONMENT",
+    "REALTIME_",
+    "INTERVIEW_",
+    "FEEDBACK_",
+    "CORS_ORIGINS",
+    "CACHE_TTL",
+    "DB_TIMEOUT",
 )
 for _key in list(os.environ):
     if _key.startswith(_APP_ENV_PREFIXES):
@@ -33,10 +50,10 @@ for _key in list(os.environ):
 os.environ["ENVIRONMENT"] = "test"
 os.environ["FEEDBACK_WORKER_ENABLED"] = "false"
 
+import vocahire.models  # noqa: E402,F401
 from vocahire.infra import database as vdb  # noqa: E402
 from vocahire.infra.schema_status import upgrade_to_head  # noqa: E402
 from vocahire.settings import get_settings  # noqa: E402
-import vocahire.models  # noqa: E402,F401
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REDIS_HOST = ("127.0.0.1", 6379)
@@ -168,7 +185,7 @@ def pg_db(postgres_database: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> I
 
 
 @pytest.fixture
-def api_client(db: TestDatabase) -> Iterator["TestClient"]:  # noqa: F821
+def api_client(db: TestDatabase) -> Iterator[TestClient]:  # noqa: F821
     """Starlette's TestClient on the app's API routes (no front-end build needed)."""
     from starlette.testclient import TestClient
 

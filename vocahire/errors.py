@@ -103,5 +103,7 @@ class InterviewInProgress(Conflict):
     """A second start while one interview is live; ``session_id`` is the live one (to go back to it)."""
 
     def __init__(self, session_id: str) -> None:
-        super().__init__("You already have an interview in progress. Finish or end it before starting another.")
+        super().__init__(
+            "You already have an interview in progress. Finish or end it before starting another."
+        )
         self.session_id = session_id

@@ -77,7 +77,9 @@ class Settings(BaseSettings):
     clerk_issuer: str | None = Field(None, validation_alias="CLERK_ISSUER")
     clerk_js_url: str | None = Field(None, validation_alias=_alias("CLERK_JS_URL"))
     clerk_timeout_seconds: float = Field(5.0, gt=0, le=60, validation_alias="CLERK_TIMEOUT_SECONDS")
-    clerk_jwks_cooldown_seconds: float = Field(60.0, ge=1, le=3600, validation_alias="CLERK_JWKS_COOLDOWN_SECONDS")
+    clerk_jwks_cooldown_seconds: float = Field(
+        60.0, ge=1, le=3600, validation_alias="CLERK_JWKS_COOLDOWN_SECONDS"
+    )
 
     # --- OpenAI ---
     openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY")
@@ -98,7 +100,9 @@ class Settings(BaseSettings):
         "gpt-4o-mini-transcribe", validation_alias="REALTIME_TRANSCRIPTION_MODEL"
     )
     interview_max_minutes: int = Field(30, gt=0, le=120, validation_alias="INTERVIEW_MAX_MINUTES")
-    interview_limit_seconds: int | None = Field(None, gt=0, le=7200, validation_alias="INTERVIEW_LIMIT_SECONDS")
+    interview_limit_seconds: int | None = Field(
+        None, gt=0, le=7200, validation_alias="INTERVIEW_LIMIT_SECONDS"
+    )
     interview_closing_seconds: int = Field(20, ge=0, le=120, validation_alias="INTERVIEW_CLOSING_SECONDS")
     feedback_model: str = Field("gpt-4.1-mini", validation_alias="FEEDBACK_MODEL")
     feedback_timeout_seconds: float = Field(60.0, gt=0, validation_alias="FEEDBACK_TIMEOUT_SECONDS")
@@ -116,7 +120,9 @@ class Settings(BaseSettings):
     stripe_price_id_quarterly: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_QUARTERLY"))
     stripe_price_id_annual: str | None = Field(None, validation_alias=_alias("STRIPE_PRICE_ID_ANNUAL"))
     stripe_timeout_seconds: float = Field(10.0, gt=0, le=60, validation_alias="STRIPE_TIMEOUT_SECONDS")
-    stripe_price_cache_seconds: int = Field(600, ge=0, le=86400, validation_alias="STRIPE_PRICE_CACHE_SECONDS")
+    stripe_price_cache_seconds: int = Field(
+        600, ge=0, le=86400, validation_alias="STRIPE_PRICE_CACHE_SECONDS"
+    )
 
     # --- Sentry ---
     sentry_dsn: str | None = Field(None, validation_alias=_alias("SENTRY_DSN"))
@@ -148,17 +154,23 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @model_validator(mode="after")
-    def _production_refuses_placeholders(self) -> "Settings":
+    def _production_refuses_placeholders(self) -> Settings:
         if self.environment != "production":
             return self
         if self.session_secret == DEV_SESSION_SECRET or len(self.session_secret) < 32:
             raise ValueError("SESSION_SECRET must be set to a random value of 32+ characters in production")
         if self.stripe_secret_key and not self.stripe_webhook_secret:
             raise ValueError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set")
-        if self.resolved_auth_provider == "clerk" and not (self.clerk_jwt_key or self.clerk_jwks_url or self.clerk_publishable_key):
-            raise ValueError("CLERK_JWT_KEY (or CLERK_PUBLISHABLE_KEY for JWKS) is required when Clerk is used")
+        if self.resolved_auth_provider == "clerk" and not (
+            self.clerk_jwt_key or self.clerk_jwks_url or self.clerk_publishable_key
+        ):
+            raise ValueError(
+                "CLERK_JWT_KEY (or CLERK_PUBLISHABLE_KEY for JWKS) is required when Clerk is used"
+            )
         if self.resolved_auth_provider == "clerk" and not (self.clerk_publishable_key or self.clerk_issuer):
-            raise ValueError("CLERK_PUBLISHABLE_KEY (or CLERK_ISSUER) is required when Clerk is used: it names the token issuer")
+            raise ValueError(
+                "CLERK_PUBLISHABLE_KEY (or CLERK_ISSUER) is required when Clerk is used: it names the token issuer"
+            )
         if self.clerk_secret_key and not self.clerk_webhook_secret:
             raise ValueError("CLERK_WEBHOOK_SECRET is required when CLERK_SECRET_KEY is set")
         if self.diagnostics_token is not None and len(self.diagnostics_token) < 24:

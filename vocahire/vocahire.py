@@ -8,31 +8,31 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.api import make_api
+from vocahire.infra import observability
 from vocahire.pages.account import account_page
 from vocahire.pages.admin_usage import admin_usage_page
 from vocahire.pages.admin_users import admin_users_page
 from vocahire.pages.auth import sign_in_page, sign_up_page
+from vocahire.pages.billing_success import billing_success_page
 from vocahire.pages.dashboard import dashboard_page
 from vocahire.pages.feedback import feedback_page
 from vocahire.pages.history import history_page
 from vocahire.pages.interview_live import interview_live_page
 from vocahire.pages.interview_setup import interview_setup_page
-from vocahire.pages.billing_success import billing_success_page
 from vocahire.pages.landing import landing_page
 from vocahire.pages.pricing import pricing_page
-from vocahire.infra import observability
 from vocahire.services.interviews.calls import run_interview_janitor
 from vocahire.settings import get_settings
 from vocahire.state.account import AccountState
 from vocahire.state.admin_usage import AdminUsageState
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.auth_forms import AuthFormState
+from vocahire.state.billing_success import BillingSuccessState
 from vocahire.state.dashboard import DashboardState
 from vocahire.state.feedback import FeedbackState
-from vocahire.state.billing_success import BillingSuccessState
 from vocahire.state.history import HistoryState
-from vocahire.state.pricing import PricingState
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
+from vocahire.state.pricing import PricingState
 from vocahire.state.session import SessionState
 from vocahire.workers.feedback_worker import run_feedback_worker
 
@@ -41,31 +41,97 @@ observability.init_sentry()  # before the app exists, so every request is traced
 
 app = rx.App(
     api_transformer=make_api(),
-    head_components=[rx.el.meta(name="description", content="VocaHire: practise job interviews out loud with an AI interviewer.")],
+    head_components=[
+        rx.el.meta(
+            name="description", content="VocaHire: practise job interviews out loud with an AI interviewer."
+        )
+    ],
 )
 
 app.register_lifespan_task(observability.enable_asyncio_tracing)
 if get_settings().feedback_worker_enabled:
     app.register_lifespan_task(run_feedback_worker)
-app.register_lifespan_task(run_interview_janitor)  # re-attaches live calls after a restart, closes stale interviews
+app.register_lifespan_task(
+    run_interview_janitor
+)  # re-attaches live calls after a restart, closes stale interviews
 
 TITLE = "VocaHire · AI mock interviews"
 
 # --- public pages ---
 app.add_page(landing_page, route=routes.LANDING, title=TITLE, on_load=SessionState.load_optional)
-app.add_page(sign_in_page, route=routes.SIGN_IN, title="Sign in · VocaHire", on_load=[SessionState.load_optional, AuthFormState.load])
-app.add_page(sign_up_page, route=routes.SIGN_UP, title="Create account · VocaHire", on_load=[SessionState.load_optional, AuthFormState.load])
-app.add_page(pricing_page, route=routes.PRICING, title="Pricing · VocaHire", on_load=[SessionState.load_optional, PricingState.load])
+app.add_page(
+    sign_in_page,
+    route=routes.SIGN_IN,
+    title="Sign in · VocaHire",
+    on_load=[SessionState.load_optional, AuthFormState.load],
+)
+app.add_page(
+    sign_up_page,
+    route=routes.SIGN_UP,
+    title="Create account · VocaHire",
+    on_load=[SessionState.load_optional, AuthFormState.load],
+)
+app.add_page(
+    pricing_page,
+    route=routes.PRICING,
+    title="Pricing · VocaHire",
+    on_load=[SessionState.load_optional, PricingState.load],
+)
 
 # --- signed-in pages ---
-app.add_page(dashboard_page, route=routes.DASHBOARD, title="Dashboard · VocaHire", on_load=[SessionState.require_signed_in, DashboardState.load])
-app.add_page(feedback_page, route=routes.FEEDBACK, title="Feedback · VocaHire", on_load=[SessionState.require_signed_in, FeedbackState.load])
-app.add_page(history_page, route=routes.HISTORY, title="History & progress · VocaHire", on_load=[SessionState.require_signed_in, HistoryState.load])
-app.add_page(account_page, route=routes.ACCOUNT, title="Account · VocaHire", on_load=[SessionState.require_signed_in, AccountState.load])
-app.add_page(billing_success_page, route=routes.BILLING_SUCCESS, title="Thank you · VocaHire", on_load=[SessionState.require_signed_in, BillingSuccessState.load])
-app.add_page(interview_setup_page, route=routes.INTERVIEW_NEW, title="Practice interview · VocaHire", on_load=[SessionState.require_signed_in, InterviewSetupState.load])
-app.add_page(interview_live_page, route=routes.INTERVIEW_LIVE, title="Live interview · VocaHire", on_load=[SessionState.require_signed_in, LiveInterviewState.load])
+app.add_page(
+    dashboard_page,
+    route=routes.DASHBOARD,
+    title="Dashboard · VocaHire",
+    on_load=[SessionState.require_signed_in, DashboardState.load],
+)
+app.add_page(
+    feedback_page,
+    route=routes.FEEDBACK,
+    title="Feedback · VocaHire",
+    on_load=[SessionState.require_signed_in, FeedbackState.load],
+)
+app.add_page(
+    history_page,
+    route=routes.HISTORY,
+    title="History & progress · VocaHire",
+    on_load=[SessionState.require_signed_in, HistoryState.load],
+)
+app.add_page(
+    account_page,
+    route=routes.ACCOUNT,
+    title="Account · VocaHire",
+    on_load=[SessionState.require_signed_in, AccountState.load],
+)
+app.add_page(
+    billing_success_page,
+    route=routes.BILLING_SUCCESS,
+    title="Thank you · VocaHire",
+    on_load=[SessionState.require_signed_in, BillingSuccessState.load],
+)
+app.add_page(
+    interview_setup_page,
+    route=routes.INTERVIEW_NEW,
+    title="Practice interview · VocaHire",
+    on_load=[SessionState.require_signed_in, InterviewSetupState.load],
+)
+app.add_page(
+    interview_live_page,
+    route=routes.INTERVIEW_LIVE,
+    title="Live interview · VocaHire",
+    on_load=[SessionState.require_signed_in, LiveInterviewState.load],
+)
 
 # --- admin pages ---
-app.add_page(admin_usage_page, route=routes.ADMIN_USAGE, title="Usage · Admin · VocaHire", on_load=[SessionState.require_admin, AdminUsageState.load])
-app.add_page(admin_users_page, route=routes.ADMIN_USERS, title="Users · Admin · VocaHire", on_load=[SessionState.require_admin, AdminUsersState.load])
+app.add_page(
+    admin_usage_page,
+    route=routes.ADMIN_USAGE,
+    title="Usage · Admin · VocaHire",
+    on_load=[SessionState.require_admin, AdminUsageState.load],
+)
+app.add_page(
+    admin_users_page,
+    route=routes.ADMIN_USERS,
+    title="Users · Admin · VocaHire",
+    on_load=[SessionState.require_admin, AdminUsersState.load],
+)

@@ -15,9 +15,9 @@ from tests.fakes.clerk_jwks import running_fake_clerk
 from tests.utils.interviews import make_interview
 from tests.utils.states import call, state_for
 from tests.utils.users import make_user, session_cookie_for
+from vocahire.infra import clerk
 from vocahire.infra.database import in_session
 from vocahire.models import User
-from vocahire.infra import clerk
 from vocahire.state.account import AccountState
 from vocahire.state.clerk_session import ClerkSessionState
 from vocahire.state.session import SessionState
@@ -78,7 +78,9 @@ def test_under_clerk_the_download_takes_the_clerk_session(api_client, fake):
 
 
 def test_built_in_forms_are_closed_when_clerk_signs_people_in(api_client, fake):
-    resp = api_client.post("/api/auth/sign-up", data={"email": "ada@example.com", "password": "correct-horse-42"})
+    resp = api_client.post(
+        "/api/auth/sign-up", data={"email": "ada@example.com", "password": "correct-horse-42"}
+    )
     assert resp.status_code == 303 and "error=clerk_only" in resp.headers["location"]
     assert user_count() == 0
 
@@ -92,7 +94,12 @@ def test_the_account_page_shows_the_callers_profile_and_balance(db):
     state = state_for(AccountState, ada.id)
     asyncio.run(call(state, "load"))
     assert state.error == ""
-    assert (state.profile["email"], state.profile["name"], state.profile["credits"], state.profile["interviews"]) == ("ada@example.com", "Ada", "3.00", 1)
+    assert (
+        state.profile["email"],
+        state.profile["name"],
+        state.profile["credits"],
+        state.profile["interviews"],
+    ) == ("ada@example.com", "Ada", "3.00", 1)
     assert state.profile["sign_in_method"] == "E-mail and password" and state.profile["premium"] is False
 
     stranger = state_for(AccountState)
@@ -114,7 +121,9 @@ def test_the_confirmation_word_arms_the_delete_button_only(db):
 
 def clerk_client(path: str = "/dashboard", query: str = "") -> ClerkSessionState:
     state = state_for(ClerkSessionState)
-    state.parent_state._update_router_vars({"pathname": path, "asPath": path + query, "headers": {"cookie": ""}}, {})
+    state.parent_state._update_router_vars(
+        {"pathname": path, "asPath": path + query, "headers": {"cookie": ""}}, {}
+    )
     return state
 
 
@@ -165,8 +174,17 @@ def test_forged_or_junk_reports_change_nothing(fake):
     from tests.fakes.clerk_jwks import new_rsa_key
 
     state = clerk_client()
-    for junk in (None, "token", 42, [], {"event": "token"}, {"event": "token", "token": "x" * 20_000}, {"event": "admin"},
-                 {"event": "token", "token": fake.mint(clerk_id, key=new_rsa_key())}, {"event": "token", "token": fake.mint(clerk_id, azp="https://evil.example")}):
+    for junk in (
+        None,
+        "token",
+        42,
+        [],
+        {"event": "token"},
+        {"event": "token", "token": "x" * 20_000},
+        {"event": "admin"},
+        {"event": "token", "token": fake.mint(clerk_id, key=new_rsa_key())},
+        {"event": "token", "token": fake.mint(clerk_id, azp="https://evil.example")},
+    ):
         report(state, junk)
     session = session_of(state)
     assert not session.signed_in and session._clerk_token == ""
@@ -200,7 +218,9 @@ def test_on_the_sign_in_page_a_session_goes_on_to_next_and_no_session_to_clerks_
 def test_on_the_sign_in_page_a_bad_token_is_explained_instead_of_looping_back_to_clerk(fake):
     clerk_id = fake.add_user(email="ada@example.com")["id"]
     state = clerk_client("/sign-in")
-    assert report(state, {"event": "token", "token": fake.mint(clerk_id, azp="https://elsewhere.example")}) == [None]
+    assert report(
+        state, {"event": "token", "token": fake.mint(clerk_id, azp="https://elsewhere.example")}
+    ) == [None]
     assert "another site" in state.error
     assert report(state, {"event": "error"}) == [None]
     assert "couldn't load the sign-in service" in state.error
@@ -209,10 +229,13 @@ def test_on_the_sign_in_page_a_bad_token_is_explained_instead_of_looping_back_to
 
 def test_a_deleted_clerk_account_cannot_sign_in_again(fake):
     from vocahire.services.accounts import user_data
+
     clerk_id = fake.add_user(email="ada@example.com")["id"]
     state = clerk_client()
     report(state, {"event": "token", "token": fake.mint(clerk_id)})
-    user_id = in_session(lambda *, session: session.execute(select(User.id).where(User.auth_subject == clerk_id)).scalar_one())
+    user_id = in_session(
+        lambda *, session: session.execute(select(User.id).where(User.auth_subject == clerk_id)).scalar_one()
+    )
     in_session(user_data.delete_account_data, user_id=user_id)
 
     again = clerk_client("/sign-in")

@@ -11,16 +11,20 @@ from sqlalchemy import func, select, text, update
 
 from tests.utils.states import call, state_for
 from tests.utils.users import balance_of, ledger_total, make_user, session_cookie_for
+from vocahire.errors import Forbidden, InvalidInput
 from vocahire.infra.database import in_session
 from vocahire.models import AdminAction, CreditLedgerEntry, User
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT
 from vocahire.services.admin import users as admin_users
-from vocahire.errors import Forbidden, InvalidInput
 from vocahire.state.admin_usage import AdminUsageState
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.session import SessionState
 
-DIAGNOSTIC_ROUTES = ["/api/diagnostic/connection-test", "/api/diagnostic/db-performance", "/api/sentry-example-api"]
+DIAGNOSTIC_ROUTES = [
+    "/api/diagnostic/connection-test",
+    "/api/diagnostic/db-performance",
+    "/api/sentry-example-api",
+]
 TOKEN = "diag-" + "x" * 40
 
 
@@ -35,12 +39,18 @@ def people(db, env):
 
 
 def _rows(model: Any) -> int:
-    return in_session(lambda *, session: session.execute(select(func.count()).select_from(model)).scalar_one())
+    return in_session(
+        lambda *, session: session.execute(select(func.count()).select_from(model)).scalar_one()
+    )
 
 
 def _snapshot() -> tuple[Any, ...]:
     def read(*, session):
-        users = session.execute(text("SELECT id, credits_cents, is_premium, premium_until, role, deleted_at FROM users ORDER BY id")).all()
+        users = session.execute(
+            text(
+                "SELECT id, credits_cents, is_premium, premium_until, role, deleted_at FROM users ORDER BY id"
+            )
+        ).all()
         return (tuple(users), _count(session, CreditLedgerEntry), _count(session, AdminAction))
 
     return in_session(read)
@@ -130,8 +140,12 @@ def test_every_admin_handler_refuses_a_candidate(people, state_cls):
     victim = people["victim"]
     before = _snapshot()
     calls = _plausible_calls(victim.id)
-    handlers = [n for n in state_cls.event_handlers if not n.startswith("_") and n != "setvar"]  # setvar: the junk test
-    assert set(handlers) <= set(calls), f"add the new handlers to _plausible_calls: {set(handlers) - set(calls)}"
+    handlers = [
+        n for n in state_cls.event_handlers if not n.startswith("_") and n != "setvar"
+    ]  # setvar: the junk test
+    assert set(handlers) <= set(calls), (
+        f"add the new handlers to _plausible_calls: {set(handlers) - set(calls)}"
+    )
     state = state_for(state_cls, people["candidate"].id)
     if state_cls is AdminUsersState:
         state._selected_id = victim.id  # even a forged selection must not help
@@ -156,7 +170,9 @@ def test_a_demoted_admin_loses_access_at_once(people):
     state = state_for(AdminUsersState, admin.id)
     run(call(state, "load"))
     assert state.total == 3
-    in_session(lambda *, session: session.execute(update(User).where(User.id == admin.id).values(role="candidate")))
+    in_session(
+        lambda *, session: session.execute(update(User).where(User.id == admin.id).values(role="candidate"))
+    )
     run(call(state, "search", {"q": ""}))
     assert state.rows == [] and "administrators only" in state.error
 
@@ -173,9 +189,15 @@ def test_admin_adjusts_credits_and_the_ledger_names_the_admin(people):
     assert balance_of(victim.id) == Decimal("5.50") == ledger_total(victim.id)
 
     def latest_entry(*, session):
-        return session.execute(
-            select(CreditLedgerEntry).where(CreditLedgerEntry.user_id == victim.id).order_by(CreditLedgerEntry.id.desc())
-        ).scalars().first()
+        return (
+            session.execute(
+                select(CreditLedgerEntry)
+                .where(CreditLedgerEntry.user_id == victim.id)
+                .order_by(CreditLedgerEntry.id.desc())
+            )
+            .scalars()
+            .first()
+        )
 
     entry = in_session(latest_entry)
     assert entry.kind == KIND_ADMIN_ADJUSTMENT and entry.amount_cents == 250
@@ -185,7 +207,11 @@ def test_admin_adjusts_credits_and_the_ledger_names_the_admin(people):
     assert state.ledger[0]["actor"] == "boss@example.com" and state.ledger[0]["amount"] == "+2.50"
     assert state.actions[0]["action"] == "adjust_credits" and state.actions[0]["admin"] == "boss@example.com"
     action = in_session(lambda *, session: session.execute(select(AdminAction)).scalars().one())
-    assert (action.admin_user_id, action.target_user_id, action.details["amount"]) == (admin.id, victim.id, "+2.50")
+    assert (action.admin_user_id, action.target_user_id, action.details["amount"]) == (
+        admin.id,
+        victim.id,
+        "+2.50",
+    )
     assert action.created_at is not None
 
 
@@ -217,7 +243,14 @@ def test_services_check_the_actor_is_an_admin_themselves(people):
     candidate, victim = people["candidate"], people["victim"]
     before = _snapshot()
     with pytest.raises(Forbidden):
-        in_session(admin_users.adjust_credits, admin_user_id=candidate.id, user_id=victim.id, amount="5", reason="mine", request_key="k")
+        in_session(
+            admin_users.adjust_credits,
+            admin_user_id=candidate.id,
+            user_id=victim.id,
+            amount="5",
+            reason="mine",
+            request_key="k",
+        )
     with pytest.raises(Forbidden):
         in_session(admin_users.set_premium, admin_user_id=candidate.id, user_id=victim.id, premium=True)
     with pytest.raises(Forbidden):
@@ -227,7 +260,9 @@ def test_services_check_the_actor_is_an_admin_themselves(people):
 
 def test_the_same_adjustment_key_applies_once(people):
     admin, victim = people["admin"], people["victim"]
-    args = dict(admin_user_id=admin.id, user_id=victim.id, amount="1.00", reason="retry", request_key="same-key")
+    args = dict(
+        admin_user_id=admin.id, user_id=victim.id, amount="1.00", reason="retry", request_key="same-key"
+    )
     in_session(admin_users.adjust_credits, **args)
     with pytest.raises(Exception, match="already applied"):
         in_session(admin_users.adjust_credits, **args)

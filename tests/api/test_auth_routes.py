@@ -1,6 +1,6 @@
 """Built-in accounts over HTTP: the cookie, the redirects, and bad input that changes nothing."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,7 +10,11 @@ from tests.utils.users import DEFAULT_PASSWORD, balance_of, make_user
 from vocahire.infra.database import in_session
 from vocahire.models import User
 from vocahire.services.accounts.identity import parse_cookie_header
-from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token, verify_session_token
+from vocahire.services.accounts.session_tokens import (
+    SESSION_COOKIE,
+    issue_session_token,
+    verify_session_token,
+)
 from vocahire.settings import get_settings
 
 
@@ -23,7 +27,9 @@ def _query(resp) -> dict[str, str]:
 
 
 def test_sign_up_sets_an_httponly_samesite_cookie_and_grants_three_credits(api_client):
-    resp = api_client.post("/api/auth/sign-up", data={"email": "Ada@Example.com", "password": DEFAULT_PASSWORD, "name": "Ada"})
+    resp = api_client.post(
+        "/api/auth/sign-up", data={"email": "Ada@Example.com", "password": DEFAULT_PASSWORD, "name": "Ada"}
+    )
     assert resp.status_code == 303 and resp.headers["location"] == "/dashboard"
     cookie = resp.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -33,16 +39,23 @@ def test_sign_up_sets_an_httponly_samesite_cookie_and_grants_three_credits(api_c
 
 
 def test_sign_up_follows_a_safe_next_and_ignores_an_open_redirect(api_client):
-    ok = api_client.post("/api/auth/sign-up", data={"email": "a@example.com", "password": DEFAULT_PASSWORD, "next": "/history"})
+    ok = api_client.post(
+        "/api/auth/sign-up", data={"email": "a@example.com", "password": DEFAULT_PASSWORD, "next": "/history"}
+    )
     assert ok.headers["location"] == "/history"
-    evil = api_client.post("/api/auth/sign-up", data={"email": "b@example.com", "password": DEFAULT_PASSWORD, "next": "//evil.example/x"})
+    evil = api_client.post(
+        "/api/auth/sign-up",
+        data={"email": "b@example.com", "password": DEFAULT_PASSWORD, "next": "//evil.example/x"},
+    )
     assert evil.headers["location"] == "/dashboard"
 
 
 def test_duplicate_email_is_explained_and_creates_nothing(api_client):
     make_user("ada@example.com")
     before = _user_count()
-    resp = api_client.post("/api/auth/sign-up", data={"email": "ADA@example.com", "password": DEFAULT_PASSWORD})
+    resp = api_client.post(
+        "/api/auth/sign-up", data={"email": "ADA@example.com", "password": DEFAULT_PASSWORD}
+    )
     assert resp.status_code == 303 and _query(resp)["error"] == "email_taken"
     assert "set-cookie" not in resp.headers
     assert _user_count() == before
@@ -62,27 +75,39 @@ def test_weak_password_and_malformed_email_change_nothing(api_client):
 
 def test_sign_in_with_right_and_wrong_password(api_client):
     make_user("ada@example.com")
-    bad = api_client.post("/api/auth/sign-in", data={"email": "ada@example.com", "password": "wrong-password-1"})
+    bad = api_client.post(
+        "/api/auth/sign-in", data={"email": "ada@example.com", "password": "wrong-password-1"}
+    )
     assert _query(bad) == {"error": "bad_credentials", "email": "ada@example.com"}
     assert "set-cookie" not in bad.headers
-    good = api_client.post("/api/auth/sign-in", data={"email": "ada@example.com", "password": DEFAULT_PASSWORD})
+    good = api_client.post(
+        "/api/auth/sign-in", data={"email": "ada@example.com", "password": DEFAULT_PASSWORD}
+    )
     assert good.headers["location"] == "/dashboard" and SESSION_COOKIE in good.headers["set-cookie"]
 
 
 def test_repeated_failures_lock_the_account_even_for_the_right_password(api_client):
     make_user("ada@example.com")
     codes = [
-        _query(api_client.post("/api/auth/sign-in", data={"email": "ada@example.com", "password": f"wrong-{i}-xxxxx"}))["error"]
+        _query(
+            api_client.post(
+                "/api/auth/sign-in", data={"email": "ada@example.com", "password": f"wrong-{i}-xxxxx"}
+            )
+        )["error"]
         for i in range(5)
     ]
     assert codes[:4] == ["bad_credentials"] * 4 and codes[4] == "locked"
-    right = api_client.post("/api/auth/sign-in", data={"email": "ada@example.com", "password": DEFAULT_PASSWORD})
+    right = api_client.post(
+        "/api/auth/sign-in", data={"email": "ada@example.com", "password": DEFAULT_PASSWORD}
+    )
     assert _query(right)["error"] == "locked"
 
 
 def test_cross_site_form_post_is_refused(api_client):
     resp = api_client.post(
-        "/api/auth/sign-up", data={"email": "x@example.com", "password": DEFAULT_PASSWORD}, headers={"origin": "https://evil.example"}
+        "/api/auth/sign-up",
+        data={"email": "x@example.com", "password": DEFAULT_PASSWORD},
+        headers={"origin": "https://evil.example"},
     )
     assert resp.status_code == 303 and _query(resp)["error"] == "forbidden_origin"
     assert _user_count() == 0
@@ -100,7 +125,7 @@ def test_tampered_or_expired_session_cookie_is_not_a_session(api_client):
 
     user = make_user()
     settings = get_settings()
-    expired = issue_session_token(user.id, settings, now=datetime.now(timezone.utc) - timedelta(days=2))
+    expired = issue_session_token(user.id, settings, now=datetime.now(UTC) - timedelta(days=2))
     good = issue_session_token(user.id, settings)
     for token in (expired, good[:-2] + "xx", good.replace(good.split(".")[1], good.split(".")[1][::-1])):
         try:

@@ -26,13 +26,20 @@ def redirect_path(out: list[Any]) -> str | None:
 
 
 def toast_text(out: list[Any]) -> str:
-    return " ".join(str(spec.args[0][1]) for spec in out if isinstance(spec, rx.event.EventSpec) and spec.handler.fn.__qualname__ != "_redirect")
+    return " ".join(
+        str(spec.args[0][1])
+        for spec in out
+        if isinstance(spec, rx.event.EventSpec) and spec.handler.fn.__qualname__ != "_redirect"
+    )
 
 
 def at_url(state: rx.State, path: str) -> rx.State:
     root = state.parent_state
     assert root is not None
-    root._update_router_vars({"pathname": path.split("?")[0], "asPath": path, "headers": {"cookie": root.router.headers.cookie}}, {})
+    root._update_router_vars(
+        {"pathname": path.split("?")[0], "asPath": path, "headers": {"cookie": root.router.headers.cookie}},
+        {},
+    )
     return state
 
 
@@ -74,7 +81,13 @@ def test_pricing_without_stripe_says_payments_are_not_configured(db):
     result = asyncio.run(call(state, "load"))
     assert result == [None]  # no price lookup started
     assert state.payments_configured is False
-    assert [o["name"] for o in state.offers] == ["3 VocahireCredits", "5 VocahireCredits", "Monthly Coach", "Quarterly Coach", "Annual Coach"]
+    assert [o["name"] for o in state.offers] == [
+        "3 VocahireCredits",
+        "5 VocahireCredits",
+        "Monthly Coach",
+        "Quarterly Coach",
+        "Annual Coach",
+    ]
     assert not any(o["available"] for o in state.offers)
 
 
@@ -112,10 +125,19 @@ def test_the_success_page_says_processing_for_a_bank_payment_not_yet_confirmed(d
 def test_someone_elses_checkout_shows_nothing_of_theirs(api_client, stripe_env):
     owner, other = make_user(), make_user("eve@example.com", name="Eve")
     start = billing.start_checkout(get_settings(), owner.id, "credits_5")
-    post_event(api_client, event("checkout.session.completed", dict(stripe_env.complete_session(start.session_id))))
-    theirs = at_url(state_for(BillingSuccessState, other.id), f"/billing/success?session_id={start.session_id}")
+    post_event(
+        api_client, event("checkout.session.completed", dict(stripe_env.complete_session(start.session_id)))
+    )
+    theirs = at_url(
+        state_for(BillingSuccessState, other.id), f"/billing/success?session_id={start.session_id}"
+    )
     asyncio.run(call(theirs, "load"))
-    assert theirs.phase == "waiting" and theirs.credits_added == "0.00" and theirs.offer_name == "" and theirs.balance == "3.00"
+    assert (
+        theirs.phase == "waiting"
+        and theirs.credits_added == "0.00"
+        and theirs.offer_name == ""
+        and theirs.balance == "3.00"
+    )
     bogus = at_url(state_for(BillingSuccessState, other.id), "/billing/success?session_id=<script>")
     asyncio.run(call(bogus, "load"))
     assert bogus.phase == "invalid"
@@ -124,11 +146,16 @@ def test_someone_elses_checkout_shows_nothing_of_theirs(api_client, stripe_env):
 def test_billing_history_is_the_users_own_ledger(api_client, stripe_env):
     ada, eve = make_user(), make_user("eve@example.com", name="Eve")
     start = billing.start_checkout(get_settings(), ada.id, "credits_5")
-    post_event(api_client, event("checkout.session.completed", dict(stripe_env.complete_session(start.session_id))))
+    post_event(
+        api_client, event("checkout.session.completed", dict(stripe_env.complete_session(start.session_id)))
+    )
 
     mine = state_for(BillingState, ada.id)
     asyncio.run(call(mine, "load"))
-    assert [(r["kind"], r["amount"]) for r in mine.history] == [("Purchase", "+5.00"), ("Welcome grant", "+3.00")]
+    assert [(r["kind"], r["amount"]) for r in mine.history] == [
+        ("Purchase", "+5.00"),
+        ("Welcome grant", "+3.00"),
+    ]
     assert "5 VocahireCredits" in mine.history[0]["reason"] and "$7.99" in mine.history[0]["reason"]
     assert mine.has_billing_account and not mine.plan_active
 
@@ -143,7 +170,10 @@ def test_the_portal_opens_for_the_users_own_customer_only(db, stripe_env):
 
     out = asyncio.run(call(state_for(BillingState, ada.id), "open_portal"))
     assert redirect_path(out) == stripe_env.portal_sessions[0]["url"]
-    assert stripe_env.portal_sessions[0]["customer"] == stripe_env.requests_to("/v1/checkout/sessions")[0].params["customer"]
+    assert (
+        stripe_env.portal_sessions[0]["customer"]
+        == stripe_env.requests_to("/v1/checkout/sessions")[0].params["customer"]
+    )
 
     out = asyncio.run(call(state_for(BillingState, eve.id), "open_portal"))
     assert redirect_path(out) is None and "no billing account" in toast_text(out)

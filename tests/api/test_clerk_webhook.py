@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,12 +17,19 @@ from sqlalchemy import func, select
 from svix.webhooks import Webhook
 
 from tests.fakes.clerk_jwks import clerk_user, running_fake_clerk
-from tests.utils.stripe import fake_stripe, stripe_env  # noqa: F401 - fixtures
 from tests.utils.interviews import make_interview
+from tests.utils.stripe import fake_stripe, stripe_env  # noqa: F401 - fixtures
 from tests.utils.users import balance_of, make_user
-from vocahire.infra.database import in_session
-from vocahire.models import CreditLedgerEntry, ProcessedWebhookEvent, StripeSubscription, TranscriptEntry, User, utcnow
 from vocahire.infra import clerk
+from vocahire.infra.database import in_session
+from vocahire.models import (
+    CreditLedgerEntry,
+    ProcessedWebhookEvent,
+    StripeSubscription,
+    TranscriptEntry,
+    User,
+    utcnow,
+)
 from vocahire.settings import get_settings
 
 CLERK_ID = "user_2webhookPersonAbc123"
@@ -37,14 +44,29 @@ def fake(db, env):
 
 
 def envelope(event_type: str, data: dict[str, Any]) -> str:
-    return json.dumps({"data": data, "object": "event", "type": event_type, "timestamp": int(time.time() * 1000), "instance_id": "ins_test"})
+    return json.dumps(
+        {
+            "data": data,
+            "object": "event",
+            "type": event_type,
+            "timestamp": int(time.time() * 1000),
+            "instance_id": "ins_test",
+        }
+    )
 
 
-def signed_headers(body: str, msg_id: str | None = None, at: datetime | None = None, secret: str | None = None) -> dict[str, str]:
+def signed_headers(
+    body: str, msg_id: str | None = None, at: datetime | None = None, secret: str | None = None
+) -> dict[str, str]:
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     signature = Webhook(secret or get_settings().clerk_webhook_secret).sign(msg_id, at, body)
-    return {"svix-id": msg_id, "svix-timestamp": str(int(at.timestamp())), "svix-signature": signature, "content-type": "application/json"}
+    return {
+        "svix-id": msg_id,
+        "svix-timestamp": str(int(at.timestamp())),
+        "svix-signature": signature,
+        "content-type": "application/json",
+    }
 
 
 def deliver(client: Any, event_type: str, data: dict[str, Any], **kwargs: Any) -> Any:
@@ -53,7 +75,11 @@ def deliver(client: Any, event_type: str, data: dict[str, Any], **kwargs: Any) -
 
 
 def clerk_row(subject: str = CLERK_ID) -> User | None:
-    return in_session(lambda *, session: session.execute(select(User).where(User.auth_subject == subject)).scalar_one_or_none())
+    return in_session(
+        lambda *, session: session.execute(
+            select(User).where(User.auth_subject == subject)
+        ).scalar_one_or_none()
+    )
 
 
 def table_counts() -> dict[str, int]:
@@ -77,10 +103,24 @@ def test_user_created_makes_the_account_with_the_welcome_grant(api_client, fake)
 
 def test_user_updated_changes_email_name_and_picture(api_client, fake):
     deliver(api_client, "user.created", clerk_user(CLERK_ID, "ada@example.com"))
-    resp = deliver(api_client, "user.updated", clerk_user(CLERK_ID, "countess@example.com", first_name="Augusta Ada", last_name="King", image_url="https://img.clerk.com/new.png"))
+    resp = deliver(
+        api_client,
+        "user.updated",
+        clerk_user(
+            CLERK_ID,
+            "countess@example.com",
+            first_name="Augusta Ada",
+            last_name="King",
+            image_url="https://img.clerk.com/new.png",
+        ),
+    )
     assert resp.status_code == 200 and resp.json()["result"] == "applied"
     user = clerk_row()
-    assert (user.email, user.name, user.image_url) == ("countess@example.com", "Augusta Ada King", "https://img.clerk.com/new.png")
+    assert (user.email, user.name, user.image_url) == (
+        "countess@example.com",
+        "Augusta Ada King",
+        "https://img.clerk.com/new.png",
+    )
 
 
 def test_user_updated_for_someone_never_seen_creates_them(api_client, fake):
@@ -97,8 +137,24 @@ def test_user_deleted_removes_the_persons_data(api_client, fake):
 
     resp = deliver(api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"})
     assert resp.status_code == 200 and resp.json()["result"] == "applied"
-    assert in_session(lambda *, session: session.execute(select(func.count()).select_from(TranscriptEntry).where(TranscriptEntry.session_id == interview)).scalar_one()) == 0
-    assert in_session(lambda *, session: session.execute(select(func.count()).select_from(TranscriptEntry).where(TranscriptEntry.session_id == theirs)).scalar_one()) > 0
+    assert (
+        in_session(
+            lambda *, session: session.execute(
+                select(func.count())
+                .select_from(TranscriptEntry)
+                .where(TranscriptEntry.session_id == interview)
+            ).scalar_one()
+        )
+        == 0
+    )
+    assert (
+        in_session(
+            lambda *, session: session.execute(
+                select(func.count()).select_from(TranscriptEntry).where(TranscriptEntry.session_id == theirs)
+            ).scalar_one()
+        )
+        > 0
+    )
     gone = in_session(lambda *, session: session.get(User, user.id))
     assert gone.email.endswith("@deleted.invalid") and gone.deleted_at is not None
     assert gone.auth_subject == clerk.tombstone_subject(CLERK_ID)
@@ -107,7 +163,12 @@ def test_user_deleted_removes_the_persons_data(api_client, fake):
     late = deliver(api_client, "user.updated", clerk_user(CLERK_ID, "ada@example.com"))
     assert late.status_code == 200 and late.json()["result"] == "ignored"
     assert clerk_row() is None
-    assert deliver(api_client, "user.deleted", {"deleted": True, "id": "user_2neverSeen", "object": "user"}).json()["result"] == "ignored"
+    assert (
+        deliver(
+            api_client, "user.deleted", {"deleted": True, "id": "user_2neverSeen", "object": "user"}
+        ).json()["result"]
+        == "ignored"
+    )
 
 
 def _subscriptions_for(user_id: int, **plans: tuple[str, bool]) -> None:
@@ -115,8 +176,16 @@ def _subscriptions_for(user_id: int, **plans: tuple[str, bool]) -> None:
 
     def add(*, session):  # type: ignore[no-untyped-def]
         for sub_id, (status, ending) in plans.items():
-            session.add(StripeSubscription(subscription_id=sub_id, user_id=user_id, status=status, cancel_at_period_end=ending,
-                                           current_period_end=utcnow() + timedelta(days=20), offer="coach_monthly"))
+            session.add(
+                StripeSubscription(
+                    subscription_id=sub_id,
+                    user_id=user_id,
+                    status=status,
+                    cancel_at_period_end=ending,
+                    current_period_end=utcnow() + timedelta(days=20),
+                    offer="coach_monthly",
+                )
+            )
 
     in_session(add)
 
@@ -124,14 +193,18 @@ def _subscriptions_for(user_id: int, **plans: tuple[str, bool]) -> None:
 def test_user_deleted_cancels_the_plan_that_would_charge_them_again(api_client, fake, stripe_env):
     deliver(api_client, "user.created", clerk_user(CLERK_ID, "ada@example.com"))
     user = clerk_row()
-    _subscriptions_for(user.id, sub_renewing=("active", False), sub_ending=("active", True), sub_over=("canceled", False))
+    _subscriptions_for(
+        user.id, sub_renewing=("active", False), sub_ending=("active", True), sub_over=("canceled", False)
+    )
     stripe_env.missing_subscriptions.add("sub_gone_at_stripe")
     _subscriptions_for(user.id, sub_gone_at_stripe=("trialing", False))
 
     resp = deliver(api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"})
     assert resp.status_code == 200 and resp.json()["result"] == "applied"
     assert stripe_env.cancelled_subscriptions == ["sub_renewing"]  # already ending or over: left alone
-    assert stripe_env.requests_to("/v1/subscriptions/sub_gone_at_stripe", "DELETE")  # asked; Stripe's 404 counts as cancelled
+    assert stripe_env.requests_to(
+        "/v1/subscriptions/sub_gone_at_stripe", "DELETE"
+    )  # asked; Stripe's 404 counts as cancelled
     assert in_session(lambda *, session: session.get(User, user.id)).deleted_at is not None
 
 
@@ -141,13 +214,23 @@ def test_user_deleted_waits_for_stripe_before_deleting_anything(api_client, fake
     _subscriptions_for(user.id, sub_renewing=("active", False))
     stripe_env.fail("/v1/subscriptions", status=500)
 
-    failed = deliver(api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"}, msg_id="msg_del_retry")
+    failed = deliver(
+        api_client,
+        "user.deleted",
+        {"deleted": True, "id": CLERK_ID, "object": "user"},
+        msg_id="msg_del_retry",
+    )
     assert failed.status_code == 500 and failed.json()["error"]["code"] == "webhook_failed"
     assert clerk_row().email == "ada@example.com"  # nothing deleted: the person would still be billed
     assert stripe_env.cancelled_subscriptions == []
 
     stripe_env.failures.clear()  # Stripe is back; Svix redelivers the same message
-    again = deliver(api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"}, msg_id="msg_del_retry")
+    again = deliver(
+        api_client,
+        "user.deleted",
+        {"deleted": True, "id": CLERK_ID, "object": "user"},
+        msg_id="msg_del_retry",
+    )
     assert again.status_code == 200 and again.json()["result"] == "applied"
     assert stripe_env.cancelled_subscriptions == ["sub_renewing"] and clerk_row() is None
 
@@ -162,12 +245,18 @@ def test_the_same_delivery_twice_is_acknowledged_and_applied_once(api_client, fa
     assert second.json()["result"] == "duplicate"
     assert table_counts() == before
     processed = in_session(lambda *, session: session.execute(select(ProcessedWebhookEvent)).scalars().all())
-    assert [(p.provider, p.event_id, p.event_type) for p in processed] == [("clerk", "msg_2sameDelivery", "user.created")]
+    assert [(p.provider, p.event_id, p.event_type) for p in processed] == [
+        ("clerk", "msg_2sameDelivery", "user.created")
+    ]
 
     # Same svix-id, a re-delivery of a deletion: still once.
-    deliver(api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"}, msg_id="msg_2del")
+    deliver(
+        api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"}, msg_id="msg_2del"
+    )
     before = table_counts()
-    again = deliver(api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"}, msg_id="msg_2del")
+    again = deliver(
+        api_client, "user.deleted", {"deleted": True, "id": CLERK_ID, "object": "user"}, msg_id="msg_2del"
+    )
     assert again.status_code == 200 and again.json()["result"] == "duplicate" and table_counts() == before
 
 
@@ -193,7 +282,9 @@ def test_forged_deliveries_are_refused_and_change_nothing(api_client, fake):
 def test_a_secret_roll_with_several_signatures_is_accepted(api_client, fake):
     body = envelope("user.created", clerk_user(CLERK_ID, "ada@example.com"))
     headers = signed_headers(body)
-    old = signed_headers(body, msg_id=headers["svix-id"], secret="whsec_" + "b2xkLXNlY3JldC1iZWluZy1yb2xsZWQ=")["svix-signature"]
+    old = signed_headers(
+        body, msg_id=headers["svix-id"], secret="whsec_" + "b2xkLXNlY3JldC1iZWluZy1yb2xsZWQ="
+    )["svix-signature"]
     headers["svix-signature"] = f"{old} {headers['svix-signature']}"
     assert api_client.post(URL, content=body, headers=headers).status_code == 200
     assert clerk_row() is not None
@@ -202,15 +293,17 @@ def test_a_secret_roll_with_several_signatures_is_accepted(api_client, fake):
 @pytest.mark.parametrize("seconds", [-301, 301, -3600])
 def test_stale_or_future_deliveries_are_refused(api_client, fake, seconds):
     before = table_counts()
-    at = datetime.fromtimestamp(time.time() + seconds, timezone.utc)
+    at = datetime.fromtimestamp(time.time() + seconds, UTC)
     resp = deliver(api_client, "user.created", clerk_user(CLERK_ID, "ada@example.com"), at=at)
     assert resp.status_code == 400
     assert table_counts() == before
 
 
 def test_a_delivery_a_little_late_is_still_accepted(api_client, fake):
-    at = datetime.fromtimestamp(time.time() - 240, timezone.utc)
-    assert deliver(api_client, "user.created", clerk_user(CLERK_ID, "ada@example.com"), at=at).status_code == 200
+    at = datetime.fromtimestamp(time.time() - 240, UTC)
+    assert (
+        deliver(api_client, "user.created", clerk_user(CLERK_ID, "ada@example.com"), at=at).status_code == 200
+    )
 
 
 def test_unused_event_types_are_acknowledged_and_bodies_that_arent_events_refused(api_client, fake):
@@ -226,5 +319,9 @@ def test_unused_event_types_are_acknowledged_and_bodies_that_arent_events_refuse
 def test_without_a_webhook_secret_the_route_says_it_is_not_configured(api_client, env):
     env(CLERK_WEBHOOK_SECRET=None)
     body = envelope("user.created", clerk_user(CLERK_ID, "ada@example.com"))
-    resp = api_client.post(URL, content=body, headers={"svix-id": "msg_1", "svix-timestamp": str(int(time.time())), "svix-signature": "v1,abc"})
+    resp = api_client.post(
+        URL,
+        content=body,
+        headers={"svix-id": "msg_1", "svix-timestamp": str(int(time.time())), "svix-signature": "v1,abc"},
+    )
     assert resp.status_code == 503 and resp.json()["error"]["code"] == "not_configured"

@@ -13,9 +13,6 @@ from starlette.testclient import TestClient
 
 from tests.utils.users import make_user, session_cookie_for
 from vocahire.api.errors import RequestContextMiddleware, json_route
-from vocahire.infra.database import DatabaseUnavailable, in_session
-from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT
-from vocahire.services.accounts import credits
 from vocahire.errors import (
     Forbidden,
     InsufficientCredits,
@@ -25,10 +22,13 @@ from vocahire.errors import (
     UpstreamError,
     UpstreamTimeout,
 )
+from vocahire.infra.database import DatabaseUnavailable, in_session
+from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT
+from vocahire.services.accounts import credits
 
 TOKEN = "diagnostics-token-" + "k" * 32
 AUTH = {"authorization": f"Bearer {TOKEN}"}
-LEAKS = ("Traceback", "File \"", "SELECT", "sqlalchemy", "psycopg", "OperationalError", "password", TOKEN)
+LEAKS = ("Traceback", 'File "', "SELECT", "sqlalchemy", "psycopg", "OperationalError", "password", TOKEN)
 
 
 def closed_port() -> int:
@@ -54,7 +54,12 @@ def token_env(env):
 
 
 def test_anonymous_callers_are_refused_everywhere(api_client, token_env):
-    for path in ("/api/diagnostic/connection-test", "/api/diagnostic/db-performance", "/api/sentry-example-api", "/api/user"):
+    for path in (
+        "/api/diagnostic/connection-test",
+        "/api/diagnostic/db-performance",
+        "/api/sentry-example-api",
+        "/api/user",
+    ):
         assert_safe_error(api_client.get(path), 401, "unauthenticated")
         assert_safe_error(api_client.get(path, cookies={"vh_session": "not-a-token"}), 401, "unauthenticated")
 
@@ -76,30 +81,48 @@ def test_redis_down_is_degraded_not_unavailable(api_client, token_env, env):
     env(REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0")
     body = api_client.get("/api/diagnostic/connection-test", headers=AUTH).json()
     assert body["status"] == "degraded"
-    assert body["redis"] == {"configured": True, "reachable": False, "latency_ms": None, "error": "ConnectionError"}
+    assert body["redis"] == {
+        "configured": True,
+        "reachable": False,
+        "latency_ms": None,
+        "error": "ConnectionError",
+    }
     assert body["database"]["reachable"] is True
 
 
 def test_a_stopped_database_is_reported_as_503(api_client, token_env, env):
     user = make_user("root@example.com")
     port = closed_port()
-    for url in (f"postgresql://postgres@127.0.0.1:{port}/vocahire", "sqlite:////nonexistent-dir/vocahire.infra.database"):
+    for url in (
+        f"postgresql://postgres@127.0.0.1:{port}/vocahire",
+        "sqlite:////nonexistent-dir/vocahire.infra.database",
+    ):
         env(DATABASE_URL=url, DB_TIMEOUT_SECONDS="2")
         resp = api_client.get("/api/diagnostic/connection-test", headers=AUTH)
         body = assert_safe_error(resp, 503, "database_unavailable")
         assert body["status"] == "unavailable" and body["database"]["reachable"] is False
         assert str(port) not in resp.text
-        assert_safe_error(api_client.get("/api/diagnostic/db-performance", headers=AUTH), 503, "database_unavailable")
+        assert_safe_error(
+            api_client.get("/api/diagnostic/db-performance", headers=AUTH), 503, "database_unavailable"
+        )
         # A session cookie can't be checked without the database either: 503, not 401 or 500.
-        assert_safe_error(api_client.get("/api/user", cookies=session_cookie_for(user.id)), 503, "database_unavailable")
+        assert_safe_error(
+            api_client.get("/api/user", cookies=session_cookie_for(user.id)), 503, "database_unavailable"
+        )
 
 
 def test_db_performance_times_representative_queries(api_client, token_env):
     make_user("someone@example.com")
     body = api_client.get("/api/diagnostic/db-performance", headers=AUTH).json()
     names = [q["name"] for q in body["queries"]]
-    assert {"round_trip", "user_by_email", "recent_interviews_for_user", "ledger_sum_for_user", "feedback_queue",
-            "admin_usage_report_30_days"} <= set(names)
+    assert {
+        "round_trip",
+        "user_by_email",
+        "recent_interviews_for_user",
+        "ledger_sum_for_user",
+        "feedback_queue",
+        "admin_usage_report_30_days",
+    } <= set(names)
     assert all(q["median_ms"] >= 0 and q["max_ms"] >= q["median_ms"] for q in body["queries"])
     assert next(q for q in body["queries"] if q["name"] == "user_by_email")["rows"] == 1
 
@@ -110,13 +133,24 @@ def test_sentry_example_raises_a_clean_500_without_sentry(api_client, token_env)
 
 def test_api_user_returns_the_profile_and_exact_balance(api_client, token_env):
     user = make_user("ada@example.com", name="Ada")
-    in_session(credits.apply_credit_change, user_id=user.id, amount_cents=-1, kind=KIND_ADMIN_ADJUSTMENT, reason="t", idempotency_key="t1")
+    in_session(
+        credits.apply_credit_change,
+        user_id=user.id,
+        amount_cents=-1,
+        kind=KIND_ADMIN_ADJUSTMENT,
+        reason="t",
+        idempotency_key="t1",
+    )
     resp = api_client.get("/api/user", cookies=session_cookie_for(user.id))
     assert resp.status_code == 200 and resp.headers["cache-control"] == "no-store"
     body = resp.json()
     assert body["email"] == "ada@example.com" and body["name"] == "Ada"
     assert Decimal(body["credits"]) == Decimal("2.99") and body["credits"] == "2.99"
-    assert body["credits_name"] == "VocahireCredits" and body["is_premium"] is False and body["is_admin"] is False
+    assert (
+        body["credits_name"] == "VocahireCredits"
+        and body["is_premium"] is False
+        and body["is_admin"] is False
+    )
     assert "password_hash" not in body and "password" not in resp.text
 
 
@@ -130,8 +164,16 @@ def test_unknown_api_paths_and_methods_answer_json(api_client):
 @pytest.mark.parametrize(
     ("exc", "status", "code"),
     [
-        (DatabaseUnavailable("db down at postgresql://postgres:hunter2@10.0.0.5"), 503, "database_unavailable"),
-        (UpstreamTimeout("The AI interviewer took too long to answer. Please try again."), 504, "upstream_timeout"),
+        (
+            DatabaseUnavailable("db down at postgresql://postgres:hunter2@10.0.0.5"),
+            503,
+            "database_unavailable",
+        ),
+        (
+            UpstreamTimeout("The AI interviewer took too long to answer. Please try again."),
+            504,
+            "upstream_timeout",
+        ),
         (UpstreamError("The AI interviewer is unavailable right now."), 502, "upstream_error"),
         (NotAuthenticated(), 401, "unauthenticated"),
         (InsufficientCredits(Decimal("0.25"), Decimal("0.50")), 402, "insufficient_credits"),
@@ -145,7 +187,9 @@ def test_every_failure_maps_to_its_status_with_a_request_id(exc, status, code):
     async def boom(request):
         raise exc
 
-    app = Starlette(routes=[Route("/api/x", json_route(boom))], middleware=[Middleware(RequestContextMiddleware)])
+    app = Starlette(
+        routes=[Route("/api/x", json_route(boom))], middleware=[Middleware(RequestContextMiddleware)]
+    )
     with TestClient(app) as client:
         resp = client.get("/api/x")
     body = assert_safe_error(resp, status, code)
@@ -158,9 +202,13 @@ def test_a_sqlalchemy_outage_maps_to_503_without_sql():
     from sqlalchemy.exc import OperationalError
 
     async def boom(request):
-        raise OperationalError("SELECT secret FROM users WHERE email = 'ada@example.com'", {}, Exception("conn refused"))
+        raise OperationalError(
+            "SELECT secret FROM users WHERE email = 'ada@example.com'", {}, Exception("conn refused")
+        )
 
-    app = Starlette(routes=[Route("/api/x", json_route(boom))], middleware=[Middleware(RequestContextMiddleware)])
+    app = Starlette(
+        routes=[Route("/api/x", json_route(boom))], middleware=[Middleware(RequestContextMiddleware)]
+    )
     with TestClient(app) as client:
         resp = client.get("/api/x")
     assert_safe_error(resp, 503, "database_unavailable")

@@ -29,7 +29,14 @@ def feedback_state(user_id, interview_id) -> FeedbackState:
     state = state_for(FeedbackState, user_id)
     root = state.parent_state
     cookie = root.router.headers.cookie
-    root._update_router_vars({"pathname": "/feedback/[session_id]", "asPath": f"/feedback/{interview_id}", "headers": {"cookie": cookie}}, {})
+    root._update_router_vars(
+        {
+            "pathname": "/feedback/[session_id]",
+            "asPath": f"/feedback/{interview_id}",
+            "headers": {"cookie": cookie},
+        },
+        {},
+    )
     return state
 
 
@@ -54,7 +61,9 @@ def test_the_owner_sees_feedback_and_someone_else_gets_not_found_with_no_data(fa
     theirs = feedback_state(other.id, interview_id)
     asyncio.run(call(theirs, "load"))
     assert theirs.not_found
-    assert theirs.job_title == "" and theirs.transcript == [] and theirs.figures == [] and theirs.strengths == []
+    assert (
+        theirs.job_title == "" and theirs.transcript == [] and theirs.figures == [] and theirs.strengths == []
+    )
 
 
 def test_loading_a_job_in_progress_starts_the_live_watcher(fake):

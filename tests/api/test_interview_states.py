@@ -14,7 +14,14 @@ from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_sess
 from vocahire.settings import get_settings
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
 
-FORM = {"job_title": "QA Engineer", "job_description": "", "interview_type": "behavioural", "difficulty": "easy", "duration_minutes": "10", "pace": "patient"}
+FORM = {
+    "job_title": "QA Engineer",
+    "job_description": "",
+    "interview_type": "behavioural",
+    "difficulty": "easy",
+    "duration_minutes": "10",
+    "pace": "patient",
+}
 
 
 def state_at(cls, user_id, path="/"):
@@ -22,7 +29,10 @@ def state_at(cls, user_id, path="/"):
 
     cookie = f"{SESSION_COOKIE}={issue_session_token(user_id, get_settings())}" if user_id else ""
     root = rx.State(_reflex_internal_init=True)
-    root._update_router_vars({"headers": {"cookie": cookie, "origin": "http://localhost:3000"}, "asPath": path, "pathname": path}, {})
+    root._update_router_vars(
+        {"headers": {"cookie": cookie, "origin": "http://localhost:3000"}, "asPath": path, "pathname": path},
+        {},
+    )
     return root.get_substate(cls.get_full_name().split(".")[1:])
 
 
@@ -31,7 +41,15 @@ def batch(interview_id, seq, *lines_, revisions=()):
 
 
 def line(item_id, role, text, position, previous=None):
-    return {"item_id": item_id, "previous_item_id": previous, "role": role, "text": text, "position": position, "started_at": None, "ended_at": None}
+    return {
+        "item_id": item_id,
+        "previous_item_id": previous,
+        "role": role,
+        "text": text,
+        "position": position,
+        "started_at": None,
+        "ended_at": None,
+    }
 
 
 async def test_without_openai_configured_the_form_says_so_and_cannot_start(db):
@@ -78,11 +96,17 @@ async def test_resume_upload_is_checked_on_the_server(db):
         async def read(self, size=-1):
             return self._data[: size if size >= 0 else None]
 
-    await call(state, "upload_resume", [Upload("cv.pdf", make_pdf(["Grace Hopper", "Compiler engineer at Remington Rand"]))])
+    await call(
+        state,
+        "upload_resume",
+        [Upload("cv.pdf", make_pdf(["Grace Hopper", "Compiler engineer at Remington Rand"]))],
+    )
     assert "cv.pdf" in state.resume_summary and "Compiler engineer" in state._resume_text
     await call(state, "upload_resume", [Upload("huge.pdf", b"%PDF" + b"0" * (6 * 1024 * 1024))])
     assert "5 MB" in state.resume_error and state._resume_text == "" and state.resume_summary == ""
-    await call(state, "upload_resume", [Upload("a.txt", b"one two three four five six"), Upload("b.txt", b"x")])
+    await call(
+        state, "upload_resume", [Upload("a.txt", b"one two three four five six"), Upload("b.txt", b"x")]
+    )
     assert "one file" in state.resume_error
 
 
@@ -107,24 +131,57 @@ async def test_browser_lines_are_saved_acknowledged_and_deduplicated(db):
     connect_without_upstream(started.id)
     state = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
     await call(state, "load")
-    await call(state, "on_lines", batch(started.id, 2, line("i1", "interviewer", "Tell me about yourself.", 1), line("c1", "candidate", "I build APIs.", 2, "i1")))
+    await call(
+        state,
+        "on_lines",
+        batch(
+            started.id,
+            2,
+            line("i1", "interviewer", "Tell me about yourself.", 1),
+            line("c1", "candidate", "I build APIs.", 2, "i1"),
+        ),
+    )
     assert state.ack_seq == 2
     assert [l["text"] for l in state.lines] == ["Tell me about yourself.", "I build APIs."]
     # Replayed after a reconnect: nothing new, acknowledged again.
-    await call(state, "on_lines", batch(started.id, 3, line("c1", "candidate", "I build APIs.", 2, "i1"), revisions=[{"item_id": "i1", "text": "Tell me…"}]))
+    await call(
+        state,
+        "on_lines",
+        batch(
+            started.id,
+            3,
+            line("c1", "candidate", "I build APIs.", 2, "i1"),
+            revisions=[{"item_id": "i1", "text": "Tell me…"}],
+        ),
+    )
     assert state.ack_seq == 3
-    assert [(e.item_id, e.text, e.source) for e in lines(started.id)] == [("i1", "Tell me…", "browser"), ("c1", "I build APIs.", "browser")]
+    assert [(e.item_id, e.text, e.source) for e in lines(started.id)] == [
+        ("i1", "Tell me…", "browser"),
+        ("c1", "I build APIs.", "browser"),
+    ]
 
 
 @pytest.mark.parametrize(
     "junk",
     [
-        None, "x", [], {"session_id": 5}, {"seq": -1},
+        None,
+        "x",
+        [],
+        {"session_id": 5},
+        {"seq": -1},
         {"session_id": "s", "seq": 1, "lines": [{"item_id": "../../x", "role": "candidate", "text": "a"}]},
         {"session_id": "s", "seq": 1, "lines": [{"item_id": "a", "role": "admin", "text": "a"}]},
         {"session_id": "s", "seq": 1, "lines": [{"item_id": "a", "role": "candidate", "text": "a" * 9000}]},
-        {"session_id": "s", "seq": 1, "lines": [{"item_id": "a", "role": "candidate", "text": "a", "position": float("nan")}]},
-        {"session_id": "s", "seq": 1, "lines": [{"item_id": f"a{i}", "role": "candidate", "text": "a"} for i in range(51)]},
+        {
+            "session_id": "s",
+            "seq": 1,
+            "lines": [{"item_id": "a", "role": "candidate", "text": "a", "position": float("nan")}],
+        },
+        {
+            "session_id": "s",
+            "seq": 1,
+            "lines": [{"item_id": f"a{i}", "role": "candidate", "text": "a"} for i in range(51)],
+        },
     ],
 )
 async def test_malformed_batches_change_nothing(db, junk):

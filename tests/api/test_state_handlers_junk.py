@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import itertools
 from typing import Any
 
-import pytest
 import reflex as rx
 from sqlalchemy import create_engine, func, select, text
 from sqlmodel import SQLModel
 
 from tests.utils.users import make_user
 
-JUNK: list[Any] = [None, -1, 10**20, "", "' OR 1=1 --", "x" * 100_000, {"__class__": "User", "id": 1}, [1, 2, 3], 3.5, True, "../../etc/passwd"]
+JUNK: list[Any] = [
+    None,
+    -1,
+    10**20,
+    "",
+    "' OR 1=1 --",
+    "x" * 100_000,
+    {"__class__": "User", "id": 1},
+    [1, 2, 3],
+    3.5,
+    True,
+    "../../etc/passwd",
+]
 
 
 def _app_states() -> list[type[rx.State]]:
@@ -38,7 +48,7 @@ def _handlers() -> list[tuple[type[rx.State], str]]:
     out = []
     for cls in _app_states():
         for name, handler in cls.event_handlers.items():
-            if name.startswith("_") or name.startswith("set_") and name[4:] in cls.base_vars and False:
+            if name.startswith("_") or (name.startswith("set_") and name[4:] in cls.base_vars and False):
                 continue
             out.append((cls, name))
     return out
@@ -50,13 +60,19 @@ def _db_snapshot(url: str) -> dict[str, Any]:
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
             snap[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
-        snap["balances"] = conn.execute(text("SELECT id, credits_cents, is_premium, role, deleted_at FROM users ORDER BY id")).all()
+        snap["balances"] = conn.execute(
+            text("SELECT id, credits_cents, is_premium, role, deleted_at FROM users ORDER BY id")
+        ).all()
     engine.dispose()
     return snap
 
 
 def _arg_sets(fn: Any) -> list[tuple[Any, ...]]:
-    params = [p for p in list(inspect.signature(fn).parameters.values())[1:] if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    params = [
+        p
+        for p in list(inspect.signature(fn).parameters.values())[1:]
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     required = [p for p in params if p.default is inspect.Parameter.empty]
     if not params:
         return [()]
@@ -95,7 +111,9 @@ def test_every_handler_refuses_an_anonymous_client_with_junk(db):
         async def no_enqueue(token: str, *events: Any) -> None:
             return None
 
-        EventContext.set(EventContext(token="junk-client", state_manager=StateManagerMemory(), enqueue_impl=no_enqueue))
+        EventContext.set(
+            EventContext(token="junk-client", state_manager=StateManagerMemory(), enqueue_impl=no_enqueue)
+        )
         for cls, name in handlers:
             state = root.get_substate(cls.get_full_name().split(".")[1:])
             handler = cls.event_handlers[name]
@@ -115,14 +133,19 @@ def test_every_handler_refuses_an_anonymous_client_with_junk(db):
                         await _call(state, handler, (var_name, "junk"))
                     except AttributeError:
                         pass
-                    if getattr(state, var_name, None) != before_value and f"set_{var_name}" not in cls.event_handlers:
+                    if (
+                        getattr(state, var_name, None) != before_value
+                        and f"set_{var_name}" not in cls.event_handlers
+                    ):
                         failures.append(f"{cls.get_full_name()}.setvar changed {var_name}")
                 continue
             for args in _arg_sets(handler.fn):
                 try:
                     await asyncio.wait_for(_call(state_for_call, handler, args), timeout=10)
-                except Exception as exc:  # noqa: BLE001 - every crash is reported
-                    failures.append(f"{cls.get_full_name()}.{name}{tuple(type(a).__name__ for a in args)}: {type(exc).__name__}: {str(exc)[:120]}")
+                except Exception as exc:
+                    failures.append(
+                        f"{cls.get_full_name()}.{name}{tuple(type(a).__name__ for a in args)}: {type(exc).__name__}: {str(exc)[:120]}"
+                    )
 
     asyncio.run(run_all())
     after = _db_snapshot(db.url)

@@ -46,7 +46,11 @@ DAY = 86400
 
 
 def processed_count() -> int:
-    return in_session(lambda *, session: session.execute(select(func.count()).select_from(ProcessedWebhookEvent)).scalar_one())
+    return in_session(
+        lambda *, session: session.execute(
+            select(func.count()).select_from(ProcessedWebhookEvent)
+        ).scalar_one()
+    )
 
 
 def user_row(user_id: int) -> User:
@@ -55,20 +59,28 @@ def user_row(user_id: int) -> User:
 
 def payment_for(checkout_session_id: str) -> StripePayment:
     return in_session(
-        lambda *, session: session.execute(select(StripePayment).where(StripePayment.checkout_session_id == checkout_session_id)).scalar_one()
+        lambda *, session: session.execute(
+            select(StripePayment).where(StripePayment.checkout_session_id == checkout_session_id)
+        ).scalar_one()
     )
 
 
 def subscription_row(sub_id: str) -> StripeSubscription:
     return in_session(
-        lambda *, session: session.execute(select(StripeSubscription).where(StripeSubscription.subscription_id == sub_id)).scalar_one()
+        lambda *, session: session.execute(
+            select(StripeSubscription).where(StripeSubscription.subscription_id == sub_id)
+        ).scalar_one()
     )
 
 
 def spend(user_id: int, cents: int) -> None:
     in_session(
-        credits.apply_credit_change, user_id=user_id, amount_cents=-cents, kind="interview_debit",
-        reason="Practice interview", idempotency_key=f"test-spend-{user_id}-{time.monotonic_ns()}",
+        credits.apply_credit_change,
+        user_id=user_id,
+        amount_cents=-cents,
+        kind="interview_debit",
+        reason="Practice interview",
+        idempotency_key=f"test-spend-{user_id}-{time.monotonic_ns()}",
     )
 
 
@@ -90,8 +102,12 @@ def snapshot() -> dict[str, Any]:
             "events": session.execute(select(func.count()).select_from(ProcessedWebhookEvent)).scalar_one(),
             "ledger": session.execute(select(func.count()).select_from(CreditLedgerEntry)).scalar_one(),
             "payments": session.execute(select(func.count()).select_from(StripePayment)).scalar_one(),
-            "subscriptions": session.execute(select(func.count()).select_from(StripeSubscription)).scalar_one(),
-            "users": session.execute(select(User.id, User.credits_cents, User.is_premium, User.premium_until).order_by(User.id)).all(),
+            "subscriptions": session.execute(
+                select(func.count()).select_from(StripeSubscription)
+            ).scalar_one(),
+            "users": session.execute(
+                select(User.id, User.credits_cents, User.is_premium, User.premium_until).order_by(User.id)
+            ).all(),
         }
 
     return in_session(read)
@@ -114,15 +130,30 @@ def test_paid_pack_checkout_grants_its_credits_once(api_client, stripe_env):
     reread = stripe_env.requests_to(f"/v1/checkout/sessions/{session['id']}", "GET")
     assert reread and reread[0].params.get("expand") == ["line_items"]
     payment = payment_for(session["id"])
-    assert (payment.status, payment.offer, payment.amount_cents, payment.currency, payment.credits_cents) == ("paid", "credits_5", 799, "usd", 500)
+    assert (payment.status, payment.offer, payment.amount_cents, payment.currency, payment.credits_cents) == (
+        "paid",
+        "credits_5",
+        799,
+        "usd",
+        500,
+    )
 
 
 def test_a_payment_intent_event_for_the_same_money_never_grants_again(api_client, stripe_env):
     user = make_user()
     session = paid_checkout(stripe_env, user.id, "credits_3")
     post_event(api_client, event("checkout.session.completed", dict(session)))
-    pi_event = event("payment_intent.succeeded", {"id": session["payment_intent"], "object": "payment_intent", "amount": 499, "currency": "usd",
-                                                  "status": "succeeded", "metadata": {"user_id": str(user.id), "offer": "credits_3"}})
+    pi_event = event(
+        "payment_intent.succeeded",
+        {
+            "id": session["payment_intent"],
+            "object": "payment_intent",
+            "amount": 499,
+            "currency": "usd",
+            "status": "succeeded",
+            "metadata": {"user_id": str(user.id), "offer": "credits_3"},
+        },
+    )
     assert post_event(api_client, pi_event).status_code == 200
     assert balance_of(user.id) == Decimal("6.00")
 
@@ -130,7 +161,11 @@ def test_a_payment_intent_event_for_the_same_money_never_grants_again(api_client
 def test_the_payload_is_not_trusted_for_what_was_bought(api_client, stripe_env):
     user = make_user()
     session = paid_checkout(stripe_env, user.id, "credits_3")
-    forged_payload = {**session, "metadata": {"user_id": str(user.id), "offer": "credits_5"}, "amount_total": 799}
+    forged_payload = {
+        **session,
+        "metadata": {"user_id": str(user.id), "offer": "credits_5"},
+        "amount_total": 799,
+    }
     post_event(api_client, event("checkout.session.completed", forged_payload))
     assert balance_of(user.id) == Decimal("6.00")  # the 3-pack the session really sold
 
@@ -148,12 +183,16 @@ def test_bank_payment_grants_when_it_succeeds_and_nothing_when_it_fails(api_clie
 
     failing = paid_checkout(stripe_env, user.id, "credits_3", payment_status="unpaid")
     post_event(api_client, event("checkout.session.completed", dict(failing)))
-    post_event(api_client, event("checkout.session.async_payment_failed", {**failing, "payment_status": "unpaid"}))
+    post_event(
+        api_client, event("checkout.session.async_payment_failed", {**failing, "payment_status": "unpaid"})
+    )
     assert balance_of(user.id) == Decimal("8.00") == ledger_total(user.id)
     assert payment_for(failing["id"]).status == "failed"
 
 
-def test_a_session_whose_money_has_not_arrived_grants_nothing_even_if_the_payload_says_paid(api_client, stripe_env):
+def test_a_session_whose_money_has_not_arrived_grants_nothing_even_if_the_payload_says_paid(
+    api_client, stripe_env
+):
     user = make_user()
     session = paid_checkout(stripe_env, user.id, "credits_5", payment_status="unpaid")
     post_event(api_client, event("checkout.session.completed", {**session, "payment_status": "paid"}))
@@ -229,14 +268,24 @@ def test_refunds_take_back_only_what_is_new_in_the_running_total(api_client, str
 
     post_event(api_client, event("charge.refunded", charge_obj("ch_1", pi, 799, 400)))
     assert balance_of(user.id) == Decimal("5.50")  # 8.00 - 5 x 400/799 (2.50)
-    post_event(api_client, event("charge.refunded", charge_obj("ch_1", pi, 799, 400)))  # Stripe re-sends the same total
+    post_event(
+        api_client, event("charge.refunded", charge_obj("ch_1", pi, 799, 400))
+    )  # Stripe re-sends the same total
     assert balance_of(user.id) == Decimal("5.50")
-    post_event(api_client, event("charge.refunded", charge_obj("ch_1", pi, 799, 799)))  # the rest refunded later
+    post_event(
+        api_client, event("charge.refunded", charge_obj("ch_1", pi, 799, 799))
+    )  # the rest refunded later
     assert balance_of(user.id) == Decimal("3.00") == ledger_total(user.id)
-    post_event(api_client, event("charge.refunded", charge_obj("ch_1", pi, 799, 400), created=int(time.time()) - 60))  # a late, older total
+    post_event(
+        api_client, event("charge.refunded", charge_obj("ch_1", pi, 799, 400), created=int(time.time()) - 60)
+    )  # a late, older total
     assert balance_of(user.id) == Decimal("3.00")
     payment = payment_for(session["id"])
-    assert (payment.status, payment.amount_refunded_cents, payment.credits_clawed_back_cents) == ("refunded", 799, 500)
+    assert (payment.status, payment.amount_refunded_cents, payment.credits_clawed_back_cents) == (
+        "refunded",
+        799,
+        500,
+    )
 
 
 def test_a_refund_larger_than_the_balance_stops_at_zero_and_records_the_shortfall(api_client, stripe_env):
@@ -255,24 +304,49 @@ def test_a_dispute_claws_back_what_is_left_never_below_zero(api_client, stripe_e
     spend(user.id, 600)  # 2.00 left
     dispute = event("charge.dispute.created", dispute_obj("dp_1", "ch_3", session["payment_intent"], 799))
     assert post_event(api_client, dispute).status_code == 200
-    post_event(api_client, event("charge.dispute.created", dispute_obj("dp_1", "ch_3", session["payment_intent"], 799)))  # new event id, same dispute
+    post_event(
+        api_client,
+        event("charge.dispute.created", dispute_obj("dp_1", "ch_3", session["payment_intent"], 799)),
+    )  # new event id, same dispute
     assert balance_of(user.id) == Decimal("0.00") == ledger_total(user.id)
     payment = payment_for(session["id"])
-    assert (payment.status, payment.credits_clawed_back_cents, payment.credits_shortfall_cents) == ("disputed", 200, 300)
-    kinds = in_session(lambda *, session: session.execute(select(CreditLedgerEntry.kind).where(CreditLedgerEntry.user_id == user.id)).scalars().all())
+    assert (payment.status, payment.credits_clawed_back_cents, payment.credits_shortfall_cents) == (
+        "disputed",
+        200,
+        300,
+    )
+    kinds = in_session(
+        lambda *, session: (
+            session.execute(select(CreditLedgerEntry.kind).where(CreditLedgerEntry.user_id == user.id))
+            .scalars()
+            .all()
+        )
+    )
     assert kinds.count("chargeback") == 1
 
 
-def test_a_subscription_refund_is_matched_through_invoice_payments_and_leaves_credits_alone(api_client, stripe_env):
+def test_a_subscription_refund_is_matched_through_invoice_payments_and_leaves_credits_alone(
+    api_client, stripe_env
+):
     user = make_user()
     billing.start_checkout(get_settings(), user.id, "coach_monthly")
     customer = customer_of(user.id)
     end = int(time.time()) + 30 * DAY
-    post_event(api_client, event("invoice.paid", invoice_obj("in_9", "sub_9", customer, end, user_id=user.id)))
+    post_event(
+        api_client, event("invoice.paid", invoice_obj("in_9", "sub_9", customer, end, user_id=user.id))
+    )
     stripe_env.add_invoice_payment("pi_sub_9", "in_9")
     post_event(api_client, event("charge.refunded", charge_obj("ch_9", "pi_sub_9", 1900, 1900, customer)))
-    payment = in_session(lambda *, session: session.execute(select(StripePayment).where(StripePayment.invoice_id == "in_9")).scalar_one())
-    assert (payment.status, payment.amount_refunded_cents, payment.payment_intent_id) == ("refunded", 1900, "pi_sub_9")
+    payment = in_session(
+        lambda *, session: session.execute(
+            select(StripePayment).where(StripePayment.invoice_id == "in_9")
+        ).scalar_one()
+    )
+    assert (payment.status, payment.amount_refunded_cents, payment.payment_intent_id) == (
+        "refunded",
+        1900,
+        "pi_sub_9",
+    )
     assert balance_of(user.id) == Decimal("3.00")
 
 
@@ -286,18 +360,55 @@ def test_subscribing_links_the_plan_and_premium_lasts_through_the_paid_period(ap
     now = int(time.time())
     end = now + 365 * DAY
 
-    post_event(api_client, event("customer.subscription.created", subscription_obj(sub_id, customer, "incomplete", end, PRICE_ANNUAL, user.id), created=now))
+    post_event(
+        api_client,
+        event(
+            "customer.subscription.created",
+            subscription_obj(sub_id, customer, "incomplete", end, PRICE_ANNUAL, user.id),
+            created=now,
+        ),
+    )
     assert user_row(user.id).has_premium() is False
-    post_event(api_client, event("invoice.paid", invoice_obj("in_1", sub_id, customer, end, 17100, PRICE_ANNUAL, user_id=user.id, billing_reason="subscription_create"), created=now + 1))
-    post_event(api_client, event("customer.subscription.updated", subscription_obj(sub_id, customer, "active", end, PRICE_ANNUAL, user.id), created=now + 1))
+    post_event(
+        api_client,
+        event(
+            "invoice.paid",
+            invoice_obj(
+                "in_1",
+                sub_id,
+                customer,
+                end,
+                17100,
+                PRICE_ANNUAL,
+                user_id=user.id,
+                billing_reason="subscription_create",
+            ),
+            created=now + 1,
+        ),
+    )
+    post_event(
+        api_client,
+        event(
+            "customer.subscription.updated",
+            subscription_obj(sub_id, customer, "active", end, PRICE_ANNUAL, user.id),
+            created=now + 1,
+        ),
+    )
     post_event(api_client, event("checkout.session.completed", dict(session), created=now + 2))
 
     row = user_row(user.id)
     assert row.has_premium() and row.premium_until is not None
     assert abs(row.premium_until.timestamp() - end) < 1
-    assert not row.has_premium(now=row.premium_until + timedelta(seconds=1))  # ends on time without a cancellation webhook
+    assert not row.has_premium(
+        now=row.premium_until + timedelta(seconds=1)
+    )  # ends on time without a cancellation webhook
     sub = subscription_row(sub_id)
-    assert (sub.user_id, sub.offer, sub.status, sub.checkout_session_id) == (user.id, "coach_annual", "active", session["id"])
+    assert (sub.user_id, sub.offer, sub.status, sub.checkout_session_id) == (
+        user.id,
+        "coach_annual",
+        "active",
+        session["id"],
+    )
     assert balance_of(user.id) == Decimal("3.00")  # a plan grants no credits
 
 
@@ -305,11 +416,32 @@ def test_cancellation_ends_premium(api_client, stripe_env):
     user = make_user()
     billing.start_checkout(get_settings(), user.id, "coach_monthly")
     customer, now = customer_of(user.id), int(time.time())
-    post_event(api_client, event("customer.subscription.created", subscription_obj("sub_c", customer, "active", now + 30 * DAY), created=now))
+    post_event(
+        api_client,
+        event(
+            "customer.subscription.created",
+            subscription_obj("sub_c", customer, "active", now + 30 * DAY),
+            created=now,
+        ),
+    )
     assert user_row(user.id).has_premium()
-    post_event(api_client, event("customer.subscription.updated", subscription_obj("sub_c", customer, "active", now + 30 * DAY, cancel_at_period_end=True), created=now + 5))
+    post_event(
+        api_client,
+        event(
+            "customer.subscription.updated",
+            subscription_obj("sub_c", customer, "active", now + 30 * DAY, cancel_at_period_end=True),
+            created=now + 5,
+        ),
+    )
     assert user_row(user.id).has_premium() and subscription_row("sub_c").cancel_at_period_end
-    post_event(api_client, event("customer.subscription.deleted", subscription_obj("sub_c", customer, "canceled", now + 30 * DAY), created=now + 10))
+    post_event(
+        api_client,
+        event(
+            "customer.subscription.deleted",
+            subscription_obj("sub_c", customer, "canceled", now + 30 * DAY),
+            created=now + 10,
+        ),
+    )
     assert not user_row(user.id).has_premium()
 
 
@@ -318,10 +450,31 @@ def test_deleted_arriving_before_created_leaves_the_plan_cancelled(api_client, s
     billing.start_checkout(get_settings(), user.id, "coach_monthly")
     customer, now = customer_of(user.id), int(time.time())
     end = now + 30 * DAY
-    post_event(api_client, event("customer.subscription.deleted", subscription_obj("sub_d", customer, "canceled", end), created=now + 100))
-    post_event(api_client, event("customer.subscription.updated", subscription_obj("sub_d", customer, "active", end), created=now + 50))
-    post_event(api_client, event("customer.subscription.created", subscription_obj("sub_d", customer, "active", end), created=now))
-    post_event(api_client, event("invoice.paid", invoice_obj("in_d", "sub_d", customer, end), created=now + 1))
+    post_event(
+        api_client,
+        event(
+            "customer.subscription.deleted",
+            subscription_obj("sub_d", customer, "canceled", end),
+            created=now + 100,
+        ),
+    )
+    post_event(
+        api_client,
+        event(
+            "customer.subscription.updated",
+            subscription_obj("sub_d", customer, "active", end),
+            created=now + 50,
+        ),
+    )
+    post_event(
+        api_client,
+        event(
+            "customer.subscription.created", subscription_obj("sub_d", customer, "active", end), created=now
+        ),
+    )
+    post_event(
+        api_client, event("invoice.paid", invoice_obj("in_d", "sub_d", customer, end), created=now + 1)
+    )
 
     assert subscription_row("sub_d").status == "canceled"
     assert not user_row(user.id).has_premium()
@@ -331,13 +484,34 @@ def test_a_failed_renewal_ends_premium_and_a_successful_retry_restores_it(api_cl
     user = make_user()
     billing.start_checkout(get_settings(), user.id, "coach_monthly")
     customer, now = customer_of(user.id), int(time.time())
-    post_event(api_client, event("customer.subscription.updated", subscription_obj("sub_f", customer, "active", now + 30 * DAY), created=now))
-    post_event(api_client, event("invoice.payment_failed", invoice_obj("in_f", "sub_f", customer, now + 30 * DAY, status="open"), created=now + 1))
+    post_event(
+        api_client,
+        event(
+            "customer.subscription.updated",
+            subscription_obj("sub_f", customer, "active", now + 30 * DAY),
+            created=now,
+        ),
+    )
+    post_event(
+        api_client,
+        event(
+            "invoice.payment_failed",
+            invoice_obj("in_f", "sub_f", customer, now + 30 * DAY, status="open"),
+            created=now + 1,
+        ),
+    )
     assert not user_row(user.id).has_premium()
     assert subscription_row("sub_f").status == "past_due"
-    post_event(api_client, event("invoice.paid", invoice_obj("in_f", "sub_f", customer, now + 30 * DAY), created=now + 3600))
+    post_event(
+        api_client,
+        event("invoice.paid", invoice_obj("in_f", "sub_f", customer, now + 30 * DAY), created=now + 3600),
+    )
     assert user_row(user.id).has_premium()
-    payment = in_session(lambda *, session: session.execute(select(StripePayment).where(StripePayment.invoice_id == "in_f")).scalar_one())
+    payment = in_session(
+        lambda *, session: session.execute(
+            select(StripePayment).where(StripePayment.invoice_id == "in_f")
+        ).scalar_one()
+    )
     assert (payment.status, payment.amount_cents, payment.offer) == ("paid", 1900, "coach_monthly")
 
 
@@ -345,15 +519,35 @@ def test_an_invoice_paid_extends_premium_to_the_new_period_end(api_client, strip
     user = make_user()
     billing.start_checkout(get_settings(), user.id, "coach_monthly")
     customer, now = customer_of(user.id), int(time.time())
-    post_event(api_client, event("invoice.paid", invoice_obj("in_a", "sub_r", customer, now + 10 * DAY, user_id=user.id), created=now))
-    post_event(api_client, event("invoice.paid", invoice_obj("in_b", "sub_r", customer, now + 40 * DAY, user_id=user.id), created=now + 10))
+    post_event(
+        api_client,
+        event(
+            "invoice.paid",
+            invoice_obj("in_a", "sub_r", customer, now + 10 * DAY, user_id=user.id),
+            created=now,
+        ),
+    )
+    post_event(
+        api_client,
+        event(
+            "invoice.paid",
+            invoice_obj("in_b", "sub_r", customer, now + 40 * DAY, user_id=user.id),
+            created=now + 10,
+        ),
+    )
     premium_until = user_row(user.id).premium_until
     assert premium_until is not None and abs(premium_until.timestamp() - (now + 40 * DAY)) < 1
 
 
 def test_subscription_events_for_strangers_are_acknowledged_and_do_nothing(api_client, stripe_env):
     make_user()
-    response = post_event(api_client, event("customer.subscription.created", subscription_obj("sub_x", "cus_unknown", "active", int(time.time()) + DAY)))
+    response = post_event(
+        api_client,
+        event(
+            "customer.subscription.created",
+            subscription_obj("sub_x", "cus_unknown", "active", int(time.time()) + DAY),
+        ),
+    )
     assert response.status_code == 200
     assert all(not premium for _, _, premium, _ in snapshot()["users"])
 
@@ -400,7 +594,12 @@ def test_untrusted_deliveries_get_400_and_change_nothing(api_client, stripe_env,
 def test_a_signature_roll_with_several_v1_values_is_accepted(api_client, stripe_env):
     user = make_user()
     session = paid_checkout(stripe_env, user.id, "credits_3")
-    response = post_event(api_client, event("checkout.session.completed", dict(session)), extra_v1=["0" * 64, "deadbeef"], v0=True)
+    response = post_event(
+        api_client,
+        event("checkout.session.completed", dict(session)),
+        extra_v1=["0" * 64, "deadbeef"],
+        v0=True,
+    )
     assert response.status_code == 200
     assert balance_of(user.id) == Decimal("6.00")
 
@@ -463,6 +662,13 @@ def test_an_active_subscription_whose_period_is_over_gives_no_premium(api_client
     user = make_user()
     billing.start_checkout(get_settings(), user.id, "coach_monthly")
     customer, now = customer_of(user.id), int(time.time())
-    post_event(api_client, event("customer.subscription.updated", subscription_obj("sub_old", customer, "active", now - 60, PRICE_MONTHLY), created=now))
+    post_event(
+        api_client,
+        event(
+            "customer.subscription.updated",
+            subscription_obj("sub_old", customer, "active", now - 60, PRICE_MONTHLY),
+            created=now,
+        ),
+    )
     assert subscription_row("sub_old").status == "active"
     assert not user_row(user.id).has_premium()

@@ -89,16 +89,29 @@ def test_oversized_bodies_and_non_json_are_refused(api_client, fake_realtime):
     api_client.cookies.clear()
     for name, value in session_cookie_for(user.id).items():
         api_client.cookies.set(name, value)
-    assert api_client.post(URL, content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
-    assert api_client.post(URL, content=b"[1,2]", headers={"content-type": "application/json"}).status_code == 422
+    assert (
+        api_client.post(URL, content=b"{not json", headers={"content-type": "application/json"}).status_code
+        == 422
+    )
+    assert (
+        api_client.post(URL, content=b"[1,2]", headers={"content-type": "application/json"}).status_code
+        == 422
+    )
     assert fake_realtime.creates == []
 
 
 def test_cross_site_posts_are_refused(api_client, fake_realtime, env):
-    env(ENVIRONMENT="test", APP_URL="http://localhost:3000", OPENAI_API_KEY=fake_realtime.api_key, OPENAI_BASE_URL=fake_realtime.base_url)
+    env(
+        ENVIRONMENT="test",
+        APP_URL="http://localhost:3000",
+        OPENAI_API_KEY=fake_realtime.api_key,
+        OPENAI_BASE_URL=fake_realtime.base_url,
+    )
     user = make_user()
     started = start(user.id)
-    response = post(api_client, user.id, {"session_id": started.id, "sdp": OFFER_SDP}, origin="https://evil.example")
+    response = post(
+        api_client, user.id, {"session_id": started.id, "sdp": OFFER_SDP}, origin="https://evil.example"
+    )
     assert response.status_code == 403
     assert fake_realtime.creates == []
 
@@ -111,6 +124,8 @@ def test_upstream_faults_map_to_502_504_and_refund(api_client, fake_realtime, fa
     response = post(api_client, user.id, {"session_id": started.id, "sdp": OFFER_SDP})
     assert response.status_code == status
     body = response.json()["error"]
-    assert body["request_id"] and "Traceback" not in response.text and fake_realtime.api_key not in response.text
+    assert (
+        body["request_id"] and "Traceback" not in response.text and fake_realtime.api_key not in response.text
+    )
     assert get(started.id).status == "failed"
     assert balance_of(user.id) == Decimal("3.00")

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import text, update
 
 from tests.utils.users import make_user
+from vocahire.errors import InvalidInput
 from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, InterviewSession, User
-from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT, KIND_GRANT, KIND_INTERVIEW_DEBIT, KIND_PURCHASE, KIND_REFUND
-from vocahire.services.admin import usage as admin_usage
+from vocahire.models.ledger import (
+    KIND_ADMIN_ADJUSTMENT,
+    KIND_GRANT,
+    KIND_INTERVIEW_DEBIT,
+    KIND_PURCHASE,
+    KIND_REFUND,
+)
 from vocahire.services.accounts import credits
+from vocahire.services.admin import usage as admin_usage
 from vocahire.services.admin.usage import DateRange
-from vocahire.errors import InvalidInput
 
 RANGE = DateRange(date(2025, 3, 10), date(2025, 3, 12))
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(day: int, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0) -> datetime:
@@ -39,7 +45,9 @@ class Interview:
 
 
 INTERVIEWS = [
-    Interview("a", at(9, 23, 59, 59), "completed", 600, feedback="completed", feedback_wait=10),  # day before: out
+    Interview(
+        "a", at(9, 23, 59, 59), "completed", 600, feedback="completed", feedback_wait=10
+    ),  # day before: out
     Interview("a", at(10), "completed", 300, feedback="completed", feedback_wait=45),  # first instant: in
     Interview("a", at(10, 12), "failed", None, error="OpenAI returned 502"),
     Interview("a", at(10, 13), "failed", None),  # failed without an upstream error
@@ -95,28 +103,68 @@ def usage_fixture(db):
         # Welcome grants happened "now", outside the range: keep them out of the figures.
         session.execute(update(CreditLedgerEntry).values(created_at=at(1)))
         for email, flag, until, deleted in premium:
-            session.add(User(email=email, name=email, is_premium=flag, premium_until=until,
-                             deleted_at=at(1) if deleted else None, created_at=at(1)))
+            session.add(
+                User(
+                    email=email,
+                    name=email,
+                    is_premium=flag,
+                    premium_until=until,
+                    deleted_at=at(1) if deleted else None,
+                    created_at=at(1),
+                )
+            )
         for i, (who, kind, cents, when) in enumerate(LEDGER):
-            entry = credits.apply_credit_change(session=session, user_id=users[who].id, amount_cents=cents, kind=kind,
-                                                reason="fixture", idempotency_key=f"fx-{i}", clamp_at_zero=True)
+            entry = credits.apply_credit_change(
+                session=session,
+                user_id=users[who].id,
+                amount_cents=cents,
+                kind=kind,
+                reason="fixture",
+                idempotency_key=f"fx-{i}",
+                clamp_at_zero=True,
+            )
             assert entry is not None and entry.amount_cents == cents
-            session.execute(update(CreditLedgerEntry).where(CreditLedgerEntry.id == entry.id).values(created_at=when))
+            session.execute(
+                update(CreditLedgerEntry).where(CreditLedgerEntry.id == entry.id).values(created_at=when)
+            )
         for i, iv in enumerate(INTERVIEWS):
             ended = iv.created + timedelta(seconds=iv.seconds) if iv.seconds else None
-            session.add(InterviewSession(
-                id=f"iv{i:02d}", user_id=users[iv.user].id, job_title="Engineer", status=iv.status,
-                duration_seconds=iv.seconds, error_message=iv.error, feedback_status=iv.feedback, created_at=iv.created,
-                started_at=iv.created, ended_at=ended,
-                feedback_completed_at=ended + timedelta(seconds=iv.feedback_wait) if ended and iv.feedback_wait is not None else None,
-            ))
+            session.add(
+                InterviewSession(
+                    id=f"iv{i:02d}",
+                    user_id=users[iv.user].id,
+                    job_title="Engineer",
+                    status=iv.status,
+                    duration_seconds=iv.seconds,
+                    error_message=iv.error,
+                    feedback_status=iv.feedback,
+                    created_at=iv.created,
+                    started_at=iv.created,
+                    ended_at=ended,
+                    feedback_completed_at=ended + timedelta(seconds=iv.feedback_wait)
+                    if ended and iv.feedback_wait is not None
+                    else None,
+                )
+            )
 
     in_session(arrange)
     return users
 
 
 def _expected():
-    days = {d.isoformat(): {"started": 0, "completed": 0, "failed": 0, "seconds": 0, "errors": 0, "fb_failed": 0, "spent": 0, "sold": 0} for d in RANGE.days}
+    days = {
+        d.isoformat(): {
+            "started": 0,
+            "completed": 0,
+            "failed": 0,
+            "seconds": 0,
+            "errors": 0,
+            "fb_failed": 0,
+            "spent": 0,
+            "sold": 0,
+        }
+        for d in RANGE.days
+    }
     waits = []
     for iv in INTERVIEWS:
         if not _in(iv.created):
@@ -163,7 +211,11 @@ def test_daily_series_and_totals_match_the_fixture(usage_fixture):
     assert [d.day for d in report.days] == ["2025-03-10", "2025-03-11", "2025-03-12"]
     for fig in report.days:
         exp = days[fig.day]
-        assert (fig.started, fig.completed, fig.failed) == (exp["started"], exp["completed"], exp["failed"]), fig.day
+        assert (fig.started, fig.completed, fig.failed) == (
+            exp["started"],
+            exp["completed"],
+            exp["failed"],
+        ), fig.day
         assert fig.minutes == round(exp["seconds"] / 60, 1)
         assert (fig.interview_errors, fig.feedback_failures) == (exp["errors"], exp["fb_failed"])
         assert fig.credits_spent == exp["spent"] / 100 and fig.credits_sold == exp["sold"] / 100
@@ -186,7 +238,9 @@ def test_feedback_pipeline_and_subscribers(usage_fixture):
     report = _report()
     _days, _granted, median = _expected()
     queued = [iv for iv in INTERVIEWS if iv.feedback in ("pending", "generating")]
-    assert report.feedback_pending == sum(iv.feedback == "pending" for iv in queued) == 2  # one is outside the range
+    assert (
+        report.feedback_pending == sum(iv.feedback == "pending" for iv in queued) == 2
+    )  # one is outside the range
     assert report.feedback_generating == 1
     assert report.feedback_failed == 1 and report.feedback_completed == 4
     assert report.median_feedback_seconds == median == statistics.median([45, 200, 120, 61])
@@ -254,10 +308,19 @@ def test_revenue_by_offer_counts_money_received_in_the_range_net_of_refunds(db):
 
     def arrange(*, session):
         for i, (offer, status, currency, amount, refunded, paid_at) in enumerate(payments):
-            session.add(billing.StripePayment(
-                user_id=user.id, offer=offer, kind="one_time", status=status, checkout_session_id=f"cs_{i}",
-                currency=currency, amount_cents=amount, amount_refunded_cents=refunded, paid_at=paid_at,
-            ))
+            session.add(
+                billing.StripePayment(
+                    user_id=user.id,
+                    offer=offer,
+                    kind="one_time",
+                    status=status,
+                    checkout_session_id=f"cs_{i}",
+                    currency=currency,
+                    amount_cents=amount,
+                    amount_refunded_cents=refunded,
+                    paid_at=paid_at,
+                )
+            )
 
     in_session(arrange)
     expected: dict[tuple[str, str], list[int]] = {}

@@ -8,10 +8,10 @@ import pytest
 
 from tests.utils.stripe import PRICE_3, PRICE_5, PRICE_ANNUAL, fake_stripe, stripe_env  # noqa: F401
 from tests.utils.users import make_user
+from vocahire.errors import Conflict, InvalidInput, NotFound, PaymentsNotConfigured, UpstreamError
 from vocahire.infra.database import in_session
 from vocahire.models import StripeSubscription, User, utcnow
 from vocahire.services import billing
-from vocahire.errors import Conflict, InvalidInput, NotFound, PaymentsNotConfigured, UpstreamError
 from vocahire.settings import get_settings
 
 
@@ -33,7 +33,9 @@ def test_credit_pack_checkout_is_a_payment_for_the_user_with_return_urls(db, str
     assert p["success_url"] == "http://localhost:3000/billing/success?session_id={CHECKOUT_SESSION_ID}"
     assert p["cancel_url"] == "http://localhost:3000/pricing?canceled=1"
     assert p["customer"] == _user_row(user.id).stripe_customer_id
-    assert created.idempotency_key and created.idempotency_key.startswith(f"vocahire-checkout-{user.id}-credits_5-")
+    assert created.idempotency_key and created.idempotency_key.startswith(
+        f"vocahire-checkout-{user.id}-credits_5-"
+    )
     assert start.url.startswith(stripe_env.url) and start.session_id in stripe_env.sessions
 
 
@@ -43,7 +45,10 @@ def test_subscription_checkout_carries_the_user_on_the_subscription(db, stripe_e
     [created] = stripe_env.requests_to("/v1/checkout/sessions", "POST")
     assert created.params["mode"] == "subscription"
     assert created.params["line_items"][0]["price"] == PRICE_ANNUAL
-    assert created.params["subscription_data"]["metadata"] == {"user_id": str(user.id), "offer": "coach_annual"}
+    assert created.params["subscription_data"]["metadata"] == {
+        "user_id": str(user.id),
+        "offer": "coach_annual",
+    }
     assert "payment_intent_data" not in created.params
 
 
@@ -61,7 +66,11 @@ def test_one_customer_per_user_is_created_once_and_reused(db, stripe_env):
     assert customers[0].idempotency_key != customers[1].idempotency_key
     sessions = stripe_env.requests_to("/v1/checkout/sessions", "POST")
     ada_customer = _user_row(ada.id).stripe_customer_id
-    assert [s.params["customer"] for s in sessions] == [ada_customer, ada_customer, _user_row(bob.id).stripe_customer_id]
+    assert [s.params["customer"] for s in sessions] == [
+        ada_customer,
+        ada_customer,
+        _user_row(bob.id).stripe_customer_id,
+    ]
     assert ada_customer != _user_row(bob.id).stripe_customer_id
 
 
@@ -83,8 +92,15 @@ def test_a_subscriber_is_not_sold_a_second_plan_but_can_still_buy_credits(db, st
     user = make_user()
 
     def subscribe(*, session):
-        session.add(StripeSubscription(subscription_id="sub_live", user_id=user.id, status="active",
-                                       current_period_end=utcnow() + timedelta(days=20), offer="coach_monthly"))
+        session.add(
+            StripeSubscription(
+                subscription_id="sub_live",
+                user_id=user.id,
+                status="active",
+                current_period_end=utcnow() + timedelta(days=20),
+                offer="coach_monthly",
+            )
+        )
 
     in_session(subscribe)
     with pytest.raises(Conflict):
@@ -97,8 +113,15 @@ def test_a_lapsed_plan_does_not_block_subscribing_again(db, stripe_env):
     user = make_user()
 
     def lapsed(*, session):
-        session.add(StripeSubscription(subscription_id="sub_old", user_id=user.id, status="active",
-                                       current_period_end=utcnow() - timedelta(days=1), offer="coach_monthly"))
+        session.add(
+            StripeSubscription(
+                subscription_id="sub_old",
+                user_id=user.id,
+                status="active",
+                current_period_end=utcnow() - timedelta(days=1),
+                offer="coach_monthly",
+            )
+        )
 
     in_session(lapsed)
     billing.start_checkout(get_settings(), user.id, "coach_monthly")
@@ -160,7 +183,10 @@ def test_customer_portal_for_a_customer_returns_to_the_account_page(db, stripe_e
     billing.start_checkout(get_settings(), user.id, "coach_monthly")
     url = billing.start_portal(get_settings(), user.id)
     [portal] = stripe_env.requests_to("/v1/billing_portal/sessions", "POST")
-    assert portal.params == {"customer": _user_row(user.id).stripe_customer_id, "return_url": "http://localhost:3000/account"}
+    assert portal.params == {
+        "customer": _user_row(user.id).stripe_customer_id,
+        "return_url": "http://localhost:3000/account",
+    }
     assert url.startswith(stripe_env.url)
 
 
@@ -171,7 +197,10 @@ def test_prices_are_read_from_stripe_once_per_ttl_and_shown_with_savings(db, str
     assert len(stripe_env.requests_to("/v1/prices/")) == 5  # the second page view used the cache
     by_key = {v["key"]: v for v in views}
     assert by_key["credits_3"]["price_label"] == "$4.99"
-    assert by_key["coach_monthly"]["price_label"] == "$19.00" and by_key["coach_monthly"]["period_label"] == "per month"
+    assert (
+        by_key["coach_monthly"]["price_label"] == "$19.00"
+        and by_key["coach_monthly"]["period_label"] == "per month"
+    )
     assert by_key["coach_quarterly"]["discount_label"] == "Save 16%"
     assert by_key["coach_quarterly"]["per_month_label"] == "$15.96 / month"
     assert by_key["coach_annual"]["discount_label"] == "Save 25%"

@@ -10,13 +10,12 @@ from sqlalchemy import func, select
 
 from tests.fakes.clerk_jwks import running_fake_clerk
 from tests.utils.users import balance_of, ledger_total, make_user
+from vocahire.errors import Conflict, NotAuthenticated, UpstreamError
+from vocahire.infra import clerk
 from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, User
+from vocahire.services.accounts import clerk_users, user_data
 from vocahire.services.accounts import users as accounts
-from vocahire.infra import clerk
-from vocahire.services.accounts import clerk_users
-from vocahire.services.accounts import user_data
-from vocahire.errors import Conflict, NotAuthenticated, UpstreamError
 from vocahire.settings import get_settings
 
 CLERK_ID = "user_2firstSightRaceAbcdef123"
@@ -34,13 +33,17 @@ def first_sight(clerk_user_id: str = CLERK_ID) -> User:
 
 
 def users_with_subject(subject: str) -> list[User]:
-    return in_session(lambda *, session: list(session.execute(select(User).where(User.auth_subject == subject)).scalars()))
+    return in_session(
+        lambda *, session: list(session.execute(select(User).where(User.auth_subject == subject)).scalars())
+    )
 
 
 def grants_for(user_id: int) -> int:
     return in_session(
         lambda *, session: session.execute(
-            select(func.count()).select_from(CreditLedgerEntry).where(CreditLedgerEntry.user_id == user_id, CreditLedgerEntry.kind == "grant")
+            select(func.count())
+            .select_from(CreditLedgerEntry)
+            .where(CreditLedgerEntry.user_id == user_id, CreditLedgerEntry.kind == "grant")
         ).scalar_one()
     )
 
@@ -48,7 +51,12 @@ def grants_for(user_id: int) -> int:
 def test_first_sight_creates_the_user_from_clerk_with_the_welcome_grant(db, fake):
     fake.add_user(CLERK_ID, email="Ada@Example.com")
     user = first_sight()
-    assert (user.email, user.name, user.auth_provider, user.role) == ("ada@example.com", "Ada Lovelace", "clerk", "candidate")
+    assert (user.email, user.name, user.auth_provider, user.role) == (
+        "ada@example.com",
+        "Ada Lovelace",
+        "clerk",
+        "candidate",
+    )
     assert user.image_url == "https://img.clerk.com/ada.png"
     assert balance_of(user.id) == Decimal("3.00") == ledger_total(user.id)
     assert fake.requests_to(f"/v1/users/{CLERK_ID}", "GET")[0].authorization == f"Bearer {fake.secret_key}"
@@ -87,12 +95,19 @@ def test_soft_deleted_and_deleted_clerk_users_cannot_sign_in(db, fake):
     admin = make_user("root@example.com")
 
     from vocahire.services.admin import users as admin_users
-    in_session(lambda *, session: session.execute(User.__table__.update().where(User.id == admin.id).values(role="admin")))
+
+    in_session(
+        lambda *, session: session.execute(
+            User.__table__.update().where(User.id == admin.id).values(role="admin")
+        )
+    )
     in_session(admin_users.set_deleted, admin_user_id=admin.id, user_id=user.id, deleted=True, reason="abuse")
     with pytest.raises(NotAuthenticated):
         first_sight()
 
-    in_session(admin_users.set_deleted, admin_user_id=admin.id, user_id=user.id, deleted=False, reason="appeal")
+    in_session(
+        admin_users.set_deleted, admin_user_id=admin.id, user_id=user.id, deleted=False, reason="appeal"
+    )
     assert first_sight().id == user.id
 
     in_session(user_data.delete_account_data, user_id=user.id)
@@ -126,7 +141,7 @@ def test_first_sight_race_makes_one_user_and_one_grant(pg_db, fake):
         barrier.wait()
         try:
             ids.append(first_sight().id)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=request) for _ in range(10)]
@@ -148,7 +163,9 @@ def test_webhook_upserts_keep_the_profile_current(db, fake):
     settings = get_settings()
     profile = clerk.profile_from_user(clerk_user(CLERK_ID, "ada@example.com"))
     assert in_session(clerk_users.upsert_from_webhook, settings=settings, profile=profile) == "created"
-    changed = clerk.profile_from_user(clerk_user(CLERK_ID, "ada.l@example.com", first_name="Augusta", image_url=None))
+    changed = clerk.profile_from_user(
+        clerk_user(CLERK_ID, "ada.l@example.com", first_name="Augusta", image_url=None)
+    )
     assert in_session(clerk_users.upsert_from_webhook, settings=settings, profile=changed) == "updated"
     (user,) = users_with_subject(CLERK_ID)
     assert (user.email, user.name, user.image_url) == ("ada.l@example.com", "Augusta Lovelace", None)
@@ -157,4 +174,6 @@ def test_webhook_upserts_keep_the_profile_current(db, fake):
     make_user("taken@example.com")
     clash = clerk.profile_from_user(clerk_user(CLERK_ID, "taken@example.com"))
     in_session(clerk_users.upsert_from_webhook, settings=settings, profile=clash)
-    assert users_with_subject(CLERK_ID)[0].email == "ada.l@example.com"  # never steals another account's address
+    assert (
+        users_with_subject(CLERK_ID)[0].email == "ada.l@example.com"
+    )  # never steals another account's address

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from tests.utils.users import balance_of, ledger_total, make_user
+from vocahire.errors import InsufficientCredits
 from vocahire.infra.database import in_session
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT, KIND_CHARGEBACK
 from vocahire.services.accounts import credits
-from vocahire.errors import InsufficientCredits
 
 
 def test_sign_up_grants_three_credits_through_the_ledger_once(db):
@@ -23,22 +23,37 @@ def test_sign_up_grants_three_credits_through_the_ledger_once(db):
 def test_amounts_are_exact_to_the_hundredth(db):
     user = make_user()
     for i in range(10):
-        in_session(credits.apply_credit_change, user_id=user.id, amount_cents=credits.to_cents(Decimal("0.10")),
-                   kind=KIND_ADMIN_ADJUSTMENT, reason="test", idempotency_key=f"k{i}")
+        in_session(
+            credits.apply_credit_change,
+            user_id=user.id,
+            amount_cents=credits.to_cents(Decimal("0.10")),
+            kind=KIND_ADMIN_ADJUSTMENT,
+            reason="test",
+            idempotency_key=f"k{i}",
+        )
     assert balance_of(user.id) == Decimal("4.00")
     assert ledger_total(user.id) == balance_of(user.id)
 
 
 def test_interview_costs_one_credit_or_the_remainder_between_half_and_one(db):
     user = make_user()
-    taken = [in_session(credits.reserve_interview_credit, user_id=user.id, interview_id=f"s{i}") for i in range(3)]
+    taken = [
+        in_session(credits.reserve_interview_credit, user_id=user.id, interview_id=f"s{i}") for i in range(3)
+    ]
     assert taken == [100, 100, 100]
     with pytest.raises(InsufficientCredits) as err:
         in_session(credits.reserve_interview_credit, user_id=user.id, interview_id="s4")
     assert "0.00 VocahireCredits" in err.value.message and "0.50" in err.value.message
 
     other = make_user("b@example.com")
-    in_session(credits.apply_credit_change, user_id=other.id, amount_cents=-225, kind=KIND_ADMIN_ADJUSTMENT, reason="t", idempotency_key="x")
+    in_session(
+        credits.apply_credit_change,
+        user_id=other.id,
+        amount_cents=-225,
+        kind=KIND_ADMIN_ADJUSTMENT,
+        reason="t",
+        idempotency_key="x",
+    )
     assert balance_of(other.id) == Decimal("0.75")
     assert in_session(credits.reserve_interview_credit, user_id=other.id, interview_id="r1") == 75
     assert balance_of(other.id) == Decimal("0.00")
@@ -47,15 +62,29 @@ def test_interview_costs_one_credit_or_the_remainder_between_half_and_one(db):
 def test_refund_gives_back_exactly_the_debit_once(db):
     user = make_user()
     in_session(credits.reserve_interview_credit, user_id=user.id, interview_id="s1")
-    assert in_session(credits.refund_interview_credit, user_id=user.id, interview_id="s1", reason="upstream failed") == 100
-    assert in_session(credits.refund_interview_credit, user_id=user.id, interview_id="s1", reason="again") == 0
+    assert (
+        in_session(
+            credits.refund_interview_credit, user_id=user.id, interview_id="s1", reason="upstream failed"
+        )
+        == 100
+    )
+    assert (
+        in_session(credits.refund_interview_credit, user_id=user.id, interview_id="s1", reason="again") == 0
+    )
     assert balance_of(user.id) == Decimal("3.00") == ledger_total(user.id)
 
 
 def test_clawback_stops_at_zero(db):
     user = make_user()
-    entry = in_session(credits.apply_credit_change, user_id=user.id, amount_cents=-1000, kind=KIND_CHARGEBACK,
-                       reason="dispute", idempotency_key="d1", clamp_at_zero=True)
+    entry = in_session(
+        credits.apply_credit_change,
+        user_id=user.id,
+        amount_cents=-1000,
+        kind=KIND_CHARGEBACK,
+        reason="dispute",
+        idempotency_key="d1",
+        clamp_at_zero=True,
+    )
     assert entry.amount_cents == -300
     assert balance_of(user.id) == Decimal("0.00") == ledger_total(user.id)
 

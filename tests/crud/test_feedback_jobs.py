@@ -12,10 +12,10 @@ import pytest
 from tests.fakes.openai_api import FakeOpenAI, Reply, sample_feedback
 from tests.utils.interviews import age_claim, get_interview, make_due, make_interview
 from tests.utils.users import make_user
+from vocahire.errors import Conflict, NotFound
 from vocahire.infra.database import in_session
 from vocahire.models import Feedback, InterviewSession, utcnow
 from vocahire.services.feedback import jobs
-from vocahire.errors import Conflict, NotFound
 from vocahire.workers.feedback_worker import FeedbackWorker, WorkerConfig
 
 API_KEY = "sk-test-SECRET-do-not-leak-0123456789abcdef"
@@ -29,8 +29,13 @@ def fake_openai():
 
 @pytest.fixture
 def feedback_env(db, env, fake_openai):
-    env(OPENAI_API_KEY=API_KEY, OPENAI_BASE_URL=fake_openai.base_url, FEEDBACK_MAX_ATTEMPTS="3",
-        FEEDBACK_TIMEOUT_SECONDS="1", FEEDBACK_MODEL="gpt-4.1-mini")
+    env(
+        OPENAI_API_KEY=API_KEY,
+        OPENAI_BASE_URL=fake_openai.base_url,
+        FEEDBACK_MAX_ATTEMPTS="3",
+        FEEDBACK_TIMEOUT_SECONDS="1",
+        FEEDBACK_MODEL="gpt-4.1-mini",
+    )
     return fake_openai
 
 
@@ -43,7 +48,9 @@ def run(coro):
 
 
 def stored_feedback(interview_id: str) -> Feedback | None:
-    return in_session(lambda *, session: session.query(Feedback).filter_by(session_id=interview_id).one_or_none())
+    return in_session(
+        lambda *, session: session.query(Feedback).filter_by(session_id=interview_id).one_or_none()
+    )
 
 
 def test_a_completed_interview_gets_its_feedback(feedback_env):
@@ -58,7 +65,13 @@ def test_a_completed_interview_gets_its_feedback(feedback_env):
     assert interview.feedback_status == "completed" and interview.feedback_completed_at is not None
     fb = stored_feedback(interview_id)
     assert fb.overall_score == 72
-    assert [c["key"] for c in fb.categories] == ["relevance", "structure_star", "communication_clarity", "technical_depth", "confidence"]
+    assert [c["key"] for c in fb.categories] == [
+        "relevance",
+        "structure_star",
+        "communication_clarity",
+        "technical_depth",
+        "confidence",
+    ]
     assert len(fb.strengths) == 3 and len(fb.improvements) == 3
     assert fb.questions[0]["sample_answer"]
     assert fb.metrics["summary"]["wpm"] is not None and fb.metrics["figures"]
@@ -68,7 +81,13 @@ def test_a_completed_interview_gets_its_feedback(feedback_env):
     assert request.headers["authorization"] == f"Bearer {API_KEY}"
     fmt = request.body["response_format"]
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
-    assert set(request.schema["required"]) == {"overall_score", "categories", "strengths", "improvements", "questions"}
+    assert set(request.schema["required"]) == {
+        "overall_score",
+        "categories",
+        "strengths",
+        "improvements",
+        "questions",
+    }
     prompt = request.body["messages"][-1]["content"]
     assert "Backend Engineer" in prompt and "[00:05] Candidate: Um, sure." in prompt
 
@@ -130,7 +149,9 @@ def test_a_worker_killed_mid_job_is_recovered_and_cannot_overwrite_later(feedbac
     assert outcome.outcome == "completed" and outcome.attempt == 2
     assert get_interview(interview_id).feedback_status == "completed"
     # The crashed worker wakes up late: its fenced writes change nothing.
-    late = dict(overall_score=1, categories=[], strengths=[], improvements=[], questions=[], metrics={}, model="late")
+    late = dict(
+        overall_score=1, categories=[], strengths=[], improvements=[], questions=[], metrics={}, model="late"
+    )
     assert in_session(jobs.complete_job, job=crashed, **late) is False
     assert in_session(jobs.fail_job, job=crashed, reason="late") is False
     assert stored_feedback(interview_id).overall_score == 72
@@ -153,7 +174,9 @@ def test_transient_upstream_errors_are_retried_with_backoff(feedback_env, env):
     env(FEEDBACK_MAX_ATTEMPTS="4")
     user = make_user()
     interview_id = make_interview(user.id)
-    feedback_env.enqueue(Reply.server_error(500), Reply.rate_limited(retry_after="40"), Reply.valid(delay=2.0))
+    feedback_env.enqueue(
+        Reply.server_error(500), Reply.rate_limited(retry_after="40"), Reply.valid(delay=2.0)
+    )
     w = worker(backoff=jobs.Backoff(base_seconds=10, cap_seconds=60, jitter=0))
 
     first = run(w.run_once())
@@ -176,7 +199,11 @@ def test_transient_upstream_errors_are_retried_with_backoff(feedback_env, env):
     make_due(interview_id)
     assert run(w.run_once()).outcome == "completed"
     interview = get_interview(interview_id)
-    assert interview.feedback_status == "completed" and interview.feedback_attempts == 4 and interview.feedback_error is None
+    assert (
+        interview.feedback_status == "completed"
+        and interview.feedback_attempts == 4
+        and interview.feedback_error is None
+    )
     assert len(feedback_env.completions) == 4
 
 
@@ -189,9 +216,22 @@ def test_backoff_doubles_up_to_its_cap():
 @pytest.mark.parametrize(
     ("reply", "expected"),
     [
-        (Reply.bad_request("Invalid value for 'model': 'gpt-nope'."), "refused the request (HTTP 400): Invalid value for 'model'"),
+        (
+            Reply.bad_request("Invalid value for 'model': 'gpt-nope'."),
+            "refused the request (HTTP 400): Invalid value for 'model'",
+        ),
         (Reply.quota_exceeded(), "quota"),
-        (Reply(status=404, error={"message": "The model `x` does not exist", "type": "invalid_request_error", "code": "model_not_found"}), "FEEDBACK_MODEL"),
+        (
+            Reply(
+                status=404,
+                error={
+                    "message": "The model `x` does not exist",
+                    "type": "invalid_request_error",
+                    "code": "model_not_found",
+                },
+            ),
+            "FEEDBACK_MODEL",
+        ),
     ],
 )
 def test_permanent_upstream_errors_fail_at_once_with_a_readable_reason(feedback_env, reply, expected):
@@ -268,7 +308,9 @@ def test_no_api_key_configured_fails_with_a_readable_reason(feedback_env, env):
 
 def test_an_interview_without_answers_fails_without_calling_the_ai(feedback_env):
     user = make_user()
-    interview_id = make_interview(user.id, [("interviewer", "Hello? Are you there?", 0.0, 3.0), ("candidate", "", 4.0, 5.0)])
+    interview_id = make_interview(
+        user.id, [("interviewer", "Hello? Are you there?", 0.0, 3.0), ("candidate", "", 4.0, 5.0)]
+    )
     assert run(worker().run_once()).outcome == "failed"
     assert "didn't capture any answers" in get_interview(interview_id).feedback_error
     assert feedback_env.requests == []
@@ -285,7 +327,11 @@ def test_the_owner_can_try_again_after_a_failure_and_nobody_else_can(feedback_en
         in_session(jobs.retry_feedback, user_id=other.id, interview_id=interview_id)
     in_session(jobs.retry_feedback, user_id=owner.id, interview_id=interview_id)
     interview = get_interview(interview_id)
-    assert interview.feedback_status == "pending" and interview.feedback_attempts == 0 and interview.feedback_error is None
+    assert (
+        interview.feedback_status == "pending"
+        and interview.feedback_attempts == 0
+        and interview.feedback_error is None
+    )
     with pytest.raises(Conflict):
         in_session(jobs.retry_feedback, user_id=owner.id, interview_id=interview_id)
 
@@ -295,7 +341,9 @@ def test_the_owner_can_try_again_after_a_failure_and_nobody_else_can(feedback_en
 def test_soft_deleted_interviews_are_not_processed(feedback_env):
     user = make_user()
     interview_id = make_interview(user.id)
-    in_session(lambda *, session: setattr(session.get(InterviewSession, interview_id), "deleted_at", utcnow()))
+    in_session(
+        lambda *, session: setattr(session.get(InterviewSession, interview_id), "deleted_at", utcnow())
+    )
     assert run(worker().run_once()) is None
 
 

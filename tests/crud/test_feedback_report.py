@@ -10,10 +10,10 @@ import pytest
 from tests.fakes.openai_api import FakeOpenAI, Reply, sample_feedback
 from tests.utils.interviews import T0, get_interview, make_interview
 from tests.utils.users import make_user
-from vocahire.infra.database import in_session
-from vocahire.services.interviews import history
 from vocahire.errors import Conflict, NotFound
+from vocahire.infra.database import in_session
 from vocahire.services.feedback.report import feedback_markdown, feedback_page_data, feedback_status
+from vocahire.services.interviews import history
 from vocahire.workers.feedback_worker import FeedbackWorker
 
 KEY = "sk-test-report-0123456789abcdef"
@@ -35,8 +35,18 @@ def test_while_generating_the_owner_already_sees_measured_figures_and_transcript
     interview_id = make_interview(user.id)
     data = in_session(feedback_page_data, user_id=user.id, interview_id=interview_id)
     assert data["feedback_status"] == "pending" and not data["has_feedback"]
-    assert {f["key"] for f in data["figures"]} >= {"wpm", "fillers_per_minute", "median_latency_seconds", "talk_ratio_percent"}
-    assert data["transcript"][1] == {"role": "candidate", "who": "You", "clock": "00:05", "text": data["transcript"][1]["text"]}
+    assert {f["key"] for f in data["figures"]} >= {
+        "wpm",
+        "fillers_per_minute",
+        "median_latency_seconds",
+        "talk_ratio_percent",
+    }
+    assert data["transcript"][1] == {
+        "role": "candidate",
+        "who": "You",
+        "clock": "00:05",
+        "text": data["transcript"][1]["text"],
+    }
     assert data["transcript"][1]["text"].startswith("Um, sure. At Acme")
     assert in_session(feedback_status, user_id=user.id, interview_id=interview_id) == ("pending", 0)
 
@@ -49,7 +59,13 @@ def test_completed_feedback_page_and_markdown(fake):
 
     data = in_session(feedback_page_data, user_id=user.id, interview_id=interview_id)
     assert data["has_feedback"] and data["overall_score"] == 78 and data["score_band"] == "Strong"
-    assert [c["short"] for c in data["categories"]] == ["Relevance", "Structure", "Clarity", "Technical depth", "Confidence"]
+    assert [c["short"] for c in data["categories"]] == [
+        "Relevance",
+        "Structure",
+        "Clarity",
+        "Technical depth",
+        "Confidence",
+    ]
     assert len(data["questions"]) == 2 and data["questions"][0]["number"] == 1
     assert data["answers"][0]["fillers"] == 2 and data["answers"][0]["worst_fillers"]  # "Um", "basically"
     assert "python" in data["keywords_mentioned"]
@@ -97,7 +113,11 @@ def test_history_lists_progress_oldest_first_and_soft_delete_hides(fake):
     points = in_session(history.progress_series, user_id=user.id)
     assert [p["overall"] for p in points] == [55, 68, 81]
     assert [p["label"] for p in points] == ["20 Nov", "21 Nov", "22 Nov"]
-    assert points[0]["relevance"] == 45 and points[0]["wpm"] is not None and points[0]["talk_ratio_percent"] is not None
+    assert (
+        points[0]["relevance"] == 45
+        and points[0]["wpm"] is not None
+        and points[0]["talk_ratio_percent"] is not None
+    )
 
     with pytest.raises(NotFound):
         in_session(history.soft_delete_interview, user_id=other.id, interview_id=ids[1])

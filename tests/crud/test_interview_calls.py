@@ -8,8 +8,8 @@ from tests.fakes.openai_realtime import CANNED_ANSWER_SDP
 from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
 from tests.utils.live import OFFER_SDP, get, start
 from tests.utils.users import balance_of, ledger_total, make_user
-from vocahire.services.interviews import calls as interview_calls
 from vocahire.errors import Conflict, UpstreamError, UpstreamTimeout, VocaHireError
+from vocahire.services.interviews import calls as interview_calls
 
 
 async def test_the_offer_becomes_a_call_with_the_ga_session(fake_realtime):
@@ -28,7 +28,11 @@ async def test_the_offer_becomes_a_call_with_the_ga_session(fake_realtime):
     assert session["audio"]["output"]["voice"] == "alloy"
     assert session["audio"]["input"]["turn_detection"]["type"] == "semantic_vad"
     row = get(started.id)
-    assert row.status == "active" and row.openai_call_id == fake_realtime.call().id and row.started_at is not None
+    assert (
+        row.status == "active"
+        and row.openai_call_id == fake_realtime.call().id
+        and row.started_at is not None
+    )
     assert balance_of(user.id) == Decimal("2.00")
 
 
@@ -106,7 +110,9 @@ async def test_someone_elses_or_an_ended_interview_cannot_connect(fake_realtime)
     assert len(fake_realtime.creates) == 1
 
 
-@pytest.mark.parametrize("sdp", [None, 5, "", "hello", "v=0\r\nm=video 9\r\n", "v=0\r\nm=audio 9\r\n" + "a=x\r\n" * 20_000])
+@pytest.mark.parametrize(
+    "sdp", [None, 5, "", "hello", "v=0\r\nm=video 9\r\n", "v=0\r\nm=audio 9\r\n" + "a=x\r\n" * 20_000]
+)
 def test_offers_are_checked_before_anything_is_sent(sdp):
     with pytest.raises(VocaHireError):
         interview_calls.check_offer(sdp)

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from tests.utils.live import connect_without_upstream, end, start
 from tests.utils.users import balance_of, ledger_total, make_user
+from vocahire.errors import InsufficientCredits, InterviewInProgress
 from vocahire.infra.database import in_session
 from vocahire.models import InterviewSession
-from vocahire.errors import InsufficientCredits, InterviewInProgress
 
 pytestmark = pytest.mark.postgres
 
@@ -31,9 +31,13 @@ def _race(user_id: int, n: int) -> list[object]:
 
 
 def _live_count(user_id: int) -> int:
-    return in_session(lambda *, session: session.execute(
-        select(func.count()).select_from(InterviewSession).where(InterviewSession.user_id == user_id, InterviewSession.status.in_(("starting", "active")))
-    ).scalar_one())
+    return in_session(
+        lambda *, session: session.execute(
+            select(func.count())
+            .select_from(InterviewSession)
+            .where(InterviewSession.user_id == user_id, InterviewSession.status.in_(("starting", "active")))
+        ).scalar_one()
+    )
 
 
 def test_twenty_simultaneous_starts_then_three_in_total(pg_db):

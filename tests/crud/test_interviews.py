@@ -7,10 +7,10 @@ import pytest
 
 from tests.utils.live import age, connect_without_upstream, end, get, make_premium, set_balance_cents, start
 from tests.utils.users import balance_of, ledger_total, make_user
+from vocahire.errors import InsufficientCredits, InterviewInProgress, NotFound
 from vocahire.infra.database import in_session
 from vocahire.models import utcnow
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.errors import InsufficientCredits, InterviewInProgress, NotFound
 from vocahire.services.interviews.transcript import FinalLine, save_lines
 from vocahire.settings import get_settings
 
@@ -20,7 +20,13 @@ def test_start_creates_the_session_and_takes_one_credit(db):
     started = start(user.id, job_title="Data Analyst", duration_minutes=10, pace="brisk")
     assert started.charged == Decimal("1.00") and not started.premium
     row = get(started.id)
-    assert (row.status, row.job_title, row.duration_minutes, row.pace, row.credits_charged_cents) == ("starting", "Data Analyst", 10, "brisk", 100)
+    assert (row.status, row.job_title, row.duration_minutes, row.pace, row.credits_charged_cents) == (
+        "starting",
+        "Data Analyst",
+        10,
+        "brisk",
+        100,
+    )
     assert balance_of(user.id) == Decimal("2.00") == ledger_total(user.id)
 
 
@@ -62,7 +68,11 @@ def test_premium_users_start_without_spending_credits(db):
 def test_failed_start_refunds_once_and_explains(db):
     user = make_user()
     started = start(user.id)
-    assert in_session(interviews.fail_start, interview_id=started.id, message="The AI interviewer service did not answer in time.")
+    assert in_session(
+        interviews.fail_start,
+        interview_id=started.id,
+        message="The AI interviewer service did not answer in time.",
+    )
     assert not in_session(interviews.fail_start, interview_id=started.id, message="again")
     row = get(started.id)
     assert row.status == "failed" and "did not answer" in row.error_message
@@ -136,7 +146,13 @@ def test_prepare_call_checks_owner_state_and_builds_instructions(db):
     owner, other = make_user(), make_user("eve@example.com")
     started = start(owner.id, job_title="Site Reliability Engineer")
     settings = get_settings()
-    for user_id, interview_id in [(other.id, started.id), (owner.id, "0" * 32), (owner.id, "../x"), (owner.id, None), (owner.id, 5)]:
+    for user_id, interview_id in [
+        (other.id, started.id),
+        (owner.id, "0" * 32),
+        (owner.id, "../x"),
+        (owner.id, None),
+        (owner.id, 5),
+    ]:
         with pytest.raises(NotFound):
             in_session(interviews.prepare_call, settings=settings, user_id=user_id, interview_id=interview_id)
     plan = in_session(interviews.prepare_call, settings=settings, user_id=owner.id, interview_id=started.id)

@@ -1,5 +1,8 @@
 """The models and the migration head agree, on SQLite and PostgreSQL."""
 
+import uuid
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
@@ -8,9 +11,6 @@ from sqlmodel import SQLModel
 import vocahire.models  # noqa: F401
 from tests.conftest import PG_ADMIN_URL, migrate, postgres_available
 from vocahire.infra.schema_status import alembic_config
-
-import pytest
-import uuid
 
 
 def _diff(url: str) -> list:

@@ -54,13 +54,19 @@ async def test_the_interviewer_speaks_first_and_every_line_is_saved_in_conversat
         ("candidate", CANDIDATE_LINES[1]),
         ("interviewer", INTERVIEWER_LINES[2]),
     ]
-    assert all(e.source == "sideband" and e.started_at and e.ended_at and e.started_at <= e.ended_at for e in saved)
+    assert all(
+        e.source == "sideband" and e.started_at and e.ended_at and e.started_at <= e.ended_at for e in saved
+    )
     assert [e.previous_item_id for e in saved[1:5]] == [e.item_id for e in saved[:4]]
 
     result = await interview_calls.finish_interview(user_id=user.id, interview_id=interview_id)
     assert result.changed and fake.hangups == [fake.call().id]
     row = get(interview_id)
-    assert row.status == "completed" and row.feedback_status == "pending" and row.avg_response_seconds is not None
+    assert (
+        row.status == "completed"
+        and row.feedback_status == "pending"
+        and row.avg_response_seconds is not None
+    )
     assert await wait_until(lambda: registry.get(interview_id) is None, 5)
 
 
@@ -75,7 +81,11 @@ async def test_the_server_closes_politely_and_hangs_up_at_the_time_limit(live_si
     row = get(interview_id)
     assert row.end_reason == "time_limit" and 2 <= row.duration_seconds <= 4 + 15
     call = fake.call()
-    closing = [e for s, e in call.received if e.get("type") == "response.create" and (e.get("response") or {}).get("instructions")]
+    closing = [
+        e
+        for s, e in call.received
+        if e.get("type") == "response.create" and (e.get("response") or {}).get("instructions")
+    ]
     assert closing and "Time is up" in closing[0]["response"]["instructions"]
     assert call.hung_up and fake.hangups == [call.id]
     assert lines(interview_id)[-1].text == CLOSING_LINE
@@ -96,7 +106,9 @@ async def test_a_dropped_call_ends_the_interview_after_a_grace_period(live_sideb
     assert [e.text for e in lines(interview_id)] == [INTERVIEWER_LINES[0]]
 
 
-async def test_a_reconnection_replaces_the_dropped_call_without_ending_or_greeting_again(live_sideband, monkeypatch):
+async def test_a_reconnection_replaces_the_dropped_call_without_ending_or_greeting_again(
+    live_sideband, monkeypatch
+):
     monkeypatch.setattr(realtime_sideband, "DROP_GRACE_SECONDS", 3.0)
     fake = live_sideband
     fake.candidate_turns = 0
@@ -127,5 +139,7 @@ async def test_an_interruption_keeps_only_what_the_candidate_heard(live_sideband
     assert await wait_until(lambda: len(lines(interview_id)) >= 2)
     first = lines(interview_id)[0]
     assert first.role == "interviewer" and first.text.endswith("…")
-    assert INTERVIEWER_LINES[0].startswith(first.text[:-1]) and len(first.text) < len(INTERVIEWER_LINES[0]) * 0.6
+    assert (
+        INTERVIEWER_LINES[0].startswith(first.text[:-1]) and len(first.text) < len(INTERVIEWER_LINES[0]) * 0.6
+    )
     assert lines(interview_id)[1].text == CANDIDATE_LINES[0]

@@ -12,12 +12,18 @@ from sqlalchemy import func, select, text
 from tests.fakes.clerk_jwks import running_fake_clerk
 from tests.utils.interviews import make_interview
 from tests.utils.users import DEFAULT_PASSWORD, balance_of, ledger_total, make_user
-from vocahire.infra.database import in_session
-from vocahire.models import CreditLedgerEntry, Feedback, InterviewSession, StripeSubscription, TranscriptEntry, User
-from vocahire.services.accounts import users as accounts
-from vocahire.services.accounts import credits
-from vocahire.services.accounts import user_data
 from vocahire.errors import Conflict, NotAuthenticated, NotFound
+from vocahire.infra.database import in_session
+from vocahire.models import (
+    CreditLedgerEntry,
+    Feedback,
+    InterviewSession,
+    StripeSubscription,
+    TranscriptEntry,
+    User,
+)
+from vocahire.services.accounts import credits, user_data
+from vocahire.services.accounts import users as accounts
 from vocahire.settings import get_settings
 
 ADA_SECRET = "Ada's secret project: the Analytical Engine billing rewrite"
@@ -26,15 +32,35 @@ EVE_SECRET = "Eve's confidential answer about Babbage Ltd"
 
 def add_feedback(interview_id: str, note: str) -> None:
     def add(*, session) -> None:  # type: ignore[no-untyped-def]
-        session.add(Feedback(session_id=interview_id, overall_score=71, strengths=[note], improvements=["Quantify impact"], questions=[], metrics={"wpm": 140}))
+        session.add(
+            Feedback(
+                session_id=interview_id,
+                overall_score=71,
+                strengths=[note],
+                improvements=["Quantify impact"],
+                questions=[],
+                metrics={"wpm": 140},
+            )
+        )
 
     in_session(add)
 
 
 def two_candidates() -> tuple[User, User, str, str]:
     ada, eve = make_user("ada@example.com", name="Ada"), make_user("eve@example.com", name="Eve")
-    ada_interview = make_interview(ada.id, [("interviewer", "Tell me about a project.", 0, 3), ("candidate", ADA_SECRET, 4, 20)], job_title="Staff Engineer", queue=False)
-    eve_interview = make_interview(eve.id, [("interviewer", "Tell me about a project.", 0, 3), ("candidate", EVE_SECRET, 4, 20)], job_title="Data Scientist", resume_text="Eve résumé", queue=False)
+    ada_interview = make_interview(
+        ada.id,
+        [("interviewer", "Tell me about a project.", 0, 3), ("candidate", ADA_SECRET, 4, 20)],
+        job_title="Staff Engineer",
+        queue=False,
+    )
+    eve_interview = make_interview(
+        eve.id,
+        [("interviewer", "Tell me about a project.", 0, 3), ("candidate", EVE_SECRET, 4, 20)],
+        job_title="Data Scientist",
+        resume_text="Eve résumé",
+        queue=False,
+    )
     add_feedback(ada_interview, "Ada's strength: clear migration story")
     add_feedback(eve_interview, "Eve's strength: crisp metrics")
     in_session(credits.reserve_interview_credit, user_id=ada.id, interview_id=ada_interview)
@@ -53,9 +79,19 @@ def test_the_export_contains_exactly_the_users_own_data(db):
     assert interview["job_title"] == "Staff Engineer" and "Ada Lovelace" in interview["resume_text"]
     assert [line["text"] for line in interview["transcript"]] == ["Tell me about a project.", ADA_SECRET]
     assert interview["feedback"]["strengths"] == ["Ada's strength: clear migration story"]
-    assert [(e["amount"], e["kind"]) for e in data["credit_ledger"]] == [("3.00", "grant"), ("-1.00", "interview_debit")]
+    assert [(e["amount"], e["kind"]) for e in data["credit_ledger"]] == [
+        ("3.00", "grant"),
+        ("-1.00", "interview_debit"),
+    ]
 
-    for theirs in ("eve@example.com", EVE_SECRET, "Data Scientist", "Eve résumé", "crisp metrics", eve_interview):
+    for theirs in (
+        "eve@example.com",
+        EVE_SECRET,
+        "Data Scientist",
+        "Eve résumé",
+        "crisp metrics",
+        eve_interview,
+    ):
         assert theirs not in raw
     assert "argon2" not in raw and "password_hash" not in raw  # never the hash
 
@@ -63,6 +99,7 @@ def test_the_export_contains_exactly_the_users_own_data(db):
 def test_interviews_removed_from_history_are_still_in_the_export(db):
     ada, _eve, ada_interview, _ = two_candidates()
     from vocahire.services.interviews import history
+
     in_session(history.soft_delete_interview, user_id=ada.id, interview_id=ada_interview)
     (interview,) = in_session(user_data.export_user_data, user_id=ada.id)["interviews"]
     assert interview["removed_from_history"] is True and interview["transcript"]
@@ -84,29 +121,61 @@ def test_deleting_an_account_leaves_no_transcript_and_only_an_anonymous_ledger(d
     assert (result.interviews, result.transcript_lines) == (1, 2)
 
     # Nothing Ada said, wrote or was told remains anywhere in the database.
-    assert count(db.url, "SELECT count(*) FROM transcript_entries WHERE session_id = :s", s=ada_interview) == 0
-    assert count(db.url, "SELECT count(*) FROM transcript_entries WHERE text LIKE :t", t="%Analytical Engine%") == 0
+    assert (
+        count(db.url, "SELECT count(*) FROM transcript_entries WHERE session_id = :s", s=ada_interview) == 0
+    )
+    assert (
+        count(db.url, "SELECT count(*) FROM transcript_entries WHERE text LIKE :t", t="%Analytical Engine%")
+        == 0
+    )
     assert count(db.url, "SELECT count(*) FROM feedback WHERE session_id = :s", s=ada_interview) == 0
-    assert count(db.url, "SELECT count(*) FROM interview_sessions WHERE (resume_text != '' OR job_description != '' OR job_title != '(deleted)') AND user_id = :u", u=ada.id) == 0
+    assert (
+        count(
+            db.url,
+            "SELECT count(*) FROM interview_sessions WHERE (resume_text != '' OR job_description != '' OR job_title != '(deleted)') AND user_id = :u",
+            u=ada.id,
+        )
+        == 0
+    )
     assert count(db.url, "SELECT count(*) FROM users WHERE email LIKE '%ada%' OR name = 'Ada'") == 0
 
     row = in_session(lambda *, session: session.get(User, ada.id))
     assert row.email == f"deleted-{ada.id}@deleted.invalid" and row.name == "Deleted user"
-    assert row.password_hash is None and row.image_url is None and row.auth_subject is None and row.deleted_at is not None
+    assert (
+        row.password_hash is None
+        and row.image_url is None
+        and row.auth_subject is None
+        and row.deleted_at is not None
+    )
     interview = in_session(lambda *, session: session.get(InterviewSession, ada_interview))
-    assert interview.job_title == "(deleted)" and interview.resume_text == "" and interview.duration_seconds == 20  # usage figures keep counting it
+    assert (
+        interview.job_title == "(deleted)"
+        and interview.resume_text == ""
+        and interview.duration_seconds == 20
+    )  # usage figures keep counting it
 
     # The ledger stays for accounting, and still adds up.
-    assert in_session(lambda *, session: session.execute(select(func.count()).select_from(CreditLedgerEntry).where(CreditLedgerEntry.user_id == ada.id)).scalar_one()) == 2
+    assert (
+        in_session(
+            lambda *, session: session.execute(
+                select(func.count()).select_from(CreditLedgerEntry).where(CreditLedgerEntry.user_id == ada.id)
+            ).scalar_one()
+        )
+        == 2
+    )
     assert balance_of(ada.id) == ledger_total(ada.id) == Decimal("2.00")
 
     # Eve is untouched.
-    assert count(db.url, "SELECT count(*) FROM transcript_entries WHERE session_id = :s", s=eve_interview) == 2
+    assert (
+        count(db.url, "SELECT count(*) FROM transcript_entries WHERE session_id = :s", s=eve_interview) == 2
+    )
     assert in_session(user_data.export_user_data, user_id=eve.id)["interviews"][0]["feedback"] is not None
 
     # Ada can't sign in any more, with her old password or her old session, and the export is gone.
     with pytest.raises(NotAuthenticated):
-        in_session(accounts.authenticate, settings=get_settings(), email="ada@example.com", password=DEFAULT_PASSWORD)
+        in_session(
+            accounts.authenticate, settings=get_settings(), email="ada@example.com", password=DEFAULT_PASSWORD
+        )
     with pytest.raises(NotAuthenticated):
         in_session(accounts.user_for_identity, provider="builtin", subject=str(ada.id))
     with pytest.raises(NotFound):
@@ -129,17 +198,33 @@ def test_a_renewing_subscription_must_be_cancelled_before_deleting(db):
     make_interview(ada.id, queue=False)
 
     def subscribe(*, session) -> None:  # type: ignore[no-untyped-def]
-        session.add(StripeSubscription(subscription_id="sub_test_1", user_id=ada.id, status="active", offer="monthly"))
+        session.add(
+            StripeSubscription(subscription_id="sub_test_1", user_id=ada.id, status="active", offer="monthly")
+        )
 
     in_session(subscribe)
     with pytest.raises(Conflict):
         asyncio.run(user_data.close_account(user_id=ada.id, settings=get_settings()))
-    assert in_session(lambda *, session: session.execute(select(func.count()).select_from(TranscriptEntry)).scalar_one()) > 0
+    assert (
+        in_session(
+            lambda *, session: session.execute(select(func.count()).select_from(TranscriptEntry)).scalar_one()
+        )
+        > 0
+    )
 
-    in_session(lambda *, session: session.execute(StripeSubscription.__table__.update().values(cancel_at_period_end=True)))
+    in_session(
+        lambda *, session: session.execute(
+            StripeSubscription.__table__.update().values(cancel_at_period_end=True)
+        )
+    )
     result = asyncio.run(user_data.close_account(user_id=ada.id, settings=get_settings()))
     assert result.transcript_lines > 0
-    assert in_session(lambda *, session: session.execute(select(func.count()).select_from(TranscriptEntry)).scalar_one()) == 0
+    assert (
+        in_session(
+            lambda *, session: session.execute(select(func.count()).select_from(TranscriptEntry)).scalar_one()
+        )
+        == 0
+    )
 
 
 def test_closing_a_clerk_account_also_removes_the_clerk_user(db, env):

@@ -41,12 +41,28 @@ from tests.e2e.upstreams import STARTERS
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output"
 BUILD_TIMEOUT = 420
-COPY_ITEMS = ["rxconfig.py", "vocahire", "assets", "alembic", "alembic.ini", "reflex.lock", "requirements.txt"]
+COPY_ITEMS = [
+    "rxconfig.py",
+    "vocahire",
+    "assets",
+    "alembic",
+    "alembic.ini",
+    "reflex.lock",
+    "requirements.txt",
+]
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required",
-    "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
 
 
@@ -151,8 +167,23 @@ def start_app(extra_env: dict[str, str | None], upstreams: dict[str, Any], stack
     log = open(log_path, "wb")  # noqa: SIM115
     stack.callback(log.close)
     process = subprocess.Popen(
-        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--loglevel", "info"],
-        cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "reflex",
+            "run",
+            "--env",
+            "prod",
+            "--frontend-port",
+            str(port),
+            "--loglevel",
+            "info",
+        ],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     server = AppServer(f"http://localhost:{port}", env, database_url, workdir, process, log_path, upstreams)
     stack.callback(server.stop)
@@ -161,7 +192,10 @@ def start_app(extra_env: dict[str, str | None], upstreams: dict[str, Any], stack
         if process.poll() is not None:
             raise RuntimeError(f"the app exited while starting:\n{server.log_tail()}")
         try:
-            if httpx.get(f"{server.url}/api/health", timeout=2).status_code == 200 and httpx.get(server.url, timeout=5).status_code == 200:
+            if (
+                httpx.get(f"{server.url}/api/health", timeout=2).status_code == 200
+                and httpx.get(server.url, timeout=5).status_code == 200
+            ):
                 return server
         except httpx.HTTPError:
             pass
@@ -172,7 +206,9 @@ def start_app(extra_env: dict[str, str | None], upstreams: dict[str, Any], stack
 @pytest.fixture(scope="session")
 def _e2e_stack() -> Iterator[ExitStack]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's Chromium is missing: the test command installs it (apt-get install -y chromium)")
+        pytest.fail(
+            "Debian's Chromium is missing: the test command installs it (apt-get install -y chromium)"
+        )
     with ExitStack() as stack:
         yield stack
 
@@ -189,7 +225,9 @@ def e2e_upstreams(_e2e_stack: ExitStack) -> tuple[dict[str, Any], dict[str, str]
 
 
 @pytest.fixture(scope="session")
-def e2e_app_factory(_e2e_stack: ExitStack, e2e_upstreams: tuple[dict[str, Any], dict[str, str]]) -> Callable[..., AppServer]:
+def e2e_app_factory(
+    _e2e_stack: ExitStack, e2e_upstreams: tuple[dict[str, Any], dict[str, str]]
+) -> Callable[..., AppServer]:
     handles, upstream_env = e2e_upstreams
     cache: dict[frozenset[tuple[str, str | None]], AppServer] = {}
 
@@ -262,7 +300,9 @@ def sign_up(page: Any, email: str, password: str = "correct-horse-42", name: str
     page.wait_for_url("**/dashboard**")
 
 
-def sign_in(page: Any, email: str, password: str = "correct-horse-42", next_url: str = "**/dashboard**") -> None:
+def sign_in(
+    page: Any, email: str, password: str = "correct-horse-42", next_url: str = "**/dashboard**"
+) -> None:
     page.goto("/sign-in")
     wait_hydrated(page)
     page.fill("#field-email", email)

@@ -19,13 +19,18 @@ OTHER = "staying-e2e@example.com"
 
 
 def _user_id(email: str) -> int:
-    return in_session(lambda *, session: session.execute(select(User.id).where(User.email == email)).scalar_one())
+    return in_session(
+        lambda *, session: session.execute(select(User.id).where(User.email == email)).scalar_one()
+    )
 
 
 def _transcript_lines(user_id: int) -> int:
     return in_session(
         lambda *, session: session.execute(
-            text("SELECT count(*) FROM transcript_entries t JOIN interview_sessions s ON s.id = t.session_id WHERE s.user_id = :u"), {"u": user_id}
+            text(
+                "SELECT count(*) FROM transcript_entries t JOIN interview_sessions s ON s.id = t.session_id WHERE s.user_id = :u"
+            ),
+            {"u": user_id},
         ).scalar_one()
     )
 
@@ -58,7 +63,9 @@ def test_download_my_data_then_delete_my_account(page, app_db, browser):
     with page.expect_download() as info:
         page.click("#download-my-data")
     download = info.value
-    assert download.suggested_filename.startswith("vocahire-my-data-") and download.suggested_filename.endswith(".json")
+    assert download.suggested_filename.startswith(
+        "vocahire-my-data-"
+    ) and download.suggested_filename.endswith(".json")
     data = json.loads(open(download.path(), encoding="utf-8").read())
     assert data["profile"]["email"] == EMAIL and data["profile"]["name"] == "Ada Lovelace"
     assert [i["job_title"] for i in data["interviews"]] == ["Analytical Engineer"]
@@ -84,7 +91,16 @@ def test_download_my_data_then_delete_my_account(page, app_db, browser):
     assert _transcript_lines(user_id) == 0
     row = in_session(lambda *, session: session.get(User, user_id))
     assert row.email == f"deleted-{user_id}@deleted.invalid" and row.deleted_at is not None
-    assert in_session(lambda *, session: session.execute(select(func.count()).select_from(CreditLedgerEntry).where(CreditLedgerEntry.user_id == user_id)).scalar_one()) == 1
+    assert (
+        in_session(
+            lambda *, session: session.execute(
+                select(func.count())
+                .select_from(CreditLedgerEntry)
+                .where(CreditLedgerEntry.user_id == user_id)
+            ).scalar_one()
+        )
+        == 1
+    )
     assert _transcript_lines(_user_id(OTHER)) > 0
 
     # Signed out, and the old password no longer opens anything.
@@ -96,7 +112,12 @@ def test_download_my_data_then_delete_my_account(page, app_db, browser):
     page.wait_for_selector("#auth-error")
     assert "Wrong e-mail or password" in page.locator("#auth-error").inner_text()
     shot(page, "account-deleted-cannot-sign-in")
-    assert in_session(lambda *, session: session.execute(select(func.count()).select_from(TranscriptEntry)).scalar_one()) > 0  # the other's
+    assert (
+        in_session(
+            lambda *, session: session.execute(select(func.count()).select_from(TranscriptEntry)).scalar_one()
+        )
+        > 0
+    )  # the other's
 
 
 # --- the same story under Clerk (a fake Clerk instance: ClerkJS stand-in, hosted pages, JWKS, Backend API) ---
@@ -163,7 +184,10 @@ def test_clerk_sign_in_download_delete_and_no_way_back(browser, clerk_app, clerk
     with page.expect_download() as info:
         page.click("#download-my-data")
     data = json.loads(open(info.value.path(), encoding="utf-8").read())
-    assert data["profile"]["email"] == "ada-clerk-e2e@example.com" and data["profile"]["sign_in_method"] == "Clerk"
+    assert (
+        data["profile"]["email"] == "ada-clerk-e2e@example.com"
+        and data["profile"]["sign_in_method"] == "Clerk"
+    )
 
     page.click("#delete-account")
     page.fill("#delete-confirmation", "DELETE")
@@ -173,7 +197,14 @@ def test_clerk_sign_in_download_delete_and_no_way_back(browser, clerk_app, clerk
     wait_hydrated(page)
     assert page.evaluate("window.localStorage.getItem('fakeClerkUser')") is None  # signed out of Clerk too
     assert clerk_fake.requests_to(f"/v1/users/{ada['id']}", "DELETE")  # the Clerk user is gone as well
-    assert in_session(lambda *, session: session.execute(select(func.count()).select_from(User).where(User.email.like("%ada-clerk%"))).scalar_one()) == 0
+    assert (
+        in_session(
+            lambda *, session: session.execute(
+                select(func.count()).select_from(User).where(User.email.like("%ada-clerk%"))
+            ).scalar_one()
+        )
+        == 0
+    )
 
     # A Clerk session still open elsewhere for the deleted person: refused, explained, no new account.
     page.goto(f"/sign-in?__fake_clerk_user={ada['id']}")

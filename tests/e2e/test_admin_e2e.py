@@ -14,17 +14,22 @@ from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, InterviewSession, User, utcnow
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT, KIND_PURCHASE
 from vocahire.services.accounts import credits
+
 pytestmark = pytest.mark.e2e
 
 ADMIN = "ops-admin-e2e@example.com"
 
 
 def _user_id(email: str) -> int:
-    return in_session(lambda *, session: session.execute(select(User.id).where(User.email == email)).scalar_one())
+    return in_session(
+        lambda *, session: session.execute(select(User.id).where(User.email == email)).scalar_one()
+    )
 
 
 def _make_admin(email: str) -> None:
-    in_session(lambda *, session: session.execute(update(User).where(User.email == email).values(role="admin")))
+    in_session(
+        lambda *, session: session.execute(update(User).where(User.email == email).values(role="admin"))
+    )
 
 
 def _seed_usage(user_id: int, tag: str) -> None:
@@ -40,15 +45,33 @@ def _seed_usage(user_id: int, tag: str) -> None:
         ]
         for i, (created, status, seconds, error, feedback) in enumerate(specs):
             ended = created + timedelta(seconds=seconds) if seconds else None
-            session.add(InterviewSession(
-                id=f"adm{tag}{i}", user_id=user_id, job_title="Data Engineer", status=status, duration_seconds=seconds,
-                error_message=error, feedback_status=feedback, created_at=created, started_at=created, ended_at=ended,
-                feedback_completed_at=ended + timedelta(seconds=40 + i) if ended and feedback == "completed" else None,
-                # The app's feedback worker must leave the queued one alone while we look at it.
-                feedback_next_attempt_at=now + timedelta(days=1) if feedback == "pending" else None,
-            ))
-        entry = credits.apply_credit_change(session=session, user_id=user_id, amount_cents=500, kind=KIND_PURCHASE,
-                                            reason="5 credits bundle", idempotency_key=f"e2e-buy-{tag}")
+            session.add(
+                InterviewSession(
+                    id=f"adm{tag}{i}",
+                    user_id=user_id,
+                    job_title="Data Engineer",
+                    status=status,
+                    duration_seconds=seconds,
+                    error_message=error,
+                    feedback_status=feedback,
+                    created_at=created,
+                    started_at=created,
+                    ended_at=ended,
+                    feedback_completed_at=ended + timedelta(seconds=40 + i)
+                    if ended and feedback == "completed"
+                    else None,
+                    # The app's feedback worker must leave the queued one alone while we look at it.
+                    feedback_next_attempt_at=now + timedelta(days=1) if feedback == "pending" else None,
+                )
+            )
+        entry = credits.apply_credit_change(
+            session=session,
+            user_id=user_id,
+            amount_cents=500,
+            kind=KIND_PURCHASE,
+            reason="5 credits bundle",
+            idempotency_key=f"e2e-buy-{tag}",
+        )
         assert entry is not None
 
     in_session(seed)
@@ -57,7 +80,13 @@ def _seed_usage(user_id: int, tag: str) -> None:
 def _started_in_range() -> int:
     since = utcnow() - timedelta(days=29)
     return in_session(
-        lambda *, session: len(session.execute(select(InterviewSession.id).where(InterviewSession.created_at >= since.replace(hour=0, minute=0, second=0, microsecond=0))).all())
+        lambda *, session: len(
+            session.execute(
+                select(InterviewSession.id).where(
+                    InterviewSession.created_at >= since.replace(hour=0, minute=0, second=0, microsecond=0)
+                )
+            ).all()
+        )
     )
 
 
@@ -86,7 +115,9 @@ def test_an_admin_sees_the_usage_charts_and_adjusts_a_users_credits(page, app_db
     assert "on or before" in page.locator("#range-error").inner_text()
     page.get_by_role("button", name="7 days").click()
     today = utcnow().date()
-    page.wait_for_function(f"document.querySelector('#range-start').value === '{(today - timedelta(days=6)).isoformat()}'")
+    page.wait_for_function(
+        f"document.querySelector('#range-start').value === '{(today - timedelta(days=6)).isoformat()}'"
+    )
     assert page.input_value("#range-end") == today.isoformat()
     assert page.locator("#range-error").count() == 0
     page.wait_for_selector("#chart-interviews .recharts-bar-rectangle")
@@ -120,9 +151,13 @@ def test_an_admin_sees_the_usage_charts_and_adjusts_a_users_credits(page, app_db
     page.wait_for_timeout(300)
     page.screenshot(path=str(OUTPUT / "admin-users-detail-phone.png"))
 
-    entry = in_session(lambda *, session: session.execute(
-        select(CreditLedgerEntry).where(CreditLedgerEntry.user_id == candidate.id, CreditLedgerEntry.kind == KIND_ADMIN_ADJUSTMENT)
-    ).scalar_one())
+    entry = in_session(
+        lambda *, session: session.execute(
+            select(CreditLedgerEntry).where(
+                CreditLedgerEntry.user_id == candidate.id, CreditLedgerEntry.kind == KIND_ADMIN_ADJUSTMENT
+            )
+        ).scalar_one()
+    )
     assert entry.amount_cents == 250 and entry.actor_user_id == _user_id(ADMIN)
 
 

@@ -37,11 +37,15 @@ def chat_fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture(scope="module")
 def feedback_app(e2e_app_factory: Any, chat_fake: FakeOpenAI) -> AppServer:
-    return e2e_app_factory(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=chat_fake.base_url, FEEDBACK_WORKER_ENABLED="true")
+    return e2e_app_factory(
+        OPENAI_API_KEY=KEY, OPENAI_BASE_URL=chat_fake.base_url, FEEDBACK_WORKER_ENABLED="true"
+    )
 
 
 @pytest.fixture
-def app_data(feedback_app: AppServer, chat_fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppServer]:
+def app_data(
+    feedback_app: AppServer, chat_fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppServer]:
     """This process's services read and write the app's database."""
     monkeypatch.setenv("DATABASE_URL", feedback_app.database_url)
     monkeypatch.setenv("SESSION_SECRET", feedback_app.env["SESSION_SECRET"])
@@ -53,7 +57,9 @@ def app_data(feedback_app: AppServer, chat_fake: FakeOpenAI, monkeypatch: pytest
 
 
 def new_page(browser: Any, app: AppServer, width: int = 1280) -> Any:
-    context = browser.new_context(base_url=app.url, viewport={"width": width, "height": 900}, accept_downloads=True)
+    context = browser.new_context(
+        base_url=app.url, viewport={"width": width, "height": 900}, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(20_000)
     return page
@@ -78,7 +84,9 @@ def screens(page: Any, name: str, count: int) -> None:
 
 
 def user_id(email: str) -> int:
-    return in_session(lambda *, session: session.execute(select(User.id).where(User.email == email)).scalar_one())
+    return in_session(
+        lambda *, session: session.execute(select(User.id).where(User.email == email)).scalar_one()
+    )
 
 
 def wait_for_status(interview_id: str, status: str, timeout: float = 60) -> None:
@@ -164,7 +172,9 @@ def test_a_failed_job_offers_try_again_and_then_completes(page, chat_fake):
 def test_someone_elses_interview_is_not_found_and_shows_nothing(browser, app_data):
     owner_page = new_page(browser, app_data)
     sign_up(owner_page, "owner-e2e@example.com")
-    interview_id = make_interview(user_id("owner-e2e@example.com"), job_title="Secret Role at Initech", queue=False)
+    interview_id = make_interview(
+        user_id("owner-e2e@example.com"), job_title="Secret Role at Initech", queue=False
+    )
     owner_page.context.close()
 
     page = new_page(browser, app_data)
@@ -189,7 +199,9 @@ def test_history_lists_interviews_and_charts_progress(page, chat_fake):
     ids = []
     for day, score in enumerate((58, 66, 74, 83)):
         chat_fake.enqueue(Reply.valid(sample_feedback(overall=score)))
-        ids.append(make_interview(uid, started_at=T0 + timedelta(days=day), job_title=f"Backend Engineer #{day + 1}"))
+        ids.append(
+            make_interview(uid, started_at=T0 + timedelta(days=day), job_title=f"Backend Engineer #{day + 1}")
+        )
         wait_for_status(ids[-1], "completed")
 
     page.goto("/history")

@@ -77,7 +77,9 @@ def page(browser: Any, app_data: AppServer) -> Iterator[Any]:
 def user_id_of(email: str) -> int:
     from sqlalchemy import select
 
-    return in_session(lambda *, session: session.execute(select(User.id).where(User.email == email)).scalar_one())
+    return in_session(
+        lambda *, session: session.execute(select(User.id).where(User.email == email)).scalar_one()
+    )
 
 
 def interview_of(interview_id: str) -> InterviewSession:
@@ -126,7 +128,9 @@ def test_setup_page_explains_cost_and_microphone(page: Any, app_data: AppServer)
     shot(page, "interview-setup-phone")
 
 
-def test_a_whole_interview_in_the_browser(page: Any, app_data: AppServer, realtime_fake: FakeRealtime) -> None:
+def test_a_whole_interview_in_the_browser(
+    page: Any, app_data: AppServer, realtime_fake: FakeRealtime
+) -> None:
     email = "live@example.com"
     sign_up(page, email)
     interview_id = start_interview(page)
@@ -135,10 +139,18 @@ def test_a_whole_interview_in_the_browser(page: Any, app_data: AppServer, realti
 
     # The interviewer speaks first, and the browser really receives its audio (the level meter moves).
     page.wait_for_selector("#transcript .transcript-line[data-role='interviewer']")
-    assert wait_for(lambda: page.evaluate(
-        "parseFloat(document.querySelector('#speaker-interviewer div div').style.width || '0') > 0"
-    ), 15) or realtime_fake.call().track.speech_frames_sent > 0
-    assert page.evaluate("document.getElementById('interviewer-audio').srcObject.getAudioTracks().length") == 1
+    assert (
+        wait_for(
+            lambda: page.evaluate(
+                "parseFloat(document.querySelector('#speaker-interviewer div div').style.width || '0') > 0"
+            ),
+            15,
+        )
+        or realtime_fake.call().track.speech_frames_sent > 0
+    )
+    assert (
+        page.evaluate("document.getElementById('interviewer-audio').srcObject.getAudioTracks().length") == 1
+    )
     assert INTERVIEWER_LINES[0] in page.locator("#transcript").inner_text()
     shot(page, "interview-live-desktop")
 
@@ -146,7 +158,11 @@ def test_a_whole_interview_in_the_browser(page: Any, app_data: AppServer, realti
     page.wait_for_selector(f"#transcript :text('{CANDIDATE_LINES[0][:30]}')")
     page.wait_for_selector(f"#transcript :text('{INTERVIEWER_LINES[1][:30]}')")
     texts = page.locator("#transcript .transcript-line").all_inner_texts()
-    assert texts[0].startswith("Interviewer") and CANDIDATE_LINES[0] in texts[1] and INTERVIEWER_LINES[1] in texts[2]
+    assert (
+        texts[0].startswith("Interviewer")
+        and CANDIDATE_LINES[0] in texts[1]
+        and INTERVIEWER_LINES[1] in texts[2]
+    )
     assert realtime_fake.call().audio_frames_in > 0  # the candidate's microphone reached "OpenAI"
     page.set_viewport_size({"width": 375, "height": 812})
     page.wait_for_timeout(300)
@@ -165,9 +181,17 @@ def test_a_whole_interview_in_the_browser(page: Any, app_data: AppServer, realti
     shot(page, "interview-ended")
 
     row = interview_of(interview_id)
-    assert row.status == "completed" and row.end_reason == "ended_by_candidate" and row.feedback_status == "pending"
+    assert (
+        row.status == "completed"
+        and row.end_reason == "ended_by_candidate"
+        and row.feedback_status == "pending"
+    )
     saved = db_lines(interview_id)
-    assert saved[:3] == [("interviewer", INTERVIEWER_LINES[0]), ("candidate", CANDIDATE_LINES[0]), ("interviewer", INTERVIEWER_LINES[1])]
+    assert saved[:3] == [
+        ("interviewer", INTERVIEWER_LINES[0]),
+        ("candidate", CANDIDATE_LINES[0]),
+        ("interviewer", INTERVIEWER_LINES[1]),
+    ]
     assert balance_of(user_id_of(email)) == Decimal("2.00")
     call = realtime_fake.call(row.openai_call_id)
     assert call.id in realtime_fake.hangups  # the server hung the call up
@@ -180,7 +204,9 @@ def test_a_whole_interview_in_the_browser(page: Any, app_data: AppServer, realti
     page.get_by_text("2.00").first.wait_for()
 
 
-def test_closing_the_page_keeps_every_line(browser: Any, app_data: AppServer, realtime_fake: FakeRealtime) -> None:
+def test_closing_the_page_keeps_every_line(
+    browser: Any, app_data: AppServer, realtime_fake: FakeRealtime
+) -> None:
     page = new_page(browser, app_data)
     sign_up(page, "closer@example.com")
     interview_id = start_interview(page, "Product Manager")
@@ -188,29 +214,40 @@ def test_closing_the_page_keeps_every_line(browser: Any, app_data: AppServer, re
     seen = page.locator("#transcript .transcript-line").count()
     page.context.close()  # the tab is gone mid-interview
     assert wait_for(lambda: len(db_lines(interview_id)) >= seen, 10)
-    assert db_lines(interview_id)[:2] == [("interviewer", INTERVIEWER_LINES[0]), ("candidate", CANDIDATE_LINES[0])]
+    assert db_lines(interview_id)[:2] == [
+        ("interviewer", INTERVIEWER_LINES[0]),
+        ("candidate", CANDIDATE_LINES[0]),
+    ]
     # The call drops; the server ends the interview (after the reconnection grace, or at the limit).
     assert wait_for(lambda: interview_of(interview_id).status == "completed", LIMIT_SECONDS + 40)
     assert interview_of(interview_id).feedback_status == "pending"
 
 
-def test_the_server_ends_the_call_at_the_time_limit(page: Any, app_data: AppServer, realtime_fake: FakeRealtime) -> None:
+def test_the_server_ends_the_call_at_the_time_limit(
+    page: Any, app_data: AppServer, realtime_fake: FakeRealtime
+) -> None:
     sign_up(page, "limit@example.com")
     interview_id = start_interview(page, "Nurse")
     page.wait_for_selector("#connection-state:has-text('Live')")
     page.wait_for_selector("#ended-panel", timeout=(LIMIT_SECONDS + 30) * 1000)
     row = interview_of(interview_id)
     assert row.end_reason == "time_limit" and row.status == "completed"
-    assert LIMIT_SECONDS - 7 <= row.duration_seconds <= LIMIT_SECONDS + 16  # hung up once the goodbye was said, by the limit at the latest
+    assert (
+        LIMIT_SECONDS - 7 <= row.duration_seconds <= LIMIT_SECONDS + 16
+    )  # hung up once the goodbye was said, by the limit at the latest
     call = realtime_fake.call(row.openai_call_id)
     assert call.id in realtime_fake.hangups
-    assert any("Time is up" in ((e.get("response") or {}).get("instructions") or "") for _, e in call.received)
+    assert any(
+        "Time is up" in ((e.get("response") or {}).get("instructions") or "") for _, e in call.received
+    )
     assert db_lines(interview_id)[-1] == ("interviewer", CLOSING_LINE)
     assert "time was up" in page.locator("#ended-panel").inner_text()
     shot(page, "interview-time-limit")
 
 
-def test_without_a_microphone_the_candidate_can_type(browser: Any, app_data: AppServer, realtime_fake: FakeRealtime) -> None:
+def test_without_a_microphone_the_candidate_can_type(
+    browser: Any, app_data: AppServer, realtime_fake: FakeRealtime
+) -> None:
     page = new_page(browser, app_data)
     page.add_init_script(
         "navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));"
@@ -259,12 +296,24 @@ def test_lines_buffered_in_the_browser_are_replayed_once(page: Any, app_data: Ap
     # Acknowledged lines are not kept in the browser.
     assert wait_for(lambda: page.evaluate(f"window.localStorage.getItem('{key}')") is None, 10)
     # A line the app's connection could not deliver (still in the buffer when the tab went away).
-    offline = {"seq": 1000, "item_id": "item_said_offline", "previous_item_id": None, "role": "candidate",
-               "text": "A line said while the app was offline.", "position": 0.5, "started_at": None, "ended_at": None}
-    page.evaluate(f"window.localStorage.setItem('{key}', JSON.stringify({{seq: 1000, lines: [{json.dumps(offline)}], revisions: []}}))")
+    offline = {
+        "seq": 1000,
+        "item_id": "item_said_offline",
+        "previous_item_id": None,
+        "role": "candidate",
+        "text": "A line said while the app was offline.",
+        "position": 0.5,
+        "started_at": None,
+        "ended_at": None,
+    }
+    page.evaluate(
+        f"window.localStorage.setItem('{key}', JSON.stringify({{seq: 1000, lines: [{json.dumps(offline)}], revisions: []}}))"
+    )
     page.reload()
     wait_hydrated(page)
-    page.wait_for_selector("#reconnect-button")  # a reload mid-interview offers to reconnect, never starts twice
+    page.wait_for_selector(
+        "#reconnect-button"
+    )  # a reload mid-interview offers to reconnect, never starts twice
     assert wait_for(lambda: ("candidate", offline["text"]) in db_lines(interview_id), 15)
     assert wait_for(lambda: page.evaluate(f"window.localStorage.getItem('{key}')") is None, 10)
     page.reload()

@@ -24,9 +24,15 @@ from vocahire.models import User
 pytestmark = pytest.mark.e2e
 
 NO_STRIPE = {
-    "STRIPE_SECRET_KEY": None, "STRIPE_PUBLISHABLE_KEY": None, "STRIPE_WEBHOOK_SECRET": None, "STRIPE_API_BASE_URL": None,
-    "STRIPE_PRICE_ID_3_CREDITS": None, "STRIPE_PRICE_ID_5_CREDITS": None, "STRIPE_PRICE_ID_MONTHLY": None,
-    "STRIPE_PRICE_ID_QUARTERLY": None, "STRIPE_PRICE_ID_ANNUAL": None,
+    "STRIPE_SECRET_KEY": None,
+    "STRIPE_PUBLISHABLE_KEY": None,
+    "STRIPE_WEBHOOK_SECRET": None,
+    "STRIPE_API_BASE_URL": None,
+    "STRIPE_PRICE_ID_3_CREDITS": None,
+    "STRIPE_PRICE_ID_5_CREDITS": None,
+    "STRIPE_PRICE_ID_MONTHLY": None,
+    "STRIPE_PRICE_ID_QUARTERLY": None,
+    "STRIPE_PRICE_ID_ANNUAL": None,
 }
 
 
@@ -35,12 +41,19 @@ def _email(tag: str) -> str:
 
 
 def _user_id(email: str) -> int:
-    return in_session(lambda *, session: session.execute(select(User.id).where(User.email == email)).scalar_one())
+    return in_session(
+        lambda *, session: session.execute(select(User.id).where(User.email == email)).scalar_one()
+    )
 
 
 def _post_signed(app_url: str, evt: dict[str, Any]) -> httpx.Response:
     body = json.dumps(evt)
-    return httpx.post(f"{app_url}/api/webhooks/stripe", content=body, headers={"Stripe-Signature": sign(body), "Content-Type": "application/json"}, timeout=30)
+    return httpx.post(
+        f"{app_url}/api/webhooks/stripe",
+        content=body,
+        headers={"Stripe-Signature": sign(body), "Content-Type": "application/json"},
+        timeout=30,
+    )
 
 
 def test_pricing_without_stripe_renders_and_says_payments_are_not_configured(browser, e2e_app_factory):
@@ -108,7 +121,10 @@ def test_a_visitor_picks_a_plan_signs_in_and_continues_to_stripe_checkout(page, 
     page.wait_for_url(f"{fake.url}/c/pay/**")
     created = fake.requests_to("/v1/checkout/sessions", "POST")[before:]
     assert len(created) == 1
-    assert created[0].params["mode"] == "subscription" and created[0].params["metadata"]["offer"] == "coach_quarterly"
+    assert (
+        created[0].params["mode"] == "subscription"
+        and created[0].params["metadata"]["offer"] == "coach_quarterly"
+    )
 
 
 def test_after_paying_the_balance_goes_up_on_the_page_without_a_reload(page, e2e_app, app_db):
@@ -125,7 +141,9 @@ def test_after_paying_the_balance_goes_up_on_the_page_without_a_reload(page, e2e
     page.click("#buy-credits_5")
     page.wait_for_url(f"{fake.url}/c/pay/**")
     session_id = page.url.rsplit("/", 1)[-1]
-    assert fake.requests_to("/v1/checkout/sessions", "POST")[before].params["client_reference_id"] == str(user_id)
+    assert fake.requests_to("/v1/checkout/sessions", "POST")[before].params["client_reference_id"] == str(
+        user_id
+    )
 
     # They pay on Stripe's page and come back before Stripe's webhook has arrived.
     session = fake.complete_session(session_id, payment_status="paid")
@@ -190,8 +208,18 @@ def test_a_subscriber_sees_the_plan_go_live_and_manages_it_from_the_account_page
     sub = subscription_obj(session["subscription"], customer, "active", end, PRICE_MONTHLY, user_id)
     for evt in (
         event("customer.subscription.created", sub, created=now),
-        event("invoice.paid", invoice_obj("in_e2e_" + uuid.uuid4().hex[:8], session["subscription"], customer, end, user_id=user_id,
-                                          billing_reason="subscription_create"), created=now),
+        event(
+            "invoice.paid",
+            invoice_obj(
+                "in_e2e_" + uuid.uuid4().hex[:8],
+                session["subscription"],
+                customer,
+                end,
+                user_id=user_id,
+                billing_reason="subscription_create",
+            ),
+            created=now,
+        ),
         event("checkout.session.completed", dict(session), created=now + 1),
     ):
         assert _post_signed(e2e_app.url, evt).status_code == 200

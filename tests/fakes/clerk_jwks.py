@@ -49,7 +49,11 @@ def new_rsa_key() -> RSAPrivateKey:
 
 
 def public_pem(key: RSAPrivateKey) -> str:
-    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def jwk_for(key: RSAPrivateKey, kid: str) -> dict[str, Any]:
@@ -57,7 +61,14 @@ def jwk_for(key: RSAPrivateKey, kid: str) -> dict[str, Any]:
     return {**jwk, "kid": kid, "use": "sig", "alg": "RS256"}
 
 
-def clerk_user(user_id: str, email: str, first_name: str = "Ada", last_name: str = "Lovelace", verified: bool = True, image_url: str | None = "https://img.clerk.com/ada.png") -> dict[str, Any]:
+def clerk_user(
+    user_id: str,
+    email: str,
+    first_name: str = "Ada",
+    last_name: str = "Lovelace",
+    verified: bool = True,
+    image_url: str | None = "https://img.clerk.com/ada.png",
+) -> dict[str, Any]:
     """A Clerk User object as the Backend API and the user.* webhooks carry it (the fields VocaHire reads, and some it doesn't)."""
     email_id = f"idn_{uuid.uuid4().hex[:24]}"
     now_ms = int(time.time() * 1000)
@@ -76,7 +87,12 @@ def clerk_user(user_id: str, email: str, first_name: str = "Ada", last_name: str
                 "id": email_id,
                 "object": "email_address",
                 "email_address": email,
-                "verification": {"status": "verified" if verified else "unverified", "strategy": "email_code", "attempts": 1, "expire_at": None},
+                "verification": {
+                    "status": "verified" if verified else "unverified",
+                    "strategy": "email_code",
+                    "attempts": 1,
+                    "expire_at": None,
+                },
                 "linked_to": [],
             }
         ],
@@ -144,7 +160,9 @@ class FakeClerk:
     def public_pem(self) -> str:
         return public_pem(self.keys[self.current_kid])
 
-    def add_user(self, user_id: str | None = None, email: str = "ada@example.com", **fields: Any) -> dict[str, Any]:
+    def add_user(
+        self, user_id: str | None = None, email: str = "ada@example.com", **fields: Any
+    ) -> dict[str, Any]:
         user_id = user_id or f"user_{uuid.uuid4().hex[:27]}"
         user = clerk_user(user_id, email, **fields)
         self.users[user_id] = user
@@ -158,7 +176,9 @@ class FakeClerk:
         return len([r for r in self.requests if r.path == "/.well-known/jwks.json"])
 
     def requests_to(self, prefix: str, method: str | None = None) -> list[Recorded]:
-        return [r for r in self.requests if r.path.startswith(prefix) and (method is None or r.method == method)]
+        return [
+            r for r in self.requests if r.path.startswith(prefix) and (method is None or r.method == method)
+        ]
 
     def settings_env(self, *, pem: bool = False, **extra: str) -> dict[str, str]:
         """The environment that points VocaHire's Clerk mode at this fake."""
@@ -177,7 +197,9 @@ class FakeClerk:
         return env
 
     # --- tokens ---
-    def claims(self, sub: str, /, *, now: float | None = None, lifetime: int = 60, **overrides: Any) -> dict[str, Any]:
+    def claims(
+        self, sub: str, /, *, now: float | None = None, lifetime: int = 60, **overrides: Any
+    ) -> dict[str, Any]:
         issued = int(now if now is not None else time.time())
         claims: dict[str, Any] = {
             "azp": self.azp,
@@ -200,10 +222,24 @@ class FakeClerk:
                 claims[key] = value
         return claims
 
-    def mint(self, sub: str, /, *, kid: str | None = None, key: RSAPrivateKey | None = None, headers: dict[str, Any] | None = None, **claims: Any) -> str:
+    def mint(
+        self,
+        sub: str,
+        /,
+        *,
+        kid: str | None = None,
+        key: RSAPrivateKey | None = None,
+        headers: dict[str, Any] | None = None,
+        **claims: Any,
+    ) -> str:
         kid = kid or self.current_kid
         signing_key = key or self.keys[kid]
-        return jwt.encode(self.claims(sub, **claims), signing_key, algorithm="RS256", headers={"kid": kid, "typ": "JWT", **(headers or {})})
+        return jwt.encode(
+            self.claims(sub, **claims),
+            signing_key,
+            algorithm="RS256",
+            headers={"kid": kid, "typ": "JWT", **(headers or {})},
+        )
 
     def e2e_env(self) -> dict[str, str]:
         """Settings for a built app whose browser side talks to this fake (ClerkJS, hosted pages)."""
@@ -217,7 +253,9 @@ class FakeClerk:
         return env
 
     # --- serving ---
-    def browser_page(self, path: str, query: dict[str, list[str]], origin: str | None) -> tuple[int, Any, str]:
+    def browser_page(
+        self, path: str, query: dict[str, list[str]], origin: str | None
+    ) -> tuple[int, Any, str]:
         if path == "/npm/clerk.browser.js":
             return 200, FAKE_CLERK_JS.replace("__BASE__", self.base_url), "application/javascript"
         if path == "/fake/token":
@@ -226,9 +264,17 @@ class FakeClerk:
         page = path.strip("/")
         back = (query.get("redirect_url") or [""])[0]
         if not self.hosted_user or not back.startswith(("http://", "https://")):
-            return 200, f"<h1 id='fake-clerk-{page}'>Fake Clerk {page}</h1><p>No user to sign in.</p>", "text/html"
+            return (
+                200,
+                f"<h1 id='fake-clerk-{page}'>Fake Clerk {page}</h1><p>No user to sign in.</p>",
+                "text/html",
+            )
         target = back + ("&" if "?" in back else "?") + urlencode({"__fake_clerk_user": self.hosted_user})
-        return 200, f"<h1 id='fake-clerk-{page}'>Fake Clerk {page}</h1><a id='fake-clerk-continue' href='{target}'>Continue</a>", "text/html"
+        return (
+            200,
+            f"<h1 id='fake-clerk-{page}'>Fake Clerk {page}</h1><a id='fake-clerk-continue' href='{target}'>Continue</a>",
+            "text/html",
+        )
 
     def jwks(self) -> dict[str, Any]:
         with self._lock:
@@ -238,17 +284,35 @@ class FakeClerk:
         self.requests.append(Recorded(method, path, authorization))
         if path == "/.well-known/jwks.json" and method == "GET":
             if self.jwks_failure:
-                return self.jwks_failure, {"errors": [{"code": "internal_error", "message": "JWKS unavailable"}]}
+                return self.jwks_failure, {
+                    "errors": [{"code": "internal_error", "message": "JWKS unavailable"}]
+                }
             return 200, self.jwks()
         if path.startswith("/v1/users/"):
             if authorization != f"Bearer {self.secret_key}":
-                return 401, {"errors": [{"code": "authentication_invalid", "message": "Invalid authentication", "long_message": "The provided Clerk Secret Key is invalid."}]}
+                return 401, {
+                    "errors": [
+                        {
+                            "code": "authentication_invalid",
+                            "message": "Invalid authentication",
+                            "long_message": "The provided Clerk Secret Key is invalid.",
+                        }
+                    ]
+                }
             if self.user_delay:
                 time.sleep(self.user_delay)
             user_id = path[len("/v1/users/") :]
             user = self.users.get(user_id)
             if user is None:
-                return 404, {"errors": [{"code": "resource_not_found", "message": "not found", "long_message": f"User {user_id} not found"}]}
+                return 404, {
+                    "errors": [
+                        {
+                            "code": "resource_not_found",
+                            "message": "not found",
+                            "long_message": f"User {user_id} not found",
+                        }
+                    ]
+                }
             if method == "GET":
                 return 200, user
             if method == "DELETE":
@@ -256,7 +320,7 @@ class FakeClerk:
                 return 200, {"object": "user", "id": user_id, "deleted": True}
         return 404, {"errors": [{"code": "resource_not_found", "message": "not found"}]}
 
-    def start(self) -> "FakeClerk":
+    def start(self) -> FakeClerk:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -268,7 +332,9 @@ class FakeClerk:
                 content_type = "application/json"
                 if method == "GET" and url.path in BROWSER_PATHS:
                     fake.requests.append(Recorded(method, url.path, None))
-                    status, body, content_type = fake.browser_page(url.path, parse_qs(url.query), self.headers.get("Origin"))
+                    status, body, content_type = fake.browser_page(
+                        url.path, parse_qs(url.query), self.headers.get("Origin")
+                    )
                 else:
                     status, body = fake.handle(method, url.path, self.headers.get("Authorization"))
                 data = (json.dumps(body) if isinstance(body, dict) else body).encode()
@@ -279,10 +345,10 @@ class FakeClerk:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._serve("GET")
 
-            def do_DELETE(self) -> None:  # noqa: N802
+            def do_DELETE(self) -> None:
                 self._serve("DELETE")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)

@@ -31,11 +31,22 @@ def sample_feedback(questions: int = 2, overall: int = 72) -> dict[str, Any]:
     return {
         "overall_score": overall,
         "categories": {
-            key: {"score": max(0, min(100, overall - 10 + 5 * i)), "reason": f"Reason for {key.replace('_', ' ')}."}
+            key: {
+                "score": max(0, min(100, overall - 10 + 5 * i)),
+                "reason": f"Reason for {key.replace('_', ' ')}.",
+            }
             for i, key in enumerate(CATEGORY_KEYS)
         },
-        "strengths": ["Clear ownership of the migration.", "Quantified results (40% faster).", "Calm under follow-up questions."],
-        "improvements": ["Open with the result, then the story.", "Cut filler words: pause instead.", "Name the trade-offs you weighed."],
+        "strengths": [
+            "Clear ownership of the migration.",
+            "Quantified results (40% faster).",
+            "Calm under follow-up questions.",
+        ],
+        "improvements": [
+            "Open with the result, then the story.",
+            "Cut filler words: pause instead.",
+            "Name the trade-offs you weighed.",
+        ],
         "questions": [
             {
                 "question": f"Question {n + 1}: tell me about a project you led.",
@@ -62,47 +73,71 @@ class Reply:
     raw_body: bytes | None = None
 
     @classmethod
-    def valid(cls, feedback: dict[str, Any] | None = None, delay: float = 0.0) -> "Reply":
+    def valid(cls, feedback: dict[str, Any] | None = None, delay: float = 0.0) -> Reply:
         return cls(content=json.dumps(feedback or sample_feedback()), delay=delay)
 
     @classmethod
-    def malformed_json(cls) -> "Reply":
+    def malformed_json(cls) -> Reply:
         return cls(content='{"overall_score": 72, "categories": {"relevance": {"score": 7')
 
     @classmethod
-    def truncated(cls) -> "Reply":
+    def truncated(cls) -> Reply:
         return cls(content=json.dumps(sample_feedback())[:300], finish_reason="length")
 
     @classmethod
-    def schema_violation(cls) -> "Reply":
+    def schema_violation(cls) -> Reply:
         bad = sample_feedback()
         bad["overall_score"] = 140
         bad["strengths"] = bad["strengths"][:2]
         return cls(content=json.dumps(bad))
 
     @classmethod
-    def refusal_reply(cls) -> "Reply":
+    def refusal_reply(cls) -> Reply:
         return cls(content=None, refusal="I'm sorry, I can't help with that.")
 
     @classmethod
-    def server_error(cls, status: int = 500) -> "Reply":
-        return cls(status=status, error={"message": "The server had an error while processing your request. Sorry about that!", "type": "server_error", "param": None, "code": None})
-
-    @classmethod
-    def rate_limited(cls, retry_after: str = "7") -> "Reply":
+    def server_error(cls, status: int = 500) -> Reply:
         return cls(
-            status=429,
-            headers={"Retry-After": retry_after},
-            error={"message": "Rate limit reached for requests. Please try again in 7s.", "type": "requests", "param": None, "code": "rate_limit_exceeded"},
+            status=status,
+            error={
+                "message": "The server had an error while processing your request. Sorry about that!",
+                "type": "server_error",
+                "param": None,
+                "code": None,
+            },
         )
 
     @classmethod
-    def quota_exceeded(cls) -> "Reply":
-        return cls(status=429, error={"message": "You exceeded your current quota, please check your plan and billing details.", "type": "insufficient_quota", "param": None, "code": "insufficient_quota"})
+    def rate_limited(cls, retry_after: str = "7") -> Reply:
+        return cls(
+            status=429,
+            headers={"Retry-After": retry_after},
+            error={
+                "message": "Rate limit reached for requests. Please try again in 7s.",
+                "type": "requests",
+                "param": None,
+                "code": "rate_limit_exceeded",
+            },
+        )
 
     @classmethod
-    def bad_request(cls, message: str = "Invalid value for 'model'.") -> "Reply":
-        return cls(status=400, error={"message": message, "type": "invalid_request_error", "param": None, "code": None})
+    def quota_exceeded(cls) -> Reply:
+        return cls(
+            status=429,
+            error={
+                "message": "You exceeded your current quota, please check your plan and billing details.",
+                "type": "insufficient_quota",
+                "param": None,
+                "code": "insufficient_quota",
+            },
+        )
+
+    @classmethod
+    def bad_request(cls, message: str = "Invalid value for 'model'.") -> Reply:
+        return cls(
+            status=400,
+            error={"message": message, "type": "invalid_request_error", "param": None, "code": None},
+        )
 
 
 @dataclass
@@ -178,18 +213,29 @@ class FakeOpenAI:
         assert self._server is not None, "start() the fake first"
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *_: Any) -> None:  # keep test output quiet
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            def do_POST(self) -> None:
                 fake._handle(self)
 
-            def do_GET(self) -> None:  # noqa: N802
-                fake._send(self, 404, {"error": {"message": f"Unknown request URL: GET {self.path}", "type": "invalid_request_error", "param": None, "code": "unknown_url"}})
+            def do_GET(self) -> None:
+                fake._send(
+                    self,
+                    404,
+                    {
+                        "error": {
+                            "message": f"Unknown request URL: GET {self.path}",
+                            "type": "invalid_request_error",
+                            "param": None,
+                            "code": "unknown_url",
+                        }
+                    },
+                )
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -203,7 +249,7 @@ class FakeOpenAI:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         return self.start()
 
     def __exit__(self, *_: Any) -> None:
@@ -218,20 +264,55 @@ class FakeOpenAI:
         except ValueError:
             body = None
         with self._lock:
-            self.requests.append(RecordedRequest("POST", h.path, {k.lower(): v for k, v in h.headers.items()}, body))
+            self.requests.append(
+                RecordedRequest("POST", h.path, {k.lower(): v for k, v in h.headers.items()}, body)
+            )
             reply = self._script.popleft() if self._script else self.default
         if not h.path.rstrip("/").endswith("/v1/chat/completions"):
-            self._send(h, 404, {"error": {"message": f"Unknown request URL: POST {h.path}", "type": "invalid_request_error", "param": None, "code": "unknown_url"}})
+            self._send(
+                h,
+                404,
+                {
+                    "error": {
+                        "message": f"Unknown request URL: POST {h.path}",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": "unknown_url",
+                    }
+                },
+            )
             return
         auth = h.headers.get("Authorization") or ""
         if not auth.startswith("Bearer ") or (self.api_key and auth[7:] != self.api_key):
             key = auth[7:]
             masked = f"{key[:8]}{'*' * 10}{key[-4:]}" if len(key) > 12 else key
-            self._send(h, 401, {"error": {"message": f"Incorrect API key provided: {masked}. You can find your API key at https://platform.openai.com/account/api-keys.", "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}})
+            self._send(
+                h,
+                401,
+                {
+                    "error": {
+                        "message": f"Incorrect API key provided: {masked}. You can find your API key at https://platform.openai.com/account/api-keys.",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": "invalid_api_key",
+                    }
+                },
+            )
             return
         problem = self._request_problem(body)
         if problem:
-            self._send(h, 400, {"error": {"message": problem, "type": "invalid_request_error", "param": "response_format", "code": None}})
+            self._send(
+                h,
+                400,
+                {
+                    "error": {
+                        "message": problem,
+                        "type": "invalid_request_error",
+                        "param": "response_format",
+                        "code": None,
+                    }
+                },
+            )
             return
         if reply.delay:
             time.sleep(reply.delay)
@@ -275,19 +356,32 @@ class FakeOpenAI:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": reply.content, "refusal": reply.refusal, "annotations": []},
+                    "message": {
+                        "role": "assistant",
+                        "content": reply.content,
+                        "refusal": reply.refusal,
+                        "annotations": [],
+                    },
                     "logprobs": None,
                     "finish_reason": reply.finish_reason,
                 }
             ],
-            "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": completion_chars // 4, "total_tokens": (prompt_chars + completion_chars) // 4},
+            "usage": {
+                "prompt_tokens": prompt_chars // 4,
+                "completion_tokens": completion_chars // 4,
+                "total_tokens": (prompt_chars + completion_chars) // 4,
+            },
             "service_tier": "default",
             "system_fingerprint": "fp_fake",
         }
 
     @staticmethod
-    def _send(h: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        FakeOpenAI._send_raw(h, status, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})})
+    def _send(
+        h: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str] | None = None
+    ) -> None:
+        FakeOpenAI._send_raw(
+            h, status, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})}
+        )
 
     @staticmethod
     def _send_raw(h: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str]) -> None:

@@ -47,11 +47,32 @@ from aiohttp import WSMsgType, web
 
 T = TypeVar("T")
 
-GA_SESSION_KEYS = {"type", "model", "instructions", "output_modalities", "audio", "include", "max_output_tokens", "prompt", "tool_choice", "tools", "tracing", "truncation"}
+GA_SESSION_KEYS = {
+    "type",
+    "model",
+    "instructions",
+    "output_modalities",
+    "audio",
+    "include",
+    "max_output_tokens",
+    "prompt",
+    "tool_choice",
+    "tools",
+    "tracing",
+    "truncation",
+}
 GA_AUDIO_KEYS = {"input", "output"}
 GA_INPUT_KEYS = {"format", "noise_reduction", "transcription", "turn_detection"}
 GA_OUTPUT_KEYS = {"format", "speed", "voice"}
-BETA_ONLY_KEYS = {"modalities", "voice", "input_audio_format", "output_audio_format", "input_audio_transcription", "turn_detection", "temperature"}
+BETA_ONLY_KEYS = {
+    "modalities",
+    "voice",
+    "input_audio_format",
+    "output_audio_format",
+    "input_audio_transcription",
+    "turn_detection",
+    "temperature",
+}
 
 INTERVIEWER_LINES = [
     "Hello, I'm your AI interviewer, and this is a mock interview for practice. Tell me about a project you are proud of.",
@@ -90,7 +111,12 @@ def speech_pcm(text: str, seconds: float) -> bytes:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "line.wav"
             try:
-                subprocess.run(["espeak-ng", "-s", "185", "-w", str(out), text], check=True, timeout=20, capture_output=True)
+                subprocess.run(
+                    ["espeak-ng", "-s", "185", "-w", str(out), text],
+                    check=True,
+                    timeout=20,
+                    capture_output=True,
+                )
                 return _resample_wav(out)
             except (subprocess.SubprocessError, OSError, wave.Error):
                 pass
@@ -99,7 +125,9 @@ def speech_pcm(text: str, seconds: float) -> bytes:
     for n in range(total):
         t = n / SAMPLE_RATE
         envelope = min(1.0, n / 2400, (total - n) / 2400)
-        samples.append(int(6000 * envelope * (math.sin(2 * math.pi * 440 * t) + 0.5 * math.sin(2 * math.pi * 660 * t))))
+        samples.append(
+            int(6000 * envelope * (math.sin(2 * math.pi * 440 * t) + 0.5 * math.sin(2 * math.pi * 660 * t)))
+        )
     return samples.tobytes()
 
 
@@ -170,6 +198,7 @@ def _loopback_only() -> None:
     import aioice.ice
 
     if not getattr(aioice.ice.get_host_addresses, "_vocahire_loopback", False):
+
         def loopback(use_ipv4: bool, use_ipv6: bool) -> list[str]:
             return ["127.0.0.1"] if use_ipv4 else []
 
@@ -199,7 +228,9 @@ class FakeCall:
     hung_up: bool = False
     audio_frames_in: int = 0
     last_audio_in: float = 0.0
-    interrupt_next: float | None = None  # fraction of the next interviewer line after which the candidate cuts in
+    interrupt_next: float | None = (
+        None  # fraction of the next interviewer line after which the candidate cuts in
+    )
     answered_turns: int = 0
     channel_open: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -234,7 +265,16 @@ class FakeCall:
         kind = event.get("type")
         if kind == "response.create":
             if self.active_response is not None:
-                await self.emit({"type": "error", "error": {"type": "invalid_request_error", "code": "conversation_already_has_active_response", "message": "Conversation already has an active response in progress."}})
+                await self.emit(
+                    {
+                        "type": "error",
+                        "error": {
+                            "type": "invalid_request_error",
+                            "code": "conversation_already_has_active_response",
+                            "message": "Conversation already has an active response in progress.",
+                        },
+                    }
+                )
                 return
             instructions = ((event.get("response") or {}).get("instructions")) or ""
             text = CLOSING_LINE if "time is up" in instructions.lower() else self.next_line()
@@ -249,8 +289,22 @@ class FakeCall:
             await self.emit({"type": "conversation.item.added", "previous_item_id": previous, "item": item})
             await self.emit({"type": "conversation.item.done", "previous_item_id": previous, "item": item})
             self.last_item = item["id"]
-        elif kind not in ("session.update", "output_audio_buffer.clear", "conversation.item.truncate", "conversation.item.retrieve"):
-            await self.emit({"type": "error", "error": {"type": "invalid_request_error", "code": "unknown_event", "message": f"Unknown event type {kind!r}."}})
+        elif kind not in (
+            "session.update",
+            "output_audio_buffer.clear",
+            "conversation.item.truncate",
+            "conversation.item.retrieve",
+        ):
+            await self.emit(
+                {
+                    "type": "error",
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "unknown_event",
+                        "message": f"Unknown event type {kind!r}.",
+                    },
+                }
+            )
 
     def next_line(self) -> str:
         line = INTERVIEWER_LINES[min(self.turn, len(INTERVIEWER_LINES) - 1)]
@@ -264,18 +318,53 @@ class FakeCall:
         previous, self.last_item = self.last_item, item_id
         seconds = max(0.4, len(text) / self.fake.chars_per_second)
         item = {"id": item_id, "type": "message", "role": "assistant", "status": "in_progress", "content": []}
-        await self.emit({"type": "response.created", "response": {"id": response_id, "object": "realtime.response", "status": "in_progress", "output": []}})
+        await self.emit(
+            {
+                "type": "response.created",
+                "response": {
+                    "id": response_id,
+                    "object": "realtime.response",
+                    "status": "in_progress",
+                    "output": [],
+                },
+            }
+        )
         await self.emit({"type": "conversation.item.added", "previous_item_id": previous, "item": item})
-        await self.emit({"type": "response.output_item.added", "response_id": response_id, "output_index": 0, "item": item})
+        await self.emit(
+            {
+                "type": "response.output_item.added",
+                "response_id": response_id,
+                "output_index": 0,
+                "item": item,
+            }
+        )
         if self.track is not None:
             self.track.say(await asyncio.to_thread(speech_pcm, text, seconds))
         await self.emit({"type": "output_audio_buffer.started", "response_id": response_id})
         started = time.monotonic()
         words = text.split(" ")
         for i, word in enumerate(words):
-            await self.emit({"type": "response.output_audio_transcript.delta", "response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0, "delta": word + (" " if i < len(words) - 1 else "")})
+            await self.emit(
+                {
+                    "type": "response.output_audio_transcript.delta",
+                    "response_id": response_id,
+                    "item_id": item_id,
+                    "output_index": 0,
+                    "content_index": 0,
+                    "delta": word + (" " if i < len(words) - 1 else ""),
+                }
+            )
             await asyncio.sleep(min(0.03, seconds / len(words) / 2))
-        await self.emit({"type": "response.output_audio_transcript.done", "response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0, "transcript": text})
+        await self.emit(
+            {
+                "type": "response.output_audio_transcript.done",
+                "response_id": response_id,
+                "item_id": item_id,
+                "output_index": 0,
+                "content_index": 0,
+                "transcript": text,
+            }
+        )
         cut = self.interrupt_next
         self.interrupt_next = None
         if cut is not None:
@@ -284,10 +373,38 @@ class FakeCall:
             if self.track is not None:
                 self.track.clear()
             user_item = _id("item")
-            await self.emit({"type": "input_audio_buffer.speech_started", "item_id": user_item, "audio_start_ms": heard_ms})
+            await self.emit(
+                {
+                    "type": "input_audio_buffer.speech_started",
+                    "item_id": user_item,
+                    "audio_start_ms": heard_ms,
+                }
+            )
             await self.emit({"type": "output_audio_buffer.cleared", "response_id": response_id})
-            await self.emit({"type": "conversation.item.truncated", "item_id": item_id, "content_index": 0, "audio_end_ms": heard_ms})
-            await self.emit({"type": "response.done", "response": {"id": response_id, "status": "cancelled", "output": [{**item, "status": "incomplete", "content": [{"type": "output_audio", "transcript": text}]}]}})
+            await self.emit(
+                {
+                    "type": "conversation.item.truncated",
+                    "item_id": item_id,
+                    "content_index": 0,
+                    "audio_end_ms": heard_ms,
+                }
+            )
+            await self.emit(
+                {
+                    "type": "response.done",
+                    "response": {
+                        "id": response_id,
+                        "status": "cancelled",
+                        "output": [
+                            {
+                                **item,
+                                "status": "incomplete",
+                                "content": [{"type": "output_audio", "transcript": text}],
+                            }
+                        ],
+                    },
+                }
+            )
             self.active_response = None
             self.spawn(self.candidate_answers(user_item=user_item, already_started=True))
             return
@@ -295,13 +412,29 @@ class FakeCall:
         done_item = {**item, "status": "completed", "content": [{"type": "output_audio", "transcript": text}]}
         await self.emit({"type": "output_audio_buffer.stopped", "response_id": response_id})
         await self.emit({"type": "conversation.item.done", "previous_item_id": previous, "item": done_item})
-        await self.emit({"type": "response.done", "response": {"id": response_id, "object": "realtime.response", "status": "completed", "output": [done_item]}})
+        await self.emit(
+            {
+                "type": "response.done",
+                "response": {
+                    "id": response_id,
+                    "object": "realtime.response",
+                    "status": "completed",
+                    "output": [done_item],
+                },
+            }
+        )
         self.active_response = None
-        if text != CLOSING_LINE and self.microphone_live() and self.answered_turns < self.fake.candidate_turns:
+        if (
+            text != CLOSING_LINE
+            and self.microphone_live()
+            and self.answered_turns < self.fake.candidate_turns
+        ):
             self.spawn(self.candidate_answers())
 
     def microphone_live(self) -> bool:
-        return self.fake.simulate_candidate or (self.audio_frames_in > 0 and time.monotonic() - self.last_audio_in < 2.0)
+        return self.fake.simulate_candidate or (
+            self.audio_frames_in > 0 and time.monotonic() - self.last_audio_in < 2.0
+        )
 
     # --- the candidate answers (VAD + asynchronous transcription) ---
     async def candidate_answers(self, user_item: str | None = None, already_started: bool = False) -> None:
@@ -310,20 +443,52 @@ class FakeCall:
         user_item = user_item or _id("item")
         if not already_started:
             await asyncio.sleep(self.fake.candidate_pause)
-            await self.emit({"type": "input_audio_buffer.speech_started", "item_id": user_item, "audio_start_ms": 1000})
+            await self.emit(
+                {"type": "input_audio_buffer.speech_started", "item_id": user_item, "audio_start_ms": 1000}
+            )
         await asyncio.sleep(self.fake.candidate_speech_seconds)
         if self.ended:
             return
         previous, self.last_item = self.last_item, user_item
-        await self.emit({"type": "input_audio_buffer.speech_stopped", "item_id": user_item, "audio_end_ms": 3000})
-        await self.emit({"type": "input_audio_buffer.committed", "item_id": user_item, "previous_item_id": previous})
-        await self.emit({"type": "conversation.item.added", "previous_item_id": previous, "item": {"id": user_item, "type": "message", "role": "user", "content": [{"type": "input_audio", "transcript": None}]}})
+        await self.emit(
+            {"type": "input_audio_buffer.speech_stopped", "item_id": user_item, "audio_end_ms": 3000}
+        )
+        await self.emit(
+            {"type": "input_audio_buffer.committed", "item_id": user_item, "previous_item_id": previous}
+        )
+        await self.emit(
+            {
+                "type": "conversation.item.added",
+                "previous_item_id": previous,
+                "item": {
+                    "id": user_item,
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_audio", "transcript": None}],
+                },
+            }
+        )
         # The reply starts before the transcription completes (out-of-order completion).
         self.spawn(self.respond(self.next_line()))
         await asyncio.sleep(self.fake.transcription_delay)
         for word in text.split(" ")[:3]:
-            await self.emit({"type": "conversation.item.input_audio_transcription.delta", "item_id": user_item, "content_index": 0, "delta": word + " "})
-        await self.emit({"type": "conversation.item.input_audio_transcription.completed", "item_id": user_item, "content_index": 0, "transcript": text, "usage": {"type": "duration", "seconds": 2.0}})
+            await self.emit(
+                {
+                    "type": "conversation.item.input_audio_transcription.delta",
+                    "item_id": user_item,
+                    "content_index": 0,
+                    "delta": word + " ",
+                }
+            )
+        await self.emit(
+            {
+                "type": "conversation.item.input_audio_transcription.completed",
+                "item_id": user_item,
+                "content_index": 0,
+                "transcript": text,
+                "usage": {"type": "duration", "seconds": 2.0},
+            }
+        )
 
     # --- the end ---
     async def end(self) -> None:
@@ -454,8 +619,19 @@ class FakeRealtime:
 
     # --- helpers ---
     @staticmethod
-    def _error(status: int, message: str, type_: str = "invalid_request_error", code: str | None = None, param: str | None = None, headers: dict[str, str] | None = None) -> web.Response:
-        return web.json_response({"error": {"message": message, "type": type_, "param": param, "code": code}}, status=status, headers=headers)
+    def _error(
+        status: int,
+        message: str,
+        type_: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> web.Response:
+        return web.json_response(
+            {"error": {"message": message, "type": type_, "param": param, "code": code}},
+            status=status,
+            headers=headers,
+        )
 
     def _authorised(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bearer {self.api_key}"
@@ -468,13 +644,21 @@ class FakeRealtime:
         if not isinstance(session, dict):
             return ["session must be a JSON object"]
         problems = [f"Unknown parameter: 'session.{k}'." for k in sorted(set(session) - GA_SESSION_KEYS)]
-        problems += [f"Beta parameter not supported: 'session.{k}'." for k in sorted(set(session) & BETA_ONLY_KEYS)]
+        problems += [
+            f"Beta parameter not supported: 'session.{k}'." for k in sorted(set(session) & BETA_ONLY_KEYS)
+        ]
         if session.get("type") != "realtime":
             problems.append("Missing required parameter: 'session.type' (must be 'realtime').")
         audio = session.get("audio") or {}
         problems += [f"Unknown parameter: 'session.audio.{k}'." for k in sorted(set(audio) - GA_AUDIO_KEYS)]
-        problems += [f"Unknown parameter: 'session.audio.input.{k}'." for k in sorted(set(audio.get("input") or {}) - GA_INPUT_KEYS)]
-        problems += [f"Unknown parameter: 'session.audio.output.{k}'." for k in sorted(set(audio.get("output") or {}) - GA_OUTPUT_KEYS)]
+        problems += [
+            f"Unknown parameter: 'session.audio.input.{k}'."
+            for k in sorted(set(audio.get("input") or {}) - GA_INPUT_KEYS)
+        ]
+        problems += [
+            f"Unknown parameter: 'session.audio.output.{k}'."
+            for k in sorted(set(audio.get("output") or {}) - GA_OUTPUT_KEYS)
+        ]
         if "realtime-preview" in str(session.get("model", "")):
             problems.append(f"The model '{session.get('model')}' does not exist.")
         try:
@@ -502,7 +686,9 @@ class FakeRealtime:
             self.problems.append(f"content type {request.content_type}")
             return finish(self._error(400, "Expected multipart/form-data with 'sdp' and 'session'."))
         form = await request.post()
-        record.fields = {k: v if isinstance(v, str) else v.file.read().decode("utf-8", "replace") for k, v in form.items()}
+        record.fields = {
+            k: v if isinstance(v, str) else v.file.read().decode("utf-8", "replace") for k, v in form.items()
+        }
         sdp = record.fields.get("sdp", "")
         try:
             session = json.loads(record.fields.get("session") or "null")
@@ -517,9 +703,21 @@ class FakeRealtime:
             return finish(self._error(400, problems[0], param="session"))
         fault = self.faults.popleft() if self.faults else None
         if fault == "500":
-            return finish(self._error(500, "The server had an error while processing your request.", type_="server_error"))
+            return finish(
+                self._error(
+                    500, "The server had an error while processing your request.", type_="server_error"
+                )
+            )
         if fault == "429":
-            return finish(self._error(429, "Rate limit reached.", type_="requests", code="rate_limit_exceeded", headers={"Retry-After": "3"}))
+            return finish(
+                self._error(
+                    429,
+                    "Rate limit reached.",
+                    type_="requests",
+                    code="rate_limit_exceeded",
+                    headers={"Retry-After": "3"},
+                )
+            )
         if fault == "timeout":
             await asyncio.sleep(self.timeout_delay)
             return finish(self._error(504, "Timed out.", type_="server_error"))
@@ -529,7 +727,9 @@ class FakeRealtime:
         answer = await self._answer(call) if self.webrtc else CANNED_ANSWER_SDP
         self.calls[call.id] = call
         response_headers = {} if fault == "no_location" else {"Location": f"/v1/realtime/calls/{call.id}"}
-        return finish(web.Response(status=201, text=answer, content_type="application/sdp", headers=response_headers))
+        return finish(
+            web.Response(status=201, text=answer, content_type="application/sdp", headers=response_headers)
+        )
 
     async def _answer(self, call: FakeCall) -> str:
         from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
@@ -569,7 +769,7 @@ class FakeRealtime:
                         await track.recv()
                         call.audio_frames_in += 1
                         call.last_audio_in = time.monotonic()
-                except Exception:  # noqa: BLE001 - the track ended
+                except Exception:
                     return
 
             call.spawn(drain())
@@ -607,7 +807,15 @@ class FakeRealtime:
         await ws.prepare(request)
         self.sideband_opens.append(call.id)
         call.sidebands.append(ws)
-        await ws.send_str(json.dumps({"type": "session.created", "event_id": _id("event"), "session": {**call.session, "id": _id("sess"), "object": "realtime.session"}}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "session.created",
+                    "event_id": _id("event"),
+                    "session": {**call.session, "id": _id("sess"), "object": "realtime.session"},
+                }
+            )
+        )
         try:
             async for message in ws:
                 if message.type != WSMsgType.TEXT:

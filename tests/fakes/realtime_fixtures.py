@@ -10,7 +10,7 @@ from tests.fakes.openai_realtime import FakeRealtime
 
 
 @pytest.fixture
-def fake_realtime(db, env) -> Iterator[FakeRealtime]:  # noqa: ANN001 - pytest fixtures
+def fake_realtime(db, env) -> Iterator[FakeRealtime]:
     """The fake (canned SDP answers, no WebRTC) with the app pointed at it; the sideband is off unless enabled."""
     from vocahire.services.interviews.sideband import registry
 

@@ -30,7 +30,11 @@ class Envelope:
     items: list[tuple[dict[str, Any], Any]] = field(default_factory=list)
 
     def events(self) -> list[dict[str, Any]]:
-        return [payload for header, payload in self.items if header.get("type") in ("event", "transaction") and isinstance(payload, dict)]
+        return [
+            payload
+            for header, payload in self.items
+            if header.get("type") in ("event", "transaction") and isinstance(payload, dict)
+        ]
 
 
 def parse_envelope(raw: bytes) -> tuple[dict[str, Any], list[tuple[dict[str, Any], Any]]]:
@@ -71,7 +75,7 @@ class FakeSentry:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 encoding = (self.headers.get("content-encoding") or "").lower()
                 if encoding == "gzip":
@@ -86,7 +90,11 @@ class FakeSentry:
                     self.send_response(404)
                     self.end_headers()
                     return
-                header, items = parse_envelope(body) if self.path.rstrip("/").endswith("envelope") else ({}, [({"type": "event"}, json.loads(body))])
+                header, items = (
+                    parse_envelope(body)
+                    if self.path.rstrip("/").endswith("envelope")
+                    else ({}, [({"type": "event"}, json.loads(body))])
+                )
                 with fake._lock:
                     fake.envelopes.append(Envelope(self.path, dict(self.headers), body, header, items))
                 status = fake.fail_with or 200
@@ -106,7 +114,7 @@ class FakeSentry:
     def dsn(self) -> str:
         return f"http://{PUBLIC_KEY}@127.0.0.1:{self.port}/{PROJECT_ID}"
 
-    def start(self) -> "FakeSentry":
+    def start(self) -> FakeSentry:
         self._thread.start()
         return self
 
@@ -114,7 +122,7 @@ class FakeSentry:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "FakeSentry":
+    def __enter__(self) -> FakeSentry:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

@@ -99,12 +99,31 @@ class FakeStripe:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- arranging ---
-    def add_price(self, price_id: str, unit_amount: int, currency: str = "usd", interval: str | None = None, interval_count: int = 1, product: str = "prod_test") -> dict[str, Any]:
+    def add_price(
+        self,
+        price_id: str,
+        unit_amount: int,
+        currency: str = "usd",
+        interval: str | None = None,
+        interval_count: int = 1,
+        product: str = "prod_test",
+    ) -> dict[str, Any]:
         price = {
-            "id": price_id, "object": "price", "active": True, "currency": currency, "unit_amount": unit_amount,
-            "unit_amount_decimal": str(unit_amount), "type": "recurring" if interval else "one_time",
-            "recurring": {"interval": interval, "interval_count": interval_count, "usage_type": "licensed"} if interval else None,
-            "product": product, "livemode": False, "metadata": {}, "billing_scheme": "per_unit", "created": int(time.time()),
+            "id": price_id,
+            "object": "price",
+            "active": True,
+            "currency": currency,
+            "unit_amount": unit_amount,
+            "unit_amount_decimal": str(unit_amount),
+            "type": "recurring" if interval else "one_time",
+            "recurring": {"interval": interval, "interval_count": interval_count, "usage_type": "licensed"}
+            if interval
+            else None,
+            "product": product,
+            "livemode": False,
+            "metadata": {},
+            "billing_scheme": "per_unit",
+            "created": int(time.time()),
         }
         self.prices[price_id] = price
         return price
@@ -112,12 +131,19 @@ class FakeStripe:
     def add_session(self, **fields: Any) -> dict[str, Any]:
         """A Checkout Session as if the app had created it (e2e tests post events for it)."""
         price_id = fields.pop("price", None)
-        session = self._new_session({"mode": fields.pop("mode", "payment"), "line_items": [{"price": price_id, "quantity": "1"}] if price_id else []})
+        session = self._new_session(
+            {
+                "mode": fields.pop("mode", "payment"),
+                "line_items": [{"price": price_id, "quantity": "1"}] if price_id else [],
+            }
+        )
         session.update(fields)
         self.sessions[session["id"]] = session
         return session
 
-    def complete_session(self, session_id: str, payment_status: str = "paid", **fields: Any) -> dict[str, Any]:
+    def complete_session(
+        self, session_id: str, payment_status: str = "paid", **fields: Any
+    ) -> dict[str, Any]:
         """What Stripe does when the customer finishes paying on the hosted page."""
         session = self.sessions[session_id]
         session.update({"status": "complete", "payment_status": payment_status, **fields})
@@ -128,10 +154,16 @@ class FakeStripe:
         return session
 
     def add_invoice_payment(self, payment_intent: str, invoice: str) -> None:
-        self.invoice_payments.append({
-            "id": _id("inpay"), "object": "invoice_payment", "invoice": invoice, "status": "paid", "is_default": True,
-            "payment": {"type": "payment_intent", "payment_intent": payment_intent},
-        })
+        self.invoice_payments.append(
+            {
+                "id": _id("inpay"),
+                "object": "invoice_payment",
+                "invoice": invoice,
+                "status": "paid",
+                "is_default": True,
+                "payment": {"type": "payment_intent", "payment_intent": payment_intent},
+            }
+        )
 
     def fail(self, path_prefix: str, **kwargs: Any) -> Failure:
         failure = Failure(path_prefix, **kwargs)
@@ -139,7 +171,11 @@ class FakeStripe:
         return failure
 
     def requests_to(self, path_prefix: str, method: str | None = None) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.path.startswith(path_prefix) and (method is None or r.method == method)]
+        return [
+            r
+            for r in self.requests
+            if r.path.startswith(path_prefix) and (method is None or r.method == method)
+        ]
 
     # --- behaviour ---
     def _new_session(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -152,25 +188,49 @@ class FakeStripe:
             unit = price["unit_amount"] if price else 0
             currency = currency or (price["currency"] if price else "usd")
             amount_total += unit * quantity
-            lines.append({
-                "id": _id("li"), "object": "item", "quantity": quantity, "currency": currency,
-                "amount_subtotal": unit * quantity, "amount_total": unit * quantity, "description": "VocaHire",
-                "price": price or {"id": item.get("price"), "object": "price"},
-            })
+            lines.append(
+                {
+                    "id": _id("li"),
+                    "object": "item",
+                    "quantity": quantity,
+                    "currency": currency,
+                    "amount_subtotal": unit * quantity,
+                    "amount_total": unit * quantity,
+                    "description": "VocaHire",
+                    "price": price or {"id": item.get("price"), "object": "price"},
+                }
+            )
         self.session_line_items[session_id] = lines
         return {
-            "id": session_id, "object": "checkout.session", "mode": params.get("mode"), "status": "open",
-            "payment_status": "unpaid", "customer": params.get("customer"), "client_reference_id": params.get("client_reference_id"),
-            "metadata": params.get("metadata") or {}, "success_url": params.get("success_url"), "cancel_url": params.get("cancel_url"),
-            "amount_total": amount_total, "amount_subtotal": amount_total, "currency": currency or "usd", "payment_intent": None,
-            "subscription": None, "invoice": None, "livemode": False, "created": int(time.time()),
-            "url": f"{self.url}/c/pay/{session_id}", "ui_mode": "hosted_page",
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": params.get("mode"),
+            "status": "open",
+            "payment_status": "unpaid",
+            "customer": params.get("customer"),
+            "client_reference_id": params.get("client_reference_id"),
+            "metadata": params.get("metadata") or {},
+            "success_url": params.get("success_url"),
+            "cancel_url": params.get("cancel_url"),
+            "amount_total": amount_total,
+            "amount_subtotal": amount_total,
+            "currency": currency or "usd",
+            "payment_intent": None,
+            "subscription": None,
+            "invoice": None,
+            "livemode": False,
+            "created": int(time.time()),
+            "url": f"{self.url}/c/pay/{session_id}",
+            "ui_mode": "hosted_page",
         }
 
     def _session_view(self, session: dict[str, Any], expand: list[str]) -> dict[str, Any]:
         view = dict(session)
         if "line_items" in expand:
-            view["line_items"] = self._list(self.session_line_items.get(session["id"], []), f"/v1/checkout/sessions/{session['id']}/line_items")
+            view["line_items"] = self._list(
+                self.session_line_items.get(session["id"], []),
+                f"/v1/checkout/sessions/{session['id']}/line_items",
+            )
         return view
 
     @staticmethod
@@ -180,8 +240,15 @@ class FakeStripe:
     def handle(self, method: str, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         expand = params.get("expand") or []
         if method == "POST" and path == "/v1/customers":
-            customer = {"id": _id("cus"), "object": "customer", "email": params.get("email"), "name": params.get("name"),
-                        "metadata": params.get("metadata") or {}, "livemode": False, "created": int(time.time())}
+            customer = {
+                "id": _id("cus"),
+                "object": "customer",
+                "email": params.get("email"),
+                "name": params.get("name"),
+                "metadata": params.get("metadata") or {},
+                "livemode": False,
+                "created": int(time.time()),
+            }
             self.customers[customer["id"]] = customer
             return 200, customer
         if method == "GET" and (m := re.fullmatch(r"/v1/customers/([^/]+)", path)):
@@ -196,24 +263,45 @@ class FakeStripe:
             return 200, self._list(self.session_line_items.get(m[1], []), path)
         if method == "GET" and (m := re.fullmatch(r"/v1/checkout/sessions/([^/]+)", path)):
             session = self.sessions.get(m[1])
-            return (200, self._session_view(session, expand)) if session else _missing("checkout.session", m[1])
+            return (
+                (200, self._session_view(session, expand)) if session else _missing("checkout.session", m[1])
+            )
         if method == "DELETE" and (m := re.fullmatch(r"/v1/subscriptions/([^/]+)", path)):
             if m[1] in self.missing_subscriptions:
                 return _missing("subscription", m[1])
             self.cancelled_subscriptions.append(m[1])
-            return 200, {"id": m[1], "object": "subscription", "status": "canceled", "canceled_at": int(time.time()), "livemode": False}
+            return 200, {
+                "id": m[1],
+                "object": "subscription",
+                "status": "canceled",
+                "canceled_at": int(time.time()),
+                "livemode": False,
+            }
         if method == "POST" and path == "/v1/billing_portal/sessions":
             if params.get("customer") not in self.customers:
                 return _missing("customer", params.get("customer"), param="customer")
-            portal = {"id": _id("bps"), "object": "billing_portal.session", "customer": params["customer"],
-                      "return_url": params.get("return_url"), "url": f"{self.url}/p/session/{uuid.uuid4().hex}", "livemode": False}
+            portal = {
+                "id": _id("bps"),
+                "object": "billing_portal.session",
+                "customer": params["customer"],
+                "return_url": params.get("return_url"),
+                "url": f"{self.url}/p/session/{uuid.uuid4().hex}",
+                "livemode": False,
+            }
             self.portal_sessions.append(portal)
             return 200, portal
         if method == "GET" and path == "/v1/invoice_payments":
             wanted = (params.get("payment") or {}).get("payment_intent")
-            data = [p for p in self.invoice_payments if not wanted or p["payment"].get("payment_intent") == wanted]
+            data = [
+                p for p in self.invoice_payments if not wanted or p["payment"].get("payment_intent") == wanted
+            ]
             return 200, self._list(data[: int(params.get("limit") or 10)], path)
-        return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method}: {path})."}}
+        return 404, {
+            "error": {
+                "type": "invalid_request_error",
+                "message": f"Unrecognized request URL ({method}: {path}).",
+            }
+        }
 
     def _create_session(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if params.get("mode") not in ("payment", "subscription", "setup"):
@@ -226,35 +314,65 @@ class FakeStripe:
             if price is None:
                 return _missing("price", item.get("price"), param=f"line_items[{i}][price]")
             if params["mode"] == "payment" and price["type"] == "recurring":
-                return _invalid("You specified `payment` mode but passed a recurring price.", f"line_items[{i}][price]")
+                return _invalid(
+                    "You specified `payment` mode but passed a recurring price.", f"line_items[{i}][price]"
+                )
             if params["mode"] == "subscription" and price["type"] != "recurring":
-                return _invalid("You must provide at least one recurring price in `subscription` mode.", "line_items")
+                return _invalid(
+                    "You must provide at least one recurring price in `subscription` mode.", "line_items"
+                )
         if params.get("customer") and params["customer"] not in self.customers:
             return _missing("customer", params["customer"], param="customer")
         session = self._new_session(params)
         self.sessions[session["id"]] = session
         return 200, session
 
-    def dispatch(self, method: str, path: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def dispatch(
+        self, method: str, path: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         key = headers.get("idempotency-key")
         with self._lock:
             self.requests.append(RecordedRequest(method, path, params, key, headers))
             if headers.get("authorization") != f"Bearer {self.api_key}":
-                return 401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided."}}, {}
-            failure = next((f for f in self.failures if path.startswith(f.path_prefix) and f.times > 0 and f.method in (None, method)), None)
+                return (
+                    401,
+                    {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided."}},
+                    {},
+                )
+            failure = next(
+                (
+                    f
+                    for f in self.failures
+                    if path.startswith(f.path_prefix) and f.times > 0 and f.method in (None, method)
+                ),
+                None,
+            )
             if failure is not None:
                 failure.times -= 1
         if failure is not None:
             time.sleep(failure.delay)
             if failure.status:  # 0 means "only slow"
-                error = {"type": failure.error_type, "message": failure.message, **({"code": failure.code} if failure.code else {})}
+                error = {
+                    "type": failure.error_type,
+                    "message": failure.message,
+                    **({"code": failure.code} if failure.code else {}),
+                }
                 return failure.status, {"error": error}, {}
         with self._lock:
             if method == "POST" and key:
                 seen = self._idempotent.get(key)
                 if seen is not None:
                     if seen[0] != params:
-                        return 400, {"error": {"type": "idempotency_error", "message": "Keys for idempotent requests can only be used with the same parameters they were first used with."}}, {}
+                        return (
+                            400,
+                            {
+                                "error": {
+                                    "type": "idempotency_error",
+                                    "message": "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+                                }
+                            },
+                            {},
+                        )
                     return seen[1], seen[2], {"Idempotent-Replayed": "true"}
             status, body = self.handle(method, path, params)
             if method == "POST" and key:
@@ -263,11 +381,25 @@ class FakeStripe:
 
 
 def _missing(kind: str, ident: Any, param: str = "id") -> tuple[int, dict[str, Any]]:
-    return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing", "param": param, "message": f"No such {kind}: '{ident}'"}}
+    return 404, {
+        "error": {
+            "type": "invalid_request_error",
+            "code": "resource_missing",
+            "param": param,
+            "message": f"No such {kind}: '{ident}'",
+        }
+    }
 
 
 def _invalid(message: str, param: str) -> tuple[int, dict[str, Any]]:
-    return 400, {"error": {"type": "invalid_request_error", "code": "parameter_missing" if "Missing" in message else "parameter_invalid", "param": param, "message": message}}
+    return 400, {
+        "error": {
+            "type": "invalid_request_error",
+            "code": "parameter_missing" if "Missing" in message else "parameter_invalid",
+            "param": param,
+            "message": message,
+        }
+    }
 
 
 def _handler_for(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
@@ -294,13 +426,13 @@ def _handler_for(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(raw)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._serve("GET")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self._serve("POST")
 
-        def do_DELETE(self) -> None:  # noqa: N802
+        def do_DELETE(self) -> None:
             self._serve("DELETE")
 
     return Handler

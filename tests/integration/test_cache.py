@@ -14,10 +14,10 @@ from sqlalchemy import update
 from tests.conftest import redis_available
 from tests.utils.states import call, state_for
 from tests.utils.users import DEFAULT_PASSWORD, make_user, session_cookie_for
+from vocahire.infra import cache
 from vocahire.infra.database import in_session
 from vocahire.models import User
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT, KIND_PURCHASE
-from vocahire.infra import cache
 from vocahire.services.accounts import credits
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.dashboard import DashboardState
@@ -73,7 +73,14 @@ def _premium(api_client, user_id: int) -> bool:
 
 
 def _change(user_id: int, cents: int, key: str) -> None:
-    in_session(credits.apply_credit_change, user_id=user_id, amount_cents=cents, kind=KIND_ADMIN_ADJUSTMENT, reason="t", idempotency_key=key)
+    in_session(
+        credits.apply_credit_change,
+        user_id=user_id,
+        amount_cents=cents,
+        kind=KIND_ADMIN_ADJUSTMENT,
+        reason="t",
+        idempotency_key=key,
+    )
 
 
 # --- with Redis -----------------------------------------------------------------------------
@@ -90,7 +97,14 @@ def test_a_balance_change_is_visible_at_once(api_client, real_redis):
 
     _change(user.id, -125, "spend")
     assert _credits(api_client, user.id) == "1.75"
-    in_session(credits.apply_credit_change, user_id=user.id, amount_cents=500, kind=KIND_PURCHASE, reason="bought", idempotency_key="buy")
+    in_session(
+        credits.apply_credit_change,
+        user_id=user.id,
+        amount_cents=500,
+        kind=KIND_PURCHASE,
+        reason="bought",
+        idempotency_key="buy",
+    )
     assert _credits(api_client, user.id) == "6.75"
     client.close()
 
@@ -105,7 +119,11 @@ def test_the_cache_answers_without_the_database(api_client, real_redis, env):
 @pytest.mark.parametrize("how", ["core_update_by_id", "orm_attribute", "update_by_other_column"])
 def test_premium_changes_from_any_code_path_are_visible_at_once(api_client, real_redis, how):
     user = make_user()
-    in_session(lambda *, session: session.execute(update(User).where(User.id == user.id).values(stripe_customer_id="cus_123")))
+    in_session(
+        lambda *, session: session.execute(
+            update(User).where(User.id == user.id).values(stripe_customer_id="cus_123")
+        )
+    )
     assert _premium(api_client, user.id) is False
 
     def grant(*, session):
@@ -127,7 +145,14 @@ def test_a_rolled_back_change_leaves_the_cached_value_right(api_client, real_red
     assert _credits(api_client, user.id) == "3.00"
 
     def change_then_fail(*, session):
-        credits.apply_credit_change(session=session, user_id=user.id, amount_cents=-300, kind=KIND_ADMIN_ADJUSTMENT, reason="t", idempotency_key="rb")
+        credits.apply_credit_change(
+            session=session,
+            user_id=user.id,
+            amount_cents=-300,
+            kind=KIND_ADMIN_ADJUSTMENT,
+            reason="t",
+            idempotency_key="rb",
+        )
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
@@ -167,9 +192,17 @@ def test_every_user_facing_path_works_with_redis_down(api_client, redis_down, en
     caplog.set_level(logging.WARNING, logger="vocahire.infra.cache")
     env(ADMIN_EMAILS="boss@example.com")
     # Sign up and sign in through the real forms.
-    resp = api_client.post("/api/auth/sign-up", data={"email": "new@example.com", "password": DEFAULT_PASSWORD, "name": "New"})
-    assert resp.status_code == 303 and resp.headers["location"] == "/dashboard" and "vh_session=" in resp.headers["set-cookie"]
-    resp = api_client.post("/api/auth/sign-in", data={"email": "new@example.com", "password": DEFAULT_PASSWORD})
+    resp = api_client.post(
+        "/api/auth/sign-up", data={"email": "new@example.com", "password": DEFAULT_PASSWORD, "name": "New"}
+    )
+    assert (
+        resp.status_code == 303
+        and resp.headers["location"] == "/dashboard"
+        and "vh_session=" in resp.headers["set-cookie"]
+    )
+    resp = api_client.post(
+        "/api/auth/sign-in", data={"email": "new@example.com", "password": DEFAULT_PASSWORD}
+    )
     assert resp.status_code == 303 and resp.headers["location"] == "/dashboard"
     api_client.cookies.clear()  # from here on each request names its user
 
@@ -198,7 +231,9 @@ def test_every_user_facing_path_works_with_redis_down(api_client, redis_down, en
     assert len(outages) == 1, "the outage should be logged once, not per request"
 
 
-def test_changes_made_while_redis_was_unreachable_are_dropped_when_it_answers_again(api_client, real_redis, monkeypatch):
+def test_changes_made_while_redis_was_unreachable_are_dropped_when_it_answers_again(
+    api_client, real_redis, monkeypatch
+):
     import redis
 
     user = make_user()

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from tests.fakes.sentry_server import FakeSentry
 from tests.utils.users import make_user, session_cookie_for
 from vocahire.infra import observability
+
 TOKEN = "diag-token-" + "s" * 40
 EMAIL = "planted.person@example.com"
 TRANSCRIPT = "I once led a team of nine engineers through the Zanzibar outage"
@@ -24,8 +25,14 @@ STRIPE_KEY = "sk_live_51H8abcdefghijklmnopqrstuvwxyz0123456789"
 @pytest.fixture
 def sentry(sqlite_db, env) -> Iterator[FakeSentry]:
     with FakeSentry() as fake:
-        env(SENTRY_DSN=fake.dsn, DIAGNOSTICS_TOKEN=TOKEN, SENTRY_TRACES_SAMPLE_RATE="1.0", STRIPE_SECRET_KEY=STRIPE_KEY,
-            STRIPE_WEBHOOK_SECRET="whsec_" + "w" * 32, ADMIN_EMAILS="admin@example.com")
+        env(
+            SENTRY_DSN=fake.dsn,
+            DIAGNOSTICS_TOKEN=TOKEN,
+            SENTRY_TRACES_SAMPLE_RATE="1.0",
+            STRIPE_SECRET_KEY=STRIPE_KEY,
+            STRIPE_WEBHOOK_SECRET="whsec_" + "w" * 32,
+            ADMIN_EMAILS="admin@example.com",
+        )
         assert observability.init_sentry() is True
         try:
             yield fake
@@ -44,7 +51,19 @@ def client(sentry) -> Iterator[TestClient]:
 
 def _assert_nothing_planted_in(raw: bytes, *extra: str) -> None:
     text = raw.decode("utf-8", "replace")
-    for secret in (EMAIL, TRANSCRIPT, "Zanzibar", RESUME, "Quuxcorp", TOKEN, STRIPE_SIG, "5257a869e7ecebeda32", SVIX_SIG, STRIPE_KEY, *extra):
+    for secret in (
+        EMAIL,
+        TRANSCRIPT,
+        "Zanzibar",
+        RESUME,
+        "Quuxcorp",
+        TOKEN,
+        STRIPE_SIG,
+        "5257a869e7ecebeda32",
+        SVIX_SIG,
+        STRIPE_KEY,
+        *extra,
+    ):
         assert secret not in text, f"{secret!r} reached Sentry"
 
 
@@ -67,7 +86,11 @@ def test_the_example_error_reaches_sentry_tagged_and_scrubbed(sentry, client):
     sentry_sdk.flush(timeout=5)
 
     def example_errors(events):
-        return [e for e in events if any(v.get("type") == "SentryExampleError" for v in e.get("exception", {}).get("values", []))]
+        return [
+            e
+            for e in events
+            if any(v.get("type") == "SentryExampleError" for v in e.get("exception", {}).get("values", []))
+        ]
 
     events = example_errors(sentry.wait_for(lambda evs: example_errors(evs)))
     assert len(events) == 1, "the error was reported twice"
@@ -87,10 +110,19 @@ def test_planted_personal_data_is_scrubbed_from_every_part_of_an_event(sentry):
 
     def generate_feedback(transcript: str, resume_text: str) -> None:
         answer_notes = f"{transcript} / {resume_text}"  # locals must never be sent
-        raise ValueError(f"model refused for {EMAIL} with key {STRIPE_KEY} and Bearer {TOKEN}: {len(answer_notes)}")
+        raise ValueError(
+            f"model refused for {EMAIL} with key {STRIPE_KEY} and Bearer {TOKEN}: {len(answer_notes)}"
+        )
 
     with sentry_sdk.isolation_scope() as scope:
-        scope.set_context("interview", {"transcript": [{"role": "candidate", "text": TRANSCRIPT}], "resume_text": RESUME, "job_title": "SRE"})
+        scope.set_context(
+            "interview",
+            {
+                "transcript": [{"role": "candidate", "text": TRANSCRIPT}],
+                "resume_text": RESUME,
+                "job_title": "SRE",
+            },
+        )
         scope.set_extra("candidate_email", EMAIL)
         scope.set_user({"id": 7, "email": EMAIL, "username": "planted"})
         scope.set_tag("session_token", TOKEN)

@@ -12,7 +12,13 @@ import time
 import httpx
 import pytest
 
-from tests.fakes.openai_realtime import CANDIDATE_LINES, INTERVIEWER_LINES, FakeRealtime, _make_track, speech_pcm
+from tests.fakes.openai_realtime import (
+    CANDIDATE_LINES,
+    INTERVIEWER_LINES,
+    FakeRealtime,
+    _make_track,
+    speech_pcm,
+)
 from tests.utils.live import get, lines, start
 from tests.utils.users import make_user, session_cookie_for
 from vocahire.api import make_api
@@ -55,16 +61,20 @@ async def test_browser_hears_the_interviewer_and_every_line_is_saved(webrtc_fake
                     heard["frames"] += 1
                     if any(bytes(frame.planes[0])[:400:2]):
                         heard["loud"] += 1
-            except Exception:  # noqa: BLE001 - track ended
+            except Exception:
                 return
 
         asyncio.ensure_future(listen())
 
     await pc.setLocalDescription(await pc.createOffer())
     transport = httpx.ASGITransport(app=make_api())
-    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000", cookies=session_cookie_for(user.id)) as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://localhost:3000", cookies=session_cookie_for(user.id)
+    ) as client:
         t0 = time.monotonic()
-        response = await client.post("/api/webrtc-exchange", json={"session_id": started.id, "sdp": pc.localDescription.sdp})
+        response = await client.post(
+            "/api/webrtc-exchange", json={"session_id": started.id, "sdp": pc.localDescription.sdp}
+        )
         assert response.status_code == 200, response.text
         await pc.setRemoteDescription(RTCSessionDescription(sdp=response.json()["sdp"], type="answer"))
         await asyncio.wait_for(opened.wait(), 10)
@@ -81,9 +91,18 @@ async def test_browser_hears_the_interviewer_and_every_line_is_saved(webrtc_fake
         assert await until(lambda: heard["loud"] > 10), heard  # the interviewer's voice arrived as audio
         assert await until(lambda: len(lines(started.id)) >= 3)
         saved = [(e.role, e.text) for e in lines(started.id)]
-        assert saved[:3] == [("interviewer", INTERVIEWER_LINES[0]), ("candidate", CANDIDATE_LINES[0]), ("interviewer", INTERVIEWER_LINES[1])]
+        assert saved[:3] == [
+            ("interviewer", INTERVIEWER_LINES[0]),
+            ("candidate", CANDIDATE_LINES[0]),
+            ("interviewer", INTERVIEWER_LINES[1]),
+        ]
         kinds = {e["type"] for e in events}
-        assert {"output_audio_buffer.started", "response.output_audio_transcript.delta", "conversation.item.input_audio_transcription.completed", "input_audio_buffer.speech_started"} <= kinds
+        assert {
+            "output_audio_buffer.started",
+            "response.output_audio_transcript.delta",
+            "conversation.item.input_audio_transcription.completed",
+            "input_audio_buffer.speech_started",
+        } <= kinds
         assert fake.call().audio_frames_in > 0
         assert "Mobile Developer" in fake.call().instructions
         print(f"offer POST -> data channel open: {connected_after * 1000:.0f} ms")

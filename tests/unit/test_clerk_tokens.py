@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.fakes.clerk_jwks import APP_ORIGIN, ISSUER, FakeClerk, new_rsa_key, running_fake_clerk
-from vocahire.infra import clerk
 from vocahire.errors import NotAuthenticated
+from vocahire.infra import clerk
 from vocahire.services.accounts.identity import verify_credential
 from vocahire.settings import get_settings
 
@@ -137,7 +137,10 @@ def test_a_pem_key_verifies_without_any_network(env):
     fake = FakeClerk()  # never started: its JWKS URL refuses connections
     env(**{**fake.settings_env(pem=True), "CLERK_JWKS_URL": "http://127.0.0.1:9/.well-known/jwks.json"})
     assert verify(fake.mint(USER)) == USER
-    assert verify(fake.mint(USER, kid="ins_any_kid_is_ignored_with_a_pem", key=fake.keys[fake.current_kid])) == USER
+    assert (
+        verify(fake.mint(USER, kid="ins_any_kid_is_ignored_with_a_pem", key=fake.keys[fake.current_kid]))
+        == USER
+    )
     refused(fake.mint(USER, key=new_rsa_key()))
     env(CLERK_JWT_KEY=fake.public_pem().replace("\n", "\\n"))  # as it often arrives from an env file
     assert verify(fake.mint(USER)) == USER
@@ -159,7 +162,9 @@ class Clock:
 def cache_with_clock(fake, monkeypatch):
     clock = Clock()
     settings = get_settings()
-    cache = clerk.JwksCache(fake.jwks_url, timeout=2, cooldown=settings.clerk_jwks_cooldown_seconds, clock=clock)
+    cache = clerk.JwksCache(
+        fake.jwks_url, timeout=2, cooldown=settings.clerk_jwks_cooldown_seconds, clock=clock
+    )
     monkeypatch.setattr(clerk, "jwks_cache", lambda _settings: cache)
     return cache, clock
 
@@ -238,7 +243,16 @@ def test_jwks_documents_keep_only_rsa_signing_keys():
     from tests.fakes.clerk_jwks import jwk_for
 
     good = jwk_for(key, "ins_good")
-    document = {"keys": [good, {**good, "kid": "ins_enc", "use": "enc"}, {"kty": "EC", "kid": "ins_ec"}, {**good, "kid": "ins_hs", "alg": "HS256"}, "junk", {"kty": "RSA", "kid": "ins_broken", "n": "!!", "e": "AQAB"}]}
+    document = {
+        "keys": [
+            good,
+            {**good, "kid": "ins_enc", "use": "enc"},
+            {"kty": "EC", "kid": "ins_ec"},
+            {**good, "kid": "ins_hs", "alg": "HS256"},
+            "junk",
+            {"kty": "RSA", "kid": "ins_broken", "n": "!!", "e": "AQAB"},
+        ]
+    }
     assert set(clerk.parse_jwks(document)) == {"ins_good"}
     assert clerk.parse_jwks({"keys": "nope"}) == {} and clerk.parse_jwks(None) == {}
 
@@ -250,8 +264,19 @@ def test_the_frontend_api_is_read_from_the_publishable_key(env):
     pk = clerk.encode_publishable_key("clerk.vocahire.com", live=True)
     assert pk.startswith("pk_live_")
     assert clerk.frontend_api_host(pk) == "clerk.vocahire.com"
-    assert clerk.frontend_api_host(clerk.encode_publishable_key("happy-otter-12.clerk.accounts.dev")) == "happy-otter-12.clerk.accounts.dev"
-    for bad in (None, "", "pk_test_", "sk_test_abc", "pk_test_!!!", "pk_test_" + base64.b64encode(b"no-dollar").decode(), "pk_test_" + base64.b64encode(b"evil.com/x$").decode()):
+    assert (
+        clerk.frontend_api_host(clerk.encode_publishable_key("happy-otter-12.clerk.accounts.dev"))
+        == "happy-otter-12.clerk.accounts.dev"
+    )
+    for bad in (
+        None,
+        "",
+        "pk_test_",
+        "sk_test_abc",
+        "pk_test_!!!",
+        "pk_test_" + base64.b64encode(b"no-dollar").decode(),
+        "pk_test_" + base64.b64encode(b"evil.com/x$").decode(),
+    ):
         assert clerk.frontend_api_host(bad) is None
 
     env(CLERK_PUBLISHABLE_KEY=pk, CLERK_SECRET_KEY="sk_live_x", CLERK_WEBHOOK_SECRET="whsec_eA==")
@@ -261,7 +286,9 @@ def test_the_frontend_api_is_read_from_the_publishable_key(env):
     assert clerk.clerk_js_url(s) == "https://clerk.vocahire.com/npm/@clerk/clerk-js@5/dist/clerk.browser.js"
     assert clerk.account_portal_url(s, "sign-in") == "https://accounts.vocahire.com/sign-in"
     env(CLERK_PUBLISHABLE_KEY=clerk.encode_publishable_key("happy-otter-12.clerk.accounts.dev"))
-    assert clerk.account_portal_url(get_settings(), "sign-up") == "https://happy-otter-12.accounts.dev/sign-up"
+    assert (
+        clerk.account_portal_url(get_settings(), "sign-up") == "https://happy-otter-12.accounts.dev/sign-up"
+    )
     env(CLERK_SIGN_IN_URL="https://example.com/login", CLERK_ISSUER="https://auth.example.com/")
     assert clerk.account_portal_url(get_settings(), "sign-in") == "https://example.com/login"
     assert clerk.issuer(get_settings()) == "https://auth.example.com"
@@ -272,9 +299,19 @@ def test_profiles_are_read_from_clerk_user_objects():
 
     user = clerk_user(USER, "Ada@Example.com")
     profile = clerk.profile_from_user(user)
-    assert (profile.user_id, profile.email, profile.email_verified, profile.name) == (USER, "ada@example.com", True, "Ada Lovelace")
+    assert (profile.user_id, profile.email, profile.email_verified, profile.name) == (
+        USER,
+        "ada@example.com",
+        True,
+        "Ada Lovelace",
+    )
     assert profile.image_url == "https://img.clerk.com/ada.png"
-    unnamed = {**clerk_user(USER, "grace@example.com", verified=False), "first_name": None, "last_name": None, "image_url": "javascript:alert(1)"}
+    unnamed = {
+        **clerk_user(USER, "grace@example.com", verified=False),
+        "first_name": None,
+        "last_name": None,
+        "image_url": "javascript:alert(1)",
+    }
     profile = clerk.profile_from_user(unnamed)
     assert (profile.name, profile.email_verified, profile.image_url) == ("grace", False, None)
     assert clerk.profile_from_user({**user, "email_addresses": []}).email is None
@@ -286,7 +323,12 @@ def test_profiles_are_read_from_clerk_user_objects():
 def test_production_refuses_clerk_without_a_known_issuer(env):
     from vocahire.settings import SettingsError, load_settings
 
-    env(ENVIRONMENT="production", SESSION_SECRET="s" * 40, AUTH_PROVIDER="clerk", CLERK_JWT_KEY=FakeClerk().public_pem())
+    env(
+        ENVIRONMENT="production",
+        SESSION_SECRET="s" * 40,
+        AUTH_PROVIDER="clerk",
+        CLERK_JWT_KEY=FakeClerk().public_pem(),
+    )
     with pytest.raises(SettingsError, match="CLERK_PUBLISHABLE_KEY"):
         load_settings()
     env(CLERK_ISSUER=ISSUER)

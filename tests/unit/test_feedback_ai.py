@@ -22,7 +22,11 @@ def request(lines=None) -> ai.FeedbackRequest:
         job_title="Data Analyst",
         job_description="SQL, dashboards and stakeholder communication.",
         resume_text="Grace. Analyst at Initech: SQL, Tableau.",
-        lines=lines or [Line("interviewer", "Tell me about a dashboard you built.", 0, 4), Line("candidate", "At Initech I built a churn dashboard in Tableau.", 5, 15)],
+        lines=lines
+        or [
+            Line("interviewer", "Tell me about a dashboard you built.", 0, 4),
+            Line("candidate", "At Initech I built a churn dashboard in Tableau.", 5, 15),
+        ],
     )
 
 
@@ -36,7 +40,10 @@ def test_the_request_body_uses_only_chat_completions_fields():
     assert set(body) <= set(CompletionCreateParamsNonStreaming.__annotations__)
     assert body["response_format"]["json_schema"]["name"] == ai.SCHEMA_NAME
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
-    assert "[00:05] Candidate: At Initech I built a churn dashboard in Tableau." in body["messages"][1]["content"]
+    assert (
+        "[00:05] Candidate: At Initech I built a churn dashboard in Tableau."
+        in body["messages"][1]["content"]
+    )
 
 
 def test_the_fakes_answer_is_a_real_chat_completion_and_validates():
@@ -54,7 +61,10 @@ def test_the_fakes_answer_is_a_real_chat_completion_and_validates():
         (Reply.schema_violation(), "expected format (overall_score, strengths)"),
         (Reply.refusal_reply(), "declined"),
         (Reply(content=json.dumps({**sample_feedback(), "extra": 1})), "expected format (extra)"),
-        (Reply(content=json.dumps({**sample_feedback(), "overall_score": "85"})), "expected format (overall_score)"),
+        (
+            Reply(content=json.dumps({**sample_feedback(), "overall_score": "85"})),
+            "expected format (overall_score)",
+        ),
         (Reply(content=""), "empty"),
     ],
 )
@@ -69,14 +79,18 @@ def test_blank_strengths_are_rejected():
     bad = sample_feedback()
     bad["strengths"][1] = "   "
     with pytest.raises(ai.FeedbackAIError):
-        ai.parse_completion(FakeOpenAI._completion({"model": "m", "messages": []}, Reply(content=json.dumps(bad))))
+        ai.parse_completion(
+            FakeOpenAI._completion({"model": "m", "messages": []}, Reply(content=json.dumps(bad)))
+        )
 
 
 def test_long_transcripts_lose_interviewer_text_before_any_answer():
     lines = []
     for k in range(40):
         lines.append(Line("interviewer", "Context " * 150 + f"QUESTION-{k}?", k * 100, k * 100 + 30))
-        lines.append(Line("candidate", f"ANSWER-{k} " + "detail " * 60 + f"END-{k}", k * 100 + 31, k * 100 + 90))
+        lines.append(
+            Line("candidate", f"ANSWER-{k} " + "detail " * 60 + f"END-{k}", k * 100 + 31, k * 100 + 90)
+        )
     full = sum(len(line.text) for line in lines)
 
     rendered, trimmed = ai.trim_transcript(lines, budget_chars=full // 2)

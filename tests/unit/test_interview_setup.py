@@ -6,7 +6,14 @@ from vocahire.errors import InvalidInput
 from vocahire.services.interviews.lifecycle import limit_seconds, parse_setup
 from vocahire.settings import Settings
 
-GOOD = {"job_title": "  Backend Engineer ", "job_description": "APIs", "interview_type": "technical", "difficulty": "hard", "duration_minutes": "30", "pace": "brisk"}
+GOOD = {
+    "job_title": "  Backend Engineer ",
+    "job_description": "APIs",
+    "interview_type": "technical",
+    "difficulty": "hard",
+    "duration_minutes": "30",
+    "pace": "brisk",
+}
 
 
 def test_a_good_form_is_normalised():
@@ -17,7 +24,13 @@ def test_a_good_form_is_normalised():
 
 def test_defaults_fill_optional_fields():
     setup = parse_setup({"job_title": "Nurse"})
-    assert (setup.interview_type, setup.difficulty, setup.duration_minutes, setup.pace, setup.job_description) == ("mixed", "medium", 20, "patient", "")
+    assert (
+        setup.interview_type,
+        setup.difficulty,
+        setup.duration_minutes,
+        setup.pace,
+        setup.job_description,
+    ) == ("mixed", "medium", 20, "patient", "")
 
 
 @pytest.mark.parametrize(

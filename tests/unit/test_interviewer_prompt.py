@@ -36,8 +36,12 @@ def test_uses_the_job_description_resume_and_title():
 
 
 def test_type_difficulty_pace_and_time_change_the_instructions():
-    technical = build_instructions(brief(interview_type="technical", difficulty="hard", pace="brisk", duration_minutes=30))
-    behavioural = build_instructions(brief(interview_type="behavioural", difficulty="easy", pace="patient", duration_minutes=10))
+    technical = build_instructions(
+        brief(interview_type="technical", difficulty="hard", pace="brisk", duration_minutes=30)
+    )
+    behavioural = build_instructions(
+        brief(interview_type="behavioural", difficulty="easy", pace="patient", duration_minutes=10)
+    )
     assert "technical questions" in technical and "behavioural questions" in behavioural
     assert "final-round" in technical and "entry-level" in behavioural
     assert "brisk" in technical and "patient" in behavioural
@@ -58,6 +62,8 @@ def test_long_inputs_are_clipped_and_marked_as_data():
 
 
 def test_reconnect_instructions_continue_without_a_second_greeting():
-    text = build_resume_instructions(brief(), [("interviewer", "Tell me about a project."), ("candidate", "I led a migration.")])
+    text = build_resume_instructions(
+        brief(), [("interviewer", "Tell me about a project."), ("candidate", "I led a migration.")]
+    )
     assert "Do NOT greet them again" in text
     assert "Candidate: I led a migration." in text

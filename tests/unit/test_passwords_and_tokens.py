@@ -1,12 +1,12 @@
 """Password hashing and the built-in session token."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 
-from vocahire.services.accounts import passwords
 from vocahire.errors import NotAuthenticated
+from vocahire.services.accounts import passwords
 from vocahire.services.accounts.session_tokens import issue_session_token, verify_session_token
 from vocahire.settings import load_settings
 
@@ -37,7 +37,7 @@ def test_session_token_round_trip(env):
 
 def test_expired_token_is_refused_with_a_clear_message(env):
     s = load_settings()
-    token = issue_session_token(7, s, now=datetime.now(timezone.utc) - timedelta(minutes=s.session_ttl_minutes + 1))
+    token = issue_session_token(7, s, now=datetime.now(UTC) - timedelta(minutes=s.session_ttl_minutes + 1))
     with pytest.raises(NotAuthenticated, match="expired"):
         verify_session_token(token, s)
 
@@ -46,7 +46,11 @@ def test_tampered_token_is_refused(env):
     s = load_settings()
     token = issue_session_token(7, s)
     header, payload, sig = token.split(".")
-    forged = jwt.encode({"sub": "1", "iss": "vocahire", "aud": "vocahire-web", "iat": 1, "exp": 9999999999}, "an-attackers-guess-at-the-secret-32b", algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": "1", "iss": "vocahire", "aud": "vocahire-web", "iat": 1, "exp": 9999999999},
+        "an-attackers-guess-at-the-secret-32b",
+        algorithm="HS256",
+    )
     for bad in (f"{header}.{forged.split('.')[1]}.{sig}", forged, "garbage", "", token[:-3] + "abc"):
         with pytest.raises(NotAuthenticated):
             verify_session_token(bad, s)
@@ -54,6 +58,10 @@ def test_tampered_token_is_refused(env):
 
 def test_alg_none_token_is_refused(env):
     s = load_settings()
-    unsigned = jwt.encode({"sub": "1", "iss": "vocahire", "aud": "vocahire-web", "iat": 1, "exp": 9999999999}, None, algorithm="none")
+    unsigned = jwt.encode(
+        {"sub": "1", "iss": "vocahire", "aud": "vocahire-web", "iat": 1, "exp": 9999999999},
+        None,
+        algorithm="none",
+    )
     with pytest.raises(NotAuthenticated):
         verify_session_token(unsigned, s)

@@ -22,7 +22,12 @@ def test_default_session_is_ga_shaped_with_the_product_defaults():
         "audio": {
             "input": {
                 "transcription": {"model": "gpt-4o-mini-transcribe"},
-                "turn_detection": {"type": "semantic_vad", "eagerness": "low", "create_response": True, "interrupt_response": True},
+                "turn_detection": {
+                    "type": "semantic_vad",
+                    "eagerness": "low",
+                    "create_response": True,
+                    "interrupt_response": True,
+                },
             },
             "output": {"voice": "alloy", "speed": 1.0},
         },
@@ -34,23 +39,45 @@ def test_default_session_is_ga_shaped_with_the_product_defaults():
 def test_no_beta_field_names():
     cfg = realtime.session_config(settings(), instructions="x")
     flat = str(cfg)
-    for beta in ("modalities': ['audio', 'text']", "input_audio_transcription", "input_audio_format", "'voice': 'alloy', 'model'"):
+    for beta in (
+        "modalities': ['audio', 'text']",
+        "input_audio_transcription",
+        "input_audio_format",
+        "'voice': 'alloy', 'model'",
+    ):
         assert beta not in flat
     assert "voice" not in cfg and "turn_detection" not in cfg
 
 
 def test_server_vad_uses_the_configured_threshold_prefix_and_silence():
     cfg = realtime.session_config(
-        settings(REALTIME_TURN_DETECTION="server_vad", REALTIME_VAD_THRESHOLD="0.6", REALTIME_VAD_PREFIX_MS="250", REALTIME_VAD_SILENCE_MS="700"),
+        settings(
+            REALTIME_TURN_DETECTION="server_vad",
+            REALTIME_VAD_THRESHOLD="0.6",
+            REALTIME_VAD_PREFIX_MS="250",
+            REALTIME_VAD_SILENCE_MS="700",
+        ),
         instructions="x",
     )
     td = cfg["audio"]["input"]["turn_detection"]
-    assert td["type"] == "server_vad" and td["threshold"] == 0.6 and td["prefix_padding_ms"] == 250 and td["silence_duration_ms"] == 700
+    assert (
+        td["type"] == "server_vad"
+        and td["threshold"] == 0.6
+        and td["prefix_padding_ms"] == 250
+        and td["silence_duration_ms"] == 700
+    )
     assert FakeRealtime().check_session(cfg) == []
 
 
 def test_model_voice_and_transcription_come_from_settings():
-    cfg = realtime.session_config(settings(REALTIME_MODEL="gpt-realtime", REALTIME_VOICE="marin", REALTIME_TRANSCRIPTION_MODEL="gpt-4o-transcribe"), instructions="x")
+    cfg = realtime.session_config(
+        settings(
+            REALTIME_MODEL="gpt-realtime",
+            REALTIME_VOICE="marin",
+            REALTIME_TRANSCRIPTION_MODEL="gpt-4o-transcribe",
+        ),
+        instructions="x",
+    )
     assert cfg["model"] == "gpt-realtime"
     assert cfg["audio"]["output"]["voice"] == "marin"
     assert cfg["audio"]["input"]["transcription"] == {"model": "gpt-4o-transcribe"}
@@ -73,4 +100,7 @@ def test_brisk_pace_is_more_eager_and_faster(configured, brisk):
 
 def test_sideband_url_follows_the_base_url():
     assert realtime.sideband_url(settings(), "rtc_1") == "wss://api.openai.com/v1/realtime?call_id=rtc_1"
-    assert realtime.sideband_url(settings(OPENAI_BASE_URL="http://127.0.0.1:9/v1"), "rtc_2") == "ws://127.0.0.1:9/v1/realtime?call_id=rtc_2"
+    assert (
+        realtime.sideband_url(settings(OPENAI_BASE_URL="http://127.0.0.1:9/v1"), "rtc_2")
+        == "ws://127.0.0.1:9/v1/realtime?call_id=rtc_2"
+    )

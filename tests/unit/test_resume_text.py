@@ -27,13 +27,18 @@ def test_docx_paragraphs_and_tables_are_extracted():
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
 def test_text_files_in_common_encodings(encoding):
     text = "José Núñez — backend engineer, Python and PostgreSQL for six years."
-    result = extract_resume_text("cv.txt", text.encode(encoding) if encoding != "utf-16" else text.encode("utf-16"))
+    result = extract_resume_text(
+        "cv.txt", text.encode(encoding) if encoding != "utf-16" else text.encode("utf-16")
+    )
     assert "Python and PostgreSQL" in result.text
     assert "Jos" in result.text
 
 
 def test_path_parts_are_dropped_from_the_name():
-    assert extract_resume_text("../../etc/passwd.txt", b"plain words about a backend engineer career").filename == "passwd.txt"
+    assert (
+        extract_resume_text("../../etc/passwd.txt", b"plain words about a backend engineer career").filename
+        == "passwd.txt"
+    )
 
 
 @pytest.mark.parametrize(

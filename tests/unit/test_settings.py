@@ -49,7 +49,12 @@ def test_production_refuses_the_development_session_secret(env):
 
 
 def test_production_refuses_stripe_without_webhook_secret(env):
-    env(ENVIRONMENT="production", SESSION_SECRET="x" * 40, STRIPE_SECRET_KEY="sk_test_1", APP_URL="https://v.example")
+    env(
+        ENVIRONMENT="production",
+        SESSION_SECRET="x" * 40,
+        STRIPE_SECRET_KEY="sk_test_1",
+        APP_URL="https://v.example",
+    )
     with pytest.raises(SettingsError, match="STRIPE_WEBHOOK_SECRET"):
         load_settings()
 
@@ -91,6 +96,11 @@ def test_nothing_else_reads_the_environment():
 
 
 def test_production_refuses_a_short_diagnostics_token(env):
-    env(ENVIRONMENT="production", SESSION_SECRET="x" * 40, APP_URL="https://v.example", DIAGNOSTICS_TOKEN="short")
+    env(
+        ENVIRONMENT="production",
+        SESSION_SECRET="x" * 40,
+        APP_URL="https://v.example",
+        DIAGNOSTICS_TOKEN="short",
+    )
     with pytest.raises(SettingsError, match="DIAGNOSTICS_TOKEN"):
         load_settings()

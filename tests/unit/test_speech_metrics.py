@@ -61,7 +61,9 @@ def test_golden_basic_interview():
     assert figures["wpm"].status == "watch" and figures["wpm"].display == "116 wpm"
     assert figures["fillers_per_minute"].status == "good"
     assert figures["talk_ratio_percent"].status == "watch"
-    assert figures["median_answer_seconds"].value == 30.0 and figures["median_answer_seconds"].status == "watch"
+    assert (
+        figures["median_answer_seconds"].value == 30.0 and figures["median_answer_seconds"].status == "watch"
+    )
     assert figures["longest_monologue_seconds"].status == "watch"
     assert figures["keyword_coverage_percent"].status == "na"  # no job description
     for f in m.figures:
@@ -75,12 +77,14 @@ def test_metrics_are_json_for_the_feedback_row_and_deterministic():
 
 
 def test_golden_empty_answers():
-    m = compute_speech_metrics([
-        Line(I, "First question?", 0, 3),
-        Line(C, "", 4, 8),  # transcription produced nothing
-        Line(I, "Let me ask another way: what did you build?", 9, 12),
-        Line(C, words(30), 13, 28),
-    ])
+    m = compute_speech_metrics(
+        [
+            Line(I, "First question?", 0, 3),
+            Line(C, "", 4, 8),  # transcription produced nothing
+            Line(I, "Let me ask another way: what did you build?", 9, 12),
+            Line(C, words(30), 13, 28),
+        ]
+    )
     assert [a.words for a in m.answers] == [0, 30]
     assert m.answers[0].too_short and m.answers[0].wpm is None and m.answers[0].answer_excerpt == ""
     assert m.summary["wpm"] == 120.0  # the silent line's 4 s don't count as speaking
@@ -95,7 +99,9 @@ def test_golden_no_transcript_at_all():
 
 
 def test_golden_one_sided_interviews():
-    only_interviewer = compute_speech_metrics([Line(I, "Hello? Can you hear me?", 0, 3), Line(I, "I'll wait a moment.", 10, 12)])
+    only_interviewer = compute_speech_metrics(
+        [Line(I, "Hello? Can you hear me?", 0, 3), Line(I, "I'll wait a moment.", 10, 12)]
+    )
     assert only_interviewer.answers == []
     assert only_interviewer.summary["talk_ratio_percent"] == 0.0
     assert only_interviewer.summary["wpm"] is None
@@ -109,13 +115,15 @@ def test_golden_one_sided_interviews():
 
 
 def test_golden_overlapping_speech():
-    m = compute_speech_metrics([
-        Line(C, words(50), 0, 20),
-        Line(I, "Sorry to jump in: which database?", 15, 18),  # talks over the candidate for 3 s
-        Line(C, words(10), 19, 23),  # starts after the interviewer stopped at 18: no overlap
-        Line(I, "Great, and then?", 22.9, 25),  # 0.1 s overlap: timestamp jitter, not an interruption
-        Line(C, words(20), 24, 30),  # 1 s over the interviewer: an interruption
-    ])
+    m = compute_speech_metrics(
+        [
+            Line(C, words(50), 0, 20),
+            Line(I, "Sorry to jump in: which database?", 15, 18),  # talks over the candidate for 3 s
+            Line(C, words(10), 19, 23),  # starts after the interviewer stopped at 18: no overlap
+            Line(I, "Great, and then?", 22.9, 25),  # 0.1 s overlap: timestamp jitter, not an interruption
+            Line(C, words(20), 24, 30),  # 1 s over the interviewer: an interruption
+        ]
+    )
     t = m.turn_taking
     assert t.interviewer_interruptions == 1
     assert t.candidate_interruptions == 1
@@ -124,7 +132,9 @@ def test_golden_overlapping_speech():
 
 
 def test_golden_untimed_transcript_falls_back_to_words():
-    m = compute_speech_metrics([Line(I, "Tell me about you."), Line(C, words(120)), Line(I, "And why us?"), Line(C, words(40))])
+    m = compute_speech_metrics(
+        [Line(I, "Tell me about you."), Line(C, words(120)), Line(I, "And why us?"), Line(C, words(40))]
+    )
     assert not m.timed
     assert m.summary["wpm"] is None and m.summary["median_latency_seconds"] is None
     assert m.turn_taking.talk_ratio_basis == "words"
@@ -158,7 +168,9 @@ def test_golden_sixty_minute_interview():
 def test_keyword_coverage_of_the_job_description():
     jd = "Python Python Django PostgreSQL. REST APIs, REST APIs. Node.js and C++ too."
     assert key_terms(jd) == ["rest apis", "python", "django", "postgresql", "node.js", "c++"]
-    m = compute_speech_metrics([Line(I, "Tell me about a project."), Line(C, "I built a REST API in Python with Django models.")], jd)
+    m = compute_speech_metrics(
+        [Line(I, "Tell me about a project."), Line(C, "I built a REST API in Python with Django models.")], jd
+    )
     assert m.keywords.mentioned == ["rest apis", "python", "django"]
     assert m.keywords.missing == ["postgresql", "node.js", "c++"]
     assert m.keywords.coverage_percent == 50.0
@@ -168,7 +180,10 @@ def test_keyword_coverage_of_the_job_description():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Um, so, like, I basically led the, uh, migration, you know?", {"um": 1, "like": 1, "basically": 1, "uh": 1, "you know": 1}),
+        (
+            "Um, so, like, I basically led the, uh, migration, you know?",
+            {"um": 1, "like": 1, "basically": 1, "uh": 1, "you know": 1},
+        ),
         ("I like Python and I would like to learn Go. It looks like fun.", {}),
         ("What kind of team is it? It was kind of hard, sort of.", {"kind of": 1, "sort of": 1}),
         ("Do you know what I mean? I mean, we had like ten people.", {"i mean": 1, "like": 1}),
@@ -182,4 +197,12 @@ def test_filler_words(text, expected):
 
 
 def test_words_are_counted_as_spoken():
-    assert words_in("I don't know—well-known C++ résumé, 40%!") == ["I", "don't", "know", "well-known", "C", "résumé", "40"]
+    assert words_in("I don't know—well-known C++ résumé, 40%!") == [
+        "I",
+        "don't",
+        "know",
+        "well-known",
+        "C",
+        "résumé",
+        "40",
+    ]

@@ -1,28 +1,82 @@
 """Final transcript lines from recorded Realtime (GA) event sequences: order, deltas, interruptions."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from vocahire.services.interviews.transcript_assembly import CUT_MARK, FinalLine, LineRevision, TranscriptAssembler, heard_part
+from vocahire.services.interviews.transcript_assembly import (
+    CUT_MARK,
+    FinalLine,
+    LineRevision,
+    TranscriptAssembler,
+    heard_part,
+)
 
-T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def assistant_turn(item: str, previous: str | None, response: str, text: str, t: float, spoken: float = 2.0) -> list[tuple[dict, datetime]]:
+def assistant_turn(
+    item: str, previous: str | None, response: str, text: str, t: float, spoken: float = 2.0
+) -> list[tuple[dict, datetime]]:
     words = text.split(" ")
     events = [
-        ({"type": "response.created", "response": {"id": response, "status": "in_progress", "output": []}}, at(t)),
-        ({"type": "conversation.item.added", "previous_item_id": previous, "item": {"id": item, "type": "message", "role": "assistant", "content": []}}, at(t)),
+        (
+            {"type": "response.created", "response": {"id": response, "status": "in_progress", "output": []}},
+            at(t),
+        ),
+        (
+            {
+                "type": "conversation.item.added",
+                "previous_item_id": previous,
+                "item": {"id": item, "type": "message", "role": "assistant", "content": []},
+            },
+            at(t),
+        ),
         ({"type": "output_audio_buffer.started", "response_id": response}, at(t + 0.1)),
     ]
-    events += [({"type": "response.output_audio_transcript.delta", "response_id": response, "item_id": item, "delta": w + " "}, at(t + 0.1 + i * 0.01)) for i, w in enumerate(words)]
     events += [
-        ({"type": "response.output_audio_transcript.done", "response_id": response, "item_id": item, "transcript": text}, at(t + 0.3)),
+        (
+            {
+                "type": "response.output_audio_transcript.delta",
+                "response_id": response,
+                "item_id": item,
+                "delta": w + " ",
+            },
+            at(t + 0.1 + i * 0.01),
+        )
+        for i, w in enumerate(words)
+    ]
+    events += [
+        (
+            {
+                "type": "response.output_audio_transcript.done",
+                "response_id": response,
+                "item_id": item,
+                "transcript": text,
+            },
+            at(t + 0.3),
+        ),
         ({"type": "output_audio_buffer.stopped", "response_id": response}, at(t + 0.1 + spoken)),
-        ({"type": "response.done", "response": {"id": response, "status": "completed", "output": [{"id": item, "type": "message", "role": "assistant", "content": [{"type": "output_audio", "transcript": text}]}]}}, at(t + 0.1 + spoken)),
+        (
+            {
+                "type": "response.done",
+                "response": {
+                    "id": response,
+                    "status": "completed",
+                    "output": [
+                        {
+                            "id": item,
+                            "type": "message",
+                            "role": "assistant",
+                            "content": [{"type": "output_audio", "transcript": text}],
+                        }
+                    ],
+                },
+            },
+            at(t + 0.1 + spoken),
+        ),
     ]
     return events
 
@@ -37,7 +91,9 @@ def ordered(changes):
 
 def test_deltas_build_a_partial_line_and_done_makes_it_final_once():
     asm = TranscriptAssembler()
-    events = assistant_turn("item_a", None, "resp_1", "Hello, I'm your AI interviewer. Tell me about yourself.", 0)
+    events = assistant_turn(
+        "item_a", None, "resp_1", "Hello, I'm your AI interviewer. Tell me about yourself.", 0
+    )
     done = next(i for i, (e, _) in enumerate(events) if e["type"] == "response.output_audio_transcript.done")
     changes = []
     for event, now in events[:done]:
@@ -61,22 +117,59 @@ def test_out_of_order_transcription_completion_keeps_conversation_order():
     changes = asm.feed_all(assistant_turn("item_a", None, "resp_1", "Tell me about a project.", 0))
     changes += asm.feed_all(
         [
-            ({"type": "input_audio_buffer.speech_started", "item_id": "item_b", "audio_start_ms": 3000}, at(3)),
+            (
+                {"type": "input_audio_buffer.speech_started", "item_id": "item_b", "audio_start_ms": 3000},
+                at(3),
+            ),
             ({"type": "input_audio_buffer.speech_stopped", "item_id": "item_b", "audio_end_ms": 9000}, at(9)),
-            ({"type": "conversation.item.added", "previous_item_id": "item_a", "item": {"id": "item_b", "type": "message", "role": "user", "content": [{"type": "input_audio", "transcript": None}]}}, at(9.1)),
+            (
+                {
+                    "type": "conversation.item.added",
+                    "previous_item_id": "item_a",
+                    "item": {
+                        "id": "item_b",
+                        "type": "message",
+                        "role": "user",
+                        "content": [{"type": "input_audio", "transcript": None}],
+                    },
+                },
+                at(9.1),
+            ),
         ]
     )
     # The interviewer's reply is final before the candidate's transcription completes.
     changes += asm.feed_all(assistant_turn("item_c", "item_b", "resp_2", "How did you test it?", 9.5))
     changes += asm.feed_all(
         [
-            ({"type": "conversation.item.input_audio_transcription.delta", "item_id": "item_b", "delta": "I led "}, at(10)),
-            ({"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_b", "transcript": "I led the billing migration."}, at(10.5)),
+            (
+                {
+                    "type": "conversation.item.input_audio_transcription.delta",
+                    "item_id": "item_b",
+                    "delta": "I led ",
+                },
+                at(10),
+            ),
+            (
+                {
+                    "type": "conversation.item.input_audio_transcription.completed",
+                    "item_id": "item_b",
+                    "transcript": "I led the billing migration.",
+                },
+                at(10.5),
+            ),
         ]
     )
     arrival = [(l.role, l.text) for l in lines_of(changes)]
-    assert arrival == [("interviewer", "Tell me about a project."), ("interviewer", "How did you test it?"), ("candidate", "I led the billing migration.")]
-    assert ordered(changes) == [("interviewer", "Tell me about a project."), ("candidate", "I led the billing migration."), ("interviewer", "How did you test it?")]
+    assert arrival == [
+        ("interviewer", "Tell me about a project."),
+        ("interviewer", "How did you test it?"),
+        ("candidate", "I led the billing migration."),
+    ]
+    assert ordered(changes) == [
+        ("interviewer", "Tell me about a project."),
+        ("candidate", "I led the billing migration."),
+        ("interviewer", "How did you test it?"),
+    ]
     candidate = next(l for l in lines_of(changes) if l.role == "candidate")
     assert candidate.started_at == at(3) and candidate.ended_at == at(9)  # speech, not transcription, times
     assert candidate.previous_item_id == "item_a"
@@ -84,13 +177,41 @@ def test_out_of_order_transcription_completion_keeps_conversation_order():
 
 def test_an_item_inserted_between_two_placed_items_lands_between_them():
     asm = TranscriptAssembler()
-    asm.feed({"type": "conversation.item.added", "previous_item_id": None, "item": {"id": "a", "type": "message", "role": "assistant"}}, at(0))
-    asm.feed({"type": "conversation.item.added", "previous_item_id": "a", "item": {"id": "c", "type": "message", "role": "assistant"}}, at(1))
-    asm.feed({"type": "conversation.item.added", "previous_item_id": "a", "item": {"id": "b", "type": "message", "role": "user"}}, at(2))
+    asm.feed(
+        {
+            "type": "conversation.item.added",
+            "previous_item_id": None,
+            "item": {"id": "a", "type": "message", "role": "assistant"},
+        },
+        at(0),
+    )
+    asm.feed(
+        {
+            "type": "conversation.item.added",
+            "previous_item_id": "a",
+            "item": {"id": "c", "type": "message", "role": "assistant"},
+        },
+        at(1),
+    )
+    asm.feed(
+        {
+            "type": "conversation.item.added",
+            "previous_item_id": "a",
+            "item": {"id": "b", "type": "message", "role": "user"},
+        },
+        at(2),
+    )
     changes = asm.feed_all(
         [
             ({"type": "response.output_audio_transcript.done", "item_id": "c", "transcript": "third"}, at(3)),
-            ({"type": "conversation.item.input_audio_transcription.completed", "item_id": "b", "transcript": "second"}, at(4)),
+            (
+                {
+                    "type": "conversation.item.input_audio_transcription.completed",
+                    "item_id": "b",
+                    "transcript": "second",
+                },
+                at(4),
+            ),
             ({"type": "response.output_audio_transcript.done", "item_id": "a", "transcript": "first"}, at(5)),
         ]
     )
@@ -105,9 +226,20 @@ def test_interruption_keeps_only_what_was_heard():
     assert lines_of(changes)[0].text == text
     changes = asm.feed_all(
         [
-            ({"type": "input_audio_buffer.speech_started", "item_id": "item_b", "audio_start_ms": 2100}, at(2.1)),
+            (
+                {"type": "input_audio_buffer.speech_started", "item_id": "item_b", "audio_start_ms": 2100},
+                at(2.1),
+            ),
             ({"type": "output_audio_buffer.cleared", "response_id": "resp_1"}, at(2.1)),
-            ({"type": "conversation.item.truncated", "item_id": "item_a", "content_index": 0, "audio_end_ms": 2000}, at(2.2)),
+            (
+                {
+                    "type": "conversation.item.truncated",
+                    "item_id": "item_a",
+                    "content_index": 0,
+                    "audio_end_ms": 2000,
+                },
+                at(2.2),
+            ),
         ]
     )
     revisions = [c for c in changes if isinstance(c, LineRevision) and c.text]
@@ -124,7 +256,15 @@ def test_truncation_before_the_transcript_is_done_cuts_the_final_line():
     text = "Could you walk me through the architecture of the system you built, component by component?"
     events = assistant_turn("item_a", None, "resp_1", text, 0, spoken=6.0)
     asm.feed_all(events[:4])  # created, added, audio started, first delta
-    asm.feed({"type": "conversation.item.truncated", "item_id": "item_a", "content_index": 0, "audio_end_ms": 1500}, at(1.6))
+    asm.feed(
+        {
+            "type": "conversation.item.truncated",
+            "item_id": "item_a",
+            "content_index": 0,
+            "audio_end_ms": 1500,
+        },
+        at(1.6),
+    )
     changes = asm.feed(*events[-3])  # .done arrives after the cut
     line = lines_of(changes)[0]
     assert line.text == heard_part(text, 1500) and line.text.endswith(CUT_MARK)
@@ -132,11 +272,28 @@ def test_truncation_before_the_transcript_is_done_cuts_the_final_line():
 
 def test_server_supplied_truncated_transcript_wins_over_the_estimate():
     asm = TranscriptAssembler()
-    events = assistant_turn("item_a", None, "resp_1", "Tell me about a time you disagreed with your manager and what happened next.", 0, spoken=5.0)
+    events = assistant_turn(
+        "item_a",
+        None,
+        "resp_1",
+        "Tell me about a time you disagreed with your manager and what happened next.",
+        0,
+        spoken=5.0,
+    )
     asm.feed_all(events[:-2])
     changes = asm.feed(
-        {"type": "conversation.item.truncated", "item_id": "item_a", "content_index": 0, "audio_end_ms": 1200,
-         "item": {"id": "item_a", "type": "message", "role": "assistant", "content": [{"type": "output_audio", "transcript": "Tell me about a time"}]}},
+        {
+            "type": "conversation.item.truncated",
+            "item_id": "item_a",
+            "content_index": 0,
+            "audio_end_ms": 1200,
+            "item": {
+                "id": "item_a",
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "output_audio", "transcript": "Tell me about a time"}],
+            },
+        },
         at(1.3),
     )
     assert [c.text for c in changes if isinstance(c, LineRevision)] == ["Tell me about a time"]
@@ -145,22 +302,91 @@ def test_server_supplied_truncated_transcript_wins_over_the_estimate():
 def test_typed_answers_in_text_mode_are_final_when_added():
     asm = TranscriptAssembler()
     asm.feed_all(assistant_turn("item_a", None, "resp_1", "What is your greatest strength?", 0))
-    changes = asm.feed({"type": "conversation.item.added", "previous_item_id": "item_a", "item": {"id": "item_t", "type": "message", "role": "user", "content": [{"type": "input_text", "text": "Calm under pressure."}]}}, at(5))
+    changes = asm.feed(
+        {
+            "type": "conversation.item.added",
+            "previous_item_id": "item_a",
+            "item": {
+                "id": "item_t",
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "Calm under pressure."}],
+            },
+        },
+        at(5),
+    )
     assert ordered(changes) == [("candidate", "Calm under pressure.")]
-    assert asm.feed({"type": "conversation.item.done", "previous_item_id": "item_a", "item": {"id": "item_t", "type": "message", "role": "user", "content": [{"type": "input_text", "text": "Calm under pressure."}]}}, at(5)) == []
+    assert (
+        asm.feed(
+            {
+                "type": "conversation.item.done",
+                "previous_item_id": "item_a",
+                "item": {
+                    "id": "item_t",
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": "Calm under pressure."}],
+                },
+            },
+            at(5),
+        )
+        == []
+    )
 
 
 def test_failed_or_empty_transcriptions_make_no_line_and_junk_is_ignored():
     asm = TranscriptAssembler()
     changes = asm.feed_all(
         [
-            ({"type": "conversation.item.added", "previous_item_id": None, "item": {"id": "u1", "type": "message", "role": "user"}}, at(0)),
-            ({"type": "conversation.item.input_audio_transcription.failed", "item_id": "u1", "error": {"message": "bad audio"}}, at(1)),
-            ({"type": "conversation.item.input_audio_transcription.completed", "item_id": "u2", "transcript": "   "}, at(2)),
+            (
+                {
+                    "type": "conversation.item.added",
+                    "previous_item_id": None,
+                    "item": {"id": "u1", "type": "message", "role": "user"},
+                },
+                at(0),
+            ),
+            (
+                {
+                    "type": "conversation.item.input_audio_transcription.failed",
+                    "item_id": "u1",
+                    "error": {"message": "bad audio"},
+                },
+                at(1),
+            ),
+            (
+                {
+                    "type": "conversation.item.input_audio_transcription.completed",
+                    "item_id": "u2",
+                    "transcript": "   ",
+                },
+                at(2),
+            ),
             ({"type": "conversation.item.added", "item": "not an object"}, at(3)),
             ({"type": "response.output_audio_transcript.done", "item_id": 42, "transcript": "x"}, at(3)),
-            ({"type": "conversation.item.added", "previous_item_id": None, "item": {"id": "s1", "type": "message", "role": "system", "content": [{"type": "input_text", "text": "hidden"}]}}, at(3)),
-            ({"type": "error", "error": {"type": "invalid_request_error", "message": "Conversation already has an active response"}}, at(4)),
+            (
+                {
+                    "type": "conversation.item.added",
+                    "previous_item_id": None,
+                    "item": {
+                        "id": "s1",
+                        "type": "message",
+                        "role": "system",
+                        "content": [{"type": "input_text", "text": "hidden"}],
+                    },
+                },
+                at(3),
+            ),
+            (
+                {
+                    "type": "error",
+                    "error": {
+                        "type": "invalid_request_error",
+                        "message": "Conversation already has an active response",
+                    },
+                },
+                at(4),
+            ),
             ({"type": 7}, at(4)),
             ({}, at(4)),
         ]

@@ -7,7 +7,11 @@ import io
 
 def make_pdf(lines: list[str]) -> bytes:
     """A one-page PDF whose text pypdf (or any reader) can extract."""
-    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line.replace('(', '[').replace(')', ']')}) '" for line in lines) + " ET"
+    content = (
+        "BT /F1 12 Tf 72 720 Td 14 TL "
+        + " ".join(f"({line.replace('(', '[').replace(')', ']')}) '" for line in lines)
+        + " ET"
+    )
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
@@ -11,17 +11,27 @@ from vocahire.infra.database import in_session
 from vocahire.models import InterviewSession, TranscriptEntry
 from vocahire.models.interview import STATUS_COMPLETED
 
-T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 # (role, text, start seconds, end seconds)
 SHORT_INTERVIEW: list[tuple[str, str, float, float]] = [
     ("interviewer", "Hi, I'm your AI interviewer. Tell me about a project you led.", 0.0, 4.0),
-    ("candidate", "Um, sure. At Acme I led the migration of our billing service from MySQL to PostgreSQL. "
-                  "I planned the cut-over, wrote a dual-write layer in Python, and we basically finished two weeks early "
-                  "with zero downtime and queries about forty percent faster.", 5.5, 25.5),
+    (
+        "candidate",
+        "Um, sure. At Acme I led the migration of our billing service from MySQL to PostgreSQL. "
+        "I planned the cut-over, wrote a dual-write layer in Python, and we basically finished two weeks early "
+        "with zero downtime and queries about forty percent faster.",
+        5.5,
+        25.5,
+    ),
     ("interviewer", "How did you test the migration before the cut-over?", 26.0, 29.0),
-    ("candidate", "We replayed a week of production traffic against both databases and compared the results, "
-                  "you know, row by row, and we fixed the three mismatches we found before switching.", 30.0, 44.0),
+    (
+        "candidate",
+        "We replayed a week of production traffic against both databases and compared the results, "
+        "you know, row by row, and we fixed the three mismatches we found before switching.",
+        30.0,
+        44.0,
+    ),
     ("interviewer", "Thanks, that's all for today.", 45.0, 47.0),
 ]
 
@@ -88,9 +98,13 @@ def get_interview(interview_id: str) -> InterviewSession:
 
 def make_due(interview_id: str) -> None:
     """Fast-forward a rescheduled job to now (instead of sleeping through its backoff)."""
-    in_session(lambda *, session: session.execute(
-        update(InterviewSession).where(InterviewSession.id == interview_id).values(feedback_next_attempt_at=datetime.now(timezone.utc) - timedelta(seconds=1))
-    ))
+    in_session(
+        lambda *, session: session.execute(
+            update(InterviewSession)
+            .where(InterviewSession.id == interview_id)
+            .values(feedback_next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    )
 
 
 def age_claim(interview_id: str, seconds: float) -> None:
@@ -99,7 +113,9 @@ def age_claim(interview_id: str, seconds: float) -> None:
     def go(*, session) -> None:  # type: ignore[no-untyped-def]
         row = session.get(InterviewSession, interview_id)
         session.execute(
-            update(InterviewSession).where(InterviewSession.id == interview_id).values(feedback_claimed_at=row.feedback_claimed_at - timedelta(seconds=seconds))
+            update(InterviewSession)
+            .where(InterviewSession.id == interview_id)
+            .values(feedback_claimed_at=row.feedback_claimed_at - timedelta(seconds=seconds))
         )
 
     in_session(go)

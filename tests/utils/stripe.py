@@ -66,7 +66,13 @@ def stripe_env(env: Callable[..., None], fake_stripe: FakeStripe) -> FakeStripe:
 # --- signed webhook events ---
 
 
-def sign(payload: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = None, extra_v1: list[str] | None = None, v0: bool = False) -> str:
+def sign(
+    payload: str,
+    secret: str = WEBHOOK_SECRET,
+    timestamp: int | None = None,
+    extra_v1: list[str] | None = None,
+    v0: bool = False,
+) -> str:
     """``Stripe-Signature``: ``t=<ts>,v1=<hex HMAC-SHA256 of "<ts>.<body>">`` (more v1s during a secret roll)."""
     ts = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{ts}.{payload}".encode(), hashlib.sha256).hexdigest()
@@ -76,7 +82,9 @@ def sign(payload: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = Non
     return ",".join(parts)
 
 
-def event(event_type: str, obj: dict[str, Any], created: int | None = None, event_id: str | None = None) -> dict[str, Any]:
+def event(
+    event_type: str, obj: dict[str, Any], created: int | None = None, event_id: str | None = None
+) -> dict[str, Any]:
     return {
         "id": event_id or f"evt_test_{uuid.uuid4().hex[:24]}",
         "object": "event",
@@ -99,44 +107,120 @@ def post_event(client: Any, evt: dict[str, Any], secret: str = WEBHOOK_SECRET, *
     )
 
 
-def subscription_obj(sub_id: str, customer: str | None, status: str, period_end: int, price: str = PRICE_MONTHLY, user_id: int | None = None, cancel_at_period_end: bool = False) -> dict[str, Any]:
+def subscription_obj(
+    sub_id: str,
+    customer: str | None,
+    status: str,
+    period_end: int,
+    price: str = PRICE_MONTHLY,
+    user_id: int | None = None,
+    cancel_at_period_end: bool = False,
+) -> dict[str, Any]:
     """A Subscription in the current shape: the period lives on its items."""
     return {
-        "id": sub_id, "object": "subscription", "customer": customer, "status": status,
-        "cancel_at_period_end": cancel_at_period_end, "metadata": {"user_id": str(user_id)} if user_id else {},
-        "items": {"object": "list", "data": [{
-            "id": "si_" + sub_id[-10:], "object": "subscription_item", "current_period_start": period_end - 30 * 86400,
-            "current_period_end": period_end, "price": {"id": price, "object": "price"}, "quantity": 1,
-        }], "has_more": False},
+        "id": sub_id,
+        "object": "subscription",
+        "customer": customer,
+        "status": status,
+        "cancel_at_period_end": cancel_at_period_end,
+        "metadata": {"user_id": str(user_id)} if user_id else {},
+        "items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": "si_" + sub_id[-10:],
+                    "object": "subscription_item",
+                    "current_period_start": period_end - 30 * 86400,
+                    "current_period_end": period_end,
+                    "price": {"id": price, "object": "price"},
+                    "quantity": 1,
+                }
+            ],
+            "has_more": False,
+        },
     }
 
 
-def invoice_obj(invoice_id: str, sub_id: str, customer: str | None, period_end: int, amount: int = 1900, price: str = PRICE_MONTHLY, status: str = "paid", user_id: int | None = None, billing_reason: str = "subscription_cycle") -> dict[str, Any]:
+def invoice_obj(
+    invoice_id: str,
+    sub_id: str,
+    customer: str | None,
+    period_end: int,
+    amount: int = 1900,
+    price: str = PRICE_MONTHLY,
+    status: str = "paid",
+    user_id: int | None = None,
+    billing_reason: str = "subscription_cycle",
+) -> dict[str, Any]:
     """An Invoice in the current shape: subscription under parent.subscription_details, period on the lines."""
     return {
-        "id": invoice_id, "object": "invoice", "customer": customer, "status": status, "currency": "usd",
-        "amount_due": amount, "amount_paid": amount if status == "paid" else 0, "billing_reason": billing_reason,
-        "parent": {"type": "subscription_details", "quote_details": None, "subscription_details": {
-            "subscription": sub_id, "metadata": {"user_id": str(user_id)} if user_id else {}}},
-        "lines": {"object": "list", "has_more": False, "data": [{
-            "id": "il_" + invoice_id[-10:], "object": "line_item", "amount": amount, "currency": "usd",
-            "period": {"start": period_end - 30 * 86400, "end": period_end},
-            "pricing": {"type": "price_details", "price_details": {"price": price, "product": "prod_test"}},
-            "parent": {"type": "subscription_item_details", "subscription_item_details": {"subscription": sub_id}},
-        }]},
+        "id": invoice_id,
+        "object": "invoice",
+        "customer": customer,
+        "status": status,
+        "currency": "usd",
+        "amount_due": amount,
+        "amount_paid": amount if status == "paid" else 0,
+        "billing_reason": billing_reason,
+        "parent": {
+            "type": "subscription_details",
+            "quote_details": None,
+            "subscription_details": {
+                "subscription": sub_id,
+                "metadata": {"user_id": str(user_id)} if user_id else {},
+            },
+        },
+        "lines": {
+            "object": "list",
+            "has_more": False,
+            "data": [
+                {
+                    "id": "il_" + invoice_id[-10:],
+                    "object": "line_item",
+                    "amount": amount,
+                    "currency": "usd",
+                    "period": {"start": period_end - 30 * 86400, "end": period_end},
+                    "pricing": {
+                        "type": "price_details",
+                        "price_details": {"price": price, "product": "prod_test"},
+                    },
+                    "parent": {
+                        "type": "subscription_item_details",
+                        "subscription_item_details": {"subscription": sub_id},
+                    },
+                }
+            ],
+        },
     }
 
 
-def charge_obj(charge_id: str, payment_intent: str, amount: int, amount_refunded: int, customer: str | None = None) -> dict[str, Any]:
+def charge_obj(
+    charge_id: str, payment_intent: str, amount: int, amount_refunded: int, customer: str | None = None
+) -> dict[str, Any]:
     return {
-        "id": charge_id, "object": "charge", "amount": amount, "amount_captured": amount, "amount_refunded": amount_refunded,
-        "currency": "usd", "customer": customer, "payment_intent": payment_intent, "refunded": amount_refunded >= amount,
-        "status": "succeeded", "paid": True, "disputed": False,
+        "id": charge_id,
+        "object": "charge",
+        "amount": amount,
+        "amount_captured": amount,
+        "amount_refunded": amount_refunded,
+        "currency": "usd",
+        "customer": customer,
+        "payment_intent": payment_intent,
+        "refunded": amount_refunded >= amount,
+        "status": "succeeded",
+        "paid": True,
+        "disputed": False,
     }
 
 
 def dispute_obj(dispute_id: str, charge_id: str, payment_intent: str, amount: int) -> dict[str, Any]:
     return {
-        "id": dispute_id, "object": "dispute", "amount": amount, "currency": "usd", "charge": charge_id,
-        "payment_intent": payment_intent, "reason": "fraudulent", "status": "needs_response",
+        "id": dispute_id,
+        "object": "dispute",
+        "amount": amount,
+        "currency": "usd",
+        "charge": charge_id,
+        "payment_intent": payment_intent,
+        "reason": "fraudulent",
+        "status": "needs_response",
     }

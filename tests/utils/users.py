@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from vocahire.infra.database import in_session
 from vocahire.models import User
-from vocahire.services.accounts import users as accounts
 from vocahire.services.accounts import credits
+from vocahire.services.accounts import users as accounts
 from vocahire.settings import get_settings
 
 DEFAULT_PASSWORD = "correct-horse-42"

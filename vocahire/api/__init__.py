@@ -19,7 +19,15 @@ from vocahire.infra.observability import SentryRequestIdMiddleware
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*health_routes(), *auth_routes(), *diagnostics_routes(), *realtime_routes(), *stripe_webhook_routes(), *clerk_webhook_routes(), *account_routes()]
+    return [
+        *health_routes(),
+        *auth_routes(),
+        *diagnostics_routes(),
+        *realtime_routes(),
+        *stripe_webhook_routes(),
+        *clerk_webhook_routes(),
+        *account_routes(),
+    ]
 
 
 def make_api() -> Starlette:

@@ -14,8 +14,8 @@ from starlette.routing import Route
 from vocahire import routes
 from vocahire.api.errors import json_route
 from vocahire.infra.database import run_db
-from vocahire.services.accounts import users as accounts
 from vocahire.services.accounts import user_data
+from vocahire.services.accounts import users as accounts
 from vocahire.services.accounts.identity import credential_from, parse_cookie_header, verify_credential
 from vocahire.settings import get_settings
 
@@ -29,7 +29,9 @@ def _export_for_identity(*, session: object, provider: str, subject: str) -> dic
 @json_route
 async def export_my_data(request: Request) -> Response:
     settings = get_settings()
-    token = credential_from(parse_cookie_header(request.headers.get("cookie")), request.headers.get("authorization"), settings)
+    token = credential_from(
+        parse_cookie_header(request.headers.get("cookie")), request.headers.get("authorization"), settings
+    )
     # Clerk verification may fetch the JWKS: keep it off the event loop.
     provider, subject = await anyio.to_thread.run_sync(verify_credential, token, settings)
     data = await run_db(_export_for_identity, provider=provider, subject=subject)

@@ -8,9 +8,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from vocahire import routes
+from vocahire.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
 from vocahire.infra.database import DatabaseUnavailable, in_session
 from vocahire.services.accounts import users as accounts
-from vocahire.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
 from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
 from vocahire.settings import Settings, get_settings
 
@@ -23,7 +23,11 @@ def _origin_allowed(request: Request, settings: Settings) -> bool:
     if not origin or origin == "null":
         return origin is None
     allowed = settings.allowed_origins
-    return "*" in allowed or origin.rstrip("/") in allowed or origin.rstrip("/") == str(request.base_url).rstrip("/")
+    return (
+        "*" in allowed
+        or origin.rstrip("/") in allowed
+        or origin.rstrip("/") == str(request.base_url).rstrip("/")
+    )
 
 
 async def _read_form(request: Request) -> dict[str, str]:
@@ -81,11 +85,19 @@ async def sign_up(request: Request) -> Response:
     try:
         user = await anyio.to_thread.run_sync(
             lambda: in_session(
-                accounts.sign_up, settings=settings, email=email, password=form.get("password", ""), name=form.get("name", "")
+                accounts.sign_up,
+                settings=settings,
+                email=email,
+                password=form.get("password", ""),
+                name=form.get("name", ""),
             )
         )
-    except Exception as exc:  # noqa: BLE001 - mapped to a message code, or re-raised
-        return _back(routes.sign_up_url(next_path, error=_error_code(exc), email=email, name=form.get("name", "")[:200]))
+    except Exception as exc:
+        return _back(
+            routes.sign_up_url(
+                next_path, error=_error_code(exc), email=email, name=form.get("name", "")[:200]
+            )
+        )
     response = _back(next_path)
     assert user.id is not None
     _set_session_cookie(response, user.id, request, settings)
@@ -106,9 +118,11 @@ async def sign_in(request: Request) -> Response:
     email = form.get("email", "")[:320]
     try:
         user = await anyio.to_thread.run_sync(
-            lambda: in_session(accounts.authenticate, settings=settings, email=email, password=form.get("password", ""))
+            lambda: in_session(
+                accounts.authenticate, settings=settings, email=email, password=form.get("password", "")
+            )
         )
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return _back(routes.sign_in_url(next_path, error=_error_code(exc), email=email))
     response = _back(next_path)
     assert user.id is not None

@@ -15,9 +15,9 @@ from starlette.routing import Route
 
 from vocahire import routes
 from vocahire.api.errors import error_response, json_route
+from vocahire.errors import InvalidWebhook, NotConfigured
 from vocahire.infra.database import DatabaseUnavailable
 from vocahire.services.accounts import clerk_webhooks
-from vocahire.errors import InvalidWebhook, NotConfigured
 from vocahire.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,14 @@ async def clerk_webhook(request: Request) -> Response:
         outcome = await clerk_webhooks.process_event(settings, event)
     except (DatabaseUnavailable, InvalidWebhook):
         raise  # 503 / 400 through the shared mapping
-    except Exception:  # noqa: BLE001 - rolled back; a 500 makes Svix deliver it again later
+    except Exception:
         log.exception("clerk webhook %s (%s) failed and was rolled back", event.id, event.type)
-        return error_response(request, 500, "webhook_failed", "The event could not be applied; it was rolled back. Please retry.")
+        return error_response(
+            request,
+            500,
+            "webhook_failed",
+            "The event could not be applied; it was rolled back. Please retry.",
+        )
     return JSONResponse({"received": True, "result": outcome.result, "id": outcome.event_id})
 
 

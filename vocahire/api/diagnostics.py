@@ -18,15 +18,19 @@ from starlette.routing import Route
 
 from vocahire import routes
 from vocahire.api.errors import json_route, request_id_of
-from vocahire.wording import CREDITS_NAME
-from vocahire.infra.database import DatabaseUnavailable
-from vocahire.infra import cache
-from vocahire.services.admin import diagnostics
-from vocahire.infra import observability
-from vocahire.services.accounts.users import UserView
 from vocahire.errors import Forbidden, NotAuthenticated
-from vocahire.services.accounts.identity import bearer_token, credential_from, parse_cookie_header, verify_credential
+from vocahire.infra import cache, observability
+from vocahire.infra.database import DatabaseUnavailable
+from vocahire.services.accounts.identity import (
+    bearer_token,
+    credential_from,
+    parse_cookie_header,
+    verify_credential,
+)
+from vocahire.services.accounts.users import UserView
+from vocahire.services.admin import diagnostics
 from vocahire.settings import get_settings
+from vocahire.wording import CREDITS_NAME
 
 NO_STORE = {"cache-control": "no-store"}
 
@@ -48,7 +52,9 @@ async def _thread(fn: Any, *args: Any) -> Any:
 async def signed_in_user(request: Request) -> UserView:
     """The user behind the request's session cookie or bearer token, or ``NotAuthenticated``."""
     settings = get_settings()
-    token = credential_from(parse_cookie_header(request.headers.get("cookie")), request.headers.get("authorization"), settings)
+    token = credential_from(
+        parse_cookie_header(request.headers.get("cookie")), request.headers.get("authorization"), settings
+    )
     provider, subject = verify_credential(token, settings)
     return await _thread(cache.user_view_for_identity, provider, subject)
 
@@ -76,7 +82,11 @@ async def connection_test(request: Request) -> JSONResponse:
     rid = request_id_of(request)
     body["request_id"] = rid
     if not usable:
-        body["error"] = {"code": "database_unavailable", "message": "The database is not usable right now.", "request_id": rid}
+        body["error"] = {
+            "code": "database_unavailable",
+            "message": "The database is not usable right now.",
+            "request_id": rid,
+        }
     return JSONResponse(body, status_code=200 if usable else 503, headers={**NO_STORE, "x-request-id": rid})
 
 

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vocahire.infra.database import DatabaseUnavailable
 from vocahire.errors import VocaHireError
+from vocahire.infra.database import DatabaseUnavailable
 
 log = logging.getLogger("vocahire.requests")
 REQUEST_ID_HEADER = "x-request-id"
@@ -37,16 +37,29 @@ def map_exception(request: Request, exc: BaseException) -> JSONResponse:
     if isinstance(exc, VocaHireError):
         return error_response(request, exc.status_code, exc.code, exc.message)
     if isinstance(exc, DatabaseUnavailable):
-        return error_response(request, 503, "database_unavailable", "The service is temporarily unavailable. Please try again shortly.")
+        return error_response(
+            request,
+            503,
+            "database_unavailable",
+            "The service is temporarily unavailable. Please try again shortly.",
+        )
     try:
-        from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
+        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import TimeoutError as PoolTimeout
 
         if isinstance(exc, (OperationalError, PoolTimeout)):
-            return error_response(request, 503, "database_unavailable", "The service is temporarily unavailable. Please try again shortly.")
+            return error_response(
+                request,
+                503,
+                "database_unavailable",
+                "The service is temporarily unavailable. Please try again shortly.",
+            )
     except ImportError:  # pragma: no cover
         pass
     log.exception("unhandled error", exc_info=exc)
-    return error_response(request, 500, "internal_error", "Something went wrong on our side. Please try again.")
+    return error_response(
+        request, 500, "internal_error", "Something went wrong on our side. Please try again."
+    )
 
 
 def json_route(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
@@ -55,7 +68,7 @@ def json_route(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[R
     async def wrapped(request: Request) -> Response:
         try:
             return await handler(request)
-        except Exception as exc:  # noqa: BLE001 - the mapping decides what is shown
+        except Exception as exc:
             return map_exception(request, exc)
 
     wrapped.__name__ = handler.__name__
@@ -74,7 +87,11 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if incoming.isascii() and 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+        rid = (
+            incoming
+            if incoming.isascii() and 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum()
+            else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = rid
         started = time.perf_counter()
         status_holder = {"status": 0}

@@ -25,7 +25,11 @@ async def ready(request: Request) -> JSONResponse:
     body = {
         "status": "ready" if status.ready else "not_ready",
         "database": "ok" if status.reachable else "unavailable",
-        "migration": {"current": status.current_revision, "head": status.head_revision, "at_head": status.at_head},
+        "migration": {
+            "current": status.current_revision,
+            "head": status.head_revision,
+            "at_head": status.at_head,
+        },
         "version": get_settings().app_version,
     }
     return JSONResponse(body, status_code=200 if status.ready else 503)

@@ -47,9 +47,9 @@ async def _read_json(request: Request) -> dict[str, object]:
     try:
         data = json.loads(body)
     except ValueError:
-        raise InvalidInput("Send JSON: {\"session_id\": ..., \"sdp\": ...}.") from None
+        raise InvalidInput('Send JSON: {"session_id": ..., "sdp": ...}.') from None
     if not isinstance(data, dict):
-        raise InvalidInput("Send JSON: {\"session_id\": ..., \"sdp\": ...}.")
+        raise InvalidInput('Send JSON: {"session_id": ..., "sdp": ...}.')
     return data
 
 

@@ -16,10 +16,10 @@ from starlette.routing import Route
 
 from vocahire import routes
 from vocahire.api.errors import error_response, json_route
+from vocahire.errors import InvalidWebhook, PaymentsNotConfigured
 from vocahire.infra.database import DatabaseUnavailable
 from vocahire.services import billing
 from vocahire.services.billing.webhooks import MAX_BODY_BYTES
-from vocahire.errors import InvalidWebhook, PaymentsNotConfigured
 from vocahire.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -42,16 +42,23 @@ async def stripe_webhook(request: Request) -> Response:
     settings = get_settings()
     try:
         payload = await _read_body(request)
-        event = billing.verify_and_parse(payload, request.headers.get("stripe-signature"), settings.stripe_webhook_secret)
+        event = billing.verify_and_parse(
+            payload, request.headers.get("stripe-signature"), settings.stripe_webhook_secret
+        )
     except (InvalidWebhook, PaymentsNotConfigured) as exc:
         return error_response(request, exc.status_code, exc.code, exc.message)
     try:
         outcome = await anyio.to_thread.run_sync(billing.process_event, settings, event)
     except DatabaseUnavailable:
         raise  # 503 through the shared mapping
-    except Exception:  # noqa: BLE001 - rolled back; a 500 makes Stripe deliver it again later
+    except Exception:
         log.exception("stripe webhook %s (%s) failed and was rolled back", event.id, event.type)
-        return error_response(request, 500, "webhook_failed", "The event could not be applied; it was rolled back. Please retry.")
+        return error_response(
+            request,
+            500,
+            "webhook_failed",
+            "The event could not be applied; it was rolled back. Please retry.",
+        )
     return JSONResponse({"received": True, "result": outcome.result, "id": outcome.event_id})
 
 

@@ -9,14 +9,19 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire.components.layout import card, error_callout, loading_block
-from vocahire.wording import CREDITS_NAME
 from vocahire.state.billing import BillingState as B
+from vocahire.wording import CREDITS_NAME
 
 
 def _portal_button(label: str) -> rx.Component:
     return rx.button(
-        rx.icon("external-link", size=16), label, size="2", variant="soft", loading=B.portal_busy,
-        on_click=B.open_portal, id="manage-subscription",
+        rx.icon("external-link", size=16),
+        label,
+        size="2",
+        variant="soft",
+        loading=B.portal_busy,
+        on_click=B.open_portal,
+        id="manage-subscription",
     )
 
 
@@ -24,13 +29,22 @@ def _plan_block() -> rx.Component:
     """The plan with the customer portal (manage, cancel, invoices, card); nothing when there is nothing to manage."""
     active = rx.vstack(
         rx.hstack(
-            rx.icon("crown", size=16, color=rx.color("amber", 10)), rx.text(B.plan_name, weight="medium"),
-            rx.badge(rx.cond(B.plan_renews, "Active", "Cancelled: ends soon"), color_scheme=rx.cond(B.plan_renews, "grass", "amber")),
-            align="center", spacing="2", wrap="wrap",
+            rx.icon("crown", size=16, color=rx.color("amber", 10)),
+            rx.text(B.plan_name, weight="medium"),
+            rx.badge(
+                rx.cond(B.plan_renews, "Active", "Cancelled: ends soon"),
+                color_scheme=rx.cond(B.plan_renews, "grass", "amber"),
+            ),
+            align="center",
+            spacing="2",
+            wrap="wrap",
         ),
         rx.text(
-            rx.cond(B.plan_renews, "Renews on ", "You keep unlimited practice until "), rx.text.strong(B.plan_period_end), ".",
-            size="2", color=rx.color("gray", 11),
+            rx.cond(B.plan_renews, "Renews on ", "You keep unlimited practice until "),
+            rx.text.strong(B.plan_period_end),
+            ".",
+            size="2",
+            color=rx.color("gray", 11),
         ),
         _portal_button("Manage or cancel subscription"),
         spacing="2",
@@ -42,7 +56,12 @@ def _plan_block() -> rx.Component:
         active,
         rx.cond(
             B.has_billing_account & B.payments_configured,
-            rx.vstack(rx.cond(B.has_plan, ended), _portal_button("Invoices and payment methods"), spacing="2", id="billing-plan"),
+            rx.vstack(
+                rx.cond(B.has_plan, ended),
+                _portal_button("Invoices and payment methods"),
+                spacing="2",
+                id="billing-plan",
+            ),
         ),
     )
 
@@ -51,13 +70,19 @@ def _history_row(row: rx.Var) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.text(row["kind"], weight="medium", size="2"),
-            rx.text(row["date"].to(str) + " · " + row["reason"].to(str), size="1", color=rx.color("gray", 10)),
+            rx.text(
+                row["date"].to(str) + " · " + row["reason"].to(str), size="1", color=rx.color("gray", 10)
+            ),
             spacing="0",
             flex="1",
             min_width="0",
         ),
         rx.text(
-            row["amount"], weight="bold", size="2", white_space="nowrap", text_align="right",
+            row["amount"],
+            weight="bold",
+            size="2",
+            white_space="nowrap",
+            text_align="right",
             color=rx.cond(row["positive"].to(bool), rx.color("grass", 11), rx.color("gray", 12)),
         ),
         align="center",
@@ -72,13 +97,20 @@ def _history_row(row: rx.Var) -> rx.Component:
 def _history() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.text("History", weight="medium", size="2"), rx.spacer(), rx.text(CREDITS_NAME, size="1", color=rx.color("gray", 10)),
-            width="100%", align="center",
+            rx.text("History", weight="medium", size="2"),
+            rx.spacer(),
+            rx.text(CREDITS_NAME, size="1", color=rx.color("gray", 10)),
+            width="100%",
+            align="center",
         ),
         rx.cond(
             B.history.length() > 0,
             rx.vstack(rx.foreach(B.history, _history_row), spacing="0", width="100%", id="billing-history"),
-            rx.text(f"Purchases, grants and the {CREDITS_NAME} your interviews use will be listed here.", size="2", color=rx.color("gray", 11)),
+            rx.text(
+                f"Purchases, grants and the {CREDITS_NAME} your interviews use will be listed here.",
+                size="2",
+                color=rx.color("gray", 11),
+            ),
         ),
         spacing="1",
         width="100%",
@@ -90,14 +122,27 @@ def billing_section() -> rx.Component:
     return card(
         rx.vstack(
             rx.vstack(
-                rx.hstack(rx.icon("receipt", size=18, color=rx.color("accent", 10)), rx.heading("Billing", size="4"), align="center", spacing="2"),
-                rx.text(f"Your plan, and every change to your {CREDITS_NAME} balance.", size="2", color=rx.color("gray", 11)),
+                rx.hstack(
+                    rx.icon("receipt", size=18, color=rx.color("accent", 10)),
+                    rx.heading("Billing", size="4"),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.text(
+                    f"Your plan, and every change to your {CREDITS_NAME} balance.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
                 spacing="1",
             ),
             rx.cond(
                 B.loading,
                 loading_block("Loading your billing…"),
-                rx.cond(B.error != "", error_callout(B.error), rx.vstack(_plan_block(), _history(), spacing="4", width="100%")),
+                rx.cond(
+                    B.error != "",
+                    error_callout(B.error),
+                    rx.vstack(_plan_block(), _history(), spacing="4", width="100%"),
+                ),
             ),
             spacing="3",
             width="100%",

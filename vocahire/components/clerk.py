@@ -34,7 +34,9 @@ class ClerkBridge(rx.Component):
 
 def clerk_enabled() -> bool:
     settings = get_settings()
-    return settings.resolved_auth_provider == "clerk" and bool(settings.clerk_publishable_key and clerk.clerk_js_url(settings))
+    return settings.resolved_auth_provider == "clerk" and bool(
+        settings.clerk_publishable_key and clerk.clerk_js_url(settings)
+    )
 
 
 def clerk_bridge() -> rx.Component:
@@ -61,17 +63,33 @@ def clerk_auth_panel(page: str) -> rx.Component:
                 rx.cond(
                     ClerkSessionState.error != "",
                     rx.vstack(
-                        rx.callout(ClerkSessionState.error, icon="triangle-alert", color_scheme="red", role="alert", width="100%", id="clerk-error"),
+                        rx.callout(
+                            ClerkSessionState.error,
+                            icon="triangle-alert",
+                            color_scheme="red",
+                            role="alert",
+                            width="100%",
+                            id="clerk-error",
+                        ),
                         rx.cond(
                             ClerkSessionState.continue_url != "",
-                            rx.link(rx.button(action, size="3", width="100%"), href=ClerkSessionState.continue_url, width="100%", id="clerk-continue"),
+                            rx.link(
+                                rx.button(action, size="3", width="100%"),
+                                href=ClerkSessionState.continue_url,
+                                width="100%",
+                                id="clerk-continue",
+                            ),
                         ),
                         spacing="3",
                         width="100%",
                     ),
                     rx.hstack(
                         rx.spinner(size="3"),
-                        rx.text("Checking your session with our secure sign-in service…", color=rx.color("gray", 11), size="2"),
+                        rx.text(
+                            "Checking your session with our secure sign-in service…",
+                            color=rx.color("gray", 11),
+                            size="2",
+                        ),
                         align="center",
                         spacing="3",
                         id="clerk-checking",

@@ -9,8 +9,8 @@ import reflex as rx
 from vocahire import routes
 from vocahire.components.clerk import clerk_bridge
 from vocahire.components.native_form import native_form
-from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 from vocahire.state.session import SessionState
+from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
 MAX_WIDTH = "1100px"
 
@@ -18,7 +18,13 @@ MAX_WIDTH = "1100px"
 def logo() -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.center(rx.icon("mic", size=18, color="white"), background=rx.color("accent", 9), border_radius="8px", width="30px", height="30px"),
+            rx.center(
+                rx.icon("mic", size=18, color="white"),
+                background=rx.color("accent", 9),
+                border_radius="8px",
+                width="30px",
+                height="30px",
+            ),
             rx.text("VocaHire", weight="bold", size="5", color=rx.color("gray", 12)),
             align="center",
             spacing="2",
@@ -35,7 +41,14 @@ def sign_out_form(label: str = "Sign out") -> rx.Component:
         rx.el.button(
             rx.hstack(rx.icon("log-out", size=16), rx.text(label), align="center", spacing="2"),
             type="submit",
-            style={"background": "none", "border": "none", "cursor": "pointer", "color": "inherit", "padding": 0, "font": "inherit"},
+            style={
+                "background": "none",
+                "border": "none",
+                "cursor": "pointer",
+                "color": "inherit",
+                "padding": 0,
+                "font": "inherit",
+            },
         ),
         action=routes.API_SIGN_OUT,
         method="post",
@@ -64,7 +77,15 @@ def credits_badge() -> rx.Component:
 
 
 def _nav_link(label: str, href: str) -> rx.Component:
-    return rx.link(label, href=href, color=rx.color("gray", 11), weight="medium", size="2", underline="none", _hover={"color": rx.color("accent", 11)})
+    return rx.link(
+        label,
+        href=href,
+        color=rx.color("gray", 11),
+        weight="medium",
+        size="2",
+        underline="none",
+        _hover={"color": rx.color("accent", 11)},
+    )
 
 
 def user_menu() -> rx.Component:
@@ -72,7 +93,15 @@ def user_menu() -> rx.Component:
         rx.menu.trigger(
             rx.button(
                 rx.avatar(fallback=SessionState.user_name[:1].upper(), size="1", radius="full"),
-                rx.text(SessionState.user_name, display=["none", "none", "inline"], max_width="140px", trim="both", overflow="hidden", white_space="nowrap", text_overflow="ellipsis"),
+                rx.text(
+                    SessionState.user_name,
+                    display=["none", "none", "inline"],
+                    max_width="140px",
+                    trim="both",
+                    overflow="hidden",
+                    white_space="nowrap",
+                    text_overflow="ellipsis",
+                ),
                 rx.icon("chevron-down", size=14),
                 variant="ghost",
                 aria_label="Account menu",
@@ -80,18 +109,54 @@ def user_menu() -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.menu.item(rx.text(SessionState.user_email, size="1", color=rx.color("gray", 10)), disabled=True),
+            rx.menu.item(
+                rx.text(SessionState.user_email, size="1", color=rx.color("gray", 10)), disabled=True
+            ),
             rx.menu.separator(),
-            rx.menu.item(rx.link("Dashboard", href=routes.DASHBOARD, underline="none", color="inherit", width="100%")),
-            rx.menu.item(rx.link("Practice interview", href=routes.INTERVIEW_NEW, underline="none", color="inherit", width="100%")),
-            rx.menu.item(rx.link("History & progress", href=routes.HISTORY, underline="none", color="inherit", width="100%")),
-            rx.menu.item(rx.link("Account & billing", href=routes.ACCOUNT, underline="none", color="inherit", width="100%")),
+            rx.menu.item(
+                rx.link("Dashboard", href=routes.DASHBOARD, underline="none", color="inherit", width="100%")
+            ),
+            rx.menu.item(
+                rx.link(
+                    "Practice interview",
+                    href=routes.INTERVIEW_NEW,
+                    underline="none",
+                    color="inherit",
+                    width="100%",
+                )
+            ),
+            rx.menu.item(
+                rx.link(
+                    "History & progress", href=routes.HISTORY, underline="none", color="inherit", width="100%"
+                )
+            ),
+            rx.menu.item(
+                rx.link(
+                    "Account & billing", href=routes.ACCOUNT, underline="none", color="inherit", width="100%"
+                )
+            ),
             rx.cond(
                 SessionState.is_admin,
                 rx.fragment(
                     rx.menu.separator(),
-                    rx.menu.item(rx.link("Admin: usage", href=routes.ADMIN_USAGE, underline="none", color="inherit", width="100%")),
-                    rx.menu.item(rx.link("Admin: users", href=routes.ADMIN_USERS, underline="none", color="inherit", width="100%")),
+                    rx.menu.item(
+                        rx.link(
+                            "Admin: usage",
+                            href=routes.ADMIN_USAGE,
+                            underline="none",
+                            color="inherit",
+                            width="100%",
+                        )
+                    ),
+                    rx.menu.item(
+                        rx.link(
+                            "Admin: users",
+                            href=routes.ADMIN_USERS,
+                            underline="none",
+                            color="inherit",
+                            width="100%",
+                        )
+                    ),
                 ),
             ),
             rx.menu.separator(),
@@ -107,7 +172,12 @@ def navbar() -> rx.Component:
             rx.hstack(
                 rx.cond(
                     SessionState.signed_in,
-                    rx.hstack(_nav_link("Dashboard", routes.DASHBOARD), _nav_link("Practice", routes.INTERVIEW_NEW), _nav_link("History", routes.HISTORY), spacing="5"),
+                    rx.hstack(
+                        _nav_link("Dashboard", routes.DASHBOARD),
+                        _nav_link("Practice", routes.INTERVIEW_NEW),
+                        _nav_link("History", routes.HISTORY),
+                        spacing="5",
+                    ),
                 ),
                 _nav_link("Pricing", routes.PRICING),
                 spacing="5",
@@ -120,8 +190,14 @@ def navbar() -> rx.Component:
                     SessionState.signed_in,
                     rx.hstack(credits_badge(), user_menu(), align="center", spacing="3"),
                     rx.hstack(
-                        rx.link(rx.button("Sign in", variant="ghost", size="2", white_space="nowrap"), href=routes.SIGN_IN, display=["none", "inline-flex"]),
-                        rx.link(rx.button("Get started", size="2", white_space="nowrap"), href=routes.SIGN_UP),
+                        rx.link(
+                            rx.button("Sign in", variant="ghost", size="2", white_space="nowrap"),
+                            href=routes.SIGN_IN,
+                            display=["none", "inline-flex"],
+                        ),
+                        rx.link(
+                            rx.button("Get started", size="2", white_space="nowrap"), href=routes.SIGN_UP
+                        ),
                         align="center",
                         spacing="2",
                     ),
@@ -188,7 +264,9 @@ def page_shell(*children: rx.Component, width: str = MAX_WIDTH) -> rx.Component:
     )
 
 
-def template(width: str = MAX_WIDTH, admin_only: bool = False) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+def template(
+    width: str = MAX_WIDTH, admin_only: bool = False
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Decorator applying the shared layout to a page function.
 
     ``admin_only`` pages show a spinner until the server's guard has said the visitor is an admin,
@@ -209,7 +287,9 @@ def template(width: str = MAX_WIDTH, admin_only: bool = False) -> Callable[[Call
     return wrap
 
 
-def page_header(title: str | rx.Var, subtitle: str | rx.Var | None = None, *actions: rx.Component) -> rx.Component:
+def page_header(
+    title: str | rx.Var, subtitle: str | rx.Var | None = None, *actions: rx.Component
+) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.heading(title, size="7", weight="bold"),
@@ -236,7 +316,13 @@ def error_callout(message: rx.Var | str, **props: object) -> rx.Component:
 def empty_state(icon: str, title: str, body: str, action: rx.Component | None = None) -> rx.Component:
     return rx.center(
         rx.vstack(
-            rx.center(rx.icon(icon, size=28, color=rx.color("accent", 10)), background=rx.color("accent", 3), border_radius="50%", width="56px", height="56px"),
+            rx.center(
+                rx.icon(icon, size=28, color=rx.color("accent", 10)),
+                background=rx.color("accent", 3),
+                border_radius="50%",
+                width="56px",
+                height="56px",
+            ),
             rx.heading(title, size="4"),
             rx.text(body, color=rx.color("gray", 11), text_align="center", max_width="420px"),
             action or rx.fragment(),
@@ -251,4 +337,10 @@ def empty_state(icon: str, title: str, body: str, action: rx.Component | None = 
 
 
 def loading_block(label: str = "Loading…") -> rx.Component:
-    return rx.center(rx.hstack(rx.spinner(size="3"), rx.text(label, color=rx.color("gray", 11)), align="center", spacing="3"), padding_y="40px", width="100%")
+    return rx.center(
+        rx.hstack(
+            rx.spinner(size="3"), rx.text(label, color=rx.color("gray", 11)), align="center", spacing="3"
+        ),
+        padding_y="40px",
+        width="100%",
+    )

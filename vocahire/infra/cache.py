@@ -105,7 +105,7 @@ class _Redis:
                 pending, self._pending = self._pending, set()
             try:
                 _invalidate_now(client, pending)
-            except Exception as exc:  # noqa: BLE001 - still down: keep them, read the database
+            except Exception as exc:
                 self.remember(pending)
                 self.failed(exc)
                 return None
@@ -115,7 +115,11 @@ class _Redis:
         self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
         if not self._outage_logged:
             self._outage_logged = True
-            log.warning(json.dumps({"event": "cache_unavailable", "error": type(exc).__name__, "fallback": "database"}))
+            log.warning(
+                json.dumps(
+                    {"event": "cache_unavailable", "error": type(exc).__name__, "fallback": "database"}
+                )
+            )
 
     def succeeded(self, _client: redis.Redis) -> None:
         if self._outage_logged:
@@ -162,7 +166,7 @@ def ping() -> tuple[bool, float | None, str | None]:
     client = redis_lib.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=1.0)
     try:
         client.ping()
-    except Exception as exc:  # noqa: BLE001 - reported, never raised
+    except Exception as exc:
         return False, None, type(exc).__name__
     finally:
         client.close()
@@ -219,8 +223,11 @@ def _decode(raw: str, generation: str) -> UserView | None:
 def _load_from_database(provider: str, subject: str) -> UserView:
     from vocahire.infra.database import in_session
     from vocahire.services.accounts import users as accounts
+
     def load(*, session: Any) -> UserView:
-        return accounts.to_view(accounts.user_for_identity(session=session, provider=provider, subject=subject))
+        return accounts.to_view(
+            accounts.user_for_identity(session=session, provider=provider, subject=subject)
+        )
 
     return in_session(load)
 
@@ -247,7 +254,7 @@ def user_view_for_identity(provider: str, subject: str) -> UserView:
                 return view
     except ValueError:
         return _load_from_database(provider, subject)
-    except Exception as exc:  # noqa: BLE001 - Redis trouble means "read the database"
+    except Exception as exc:
         _redis.failed(exc)
         return _load_from_database(provider, subject)
 
@@ -259,8 +266,15 @@ def user_view_for_identity(provider: str, subject: str) -> UserView:
     ttl = get_settings().cache_ttl_seconds
     _safe(
         lambda c: c.eval(
-            _PUT_IF_UNCHANGED, 3, _view_key(view.id), _version_key(view.id), GENERATION_KEY,
-            _encode(view, generation), version, generation, ttl,
+            _PUT_IF_UNCHANGED,
+            3,
+            _view_key(view.id),
+            _version_key(view.id),
+            GENERATION_KEY,
+            _encode(view, generation),
+            version,
+            generation,
+            ttl,
         )
     )
     return view
@@ -273,7 +287,7 @@ def _safe(op: Any) -> None:
     try:
         op(client)
         _redis.succeeded(client)
-    except Exception as exc:  # noqa: BLE001 - a missed cache write only costs a database read
+    except Exception as exc:
         _redis.failed(exc)
 
 
@@ -308,7 +322,7 @@ def invalidate_users(user_ids: Iterable[int]) -> None:
     try:
         _invalidate_now(client, ids)
         _redis.succeeded(client)
-    except Exception as exc:  # noqa: BLE001 - replayed once Redis answers again
+    except Exception as exc:
         _redis.failed(exc)
         _redis.remember(ids)
 
@@ -354,7 +368,10 @@ def _ids_in_where(where: Any, table: Any) -> set[int]:
         if not isinstance(node, BinaryExpression):
             continue
         left, right = node.left, node.right
-        if getattr(getattr(left, "table", None), "name", None) != table.name or getattr(left, "name", None) != "id":
+        if (
+            getattr(getattr(left, "table", None), "name", None) != table.name
+            or getattr(left, "name", None) != "id"
+        ):
             continue
         if isinstance(right, BindParameter):
             value = right.effective_value

@@ -208,7 +208,15 @@ class JwksCache:
             response.raise_for_status()
             fresh = parse_jwks(response.json())
         except (httpx.HTTPError, ValueError) as exc:
-            log.warning(json.dumps({"event": "clerk_jwks_fetch_failed", "error": type(exc).__name__, "kept_keys": len(self._keys)}))
+            log.warning(
+                json.dumps(
+                    {
+                        "event": "clerk_jwks_fetch_failed",
+                        "error": type(exc).__name__,
+                        "kept_keys": len(self._keys),
+                    }
+                )
+            )
             return
         if not fresh:
             log.warning(json.dumps({"event": "clerk_jwks_empty", "kept_keys": len(self._keys)}))
@@ -229,7 +237,9 @@ def jwks_cache(settings: Settings) -> JwksCache:
     with _caches_lock:
         cache = _caches.get(key)
         if cache is None:
-            cache = _caches[key] = JwksCache(url, timeout=settings.clerk_timeout_seconds, cooldown=settings.clerk_jwks_cooldown_seconds)
+            cache = _caches[key] = JwksCache(
+                url, timeout=settings.clerk_timeout_seconds, cooldown=settings.clerk_jwks_cooldown_seconds
+            )
     return cache
 
 
@@ -318,7 +328,11 @@ def profile_from_user(data: Any) -> ClerkProfile:
     """A Clerk User object (Backend API or webhook ``data``) -> ``ClerkProfile``; ``ValueError`` if unusable."""
     if not isinstance(data, dict) or not is_user_id(data.get("id")):
         raise ValueError("not a Clerk user object")
-    addresses = [a for a in data.get("email_addresses") or [] if isinstance(a, dict) and isinstance(a.get("email_address"), str)]
+    addresses = [
+        a
+        for a in data.get("email_addresses") or []
+        if isinstance(a, dict) and isinstance(a.get("email_address"), str)
+    ]
     primary_id = data.get("primary_email_address_id")
     primary = next((a for a in addresses if a.get("id") == primary_id), addresses[0] if addresses else None)
     email = primary["email_address"].strip().lower()[:320] if primary else None
@@ -332,7 +346,9 @@ def profile_from_user(data: Any) -> ClerkProfile:
         name = email.split("@")[0]
     image = data.get("image_url") or data.get("profile_image_url")
     image_url = image[:1000] if isinstance(image, str) and image.startswith("https://") else None
-    return ClerkProfile(user_id=data["id"], email=email or None, email_verified=verified, name=name[:200], image_url=image_url)
+    return ClerkProfile(
+        user_id=data["id"], email=email or None, email_verified=verified, name=name[:200], image_url=image_url
+    )
 
 
 def _backend(settings: Settings, method: str, path: str) -> httpx.Response:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from urllib.parse import urlsplit
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from vocahire.settings import Settings, get_settings
 
@@ -24,21 +24,68 @@ log = logging.getLogger(__name__)
 FILTERED = "[Filtered]"
 # Dict keys whose values are personal or secret, wherever they appear (matched as substrings).
 SENSITIVE_KEY_PARTS = (
-    "transcript", "resume", "résumé", "job_description", "instructions", "email", "e-mail", "e_mail",
-    "cookie", "token", "authorization", "password", "passwd", "secret", "signature", "api_key", "apikey",
-    "credential", "session", "dsn", "sdp", "phone", "address",
+    "transcript",
+    "resume",
+    "résumé",
+    "job_description",
+    "instructions",
+    "email",
+    "e-mail",
+    "e_mail",
+    "cookie",
+    "token",
+    "authorization",
+    "password",
+    "passwd",
+    "secret",
+    "signature",
+    "api_key",
+    "apikey",
+    "credential",
+    "session",
+    "dsn",
+    "sdp",
+    "phone",
+    "address",
 )
 # Exact keys that hold free text a candidate wrote or said (or log arguments, which may carry it).
 SENSITIVE_KEYS = frozenset(
-    {"text", "content", "answer", "question", "body", "name", "db.params", "data", "ip_address", "params", "vars"}
+    {
+        "text",
+        "content",
+        "answer",
+        "question",
+        "body",
+        "name",
+        "db.params",
+        "data",
+        "ip_address",
+        "params",
+        "vars",
+    }
 )
 # Keys of Sentry's own event structure that must stay readable even though they look sensitive.
 STRUCTURAL_KEYS = frozenset({"name", "data", "body"})
 # Contexts the SDK fills in itself; anything else under "contexts" was set by code and is user data.
-SDK_CONTEXTS = frozenset({"runtime", "os", "trace", "otel", "app", "device", "asyncio", "cloud_resource", "response"})
+SDK_CONTEXTS = frozenset(
+    {"runtime", "os", "trace", "otel", "app", "device", "asyncio", "cloud_resource", "response"}
+)
 SAFE_HEADERS = frozenset(
-    {"host", "user-agent", "accept", "accept-language", "accept-encoding", "content-type", "content-length",
-     "x-request-id", "x-forwarded-proto", "origin", "referer", "sec-fetch-mode", "sec-fetch-site"}
+    {
+        "host",
+        "user-agent",
+        "accept",
+        "accept-language",
+        "accept-encoding",
+        "content-type",
+        "content-length",
+        "x-request-id",
+        "x-forwarded-proto",
+        "origin",
+        "referer",
+        "sec-fetch-mode",
+        "sec-fetch-site",
+    }
 )
 
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
@@ -53,8 +100,13 @@ _KV_SECRET = re.compile(r"(?i)\b(token|key|secret|password|signature|code|sessio
 
 def _configured_secrets(settings: Settings) -> list[str]:
     values = [
-        settings.session_secret, settings.diagnostics_token, settings.openai_api_key, settings.stripe_secret_key,
-        settings.stripe_webhook_secret, settings.clerk_secret_key, settings.clerk_webhook_secret,
+        settings.session_secret,
+        settings.diagnostics_token,
+        settings.openai_api_key,
+        settings.stripe_secret_key,
+        settings.stripe_webhook_secret,
+        settings.clerk_secret_key,
+        settings.clerk_webhook_secret,
     ]
     return sorted({v for v in values if v and len(v) >= 8}, key=len, reverse=True)
 
@@ -85,11 +137,17 @@ def _scrub(value: Any, secrets: list[str], structural: bool, parent: str = "") -
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         for key, item in value.items():
-            if isinstance(key, str) and _key_is_sensitive(key) and not (structural and key in STRUCTURAL_KEYS):
+            if (
+                isinstance(key, str)
+                and _key_is_sensitive(key)
+                and not (structural and key in STRUCTURAL_KEYS)
+            ):
                 out[key] = FILTERED
                 continue
-            child_structural = structural and key not in ("extra", "tags", "data") and not (
-                parent == "contexts" and key not in SDK_CONTEXTS
+            child_structural = (
+                structural
+                and key not in ("extra", "tags", "data")
+                and not (parent == "contexts" and key not in SDK_CONTEXTS)
             )
             out[key] = _scrub(item, secrets, child_structural, str(key))
         return out
@@ -110,7 +168,8 @@ def _scrub_request(request: dict[str, Any], secrets: list[str]) -> dict[str, Any
     headers = request.get("headers") or {}
     if isinstance(headers, dict):
         request["headers"] = {
-            k: (scrub_text(str(v), secrets) if k.lower() in SAFE_HEADERS else FILTERED) for k, v in headers.items()
+            k: (scrub_text(str(v), secrets) if k.lower() in SAFE_HEADERS else FILTERED)
+            for k, v in headers.items()
         }
     query = request.get("query_string")
     if isinstance(query, str) and query:
@@ -168,7 +227,7 @@ def init_sentry(settings: Settings | None = None) -> bool:
         from sentry_sdk.integrations.openai import OpenAIIntegration
 
         extra.append(OpenAIIntegration(include_prompts=False))
-    except Exception:  # noqa: BLE001 - the openai package is optional at runtime
+    except Exception:
         pass
 
     sentry_sdk.init(

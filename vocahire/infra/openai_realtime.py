@@ -50,7 +50,12 @@ def turn_detection(settings: Settings, pace: str = "patient") -> dict[str, Any]:
         eagerness = settings.realtime_vad_eagerness
         if pace == "brisk":
             eagerness = BRISK_EAGERNESS[eagerness]
-        return {"type": "semantic_vad", "eagerness": eagerness, "create_response": True, "interrupt_response": True}
+        return {
+            "type": "semantic_vad",
+            "eagerness": eagerness,
+            "create_response": True,
+            "interrupt_response": True,
+        }
     silence = settings.realtime_vad_silence_ms
     if pace == "brisk":
         silence = max(150, silence // 2)
@@ -122,7 +127,9 @@ async def create_call(
         else:
             response = await client.post(url, headers=_headers(settings), files=files, timeout=timeout)
     except httpx.TimeoutException:
-        raise UpstreamTimeout("The AI interviewer service did not answer in time. Please try again.") from None
+        raise UpstreamTimeout(
+            "The AI interviewer service did not answer in time. Please try again."
+        ) from None
     except httpx.HTTPError as exc:
         log.warning("realtime call creation failed: %s", type(exc).__name__)
         raise UpstreamError("We couldn't reach the AI interviewer service. Please try again.") from None
@@ -132,7 +139,9 @@ async def create_call(
     answer = response.text if len(response.content) <= MAX_ANSWER_BYTES else ""
     call_id = _call_id_from(response.headers.get("location"))
     if not answer.startswith("v=0") or "m=" not in answer or call_id is None:
-        log.warning("realtime call creation returned a malformed answer (call id present: %s)", call_id is not None)
+        log.warning(
+            "realtime call creation returned a malformed answer (call id present: %s)", call_id is not None
+        )
         raise UpstreamError("The AI interviewer service sent an unusable answer. Please try again.")
     return CallAnswer(sdp=answer, call_id=call_id)
 
@@ -156,5 +165,9 @@ async def hangup_call(settings: Settings, call_id: str, client: httpx.AsyncClien
 def sideband_url(settings: Settings, call_id: str) -> str:
     """``{OPENAI_BASE_URL as ws(s)}/realtime?call_id=...``."""
     base = settings.openai_base_url
-    base = "wss://" + base[len("https://") :] if base.startswith("https://") else "ws://" + base[len("http://") :]
+    base = (
+        "wss://" + base[len("https://") :]
+        if base.startswith("https://")
+        else "ws://" + base[len("http://") :]
+    )
     return f"{base}/realtime?call_id={call_id}"

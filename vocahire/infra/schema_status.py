@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from alembic import command
 from vocahire.infra.database import get_engine
 from vocahire.settings import PROJECT_ROOT
 
@@ -57,8 +57,8 @@ def check_database() -> SchemaStatus:
             conn.execute(text("SELECT 1"))
             try:
                 current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            except Exception:  # noqa: BLE001 - no version table means "not migrated"
+            except Exception:
                 current = None
-    except Exception:  # noqa: BLE001 - unreachable for any reason
+    except Exception:
         return SchemaStatus(False, None, head, None)
     return SchemaStatus(True, current, head, round((time.perf_counter() - started) * 1000, 2))

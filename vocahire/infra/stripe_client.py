@@ -44,10 +44,17 @@ def stripe_call(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except stripe.APIConnectionError as exc:
-        log.warning("stripe unreachable: %s", type(exc.__cause__).__name__ if exc.__cause__ else "connection error")
+        log.warning(
+            "stripe unreachable: %s", type(exc.__cause__).__name__ if exc.__cause__ else "connection error"
+        )
         if exc.__cause__ is not None and "Timeout" in type(exc.__cause__).__name__:
             raise UpstreamTimeout(UNREACHABLE) from exc
         raise UpstreamError(UNREACHABLE) from exc
     except stripe.StripeError as exc:
-        log.warning("stripe refused a request: status=%s code=%s message=%s", exc.http_status, exc.code, exc.user_message or "")
+        log.warning(
+            "stripe refused a request: status=%s code=%s message=%s",
+            exc.http_status,
+            exc.code,
+            exc.user_message or "",
+        )
         raise UpstreamError(REFUSED) from exc

@@ -18,8 +18,8 @@ __all__ = [
     "StripePayment",
     "StripeSubscription",
     "TranscriptEntry",
-    "User",
     "UTCDateTime",
+    "User",
     "new_id",
     "utcnow",
 ]

@@ -14,7 +14,9 @@ class ProcessedWebhookEvent(SQLModel, table=True):
     """One applied delivery from Stripe or Clerk (provider + event id unique)."""
 
     __tablename__ = "processed_webhook_events"
-    __table_args__ = (UniqueConstraint("provider", "event_id", name="uq_processed_webhook_events_provider_event"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "event_id", name="uq_processed_webhook_events_provider_event"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     provider: str = Field(max_length=16)

@@ -12,15 +12,20 @@ from vocahire import routes
 from vocahire.components.billing_section import billing_section
 from vocahire.components.layout import card, error_callout, loading_block, page_header, template
 from vocahire.components.native_form import native_form
-from vocahire.wording import CREDITS_NAME
 from vocahire.state.account import CONFIRM_WORD, SIGN_OUT_FORM_ID, AccountState
+from vocahire.wording import CREDITS_NAME
 
 P = AccountState.profile
 
 
 def _section_title(icon: str, title: str, subtitle: str | None = None) -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.icon(icon, size=18, color=rx.color("accent", 10)), rx.heading(title, size="4"), align="center", spacing="2"),
+        rx.hstack(
+            rx.icon(icon, size=18, color=rx.color("accent", 10)),
+            rx.heading(title, size="4"),
+            align="center",
+            spacing="2",
+        ),
         *([rx.text(subtitle, size="2", color=rx.color("gray", 11))] if subtitle else []),
         spacing="1",
     )
@@ -41,7 +46,13 @@ def profile_section() -> rx.Component:
             rx.avatar(src=P["image_url"].to(str), fallback=P["initial"].to(str), size="6", radius="full"),
             rx.vstack(
                 rx.heading(P["name"].to(str), size="5", id="account-name", trim="both"),
-                rx.text(P["email"].to(str), color=rx.color("gray", 11), size="2", id="account-email", word_break="break-all"),
+                rx.text(
+                    P["email"].to(str),
+                    color=rx.color("gray", 11),
+                    size="2",
+                    id="account-email",
+                    word_break="break-all",
+                ),
                 rx.flex(
                     _fact("Signed in with", P["sign_in_method"].to(str)),
                     _fact("Member since", P["member_since"].to(str)),
@@ -67,11 +78,25 @@ def balance_section() -> rx.Component:
             rx.cond(
                 P["premium"].to(bool),
                 rx.vstack(
-                    rx.hstack(rx.icon("crown", color=rx.color("amber", 10)), rx.text("Coach plan: unlimited practice interviews", weight="medium"), align="center", spacing="2"),
-                    rx.cond(P["premium_until"].to(str) != "", rx.text("Paid until ", P["premium_until"].to(str), size="2", color=rx.color("gray", 11))),
+                    rx.hstack(
+                        rx.icon("crown", color=rx.color("amber", 10)),
+                        rx.text("Coach plan: unlimited practice interviews", weight="medium"),
+                        align="center",
+                        spacing="2",
+                    ),
+                    rx.cond(
+                        P["premium_until"].to(str) != "",
+                        rx.text(
+                            "Paid until ", P["premium_until"].to(str), size="2", color=rx.color("gray", 11)
+                        ),
+                    ),
                     spacing="1",
                 ),
-                rx.text("No plan: each interview uses 1.00 from your balance.", size="2", color=rx.color("gray", 11)),
+                rx.text(
+                    "No plan: each interview uses 1.00 from your balance.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
             ),
             rx.hstack(
                 rx.heading(P["credits"].to(str), size="7", id="account-balance"),
@@ -95,7 +120,11 @@ def _delete_dialog() -> rx.Component:
                 size="2",
             ),
             rx.vstack(
-                rx.el.label(f"Type {CONFIRM_WORD} to confirm", html_for="delete-confirmation", style={"fontSize": "14px", "fontWeight": 500}),
+                rx.el.label(
+                    f"Type {CONFIRM_WORD} to confirm",
+                    html_for="delete-confirmation",
+                    style={"fontSize": "14px", "fontWeight": 500},
+                ),
                 rx.input(
                     id="delete-confirmation",
                     value=AccountState.confirmation,
@@ -105,13 +134,20 @@ def _delete_dialog() -> rx.Component:
                     size="3",
                     width="100%",
                 ),
-                rx.cond(AccountState.delete_error != "", error_callout(AccountState.delete_error, id="delete-error")),
+                rx.cond(
+                    AccountState.delete_error != "",
+                    error_callout(AccountState.delete_error, id="delete-error"),
+                ),
                 spacing="2",
                 width="100%",
                 padding_top="12px",
             ),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button("Keep my account", variant="soft", color_scheme="gray", disabled=AccountState.deleting)),
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        "Keep my account", variant="soft", color_scheme="gray", disabled=AccountState.deleting
+                    )
+                ),
                 rx.button(
                     rx.cond(AccountState.deleting, rx.spinner(size="2"), rx.icon("trash-2", size=16)),
                     "Delete my account",
@@ -135,16 +171,35 @@ def _delete_dialog() -> rx.Component:
 def data_section() -> rx.Component:
     return card(
         rx.vstack(
-            _section_title("shield-check", "Your data", "Everything we keep about you is yours: take a copy, or delete it."),
+            _section_title(
+                "shield-check",
+                "Your data",
+                "Everything we keep about you is yours: take a copy, or delete it.",
+            ),
             rx.flex(
                 rx.button(
                     # A document download, not a client-side route change (the JSON comes as an attachment).
-                    rx.el.a(rx.icon("download", size=16), "Download my data", href=routes.API_ACCOUNT_EXPORT, download="", reload_document=True, id="download-my-data"),
+                    rx.el.a(
+                        rx.icon("download", size=16),
+                        "Download my data",
+                        href=routes.API_ACCOUNT_EXPORT,
+                        download="",
+                        reload_document=True,
+                        id="download-my-data",
+                    ),
                     as_child=True,
                     variant="soft",
                     size="3",
                 ),
-                rx.button(rx.icon("trash-2", size=16), "Delete my account", color_scheme="red", variant="outline", size="3", on_click=AccountState.open_delete, id="delete-account"),
+                rx.button(
+                    rx.icon("trash-2", size=16),
+                    "Delete my account",
+                    color_scheme="red",
+                    variant="outline",
+                    size="3",
+                    on_click=AccountState.open_delete,
+                    id="delete-account",
+                ),
                 spacing="3",
                 wrap="wrap",
             ),
@@ -156,11 +211,17 @@ def data_section() -> rx.Component:
             ),
             rx.cond(
                 P["renewing_subscription"].to(bool),
-                rx.text("You have an active Coach subscription: cancel it under Billing before deleting your account.", size="1", color=rx.color("amber", 11)),
+                rx.text(
+                    "You have an active Coach subscription: cancel it under Billing before deleting your account.",
+                    size="1",
+                    color=rx.color("amber", 11),
+                ),
             ),
             _delete_dialog(),
             # Posted after a deletion: the same sign-out as the menu's (Clerk's too, through the bridge).
-            native_form(action=routes.API_SIGN_OUT, method="post", id=SIGN_OUT_FORM_ID, style={"display": "none"}),
+            native_form(
+                action=routes.API_SIGN_OUT, method="post", id=SIGN_OUT_FORM_ID, style={"display": "none"}
+            ),
             spacing="3",
         )
     )

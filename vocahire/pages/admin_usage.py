@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
-from vocahire.wording import CREDITS_NAME
 from vocahire.state.admin_usage import PRESETS, AdminUsageState
+from vocahire.wording import CREDITS_NAME
 
 CHART_HEIGHT = 240
 GRID = {"stroke_dasharray": "3 3", "stroke": rx.color("gray", 5)}
@@ -15,7 +15,12 @@ GRID = {"stroke_dasharray": "3 3", "stroke": rx.color("gray", 5)}
 def _stat(label: str, key: str, icon: str, hint: str = "", stat_id: str = "") -> rx.Component:
     return card(
         rx.vstack(
-            rx.hstack(rx.icon(icon, size=16, color=rx.color("accent", 10)), rx.text(label, size="2", color=rx.color("gray", 11)), align="center", spacing="2"),
+            rx.hstack(
+                rx.icon(icon, size=16, color=rx.color("accent", 10)),
+                rx.text(label, size="2", color=rx.color("gray", 11)),
+                align="center",
+                spacing="2",
+            ),
             rx.heading(AdminUsageState.totals[key], size="6", id=stat_id or f"stat-{key}"),
             rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
             spacing="1",
@@ -29,15 +34,35 @@ def _range_form() -> rx.Component:
             rx.flex(
                 rx.vstack(
                     rx.text("From", size="1", color=rx.color("gray", 11)),
-                    rx.input(type="date", name="start", default_value=AdminUsageState.start, key="start-" + AdminUsageState.form_version.to_string(), id="range-start", required=True),
+                    rx.input(
+                        type="date",
+                        name="start",
+                        default_value=AdminUsageState.start,
+                        key="start-" + AdminUsageState.form_version.to_string(),
+                        id="range-start",
+                        required=True,
+                    ),
                     spacing="1",
                 ),
                 rx.vstack(
                     rx.text("To", size="1", color=rx.color("gray", 11)),
-                    rx.input(type="date", name="end", default_value=AdminUsageState.end, key="end-" + AdminUsageState.form_version.to_string(), id="range-end", required=True),
+                    rx.input(
+                        type="date",
+                        name="end",
+                        default_value=AdminUsageState.end,
+                        key="end-" + AdminUsageState.form_version.to_string(),
+                        id="range-end",
+                        required=True,
+                    ),
                     spacing="1",
                 ),
-                rx.button(rx.icon("filter", size=16), "Apply", type="submit", id="apply-range", loading=AdminUsageState.loading),
+                rx.button(
+                    rx.icon("filter", size=16),
+                    "Apply",
+                    type="submit",
+                    id="apply-range",
+                    loading=AdminUsageState.loading,
+                ),
                 align="end",
                 spacing="3",
                 wrap="wrap",
@@ -47,12 +72,24 @@ def _range_form() -> rx.Component:
         ),
         rx.hstack(
             rx.text("Quick ranges:", size="1", color=rx.color("gray", 10)),
-            *[rx.button(f"{d} days", size="1", variant="soft", on_click=AdminUsageState.preset(d)) for d in PRESETS],
+            *[
+                rx.button(f"{d} days", size="1", variant="soft", on_click=AdminUsageState.preset(d))
+                for d in PRESETS
+            ],
             spacing="2",
             wrap="wrap",
             align="center",
         ),
-        rx.cond(AdminUsageState.range_error != "", rx.text(AdminUsageState.range_error, color=rx.color("red", 11), size="2", role="alert", id="range-error")),
+        rx.cond(
+            AdminUsageState.range_error != "",
+            rx.text(
+                AdminUsageState.range_error,
+                color=rx.color("red", 11),
+                size="2",
+                role="alert",
+                id="range-error",
+            ),
+        ),
         spacing="2",
         width="100%",
     )
@@ -83,9 +120,25 @@ def _axes() -> list[rx.Component]:
 def _started_chart() -> rx.Component:
     return rx.recharts.composed_chart(
         *_axes(),
-        rx.recharts.bar(is_animation_active=False, data_key="completed", name="Completed", stack_id="s", fill=rx.color("grass", 9)),
-        rx.recharts.bar(is_animation_active=False, data_key="failed", name="Failed", stack_id="s", fill=rx.color("red", 9)),
-        rx.recharts.line(is_animation_active=False, data_key="started", name="Started", stroke=rx.color("accent", 10), dot=False, type_="monotone", stroke_width=2),
+        rx.recharts.bar(
+            is_animation_active=False,
+            data_key="completed",
+            name="Completed",
+            stack_id="s",
+            fill=rx.color("grass", 9),
+        ),
+        rx.recharts.bar(
+            is_animation_active=False, data_key="failed", name="Failed", stack_id="s", fill=rx.color("red", 9)
+        ),
+        rx.recharts.line(
+            is_animation_active=False,
+            data_key="started",
+            name="Started",
+            stroke=rx.color("accent", 10),
+            dot=False,
+            type_="monotone",
+            stroke_width=2,
+        ),
         data=AdminUsageState.daily,
         height=CHART_HEIGHT,
         width="100%",
@@ -98,7 +151,14 @@ def _minutes_chart() -> rx.Component:
         rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11, min_tick_gap=12),
         rx.recharts.y_axis(width=36, font_size=11),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.area(is_animation_active=False, data_key="minutes", name="Minutes", stroke=rx.color("accent", 10), fill=rx.color("accent", 5), type_="monotone"),
+        rx.recharts.area(
+            is_animation_active=False,
+            data_key="minutes",
+            name="Minutes",
+            stroke=rx.color("accent", 10),
+            fill=rx.color("accent", 5),
+            type_="monotone",
+        ),
         data=AdminUsageState.daily,
         height=CHART_HEIGHT,
         width="100%",
@@ -112,8 +172,12 @@ def _credits_chart() -> rx.Component:
         rx.recharts.y_axis(width=36, font_size=11),
         rx.recharts.graphing_tooltip(),
         rx.recharts.legend(icon_size=10),
-        rx.recharts.bar(is_animation_active=False, data_key="credits_spent", name="Spent", fill=rx.color("amber", 9)),
-        rx.recharts.bar(is_animation_active=False, data_key="credits_sold", name="Sold", fill=rx.color("grass", 9)),
+        rx.recharts.bar(
+            is_animation_active=False, data_key="credits_spent", name="Spent", fill=rx.color("amber", 9)
+        ),
+        rx.recharts.bar(
+            is_animation_active=False, data_key="credits_sold", name="Sold", fill=rx.color("grass", 9)
+        ),
         data=AdminUsageState.daily,
         height=CHART_HEIGHT,
         width="100%",
@@ -123,8 +187,20 @@ def _credits_chart() -> rx.Component:
 def _errors_chart() -> rx.Component:
     return rx.recharts.bar_chart(
         *_axes(),
-        rx.recharts.bar(is_animation_active=False, data_key="interview_errors", name="Interview start/upstream", stack_id="e", fill=rx.color("red", 9)),
-        rx.recharts.bar(is_animation_active=False, data_key="feedback_failures", name="Feedback failures", stack_id="e", fill=rx.color("orange", 9)),
+        rx.recharts.bar(
+            is_animation_active=False,
+            data_key="interview_errors",
+            name="Interview start/upstream",
+            stack_id="e",
+            fill=rx.color("red", 9),
+        ),
+        rx.recharts.bar(
+            is_animation_active=False,
+            data_key="feedback_failures",
+            name="Feedback failures",
+            stack_id="e",
+            fill=rx.color("orange", 9),
+        ),
         data=AdminUsageState.daily,
         height=CHART_HEIGHT,
         width="100%",
@@ -135,7 +211,13 @@ def _pipeline_card() -> rx.Component:
     def item(label: str, key: str, color: str) -> rx.Component:
         return rx.vstack(
             rx.text(label, size="1", color=rx.color("gray", 11)),
-            rx.badge(AdminUsageState.totals[key], color_scheme=color, size="3", variant="soft", id=f"pipeline-{key}"),
+            rx.badge(
+                AdminUsageState.totals[key],
+                color_scheme=color,
+                size="3",
+                variant="soft",
+                id=f"pipeline-{key}",
+            ),
             spacing="1",
             align="start",
         )
@@ -143,7 +225,11 @@ def _pipeline_card() -> rx.Component:
     return card(
         rx.vstack(
             rx.heading("Feedback pipeline", size="4"),
-            rx.text("Queue as it is now; failures and timing for interviews in the range.", size="1", color=rx.color("gray", 10)),
+            rx.text(
+                "Queue as it is now; failures and timing for interviews in the range.",
+                size="1",
+                color=rx.color("gray", 10),
+            ),
             rx.grid(
                 item("Pending", "feedback_pending", "blue"),
                 item("Generating", "feedback_generating", "violet"),
@@ -155,8 +241,14 @@ def _pipeline_card() -> rx.Component:
             ),
             rx.hstack(
                 rx.icon("timer", size=16, color=rx.color("gray", 10)),
-                rx.text("Median time from the end of an interview to its feedback:", size="2", color=rx.color("gray", 11)),
-                rx.text(AdminUsageState.totals["median_feedback"], weight="bold", size="2", id="median-feedback"),
+                rx.text(
+                    "Median time from the end of an interview to its feedback:",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.text(
+                    AdminUsageState.totals["median_feedback"], weight="bold", size="2", id="median-feedback"
+                ),
                 wrap="wrap",
                 align="center",
                 spacing="2",
@@ -169,7 +261,13 @@ def _pipeline_card() -> rx.Component:
 
 def _revenue_card() -> rx.Component:
     table = rx.table.root(
-        rx.table.header(rx.table.row(rx.table.column_header_cell("Offer"), rx.table.column_header_cell("Payments"), rx.table.column_header_cell("Net revenue"))),
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell("Offer"),
+                rx.table.column_header_cell("Payments"),
+                rx.table.column_header_cell("Net revenue"),
+            )
+        ),
         rx.table.body(
             rx.foreach(
                 AdminUsageState.revenue,
@@ -187,10 +285,17 @@ def _revenue_card() -> rx.Component:
     return card(
         rx.vstack(
             rx.heading("Revenue by offer", size="4"),
-            rx.text("Applied Stripe payments in the range, net of refunds.", size="1", color=rx.color("gray", 10)),
+            rx.text(
+                "Applied Stripe payments in the range, net of refunds.", size="1", color=rx.color("gray", 10)
+            ),
             rx.cond(
                 ~AdminUsageState.revenue_available,
-                rx.callout("Payments aren't recorded on this deployment yet.", icon="info", color_scheme="gray", size="1"),
+                rx.callout(
+                    "Payments aren't recorded on this deployment yet.",
+                    icon="info",
+                    color_scheme="gray",
+                    size="1",
+                ),
                 rx.cond(
                     AdminUsageState.revenue.length() > 0,
                     rx.vstack(
@@ -198,7 +303,12 @@ def _revenue_card() -> rx.Component:
                             rx.recharts.x_axis(data_key="offer", font_size=11),
                             rx.recharts.y_axis(width=44, font_size=11),
                             rx.recharts.graphing_tooltip(),
-                            rx.recharts.bar(is_animation_active=False, data_key="amount_value", name="Net revenue", fill=rx.color("grass", 9)),
+                            rx.recharts.bar(
+                                is_animation_active=False,
+                                data_key="amount_value",
+                                name="Net revenue",
+                                fill=rx.color("grass", 9),
+                            ),
                             data=AdminUsageState.revenue,
                             height=180,
                             width="100%",
@@ -214,7 +324,12 @@ def _revenue_card() -> rx.Component:
                 rx.text(AdminUsageState.totals["revenue"], weight="bold", size="2", id="revenue-total"),
                 rx.spacer(),
                 rx.text("Active subscribers:", size="2", color=rx.color("gray", 11)),
-                rx.text(AdminUsageState.totals["active_subscribers"], weight="bold", size="2", id="active-subscribers"),
+                rx.text(
+                    AdminUsageState.totals["active_subscribers"],
+                    weight="bold",
+                    size="2",
+                    id="active-subscribers",
+                ),
                 wrap="wrap",
                 width="100%",
                 spacing="2",
@@ -230,8 +345,20 @@ def _errors_card() -> rx.Component:
         rx.vstack(
             rx.heading("Upstream errors", size="4"),
             rx.hstack(
-                rx.badge("Interviews failed with an error: ", AdminUsageState.totals["interview_errors"], color_scheme="red", variant="soft", id="interview-errors"),
-                rx.badge("Feedback failures: ", AdminUsageState.totals["feedback_failures"], color_scheme="orange", variant="soft", id="feedback-failures"),
+                rx.badge(
+                    "Interviews failed with an error: ",
+                    AdminUsageState.totals["interview_errors"],
+                    color_scheme="red",
+                    variant="soft",
+                    id="interview-errors",
+                ),
+                rx.badge(
+                    "Feedback failures: ",
+                    AdminUsageState.totals["feedback_failures"],
+                    color_scheme="orange",
+                    variant="soft",
+                    id="feedback-failures",
+                ),
                 wrap="wrap",
                 spacing="2",
             ),
@@ -282,15 +409,33 @@ def _figures() -> rx.Component:
             width="100%",
         ),
         rx.grid(
-            _chart_card("Interviews per day", "Started (line) and how they ended (bars).", _started_chart(), "chart-interviews"),
-            _chart_card("Interview minutes per day", "Recorded durations.", _minutes_chart(), "chart-minutes"),
-            _chart_card(f"{CREDITS_NAME} spent vs sold", "Per day, from the credit ledger.", _credits_chart(), "chart-credits"),
+            _chart_card(
+                "Interviews per day",
+                "Started (line) and how they ended (bars).",
+                _started_chart(),
+                "chart-interviews",
+            ),
+            _chart_card(
+                "Interview minutes per day", "Recorded durations.", _minutes_chart(), "chart-minutes"
+            ),
+            _chart_card(
+                f"{CREDITS_NAME} spent vs sold",
+                "Per day, from the credit ledger.",
+                _credits_chart(),
+                "chart-credits",
+            ),
             _pipeline_card(),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",
             width="100%",
         ),
-        rx.grid(_revenue_card(), _errors_card(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        rx.grid(
+            _revenue_card(),
+            _errors_card(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
         rx.text(
             "Days are UTC. An interview counts on the day it was started; credits and payments on the day they were recorded.",
             size="1",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
-from vocahire.wording import CREDITS_NAME
 from vocahire.state.admin_users import AdminUsersState
+from vocahire.wording import CREDITS_NAME
 
 S = AdminUsersState
 
@@ -36,7 +36,10 @@ def _search_form() -> rx.Component:
 def _status_badges(row: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.cond(row["role"] == "admin", rx.badge("admin", color_scheme="violet", variant="soft")),
-        rx.cond(row["premium"], rx.badge(rx.icon("crown", size=12), "premium", color_scheme="amber", variant="soft")),
+        rx.cond(
+            row["premium"],
+            rx.badge(rx.icon("crown", size=12), "premium", color_scheme="amber", variant="soft"),
+        ),
         rx.cond(row["deleted"], rx.badge("deleted", color_scheme="red", variant="soft")),
         spacing="1",
         wrap="wrap",
@@ -64,9 +67,24 @@ def _pager() -> rx.Component:
     return rx.hstack(
         rx.text(S.total.to_string() + " users", size="2", color=rx.color("gray", 11), id="user-total"),
         rx.spacer(),
-        rx.button(rx.icon("chevron-left", size=16), "Previous", size="1", variant="soft", disabled=S.page <= 1, on_click=S.go_to_page(S.page - 1)),
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            "Previous",
+            size="1",
+            variant="soft",
+            disabled=S.page <= 1,
+            on_click=S.go_to_page(S.page - 1),
+        ),
         rx.text("Page " + S.page.to_string() + " of " + S.pages.to_string(), size="2", id="user-page"),
-        rx.button("Next", rx.icon("chevron-right", size=16), size="1", variant="soft", disabled=S.page >= S.pages, on_click=S.go_to_page(S.page + 1), id="next-page"),
+        rx.button(
+            "Next",
+            rx.icon("chevron-right", size=16),
+            size="1",
+            variant="soft",
+            disabled=S.page >= S.pages,
+            on_click=S.go_to_page(S.page + 1),
+            id="next-page",
+        ),
         align="center",
         width="100%",
         spacing="2",
@@ -91,7 +109,9 @@ def _user_list() -> rx.Component:
                                         rx.table.column_header_cell("User"),
                                         rx.table.column_header_cell(CREDITS_NAME),
                                         rx.table.column_header_cell("Status"),
-                                        rx.table.column_header_cell("Joined", display=["none", "none", "table-cell"]),
+                                        rx.table.column_header_cell(
+                                            "Joined", display=["none", "none", "table-cell"]
+                                        ),
                                         rx.table.column_header_cell(""),
                                     )
                                 ),
@@ -108,7 +128,11 @@ def _user_list() -> rx.Component:
                         width="100%",
                     ),
                 ),
-                empty_state("users", "No users found", "Nobody matches that search. Try part of an e-mail address or a name."),
+                empty_state(
+                    "users",
+                    "No users found",
+                    "Nobody matches that search. Try part of an e-mail address or a name.",
+                ),
             ),
         ),
     )
@@ -123,8 +147,30 @@ def _adjust_form() -> rx.Component:
         rx.vstack(
             rx.heading("Adjust credits", size="3"),
             rx.flex(
-                _field("Amount (negative removes)", rx.input(name="amount", placeholder="2.00 or -1.50", required=True, max_length=12, input_mode="decimal", id="adjust-amount", width="100%")),
-                _field("Reason (kept in the ledger)", rx.input(name="reason", placeholder="Goodwill after a failed interview", required=True, min_length=3, max_length=500, id="adjust-reason", width="100%")),
+                _field(
+                    "Amount (negative removes)",
+                    rx.input(
+                        name="amount",
+                        placeholder="2.00 or -1.50",
+                        required=True,
+                        max_length=12,
+                        input_mode="decimal",
+                        id="adjust-amount",
+                        width="100%",
+                    ),
+                ),
+                _field(
+                    "Reason (kept in the ledger)",
+                    rx.input(
+                        name="reason",
+                        placeholder="Goodwill after a failed interview",
+                        required=True,
+                        min_length=3,
+                        max_length=500,
+                        id="adjust-reason",
+                        width="100%",
+                    ),
+                ),
                 direction=rx.breakpoints(initial="column", sm="row"),
                 spacing="2",
                 width="100%",
@@ -145,8 +191,22 @@ def _premium_controls() -> rx.Component:
         rx.cond(
             S.profile["premium"],
             rx.hstack(
-                rx.text(rx.cond(S.profile["premium_until"] != "", "Premium until " + S.profile["premium_until"].to(str), "Premium, no end date"), size="2"),
-                rx.button("Revoke premium", size="1", color_scheme="red", variant="soft", on_click=S.revoke_premium, id="revoke-premium"),
+                rx.text(
+                    rx.cond(
+                        S.profile["premium_until"] != "",
+                        "Premium until " + S.profile["premium_until"].to(str),
+                        "Premium, no end date",
+                    ),
+                    size="2",
+                ),
+                rx.button(
+                    "Revoke premium",
+                    size="1",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=S.revoke_premium,
+                    id="revoke-premium",
+                ),
                 align="center",
                 wrap="wrap",
                 spacing="2",
@@ -181,16 +241,33 @@ def _delete_controls() -> rx.Component:
                 spacing="2",
             ),
             rx.alert_dialog.root(
-                rx.alert_dialog.trigger(rx.button("Delete account…", size="1", color_scheme="red", variant="soft", id="delete-user")),
+                rx.alert_dialog.trigger(
+                    rx.button(
+                        "Delete account…", size="1", color_scheme="red", variant="soft", id="delete-user"
+                    )
+                ),
                 rx.alert_dialog.content(
                     rx.alert_dialog.title("Delete this account?"),
-                    rx.alert_dialog.description("The user can no longer sign in. Their data is kept and the account can be restored."),
+                    rx.alert_dialog.description(
+                        "The user can no longer sign in. Their data is kept and the account can be restored."
+                    ),
                     rx.form(
                         rx.vstack(
-                            rx.input(name="reason", placeholder="Reason (optional)", max_length=500, width="100%"),
+                            rx.input(
+                                name="reason", placeholder="Reason (optional)", max_length=500, width="100%"
+                            ),
                             rx.hstack(
-                                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                                rx.alert_dialog.action(rx.button("Delete account", color_scheme="red", type="submit", id="confirm-delete")),
+                                rx.alert_dialog.cancel(
+                                    rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
+                                ),
+                                rx.alert_dialog.action(
+                                    rx.button(
+                                        "Delete account",
+                                        color_scheme="red",
+                                        type="submit",
+                                        id="confirm-delete",
+                                    )
+                                ),
                                 justify="end",
                                 spacing="2",
                                 width="100%",
@@ -207,13 +284,19 @@ def _delete_controls() -> rx.Component:
     )
 
 
-def _mini_table(headers: list[str], rows: rx.Var, cells: list[str], table_id: str, empty: str) -> rx.Component:
+def _mini_table(
+    headers: list[str], rows: rx.Var, cells: list[str], table_id: str, empty: str
+) -> rx.Component:
     return rx.cond(
         rows.length() > 0,
         rx.box(
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(rx.foreach(rows, lambda r: rx.table.row(*[rx.table.cell(r[c].to(str), size="1") for c in cells]))),
+                rx.table.body(
+                    rx.foreach(
+                        rows, lambda r: rx.table.row(*[rx.table.cell(r[c].to(str), size="1") for c in cells])
+                    )
+                ),
                 size="1",
                 width="100%",
                 id=table_id,
@@ -233,33 +316,89 @@ def _detail_body() -> rx.Component:
         rx.hstack(
             rx.vstack(
                 rx.heading(profile["email"].to(str), size="4", id="detail-email"),
-                rx.text(profile["name"].to(str) + " · " + profile["provider"].to(str) + " · joined " + profile["created"].to(str), size="1", color=rx.color("gray", 10)),
+                rx.text(
+                    profile["name"].to(str)
+                    + " · "
+                    + profile["provider"].to(str)
+                    + " · joined "
+                    + profile["created"].to(str),
+                    size="1",
+                    color=rx.color("gray", 10),
+                ),
                 spacing="1",
             ),
             rx.spacer(),
-            rx.badge(rx.icon("coins", size=14), profile["credits"].to(str), " ", CREDITS_NAME, color_scheme="grass", size="3", id="detail-balance"),
+            rx.badge(
+                rx.icon("coins", size=14),
+                profile["credits"].to(str),
+                " ",
+                CREDITS_NAME,
+                color_scheme="grass",
+                size="3",
+                id="detail-balance",
+            ),
             wrap="wrap",
             width="100%",
             align="center",
         ),
-        rx.cond(~profile["ledger_matches"].to(bool), error_callout("The balance does not match the ledger sum: investigate before adjusting.")),
+        rx.cond(
+            ~profile["ledger_matches"].to(bool),
+            error_callout("The balance does not match the ledger sum: investigate before adjusting."),
+        ),
         rx.cond(S.action_error != "", error_callout(S.action_error, id="action-error")),
-        rx.cond(S.action_notice != "", rx.callout(S.action_notice, icon="check", color_scheme="grass", size="1", id="action-notice")),
-        card(rx.vstack(_adjust_form(), rx.separator(), _premium_controls(), rx.separator(), _delete_controls(), spacing="3", width="100%")),
+        rx.cond(
+            S.action_notice != "",
+            rx.callout(S.action_notice, icon="check", color_scheme="grass", size="1", id="action-notice"),
+        ),
+        card(
+            rx.vstack(
+                _adjust_form(),
+                rx.separator(),
+                _premium_controls(),
+                rx.separator(),
+                _delete_controls(),
+                spacing="3",
+                width="100%",
+            )
+        ),
         rx.tabs.root(
-            rx.tabs.list(rx.tabs.trigger("Interviews", value="sessions"), rx.tabs.trigger("Ledger", value="ledger"), rx.tabs.trigger("Admin log", value="actions")),
-            rx.tabs.content(
-                _mini_table(["Started", "Job", "Status", "Feedback", "Score", "Length", "Error"], S.sessions,
-                            ["created", "job_title", "status", "feedback_status", "score", "duration", "error"], "detail-sessions", "No interviews yet."),
-                value="sessions", padding_top="8px",
+            rx.tabs.list(
+                rx.tabs.trigger("Interviews", value="sessions"),
+                rx.tabs.trigger("Ledger", value="ledger"),
+                rx.tabs.trigger("Admin log", value="actions"),
             ),
             rx.tabs.content(
-                _mini_table(["When", "Kind", "Amount", "Reason", "By"], S.ledger, ["when", "kind", "amount", "reason", "actor"], "detail-ledger", "No ledger rows."),
-                value="ledger", padding_top="8px",
+                _mini_table(
+                    ["Started", "Job", "Status", "Feedback", "Score", "Length", "Error"],
+                    S.sessions,
+                    ["created", "job_title", "status", "feedback_status", "score", "duration", "error"],
+                    "detail-sessions",
+                    "No interviews yet.",
+                ),
+                value="sessions",
+                padding_top="8px",
             ),
             rx.tabs.content(
-                _mini_table(["When", "Action", "Admin", "Details"], S.actions, ["when", "action", "admin", "details"], "detail-actions", "No admin actions on this account."),
-                value="actions", padding_top="8px",
+                _mini_table(
+                    ["When", "Kind", "Amount", "Reason", "By"],
+                    S.ledger,
+                    ["when", "kind", "amount", "reason", "actor"],
+                    "detail-ledger",
+                    "No ledger rows.",
+                ),
+                value="ledger",
+                padding_top="8px",
+            ),
+            rx.tabs.content(
+                _mini_table(
+                    ["When", "Action", "Admin", "Details"],
+                    S.actions,
+                    ["when", "action", "admin", "details"],
+                    "detail-actions",
+                    "No admin actions on this account.",
+                ),
+                value="actions",
+                padding_top="8px",
             ),
             default_value="sessions",
             width="100%",
@@ -292,7 +431,9 @@ def _detail_dialog() -> rx.Component:
 @template(width="1280px", admin_only=True)
 def admin_users_page() -> rx.Component:
     return rx.vstack(
-        page_header("Users", "Search accounts, inspect their interviews and ledger, adjust credits and premium."),
+        page_header(
+            "Users", "Search accounts, inspect their interviews and ledger, adjust credits and premium."
+        ),
         _search_form(),
         _user_list(),
         _detail_dialog(),

@@ -8,15 +8,23 @@ from vocahire import routes
 from vocahire.components.clerk import clerk_auth_panel, clerk_enabled
 from vocahire.components.layout import card, error_callout, template
 from vocahire.components.native_form import native_form
-from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 from vocahire.services.accounts.passwords import MIN_PASSWORD_LENGTH
 from vocahire.state.auth_forms import AuthFormState
+from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
 
 def _field(label: str, name: str, type_: str, autocomplete: str, **props: object) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=f"field-{name}", style={"fontWeight": 500, "fontSize": "14px"}),
-        rx.input(id=f"field-{name}", name=name, type=type_, auto_complete=autocomplete, size="3", width="100%", **props),
+        rx.input(
+            id=f"field-{name}",
+            name=name,
+            type=type_,
+            auto_complete=autocomplete,
+            size="3",
+            width="100%",
+            **props,
+        ),
         spacing="1",
         width="100%",
     )
@@ -62,7 +70,12 @@ def sign_in_page() -> rx.Component:
             id="sign-in-form",
             style={"width": "100%"},
         ),
-        rx.text("New to VocaHire? ", rx.link("Create an account", href=routes.SIGN_UP), size="2", color=rx.color("gray", 11)),
+        rx.text(
+            "New to VocaHire? ",
+            rx.link("Create an account", href=routes.SIGN_UP),
+            size="2",
+            color=rx.color("gray", 11),
+        ),
     )
 
 
@@ -78,8 +91,19 @@ def sign_up_page() -> rx.Component:
                 rx.el.input(type="hidden", name="next", value=AuthFormState.next_path),
                 _field("Name", "name", "text", "name", default_value=AuthFormState.name, max_length=200),
                 _field("E-mail", "email", "email", "email", default_value=AuthFormState.email, required=True),
-                _field("Password", "password", "password", "new-password", required=True, min_length=MIN_PASSWORD_LENGTH),
-                rx.text(f"At least {MIN_PASSWORD_LENGTH} characters, mixing letters with numbers or symbols.", size="1", color=rx.color("gray", 10)),
+                _field(
+                    "Password",
+                    "password",
+                    "password",
+                    "new-password",
+                    required=True,
+                    min_length=MIN_PASSWORD_LENGTH,
+                ),
+                rx.text(
+                    f"At least {MIN_PASSWORD_LENGTH} characters, mixing letters with numbers or symbols.",
+                    size="1",
+                    color=rx.color("gray", 10),
+                ),
                 rx.button("Create account", type="submit", size="3", width="100%", id="sign-up-submit"),
                 rx.text(AI_DISCLAIMER, size="1", color=rx.color("gray", 10)),
                 spacing="4",
@@ -90,5 +114,10 @@ def sign_up_page() -> rx.Component:
             id="sign-up-form",
             style={"width": "100%"},
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href=routes.SIGN_IN), size="2", color=rx.color("gray", 11)),
+        rx.text(
+            "Already have an account? ",
+            rx.link("Sign in", href=routes.SIGN_IN),
+            size="2",
+            color=rx.color("gray", 11),
+        ),
     )

@@ -6,14 +6,20 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.layout import card, error_callout, loading_block, page_header, template
-from vocahire.wording import CREDITS_NAME
 from vocahire.state.billing_success import BillingSuccessState as S
+from vocahire.wording import CREDITS_NAME
 
 
-def _panel(icon: str, color: str, title: rx.Var | str, *body: rx.Component, spinner: bool = False) -> rx.Component:
+def _panel(
+    icon: str, color: str, title: rx.Var | str, *body: rx.Component, spinner: bool = False
+) -> rx.Component:
     badge = rx.center(
         rx.spinner(size="3") if spinner else rx.icon(icon, size=26, color=rx.color(color, 11)),
-        background=rx.color(color, 3), border_radius="50%", width="56px", height="56px", flex_shrink="0",
+        background=rx.color(color, 3),
+        border_radius="50%",
+        width="56px",
+        height="56px",
+        flex_shrink="0",
     )
     return card(
         rx.flex(
@@ -35,7 +41,9 @@ def _actions(*buttons: rx.Component) -> rx.Component:
 
 
 def _practice_button() -> rx.Component:
-    return rx.link(rx.button(rx.icon("mic"), "Start a practice interview", size="3"), href=routes.INTERVIEW_NEW)
+    return rx.link(
+        rx.button(rx.icon("mic"), "Start a practice interview", size="3"), href=routes.INTERVIEW_NEW
+    )
 
 
 def _history_button() -> rx.Component:
@@ -44,46 +52,69 @@ def _history_button() -> rx.Component:
 
 def _waiting() -> rx.Component:
     return _panel(
-        "", "accent", "Payment received: your purchase is on its way",
+        "",
+        "accent",
+        "Payment received: your purchase is on its way",
         _muted(
             "Thanks! Stripe has confirmed your checkout. We're adding ",
             rx.cond(S.offer_name != "", S.offer_name, "your purchase"),
             " to your account; this usually takes a few seconds and this page updates by itself.",
         ),
-        _muted("Your balance right now: ", rx.text.strong(S.balance, id="billing-balance-before"), f" {CREDITS_NAME}."),
+        _muted(
+            "Your balance right now: ",
+            rx.text.strong(S.balance, id="billing-balance-before"),
+            f" {CREDITS_NAME}.",
+        ),
         spinner=True,
     )
 
 
 def _processing() -> rx.Component:
     return _panel(
-        "clock", "amber", "Your payment is processing",
-        _muted("Your bank hasn't confirmed the payment yet (bank debits can take a few business days). "
-               "Nothing to do: as soon as Stripe confirms it, we add your purchase automatically."),
+        "clock",
+        "amber",
+        "Your payment is processing",
+        _muted(
+            "Your bank hasn't confirmed the payment yet (bank debits can take a few business days). "
+            "Nothing to do: as soon as Stripe confirms it, we add your purchase automatically."
+        ),
         _actions(_history_button()),
     )
 
 
 def _credited() -> rx.Component:
     return _panel(
-        "circle-check", "grass", S.credits_added + f" {CREDITS_NAME} added",
-        _muted("Your balance is now ", rx.text.strong(S.balance, id="billing-balance"), f" {CREDITS_NAME}. Thank you!"),
+        "circle-check",
+        "grass",
+        S.credits_added + f" {CREDITS_NAME} added",
+        _muted(
+            "Your balance is now ",
+            rx.text.strong(S.balance, id="billing-balance"),
+            f" {CREDITS_NAME}. Thank you!",
+        ),
         _actions(_practice_button(), _history_button()),
     )
 
 
 def _subscribed() -> rx.Component:
     return _panel(
-        "crown", "amber", S.offer_name + " is active",
-        _muted("Unlimited practice interviews, paid through ", rx.text.strong(S.premium_until, id="billing-premium-until"),
-               ". It renews automatically; manage or cancel it anytime from Account & billing."),
+        "crown",
+        "amber",
+        S.offer_name + " is active",
+        _muted(
+            "Unlimited practice interviews, paid through ",
+            rx.text.strong(S.premium_until, id="billing-premium-until"),
+            ". It renews automatically; manage or cancel it anytime from Account & billing.",
+        ),
         _actions(_practice_button(), _history_button()),
     )
 
 
 def _failed() -> rx.Component:
     return _panel(
-        "circle-x", "red", "Your payment didn't go through",
+        "circle-x",
+        "red",
+        "Your payment didn't go through",
         _muted("Your bank declined or cancelled the payment, so nothing was added and you weren't charged."),
         _actions(rx.link(rx.button("Back to pricing", size="3"), href=routes.PRICING)),
     )
@@ -91,18 +122,28 @@ def _failed() -> rx.Component:
 
 def _slow() -> rx.Component:
     return _panel(
-        "hourglass", "amber", "This is taking longer than usual",
-        _muted("Your payment is safe. Stripe hasn't told us about it yet; your purchase will be added automatically as soon as it does. "
-               "Check again in a few minutes."),
+        "hourglass",
+        "amber",
+        "This is taking longer than usual",
+        _muted(
+            "Your payment is safe. Stripe hasn't told us about it yet; your purchase will be added automatically as soon as it does. "
+            "Check again in a few minutes."
+        ),
         _actions(rx.button("Check again", size="3", on_click=S.load), _history_button()),
     )
 
 
 def _invalid() -> rx.Component:
     return _panel(
-        "search-x", "gray", "We couldn't find that checkout",
-        _muted("This link doesn't point to one of your purchases. Your billing history shows everything you've bought."),
-        _actions(_history_button(), rx.link(rx.button("Pricing", size="3", variant="soft"), href=routes.PRICING)),
+        "search-x",
+        "gray",
+        "We couldn't find that checkout",
+        _muted(
+            "This link doesn't point to one of your purchases. Your billing history shows everything you've bought."
+        ),
+        _actions(
+            _history_button(), rx.link(rx.button("Pricing", size="3", variant="soft"), href=routes.PRICING)
+        ),
     )
 
 

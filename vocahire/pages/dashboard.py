@@ -6,9 +6,9 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
-from vocahire.wording import CREDITS_NAME
 from vocahire.state.dashboard import DashboardState
 from vocahire.state.session import SessionState
+from vocahire.wording import CREDITS_NAME
 
 STATUS_COLORS = {"completed": "grass", "active": "blue", "starting": "blue", "failed": "red"}
 
@@ -20,7 +20,11 @@ def _balance_card() -> rx.Component:
             rx.cond(
                 SessionState.is_premium,
                 rx.vstack(
-                    rx.hstack(rx.icon("crown", color=rx.color("amber", 10)), rx.heading("Coach plan", size="7"), align="center"),
+                    rx.hstack(
+                        rx.icon("crown", color=rx.color("amber", 10)),
+                        rx.heading("Coach plan", size="7"),
+                        align="center",
+                    ),
                     rx.text("Unlimited practice interviews.", color=rx.color("gray", 11), size="2"),
                     spacing="1",
                 ),
@@ -31,7 +35,11 @@ def _balance_card() -> rx.Component:
                         align="baseline",
                         spacing="2",
                     ),
-                    rx.text("Each interview uses 1.00. You need at least 0.50 to start.", color=rx.color("gray", 11), size="2"),
+                    rx.text(
+                        "Each interview uses 1.00. You need at least 0.50 to start.",
+                        color=rx.color("gray", 11),
+                        size="2",
+                    ),
                     spacing="1",
                 ),
             ),
@@ -46,8 +54,15 @@ def _cta_card() -> rx.Component:
         rx.vstack(
             rx.text("Ready when you are", size="2", color=rx.color("gray", 11)),
             rx.heading("Practise with your AI interviewer", size="5"),
-            rx.text("Pick a role, add the job description and your résumé, and talk it through out loud.", color=rx.color("gray", 11), size="2"),
-            rx.link(rx.button(rx.icon("mic"), "Start a practice interview", size="3", id="start-interview-cta"), href=routes.INTERVIEW_NEW),
+            rx.text(
+                "Pick a role, add the job description and your résumé, and talk it through out loud.",
+                color=rx.color("gray", 11),
+                size="2",
+            ),
+            rx.link(
+                rx.button(rx.icon("mic"), "Start a practice interview", size="3", id="start-interview-cta"),
+                href=routes.INTERVIEW_NEW,
+            ),
             spacing="3",
         ),
         background=f"linear-gradient(135deg, {rx.color('accent', 3)}, {rx.color('accent', 2)})",
@@ -64,7 +79,11 @@ def _interview_row(row: rx.Var) -> rx.Component:
             ),
             rx.spacer(),
             rx.cond(row["score"], rx.badge(row["score"].to_string() + " / 100", size="2"), rx.fragment()),
-            rx.badge(row["status"], color_scheme=rx.match(row["status"], ("completed", "grass"), ("failed", "red"), "blue"), variant="soft"),
+            rx.badge(
+                row["status"],
+                color_scheme=rx.match(row["status"], ("completed", "grass"), ("failed", "red"), "blue"),
+                variant="soft",
+            ),
             rx.icon("chevron-right", size=16, color=rx.color("gray", 9)),
             align="center",
             width="100%",
@@ -73,7 +92,11 @@ def _interview_row(row: rx.Var) -> rx.Component:
             _hover={"background": rx.color("gray", 3)},
         ),
         # A live interview opens the live page (to reconnect or end it); a finished one, its feedback.
-        href=rx.cond((row["status"] == "active") | (row["status"] == "starting"), "/interview/" + row["id"].to(str), "/feedback/" + row["id"].to(str)),
+        href=rx.cond(
+            (row["status"] == "active") | (row["status"] == "starting"),
+            "/interview/" + row["id"].to(str),
+            "/feedback/" + row["id"].to(str),
+        ),
         underline="none",
         color="inherit",
         width="100%",
@@ -82,7 +105,13 @@ def _interview_row(row: rx.Var) -> rx.Component:
 
 def _recent() -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.heading("Recent interviews", size="5"), rx.spacer(), rx.link("See all", href=routes.HISTORY, size="2"), width="100%", align="center"),
+        rx.hstack(
+            rx.heading("Recent interviews", size="5"),
+            rx.spacer(),
+            rx.link("See all", href=routes.HISTORY, size="2"),
+            width="100%",
+            align="center",
+        ),
         rx.cond(
             DashboardState.loading,
             loading_block("Loading your interviews…"),
@@ -91,7 +120,11 @@ def _recent() -> rx.Component:
                 error_callout(DashboardState.error),
                 rx.cond(
                     DashboardState.recent.length() > 0,
-                    card(rx.vstack(rx.foreach(DashboardState.recent, _interview_row), spacing="1", width="100%")),
+                    card(
+                        rx.vstack(
+                            rx.foreach(DashboardState.recent, _interview_row), spacing="1", width="100%"
+                        )
+                    ),
                     empty_state(
                         "messages-square",
                         "No interviews yet",
@@ -111,7 +144,13 @@ def _recent() -> rx.Component:
 def dashboard_page() -> rx.Component:
     return rx.vstack(
         page_header(rx.cond(SessionState.user_name != "", "Hi, " + SessionState.user_name, "Welcome")),
-        rx.grid(_balance_card(), _cta_card(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
+        rx.grid(
+            _balance_card(),
+            _cta_card(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
         _recent(),
         spacing="6",
         width="100%",

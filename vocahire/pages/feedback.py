@@ -19,9 +19,15 @@ PRINT_CSS = """
 }
 """
 
+
 def _section_title(icon: str, title: str, note: str | None = None) -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.icon(icon, size=20, color=rx.color("accent", 10)), rx.heading(title, size="5"), align="center", spacing="2"),
+        rx.hstack(
+            rx.icon(icon, size=20, color=rx.color("accent", 10)),
+            rx.heading(title, size="5"),
+            align="center",
+            spacing="2",
+        ),
         rx.text(note, size="2", color=rx.color("gray", 11)) if note else rx.fragment(),
         spacing="1",
         width="100%",
@@ -30,9 +36,23 @@ def _section_title(icon: str, title: str, note: str | None = None) -> rx.Compone
 
 def _actions() -> rx.Component:
     return rx.flex(
-        rx.button(rx.icon("download", size=16), "Download (.md)", on_click=FeedbackState.download_markdown, variant="soft", id="download-feedback"),
-        rx.button(rx.icon("printer", size=16), "Print / PDF", on_click=rx.call_script("window.print()"), variant="soft"),
-        rx.link(rx.button(rx.icon("history", size=16), "History", variant="soft", color_scheme="gray"), href=routes.HISTORY),
+        rx.button(
+            rx.icon("download", size=16),
+            "Download (.md)",
+            on_click=FeedbackState.download_markdown,
+            variant="soft",
+            id="download-feedback",
+        ),
+        rx.button(
+            rx.icon("printer", size=16),
+            "Print / PDF",
+            on_click=rx.call_script("window.print()"),
+            variant="soft",
+        ),
+        rx.link(
+            rx.button(rx.icon("history", size=16), "History", variant="soft", color_scheme="gray"),
+            href=routes.HISTORY,
+        ),
         spacing="2",
         wrap="wrap",
         class_name="no-print",
@@ -46,7 +66,11 @@ def _status_panel() -> rx.Component:
             rx.vstack(
                 rx.heading("Writing your feedback", size="4"),
                 rx.text(FeedbackState.status_text, color=rx.color("gray", 11), size="2"),
-                rx.text("This page updates by itself: no need to refresh. You can also leave and come back later.", color=rx.color("gray", 10), size="1"),
+                rx.text(
+                    "This page updates by itself: no need to refresh. You can also leave and come back later.",
+                    color=rx.color("gray", 10),
+                    size="1",
+                ),
                 spacing="1",
             ),
             align="center",
@@ -63,8 +87,14 @@ def _status_panel() -> rx.Component:
                 rx.text(FeedbackState.feedback_error),
                 rx.text("Your measured speech figures and the transcript are below.", size="2"),
                 rx.button(
-                    rx.icon("rotate-ccw", size=16), "Try again", on_click=FeedbackState.try_again, loading=FeedbackState.retrying,
-                    color_scheme="red", variant="solid", id="try-again", class_name="no-print",
+                    rx.icon("rotate-ccw", size=16),
+                    "Try again",
+                    on_click=FeedbackState.try_again,
+                    loading=FeedbackState.retrying,
+                    color_scheme="red",
+                    variant="solid",
+                    id="try-again",
+                    class_name="no-print",
                 ),
                 spacing="2",
                 align="start",
@@ -88,7 +118,9 @@ def _status_panel() -> rx.Component:
 def _overall() -> rx.Component:
     ring = rx.center(
         rx.vstack(
-            rx.text(FeedbackState.overall_score, size="8", weight="bold", id="overall-score", line_height="1"),
+            rx.text(
+                FeedbackState.overall_score, size="8", weight="bold", id="overall-score", line_height="1"
+            ),
             rx.text("out of 100", size="1", color=rx.color("gray", 11)),
             align="center",
             spacing="1",
@@ -102,9 +134,18 @@ def _overall() -> rx.Component:
     chart = rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(horizontal=False, stroke_dasharray="3 3", stroke=rx.color("gray", 5)),
         rx.recharts.x_axis(type_="number", domain=[0, 100], tick_count=6, tick={"fontSize": 11}),
-        rx.recharts.y_axis(data_key="short", type_="category", width=104, tick={"fontSize": 12}, tick_line=False),
+        rx.recharts.y_axis(
+            data_key="short", type_="category", width=104, tick={"fontSize": 12}, tick_line=False
+        ),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.bar(data_key="score", name="Score", fill=rx.color("accent", 9), radius=[0, 4, 4, 0], label={"position": "right", "fontSize": 11}, is_animation_active=False),
+        rx.recharts.bar(
+            data_key="score",
+            name="Score",
+            fill=rx.color("accent", 9),
+            radius=[0, 4, 4, 0],
+            label={"position": "right", "fontSize": 11},
+            is_animation_active=False,
+        ),
         data=FeedbackState.categories,
         layout="vertical",
         height=230,
@@ -133,7 +174,11 @@ def _overall() -> rx.Component:
                 FeedbackState.categories,
                 lambda c: rx.hstack(
                     rx.badge(c["score"], variant="soft", size="2", min_width="40px", justify="center"),
-                    rx.vstack(rx.text(c["label"], weight="bold", size="2"), rx.text(c["reason"], size="2", color=rx.color("gray", 11)), spacing="0"),
+                    rx.vstack(
+                        rx.text(c["label"], weight="bold", size="2"),
+                        rx.text(c["reason"], size="2", color=rx.color("gray", 11)),
+                        spacing="0",
+                    ),
                     align="start",
                     spacing="3",
                 ),
@@ -148,12 +193,23 @@ def _overall() -> rx.Component:
 def _bullet_card(title: str, icon: str, color: str, items: rx.Var, box_id: str) -> rx.Component:
     return card(
         rx.vstack(
-            rx.hstack(rx.icon(icon, color=rx.color(color, 10)), rx.heading(title, size="4"), align="center", spacing="2"),
+            rx.hstack(
+                rx.icon(icon, color=rx.color(color, 10)),
+                rx.heading(title, size="4"),
+                align="center",
+                spacing="2",
+            ),
             rx.vstack(
                 rx.foreach(
                     items,
                     lambda item: rx.hstack(
-                        rx.icon("circle-check" if color == "grass" else "arrow-up-right", size=16, color=rx.color(color, 10), flex_shrink="0", margin_top="3px"),
+                        rx.icon(
+                            "circle-check" if color == "grass" else "arrow-up-right",
+                            size=16,
+                            color=rx.color(color, 10),
+                            flex_shrink="0",
+                            margin_top="3px",
+                        ),
                         rx.text(item, size="2"),
                         align="start",
                         spacing="2",
@@ -170,7 +226,12 @@ def _bullet_card(title: str, icon: str, color: str, items: rx.Var, box_id: str) 
 
 def _labelled(icon: str, label: str, text: rx.Var, color: str) -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.icon(icon, size=14, color=rx.color(color, 10)), rx.text(label, size="1", weight="bold", color=rx.color(color, 11)), align="center", spacing="1"),
+        rx.hstack(
+            rx.icon(icon, size=14, color=rx.color(color, 10)),
+            rx.text(label, size="1", weight="bold", color=rx.color(color, 11)),
+            align="center",
+            spacing="1",
+        ),
         rx.text(text, size="2"),
         spacing="1",
         width="100%",
@@ -232,19 +293,54 @@ def _answers_table() -> rx.Component:
     def row(a: rx.Var) -> rx.Component:
         return rx.table.row(
             rx.table.cell(a["number"]),
-            rx.table.cell(rx.text(a["question"], size="1", max_width="260px", trim="both", style={"display": "-webkit-box", "-webkit-line-clamp": "2", "-webkit-box-orient": "vertical", "overflow": "hidden"})),
+            rx.table.cell(
+                rx.text(
+                    a["question"],
+                    size="1",
+                    max_width="260px",
+                    trim="both",
+                    style={
+                        "display": "-webkit-box",
+                        "-webkit-line-clamp": "2",
+                        "-webkit-box-orient": "vertical",
+                        "overflow": "hidden",
+                    },
+                )
+            ),
             rx.table.cell(a["words"]),
             rx.table.cell(a["duration"]),
             rx.table.cell(a["wpm"]),
-            rx.table.cell(rx.cond(a["worst_fillers"], rx.badge(a["fillers"], color_scheme="amber"), rx.text(a["fillers"]))),
+            rx.table.cell(
+                rx.cond(
+                    a["worst_fillers"], rx.badge(a["fillers"], color_scheme="amber"), rx.text(a["fillers"])
+                )
+            ),
             rx.table.cell(a["latency"]),
-            rx.table.cell(rx.cond(a["flag"] != "", rx.badge(a["flag"], color_scheme="amber", variant="soft"), rx.fragment())),
+            rx.table.cell(
+                rx.cond(
+                    a["flag"] != "", rx.badge(a["flag"], color_scheme="amber", variant="soft"), rx.fragment()
+                )
+            ),
         )
 
     return rx.box(
         rx.table.root(
             rx.table.header(
-                rx.table.row(*[rx.table.column_header_cell(h) for h in ("#", "Question", "Words", "Length", "Pace (wpm)", "Fillers", "Time to start", "")])
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in (
+                            "#",
+                            "Question",
+                            "Words",
+                            "Length",
+                            "Pace (wpm)",
+                            "Fillers",
+                            "Time to start",
+                            "",
+                        )
+                    ]
+                )
             ),
             rx.table.body(rx.foreach(FeedbackState.answers, row)),
             size="1",
@@ -257,14 +353,28 @@ def _answers_table() -> rx.Component:
 
 def _measured() -> rx.Component:
     return rx.vstack(
-        _section_title("activity", "Measured from your speech", "Counted from your transcript's words and timestamps, not by the AI. Each figure says what it means and what to aim for."),
-        rx.grid(rx.foreach(FeedbackState.figures, _figure_card), columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="3", width="100%", id="measured-figures"),
+        _section_title(
+            "activity",
+            "Measured from your speech",
+            "Counted from your transcript's words and timestamps, not by the AI. Each figure says what it means and what to aim for.",
+        ),
+        rx.grid(
+            rx.foreach(FeedbackState.figures, _figure_card),
+            columns=rx.breakpoints(initial="1", sm="2", md="3"),
+            spacing="3",
+            width="100%",
+            id="measured-figures",
+        ),
         rx.cond(
             FeedbackState.answers.length() > 0,
             card(
                 rx.vstack(
                     rx.heading("Answer by answer", size="4"),
-                    rx.text("Highlighted filler counts are your answers with the most filler words per minute.", size="1", color=rx.color("gray", 10)),
+                    rx.text(
+                        "Highlighted filler counts are your answers with the most filler words per minute.",
+                        size="1",
+                        color=rx.color("gray", 10),
+                    ),
                     _answers_table(),
                     spacing="2",
                     width="100%",
@@ -272,14 +382,30 @@ def _measured() -> rx.Component:
             ),
         ),
         rx.cond(
-            (FeedbackState.filler_totals.length() > 0) | (FeedbackState.keywords_mentioned.length() > 0) | (FeedbackState.keywords_missing.length() > 0),
+            (FeedbackState.filler_totals.length() > 0)
+            | (FeedbackState.keywords_mentioned.length() > 0)
+            | (FeedbackState.keywords_missing.length() > 0),
             rx.grid(
                 card(
                     rx.vstack(
                         rx.heading("Your filler words", size="3"),
                         rx.cond(
                             FeedbackState.filler_totals.length() > 0,
-                            rx.flex(rx.foreach(FeedbackState.filler_totals, lambda w: rx.badge("“", w["word"], "” × ", w["count"], variant="soft", color_scheme="amber")), wrap="wrap", spacing="2"),
+                            rx.flex(
+                                rx.foreach(
+                                    FeedbackState.filler_totals,
+                                    lambda w: rx.badge(
+                                        "“",
+                                        w["word"],
+                                        "” × ",
+                                        w["count"],
+                                        variant="soft",
+                                        color_scheme="amber",
+                                    ),
+                                ),
+                                wrap="wrap",
+                                spacing="2",
+                            ),
                             rx.text("None detected. Nicely done.", size="2", color=rx.color("gray", 11)),
                         ),
                         spacing="2",
@@ -289,12 +415,24 @@ def _measured() -> rx.Component:
                     rx.vstack(
                         rx.heading("Job description terms", size="3"),
                         rx.flex(
-                            rx.foreach(FeedbackState.keywords_mentioned, lambda k: rx.badge(rx.icon("check", size=12), k, color_scheme="grass", variant="soft")),
-                            rx.foreach(FeedbackState.keywords_missing, lambda k: rx.badge(k, color_scheme="gray", variant="outline")),
+                            rx.foreach(
+                                FeedbackState.keywords_mentioned,
+                                lambda k: rx.badge(
+                                    rx.icon("check", size=12), k, color_scheme="grass", variant="soft"
+                                ),
+                            ),
+                            rx.foreach(
+                                FeedbackState.keywords_missing,
+                                lambda k: rx.badge(k, color_scheme="gray", variant="outline"),
+                            ),
                             wrap="wrap",
                             spacing="2",
                         ),
-                        rx.text("Green: you used it. Grey: worth working in where it's true for you.", size="1", color=rx.color("gray", 10)),
+                        rx.text(
+                            "Green: you used it. Grey: worth working in where it's true for you.",
+                            size="1",
+                            color=rx.color("gray", 10),
+                        ),
                         spacing="2",
                     )
                 ),
@@ -326,10 +464,17 @@ def _transcript() -> rx.Component:
         )
 
     return rx.vstack(
-        _section_title("messages-square", "Transcript", "Everything that was said, with the time from the start of the interview."),
+        _section_title(
+            "messages-square",
+            "Transcript",
+            "Everything that was said, with the time from the start of the interview.",
+        ),
         rx.cond(
             FeedbackState.transcript.length() > 0,
-            card(rx.vstack(rx.foreach(FeedbackState.transcript, line), spacing="2", width="100%"), id="transcript"),
+            card(
+                rx.vstack(rx.foreach(FeedbackState.transcript, line), spacing="2", width="100%"),
+                id="transcript",
+            ),
             rx.text("No transcript was recorded for this interview.", color=rx.color("gray", 11)),
         ),
         spacing="3",
@@ -350,7 +495,11 @@ def _ai_part() -> rx.Component:
         rx.cond(
             FeedbackState.questions.length() > 0,
             rx.vstack(
-                _section_title("list-checks", "Question by question", "What worked, what to change, and a stronger answer you can practise out loud."),
+                _section_title(
+                    "list-checks",
+                    "Question by question",
+                    "What worked, what to change, and a stronger answer you can practise out loud.",
+                ),
                 rx.foreach(FeedbackState.questions, _question_card),
                 spacing="3",
                 width="100%",
@@ -364,7 +513,11 @@ def _ai_part() -> rx.Component:
 
 def _content() -> rx.Component:
     return rx.vstack(
-        page_header(FeedbackState.job_title, FeedbackState.date_label + " · " + FeedbackState.duration_label, _actions()),
+        page_header(
+            FeedbackState.job_title,
+            FeedbackState.date_label + " · " + FeedbackState.duration_label,
+            _actions(),
+        ),
         rx.callout(
             "Practice feedback written by an AI from your mock interview with an AI interviewer. It's a coaching aid, not a hiring decision.",
             icon="bot",
@@ -402,7 +555,11 @@ def feedback_page() -> rx.Component:
             rx.cond(
                 FeedbackState.not_found,
                 _not_found(),
-                rx.cond((FeedbackState.error != "") & (FeedbackState.job_title == ""), error_callout(FeedbackState.error), _content()),
+                rx.cond(
+                    (FeedbackState.error != "") & (FeedbackState.job_title == ""),
+                    error_callout(FeedbackState.error),
+                    _content(),
+                ),
             ),
         ),
         width="100%",

@@ -35,7 +35,16 @@ def _scores_chart() -> rx.Component:
         rx.recharts.graphing_tooltip(),
         rx.recharts.legend(icon_size=10, wrapper_style={"fontSize": "12px"}),
         *[
-            rx.recharts.line(data_key=key, name=name, stroke=rx.color(color, 9), stroke_width=width, dot=True, type_="monotone", connect_nulls=True, is_animation_active=False)
+            rx.recharts.line(
+                data_key=key,
+                name=name,
+                stroke=rx.color(color, 9),
+                stroke_width=width,
+                dot=True,
+                type_="monotone",
+                connect_nulls=True,
+                is_animation_active=False,
+            )
             for key, name, color, width in SCORE_LINES
         ],
         data=HistoryState.points,
@@ -50,7 +59,15 @@ def _metric_chart() -> rx.Component:
         rx.recharts.x_axis(data_key="label", tick_line=False, tick=TICK, min_tick_gap=12),
         rx.recharts.y_axis(width=36, tick=TICK),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.area(data_key="value", name=HistoryState.metric_label, stroke=rx.color("accent", 10), fill=rx.color("accent", 4), type_="monotone", dot=True, is_animation_active=False),
+        rx.recharts.area(
+            data_key="value",
+            name=HistoryState.metric_label,
+            stroke=rx.color("accent", 10),
+            fill=rx.color("accent", 4),
+            type_="monotone",
+            dot=True,
+            is_animation_active=False,
+        ),
         data=HistoryState.metric_series,
         height=CHART_HEIGHT,
         width="100%",
@@ -61,7 +78,15 @@ def _progress() -> rx.Component:
     scores = card(
         rx.vstack(
             rx.hstack(
-                rx.vstack(rx.heading("Scores over time", size="4"), rx.text("Overall and per category, one point per interview.", size="1", color=rx.color("gray", 10)), spacing="1"),
+                rx.vstack(
+                    rx.heading("Scores over time", size="4"),
+                    rx.text(
+                        "Overall and per category, one point per interview.",
+                        size="1",
+                        color=rx.color("gray", 10),
+                    ),
+                    spacing="1",
+                ),
                 rx.spacer(),
                 rx.vstack(
                     rx.text("Latest", size="1", color=rx.color("gray", 10)),
@@ -71,7 +96,10 @@ def _progress() -> rx.Component:
                 ),
                 width="100%",
             ),
-            rx.cond(HistoryState.overall_change != "", rx.text(HistoryState.overall_change, size="2", color=rx.color("accent", 11))),
+            rx.cond(
+                HistoryState.overall_change != "",
+                rx.text(HistoryState.overall_change, size="2", color=rx.color("accent", 11)),
+            ),
             rx.box(_scores_chart(), width="100%", id="scores-chart"),
             spacing="3",
             width="100%",
@@ -83,8 +111,11 @@ def _progress() -> rx.Component:
             rx.flex(
                 *[
                     rx.button(
-                        label, size="1", variant=rx.cond(HistoryState.metric == key, "solid", "soft"),
-                        on_click=HistoryState.choose_metric(key), class_name="metric-choice",
+                        label,
+                        size="1",
+                        variant=rx.cond(HistoryState.metric == key, "solid", "soft"),
+                        on_click=HistoryState.choose_metric(key),
+                        class_name="metric-choice",
                     )
                     for key, label in METRIC_SHORT.items()
                 ],
@@ -93,7 +124,13 @@ def _progress() -> rx.Component:
                 role="group",
                 aria_label="Measured figure to chart",
             ),
-            rx.hstack(rx.text(HistoryState.metric_label, size="2", weight="medium"), rx.spacer(), rx.text(HistoryState.metric_target, size="1", color=rx.color("gray", 10)), width="100%", wrap="wrap"),
+            rx.hstack(
+                rx.text(HistoryState.metric_label, size="2", weight="medium"),
+                rx.spacer(),
+                rx.text(HistoryState.metric_target, size="1", color=rx.color("gray", 10)),
+                width="100%",
+                wrap="wrap",
+            ),
             rx.cond(
                 HistoryState.metric_series.length() > 0,
                 rx.box(_metric_chart(), width="100%", id="metric-chart"),
@@ -105,11 +142,21 @@ def _progress() -> rx.Component:
     )
     return rx.cond(
         HistoryState.points.length() > 0,
-        rx.grid(scores, measured, columns=rx.breakpoints(initial="1", lg="2"), spacing="4", width="100%", id="progress"),
+        rx.grid(
+            scores,
+            measured,
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="4",
+            width="100%",
+            id="progress",
+        ),
         card(
             rx.hstack(
                 rx.icon("chart-line", color=rx.color("accent", 10)),
-                rx.text("Your progress charts appear here once your first feedback is ready.", color=rx.color("gray", 11)),
+                rx.text(
+                    "Your progress charts appear here once your first feedback is ready.",
+                    color=rx.color("gray", 11),
+                ),
                 align="center",
                 spacing="3",
             ),
@@ -121,14 +168,29 @@ def _progress() -> rx.Component:
 def _delete_button(row: rx.Var) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.icon_button(rx.icon("trash-2", size=16), variant="ghost", color_scheme="gray", aria_label="Delete interview", loading=HistoryState.deleting == row["id"]),
+            rx.icon_button(
+                rx.icon("trash-2", size=16),
+                variant="ghost",
+                color_scheme="gray",
+                aria_label="Delete interview",
+                loading=HistoryState.deleting == row["id"],
+            ),
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete this interview?"),
-            rx.alert_dialog.description("It disappears from your history and progress charts, with its feedback and transcript. This can't be undone in the app."),
+            rx.alert_dialog.description(
+                "It disappears from your history and progress charts, with its feedback and transcript. This can't be undone in the app."
+            ),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=HistoryState.delete_interview(row["id"]), class_name="confirm-delete")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete",
+                        color_scheme="red",
+                        on_click=HistoryState.delete_interview(row["id"]),
+                        class_name="confirm-delete",
+                    )
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="16px",
@@ -143,20 +205,38 @@ def _row(row: rx.Var) -> rx.Component:
         rx.link(
             rx.vstack(
                 rx.text(row["job_title"], weight="bold"),
-                rx.text(row["date_label"], " · ", row["duration_label"], size="1", color=rx.color("gray", 10)),
+                rx.text(
+                    row["date_label"], " · ", row["duration_label"], size="1", color=rx.color("gray", 10)
+                ),
                 spacing="1",
             ),
             # A live interview opens the live page (to reconnect or end it); a finished one, its feedback.
-            href=rx.cond((row["status"] == "active") | (row["status"] == "starting"), "/interview/" + row["id"].to(str), "/feedback/" + row["id"].to(str)),
+            href=rx.cond(
+                (row["status"] == "active") | (row["status"] == "starting"),
+                "/interview/" + row["id"].to(str),
+                "/feedback/" + row["id"].to(str),
+            ),
             underline="none",
             color="inherit",
             flex="1",
             min_width="0",
         ),
         rx.hstack(
-            rx.cond(row["score"], rx.badge(row["score"].to(str), " / 100", size="2", variant="solid"), rx.fragment()),
+            rx.cond(
+                row["score"],
+                rx.badge(row["score"].to(str), " / 100", size="2", variant="solid"),
+                rx.fragment(),
+            ),
             rx.badge(row["status_label"], color_scheme=row["status_color"].to(str), variant="soft"),
-            rx.link(rx.icon_button(rx.icon("chevron-right", size=16), variant="ghost", color_scheme="gray", aria_label="Open feedback"), href="/feedback/" + row["id"].to(str)),
+            rx.link(
+                rx.icon_button(
+                    rx.icon("chevron-right", size=16),
+                    variant="ghost",
+                    color_scheme="gray",
+                    aria_label="Open feedback",
+                ),
+                href="/feedback/" + row["id"].to(str),
+            ),
             _delete_button(row),
             align="center",
             spacing="2",
@@ -215,5 +295,3 @@ def history_page() -> rx.Component:
         spacing="5",
         width="100%",
     )
-
-

@@ -7,8 +7,8 @@ import reflex as rx
 from vocahire import routes
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, template
 from vocahire.components.webrtc import webrtc_interview
-from vocahire.wording import AI_DISCLAIMER
 from vocahire.state.interview import LiveInterviewState as L
+from vocahire.wording import AI_DISCLAIMER
 
 
 def _notice() -> rx.Component:
@@ -24,7 +24,12 @@ def _notice() -> rx.Component:
 def _line(line: rx.Var) -> rx.Component:
     is_ai = line["role"] == "interviewer"
     return rx.box(
-        rx.text(rx.cond(is_ai, "Interviewer", "You"), size="1", weight="bold", color=rx.cond(is_ai, rx.color("accent", 11), rx.color("grass", 11))),
+        rx.text(
+            rx.cond(is_ai, "Interviewer", "You"),
+            size="1",
+            weight="bold",
+            color=rx.cond(is_ai, rx.color("accent", 11), rx.color("grass", 11)),
+        ),
         rx.text(line["text"], size="3", style={"overflowWrap": "anywhere"}),
         padding="10px 12px",
         border_radius="10px",
@@ -42,8 +47,21 @@ def _transcript() -> rx.Component:
             rx.heading("Transcript", size="4", as_="h2"),
             rx.cond(
                 L.lines.length() > 0,
-                rx.vstack(rx.foreach(L.lines, _line), spacing="2", width="100%", role="log", aria_live="polite", aria_label="Transcript so far", id="transcript"),
-                rx.text("The conversation will appear here as it happens.", color=rx.color("gray", 10), size="2", id="transcript-empty"),
+                rx.vstack(
+                    rx.foreach(L.lines, _line),
+                    spacing="2",
+                    width="100%",
+                    role="log",
+                    aria_live="polite",
+                    aria_label="Transcript so far",
+                    id="transcript",
+                ),
+                rx.text(
+                    "The conversation will appear here as it happens.",
+                    color=rx.color("gray", 10),
+                    size="2",
+                    id="transcript-empty",
+                ),
             ),
             spacing="3",
             width="100%",
@@ -74,16 +92,31 @@ def _ended_panel() -> rx.Component:
         rx.cond(
             L.status == "completed",
             rx.vstack(
-                rx.hstack(rx.icon("circle-check", color=rx.color("grass", 10)), rx.heading("Interview complete", size="5"), align="center"),
+                rx.hstack(
+                    rx.icon("circle-check", color=rx.color("grass", 10)),
+                    rx.heading("Interview complete", size="5"),
+                    align="center",
+                ),
                 rx.text(L.end_reason, size="2", color=rx.color("gray", 11)),
-                rx.cond(L.duration_label != "", rx.text("Length: ", L.duration_label, size="2", color=rx.color("gray", 11))),
+                rx.cond(
+                    L.duration_label != "",
+                    rx.text("Length: ", L.duration_label, size="2", color=rx.color("gray", 11)),
+                ),
                 rx.text("Your feedback is being written now; it takes about a minute.", size="2"),
-                rx.link(rx.button(rx.icon("sparkles"), "See your feedback", size="3"), href=L.feedback_href, id="feedback-link"),
+                rx.link(
+                    rx.button(rx.icon("sparkles"), "See your feedback", size="3"),
+                    href=L.feedback_href,
+                    id="feedback-link",
+                ),
                 spacing="3",
                 id="ended-panel",
             ),
             rx.vstack(
-                rx.hstack(rx.icon("circle-x", color=rx.color("red", 10)), rx.heading("This interview couldn't start", size="5"), align="center"),
+                rx.hstack(
+                    rx.icon("circle-x", color=rx.color("red", 10)),
+                    rx.heading("This interview couldn't start", size="5"),
+                    align="center",
+                ),
                 rx.text(L.error_message, size="2", id="failed-message"),
                 rx.text("Nothing was charged for it.", size="2", color=rx.color("gray", 11)),
                 rx.link(rx.button("Set up a new interview", size="3"), href=routes.INTERVIEW_NEW),
@@ -105,7 +138,10 @@ def _content() -> rx.Component:
         _notice(),
         rx.cond(L.error != "", error_callout(L.error)),
         rx.cond(L.is_live, _live_panel(), _ended_panel()),
-        rx.cond(L.ending, rx.hstack(rx.spinner(size="2"), rx.text("Ending the interview…", size="2"), align="center")),
+        rx.cond(
+            L.ending,
+            rx.hstack(rx.spinner(size="2"), rx.text("Ending the interview…", size="2"), align="center"),
+        ),
         _transcript(),
         spacing="4",
         width="100%",
@@ -119,7 +155,12 @@ def interview_live_page() -> rx.Component:
         loading_block("Opening your interview…"),
         rx.cond(
             L.not_found,
-            empty_state("search-x", "Interview not found", "This interview doesn't exist or isn't yours.", rx.link(rx.button("Set up an interview"), href=routes.INTERVIEW_NEW)),
+            empty_state(
+                "search-x",
+                "Interview not found",
+                "This interview doesn't exist or isn't yours.",
+                rx.link(rx.button("Set up an interview"), href=routes.INTERVIEW_NEW),
+            ),
             _content(),
         ),
     )

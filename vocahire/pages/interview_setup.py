@@ -6,10 +6,10 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.layout import card, error_callout, loading_block, page_header, template
-from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 from vocahire.services.interviews.lifecycle import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
 from vocahire.services.interviews.resume_text import MAX_RESUME_BYTES
 from vocahire.state.interview import InterviewSetupState as S
+from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
 UPLOAD_ID = "resume-upload"
 ACCEPT = {
@@ -27,7 +27,9 @@ def _label(text: str, html_for: str, hint: str | None = None) -> rx.Component:
     )
 
 
-def _choice(label: str, name: str, options: list[tuple[str, str]], default: str, hint: str | None = None) -> rx.Component:
+def _choice(
+    label: str, name: str, options: list[tuple[str, str]], default: str, hint: str | None = None
+) -> rx.Component:
     """A labelled radio group (big touch targets, readable at 375 px)."""
     return rx.vstack(
         rx.el.label(label, id=f"label-{name}", style={"fontWeight": 500, "fontSize": "14px"}),
@@ -39,7 +41,13 @@ def _choice(label: str, name: str, options: list[tuple[str, str]], default: str,
                         rx.radio_group.item(value=value, id=f"{name}-{value}"),
                         rx.text(text, size="2"),
                         html_for=f"{name}-{value}",
-                        style={"display": "inline-flex", "alignItems": "center", "gap": "8px", "cursor": "pointer", "minHeight": "32px"},
+                        style={
+                            "display": "inline-flex",
+                            "alignItems": "center",
+                            "gap": "8px",
+                            "cursor": "pointer",
+                            "minHeight": "32px",
+                        },
                     )
                     for value, text in options
                 ],
@@ -56,7 +64,11 @@ def _choice(label: str, name: str, options: list[tuple[str, str]], default: str,
 
 def _resume_upload() -> rx.Component:
     return rx.vstack(
-        _label("Résumé (optional)", UPLOAD_ID, "PDF, Word (.docx) or text, up to 5 MB. We read the text on our server; the file itself isn't kept."),
+        _label(
+            "Résumé (optional)",
+            UPLOAD_ID,
+            "PDF, Word (.docx) or text, up to 5 MB. We read the text on our server; the file itself isn't kept.",
+        ),
         rx.upload(
             rx.vstack(
                 rx.icon("file-up", size=22, color=rx.color("accent", 10)),
@@ -76,13 +88,23 @@ def _resume_upload() -> rx.Component:
             width="100%",
             cursor="pointer",
         ),
-        rx.cond(S.resume_busy, rx.hstack(rx.spinner(size="1"), rx.text("Reading your résumé…", size="2"), align="center")),
+        rx.cond(
+            S.resume_busy,
+            rx.hstack(rx.spinner(size="1"), rx.text("Reading your résumé…", size="2"), align="center"),
+        ),
         rx.cond(
             S.resume_summary != "",
             rx.hstack(
                 rx.icon("file-check", size=16, color=rx.color("grass", 10)),
                 rx.text(S.resume_summary, size="2", id="resume-summary"),
-                rx.button("Remove", variant="ghost", size="1", type="button", on_click=S.clear_resume, aria_label="Remove the résumé"),
+                rx.button(
+                    "Remove",
+                    variant="ghost",
+                    size="1",
+                    type="button",
+                    on_click=S.clear_resume,
+                    aria_label="Remove the résumé",
+                ),
                 align="center",
                 wrap="wrap",
             ),
@@ -98,13 +120,24 @@ def _cost_card() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.icon("coins", size=18, color=rx.color("grass", 10)),
-                rx.text("Your balance: ", rx.text.strong(S.balance, id="setup-balance"), f" {CREDITS_NAME}", size="2"),
+                rx.text(
+                    "Your balance: ",
+                    rx.text.strong(S.balance, id="setup-balance"),
+                    f" {CREDITS_NAME}",
+                    size="2",
+                ),
                 rx.cond(S.premium, rx.badge("Coach plan", color_scheme="amber")),
                 align="center",
                 wrap="wrap",
             ),
             rx.text(S.cost_label, size="2", color=rx.color("gray", 11), id="setup-cost"),
-            rx.cond(~S.can_start, rx.link(rx.button("Get more credits", size="2", variant="soft", type="button"), href=routes.PRICING)),
+            rx.cond(
+                ~S.can_start,
+                rx.link(
+                    rx.button("Get more credits", size="2", variant="soft", type="button"),
+                    href=routes.PRICING,
+                ),
+            ),
             spacing="2",
         ),
     )
@@ -131,7 +164,11 @@ def _in_progress() -> rx.Component:
         rx.callout(
             rx.flex(
                 rx.text("You have an interview in progress.", size="2"),
-                rx.link(rx.button("Return to it", size="1", type="button"), href="/interview/" + S.live_interview_id, id="return-to-live"),
+                rx.link(
+                    rx.button("Return to it", size="1", type="button"),
+                    href="/interview/" + S.live_interview_id,
+                    id="return-to-live",
+                ),
                 spacing="3",
                 align="center",
                 wrap="wrap",
@@ -148,20 +185,51 @@ def _form() -> rx.Component:
         rx.vstack(
             rx.vstack(
                 _label("Job title", "job_title"),
-                rx.input(id="job_title", name="job_title", placeholder="e.g. Backend Engineer", required=True, max_length=MAX_TITLE_CHARS, size="3", width="100%"),
+                rx.input(
+                    id="job_title",
+                    name="job_title",
+                    placeholder="e.g. Backend Engineer",
+                    required=True,
+                    max_length=MAX_TITLE_CHARS,
+                    size="3",
+                    width="100%",
+                ),
                 spacing="1",
                 width="100%",
             ),
             rx.vstack(
-                _label("Job description (optional)", "job_description", "Paste the advert: the interviewer asks about what it needs."),
-                rx.text_area(id="job_description", name="job_description", max_length=MAX_DESCRIPTION_CHARS, rows="6", width="100%", size="3"),
+                _label(
+                    "Job description (optional)",
+                    "job_description",
+                    "Paste the advert: the interviewer asks about what it needs.",
+                ),
+                rx.text_area(
+                    id="job_description",
+                    name="job_description",
+                    max_length=MAX_DESCRIPTION_CHARS,
+                    rows="6",
+                    width="100%",
+                    size="3",
+                ),
                 spacing="1",
                 width="100%",
             ),
             _resume_upload(),
-            _choice("Interview type", "interview_type", [("behavioural", "Behavioural"), ("technical", "Technical"), ("mixed", "Mixed")], "mixed"),
-            _choice("Difficulty", "difficulty", [("easy", "Easy"), ("medium", "Medium"), ("hard", "Hard")], "medium"),
-            _choice("Length", "duration_minutes", [("10", "10 min"), ("20", "20 min"), ("30", "30 min")], "20"),
+            _choice(
+                "Interview type",
+                "interview_type",
+                [("behavioural", "Behavioural"), ("technical", "Technical"), ("mixed", "Mixed")],
+                "mixed",
+            ),
+            _choice(
+                "Difficulty",
+                "difficulty",
+                [("easy", "Easy"), ("medium", "Medium"), ("hard", "Hard")],
+                "medium",
+            ),
+            _choice(
+                "Length", "duration_minutes", [("10", "10 min"), ("20", "20 min"), ("30", "30 min")], "20"
+            ),
             _choice(
                 "Interviewer's pace",
                 "pace",
@@ -172,7 +240,11 @@ def _form() -> rx.Component:
             _microphone_note(),
             rx.cond(S.error != "", error_callout(S.error, id="setup-error")),
             rx.button(
-                rx.cond(S.starting, rx.hstack(rx.spinner(size="2"), rx.text("Starting…"), align="center"), rx.hstack(rx.icon("mic"), rx.text("Start the interview"), align="center")),
+                rx.cond(
+                    S.starting,
+                    rx.hstack(rx.spinner(size="2"), rx.text("Starting…"), align="center"),
+                    rx.hstack(rx.icon("mic"), rx.text("Start the interview"), align="center"),
+                ),
                 type="submit",
                 size="3",
                 width="100%",
@@ -194,7 +266,10 @@ def _form() -> rx.Component:
 @template(width="760px")
 def interview_setup_page() -> rx.Component:
     return rx.vstack(
-        page_header("Set up your practice interview", "Your AI interviewer tailors the questions to the role, the advert and your résumé."),
+        page_header(
+            "Set up your practice interview",
+            "Your AI interviewer tailors the questions to the role, the advert and your résumé.",
+        ),
         rx.cond(
             S.loading,
             loading_block("Loading your balance…"),

@@ -6,10 +6,10 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.layout import card, page_header, template
-from vocahire.wording import CREDITS_NAME
 from vocahire.state.billing import BillingState
 from vocahire.state.pricing import PricingState
 from vocahire.state.session import SessionState
+from vocahire.wording import CREDITS_NAME
 
 PACK_FEATURES = ["One practice interview per credit", "Feedback and transcript included", "Never expires"]
 PLAN_FEATURES = ["Unlimited practice interviews", "Full AI feedback every time", "Cancel anytime"]
@@ -23,25 +23,46 @@ def _notices() -> rx.Component:
             rx.callout(
                 "Payments are not configured on this deployment yet, so nothing can be bought here. "
                 f"Every new account still starts with 3 free {CREDITS_NAME}.",
-                icon="info", color_scheme="amber", width="100%", id="payments-not-configured",
+                icon="info",
+                color_scheme="amber",
+                width="100%",
+                id="payments-not-configured",
             ),
         ),
         rx.cond(
             PricingState.canceled,
-            rx.callout("Checkout was cancelled: you weren't charged.", icon="circle-x", color_scheme="gray", width="100%", id="checkout-canceled"),
+            rx.callout(
+                "Checkout was cancelled: you weren't charged.",
+                icon="circle-x",
+                color_scheme="gray",
+                width="100%",
+                id="checkout-canceled",
+            ),
         ),
         rx.cond(
-            SessionState.signed_in & (PricingState.chosen_offer_name != "") & PricingState.payments_configured,
+            SessionState.signed_in
+            & (PricingState.chosen_offer_name != "")
+            & PricingState.payments_configured,
             rx.callout(
                 rx.hstack(
-                    rx.text("You're signed in. Continue with ", rx.text.strong(PricingState.chosen_offer_name), "?"),
-                    rx.button(
-                        "Continue to checkout", size="2", on_click=PricingState.checkout(PricingState.chosen_offer),
-                        loading=PricingState.busy_offer == PricingState.chosen_offer, id="continue-checkout",
+                    rx.text(
+                        "You're signed in. Continue with ",
+                        rx.text.strong(PricingState.chosen_offer_name),
+                        "?",
                     ),
-                    align="center", spacing="3", wrap="wrap",
+                    rx.button(
+                        "Continue to checkout",
+                        size="2",
+                        on_click=PricingState.checkout(PricingState.chosen_offer),
+                        loading=PricingState.busy_offer == PricingState.chosen_offer,
+                        id="continue-checkout",
+                    ),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
                 ),
-                icon="shopping-cart", width="100%",
+                icon="shopping-cart",
+                width="100%",
             ),
         ),
     )
@@ -54,20 +75,34 @@ def _price(offer: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.heading(offer["price_label"], size="8", id="price-" + offer["key"].to(str)),
                 rx.text(offer["period_label"], size="2", color=rx.color("gray", 11)),
-                align="baseline", spacing="2", wrap="wrap",
+                align="baseline",
+                spacing="2",
+                wrap="wrap",
             ),
             rx.text(
                 rx.cond(offer["per_month_label"] != "", offer["per_month_label"], offer["per_credit_label"]),
-                size="2", color=rx.color("gray", 11), min_height="1.4em",
+                size="2",
+                color=rx.color("gray", 11),
+                min_height="1.4em",
             ),
             spacing="0",
         ),
         rx.cond(
             PricingState.prices_loading,
-            rx.vstack(rx.skeleton(rx.heading("$00.00", size="8")), rx.text(" ", size="2", min_height="1.4em"), spacing="1"),
+            rx.vstack(
+                rx.skeleton(rx.heading("$00.00", size="8")),
+                rx.text(" ", size="2", min_height="1.4em"),
+                spacing="1",
+            ),
             rx.text(
-                rx.cond(PricingState.payments_configured, "Price unavailable right now", "Price shown once payments are set up"),
-                size="2", color=rx.color("gray", 10), min_height="3.4em",
+                rx.cond(
+                    PricingState.payments_configured,
+                    "Price unavailable right now",
+                    "Price shown once payments are set up",
+                ),
+                size="2",
+                color=rx.color("gray", 10),
+                min_height="3.4em",
             ),
         ),
     )
@@ -80,7 +115,8 @@ def _buy_button(offer: rx.Var, is_plan: bool) -> rx.Component:
             "Not available yet",
             rx.cond(SessionState.signed_in, "Subscribe" if is_plan else "Buy now", "Sign in to buy"),
         ),
-        size="3", width="100%",
+        size="3",
+        width="100%",
         variant=rx.cond(offer["featured"], "solid", "soft"),
         disabled=~offer["available"].to(bool),
         loading=PricingState.busy_offer == offer["key"].to(str),
@@ -90,8 +126,13 @@ def _buy_button(offer: rx.Var, is_plan: bool) -> rx.Component:
     if not is_plan:
         return buy
     manage = rx.button(
-        "Manage your plan", size="3", width="100%", variant="outline", loading=BillingState.portal_busy,
-        on_click=BillingState.open_portal, id="manage-" + offer["key"].to(str),
+        "Manage your plan",
+        size="3",
+        width="100%",
+        variant="outline",
+        loading=BillingState.portal_busy,
+        on_click=BillingState.open_portal,
+        id="manage-" + offer["key"].to(str),
     )
     return rx.cond(SessionState.is_premium, manage, buy)
 
@@ -103,13 +144,25 @@ def _offer_card(offer: rx.Var, is_plan: bool) -> rx.Component:
             rx.hstack(
                 rx.heading(offer["name"], size="4"),
                 rx.spacer(),
-                rx.cond(offer["discount_label"] != "", rx.badge(offer["discount_label"], color_scheme="grass", size="2", variant="soft")),
-                width="100%", align="center",
+                rx.cond(
+                    offer["discount_label"] != "",
+                    rx.badge(offer["discount_label"], color_scheme="grass", size="2", variant="soft"),
+                ),
+                width="100%",
+                align="center",
             ),
             rx.text(offer["blurb"], size="2", color=rx.color("gray", 11), min_height="2.8em"),
             _price(offer),
             rx.vstack(
-                *[rx.hstack(rx.icon("check", size=16, color=rx.color("grass", 10)), rx.text(f, size="2"), align="center", spacing="2") for f in features],
+                *[
+                    rx.hstack(
+                        rx.icon("check", size=16, color=rx.color("grass", 10)),
+                        rx.text(f, size="2"),
+                        align="center",
+                        spacing="2",
+                    )
+                    for f in features
+                ],
                 spacing="2",
             ),
             rx.spacer(),
@@ -124,7 +177,9 @@ def _offer_card(offer: rx.Var, is_plan: bool) -> rx.Component:
 
 def _section(title: str, subtitle: str, offers: rx.Var, is_plan: bool, columns: str) -> rx.Component:
     return rx.vstack(
-        rx.vstack(rx.heading(title, size="5"), rx.text(subtitle, size="2", color=rx.color("gray", 11)), spacing="1"),
+        rx.vstack(
+            rx.heading(title, size="5"), rx.text(subtitle, size="2", color=rx.color("gray", 11)), spacing="1"
+        ),
         rx.grid(
             rx.foreach(offers, lambda o: _offer_card(o, is_plan)),
             columns=rx.breakpoints(initial="1", sm="2", md=columns),
@@ -140,14 +195,29 @@ def _section(title: str, subtitle: str, offers: rx.Var, is_plan: bool, columns: 
 def pricing_page() -> rx.Component:
     """Two credit packs and three Coach plans; signed-out visitors are asked to sign in when they pick one."""
     return rx.vstack(
-        page_header("Pricing", f"Pay as you go with {CREDITS_NAME}, or practise without limits on a Coach plan."),
+        page_header(
+            "Pricing", f"Pay as you go with {CREDITS_NAME}, or practise without limits on a Coach plan."
+        ),
         _notices(),
-        _section("Credit packs", f"One-time {CREDITS_NAME} packs. Each practice interview uses 1.00.", PricingState.packs, False, "2"),
-        _section("Coach plans", "Unlimited practice interviews while your plan is active. Savings are against paying monthly.", PricingState.plans, True, "3"),
+        _section(
+            "Credit packs",
+            f"One-time {CREDITS_NAME} packs. Each practice interview uses 1.00.",
+            PricingState.packs,
+            False,
+            "2",
+        ),
+        _section(
+            "Coach plans",
+            "Unlimited practice interviews while your plan is active. Savings are against paying monthly.",
+            PricingState.plans,
+            True,
+            "3",
+        ),
         rx.text(
             "Payments are processed securely by Stripe. Plans renew automatically until you cancel; "
             "manage or cancel anytime from Account & billing, and you keep access until the end of the period you paid for.",
-            size="1", color=rx.color("gray", 10),
+            size="1",
+            color=rx.color("gray", 10),
         ),
         rx.cond(
             SessionState.signed_in,

@@ -14,8 +14,17 @@ from vocahire.state.session import SessionState, current_user, friendly_error
 CONFIRM_WORD = "DELETE"
 SIGN_OUT_FORM_ID = "account-sign-out-form"
 _EMPTY: dict[str, Any] = {
-    "name": "", "email": "", "image_url": "", "initial": "", "sign_in_method": "", "member_since": "",
-    "credits": "", "premium": False, "premium_until": "", "interviews": 0, "renewing_subscription": False,
+    "name": "",
+    "email": "",
+    "image_url": "",
+    "initial": "",
+    "sign_in_method": "",
+    "member_since": "",
+    "credits": "",
+    "premium": False,
+    "premium_until": "",
+    "interviews": 0,
+    "renewing_subscription": False,
 }
 
 
@@ -41,7 +50,7 @@ class AccountState(rx.State):
             user = await current_user(self)
             self.profile = await run_db(user_data.account_overview, user_id=user.id)
             (await self.get_state(SessionState))._show(user)
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             self.profile = dict(_EMPTY)
             self.error = friendly_error(exc)
         finally:
@@ -70,13 +79,13 @@ class AccountState(rx.State):
                 return None
             try:
                 user = await current_user(self)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self.delete_error = friendly_error(exc)
                 return None
             self.deleting, self.delete_error = True, ""
         try:
             await user_data.close_account(user_id=user.id, settings=get_settings())
-        except Exception as exc:  # noqa: BLE001 - shown in words; nothing was deleted
+        except Exception as exc:
             async with self:
                 self.deleting = False
                 self.delete_error = friendly_error(exc)

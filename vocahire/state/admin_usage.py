@@ -6,10 +6,10 @@ from typing import Any
 
 import reflex as rx
 
+from vocahire.errors import InvalidInput
 from vocahire.infra.database import run_db
 from vocahire.services.admin import usage as admin_usage
 from vocahire.services.admin.usage import DateRange
-from vocahire.errors import InvalidInput
 from vocahire.state.session import current_admin, friendly_error
 
 PRESETS = (7, 30, 90, 365)
@@ -53,7 +53,7 @@ class AdminUsageState(rx.State):
             self.range_error = ""
         except InvalidInput as exc:
             self.range_error = exc.message
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             self._clear()
             self.error = friendly_error(exc)
         finally:
@@ -82,7 +82,7 @@ class AdminUsageState(rx.State):
         except InvalidInput as exc:
             self.range_error = exc.message
             return
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._clear()
             self.error = friendly_error(exc)
             return
@@ -94,7 +94,7 @@ class AdminUsageState(rx.State):
         """The last ``days`` days up to today (7, 30, 90 or 365)."""
         try:
             await current_admin(self)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._clear()
             self.error = friendly_error(exc)
             return

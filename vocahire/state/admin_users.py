@@ -12,9 +12,9 @@ from typing import Any
 
 import reflex as rx
 
+from vocahire.errors import Conflict, InvalidInput, NotFound
 from vocahire.infra.database import run_db
 from vocahire.services.admin import users as admin_users
-from vocahire.errors import Conflict, InvalidInput, NotFound
 from vocahire.state.session import SessionState, current_admin, friendly_error
 
 
@@ -46,7 +46,9 @@ class AdminUsersState(rx.State):
 
     # --- the list ---
     async def _fetch_page(self, admin_id: int) -> None:
-        result = await run_db(admin_users.search_users, admin_user_id=admin_id, query=self.query, page=self.page)
+        result = await run_db(
+            admin_users.search_users, admin_user_id=admin_id, query=self.query, page=self.page
+        )
         self.rows, self.total, self.page, self.pages = result.rows, result.total, result.page, result.pages
         self.error = ""
 
@@ -58,7 +60,7 @@ class AdminUsersState(rx.State):
             await self._fetch_page(admin.id)
         except InvalidInput as exc:
             self.error = exc.message
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             self.rows, self.total = [], 0
             self.error = friendly_error(exc)
         finally:
@@ -110,7 +112,7 @@ class AdminUsersState(rx.State):
             self.detail_open, self.detail_loading = True, True
             yield
             await self._fetch_detail(admin.id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.detail_open = False
             self._selected_id = 0
             self.error = friendly_error(exc)
@@ -122,7 +124,7 @@ class AdminUsersState(rx.State):
         """The dialog's own close button and Escape key (it can only be closed from here)."""
         try:
             await current_admin(self)
-        except Exception as exc:  # noqa: BLE001 - closing is always allowed; say why the page is empty
+        except Exception as exc:
             self.error = friendly_error(exc)
             is_open = False
         if is_open is not True:
@@ -144,7 +146,7 @@ class AdminUsersState(rx.State):
                 await (await self.get_state(SessionState))._refresh_user()
         except Conflict as exc:
             self.action_notice = exc.message
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.action_error = friendly_error(exc)
 
     @rx.event
@@ -155,8 +157,12 @@ class AdminUsersState(rx.State):
 
         async def action(admin_id: int) -> str:
             balance = await run_db(
-                admin_users.adjust_credits, admin_user_id=admin_id, user_id=self._selected_id,
-                amount=amount, reason=reason, request_key=key,
+                admin_users.adjust_credits,
+                admin_user_id=admin_id,
+                user_id=self._selected_id,
+                amount=amount,
+                reason=reason,
+                request_key=key,
             )
             self._adjust_key = admin_users.new_request_key()  # the next submission is a new adjustment
             return f"Credits adjusted: the balance is now {balance:.2f}."
@@ -169,7 +175,13 @@ class AdminUsersState(rx.State):
         until = _form_value(form_data, "until")
 
         async def action(admin_id: int) -> str:
-            await run_db(admin_users.set_premium, admin_user_id=admin_id, user_id=self._selected_id, premium=True, until=until)
+            await run_db(
+                admin_users.set_premium,
+                admin_user_id=admin_id,
+                user_id=self._selected_id,
+                premium=True,
+                until=until,
+            )
             return "Premium granted."
 
         await self._act(action)
@@ -177,7 +189,9 @@ class AdminUsersState(rx.State):
     @rx.event
     async def revoke_premium(self) -> None:
         async def action(admin_id: int) -> str:
-            await run_db(admin_users.set_premium, admin_user_id=admin_id, user_id=self._selected_id, premium=False)
+            await run_db(
+                admin_users.set_premium, admin_user_id=admin_id, user_id=self._selected_id, premium=False
+            )
             return "Premium revoked."
 
         await self._act(action)
@@ -188,7 +202,13 @@ class AdminUsersState(rx.State):
         reason = _form_value(form_data, "reason")
 
         async def action(admin_id: int) -> str:
-            await run_db(admin_users.set_deleted, admin_user_id=admin_id, user_id=self._selected_id, deleted=True, reason=reason)
+            await run_db(
+                admin_users.set_deleted,
+                admin_user_id=admin_id,
+                user_id=self._selected_id,
+                deleted=True,
+                reason=reason,
+            )
             return "Account deleted: the user can no longer sign in. It can be restored."
 
         await self._act(action)
@@ -196,7 +216,9 @@ class AdminUsersState(rx.State):
     @rx.event
     async def restore(self) -> None:
         async def action(admin_id: int) -> str:
-            await run_db(admin_users.set_deleted, admin_user_id=admin_id, user_id=self._selected_id, deleted=False)
+            await run_db(
+                admin_users.set_deleted, admin_user_id=admin_id, user_id=self._selected_id, deleted=False
+            )
             return "Account restored."
 
         await self._act(action)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire import routes
-from vocahire.wording import AUTH_ERRORS
 from vocahire.errors import VocaHireError
 from vocahire.state.session import current_user
+from vocahire.wording import AUTH_ERRORS
 
 
 class AuthFormState(rx.State):
@@ -28,7 +28,7 @@ class AuthFormState(rx.State):
         self.next_path = routes.safe_next(str(params.get("next", "")))
         try:
             await current_user(self)
-        except (VocaHireError, Exception):  # noqa: BLE001 - signed out (or database down): show the form
+        except (VocaHireError, Exception):
             return None
         # Already signed in: no reason to see the form.
         return rx.redirect(self.next_path)

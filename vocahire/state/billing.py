@@ -42,9 +42,17 @@ class BillingState(rx.State):
             self.history = await run_db(billing.billing_history, user_id=user.id)
             plan = await run_db(billing.subscription_summary, user_id=user.id)
             self.has_billing_account = await run_db(billing.has_billing_account, user_id=user.id)
-            self.has_plan, self.plan_active, self.plan_renews = plan["has_plan"], plan["active"], plan["renews"]
-            self.plan_name, self.plan_status, self.plan_period_end = plan["plan"], plan["status"], plan["period_end"]
-        except Exception as exc:  # noqa: BLE001 - shown in words
+            self.has_plan, self.plan_active, self.plan_renews = (
+                plan["has_plan"],
+                plan["active"],
+                plan["renews"],
+            )
+            self.plan_name, self.plan_status, self.plan_period_end = (
+                plan["plan"],
+                plan["status"],
+                plan["period_end"],
+            )
+        except Exception as exc:
             self._clear()
             self.error = friendly_error(exc)
         finally:
@@ -57,14 +65,14 @@ class BillingState(rx.State):
             return
         try:
             user = await current_user(self)
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             yield rx.toast.error(friendly_error(exc))
             return
         self.portal_busy = True
         yield
         try:
             url = await anyio.to_thread.run_sync(billing.start_portal, get_settings(), user.id)
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             self.portal_busy = False
             yield rx.toast.error(friendly_error(exc))
             return

@@ -45,20 +45,26 @@ class BillingSuccessState(rx.State):
         self.phase, self.error, self.offer_name = "loading", "", ""
         try:
             user = await current_user(self)
-            checkout_id = billing.parse_checkout_session_id(self.router.url.query_parameters.get("session_id"))
+            checkout_id = billing.parse_checkout_session_id(
+                self.router.url.query_parameters.get("session_id")
+            )
             self._checkout_id = checkout_id
             if not checkout_id:
                 self.phase = "invalid"
                 return None
-            progress = await run_db(billing.checkout_progress, user_id=user.id, checkout_session_id=checkout_id)
+            progress = await run_db(
+                billing.checkout_progress, user_id=user.id, checkout_session_id=checkout_id
+            )
             self._apply(progress)
             if not progress.done:
-                hint = await anyio.to_thread.run_sync(billing.checkout_hint, get_settings(), user.id, checkout_id)
+                hint = await anyio.to_thread.run_sync(
+                    billing.checkout_hint, get_settings(), user.id, checkout_id
+                )
                 if hint is not None:
                     self.offer_name = self.offer_name or hint.offer_name
                     if hint.payment_status == "unpaid":
                         self.phase = "processing"  # e.g. a bank debit: Stripe confirms it later
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             self.phase, self.error = "error", friendly_error(exc)
             return None
         return None if progress.done else BillingSuccessState.watch
@@ -73,14 +79,16 @@ class BillingSuccessState(rx.State):
             checkout_id = self._checkout_id
             try:
                 user = await current_user(self)
-            except Exception:  # noqa: BLE001 - not signed in: nothing to watch
+            except Exception:
                 self._watching = False
                 return
         deadline = time.monotonic() + WATCH_SECONDS
         try:
             while time.monotonic() < deadline:
                 await asyncio.sleep(POLL_SECONDS)
-                progress = await run_db(billing.checkout_progress, user_id=user.id, checkout_session_id=checkout_id)
+                progress = await run_db(
+                    billing.checkout_progress, user_id=user.id, checkout_session_id=checkout_id
+                )
                 async with self:
                     if self._checkout_id != checkout_id:
                         return
@@ -92,7 +100,7 @@ class BillingSuccessState(rx.State):
             async with self:
                 if self.phase == "waiting":
                     self.phase = "slow"
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             async with self:
                 self.phase, self.error = "error", friendly_error(exc)
         finally:

@@ -19,9 +19,9 @@ import reflex as rx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vocahire import routes
-from vocahire.infra.database import DatabaseUnavailable
-from vocahire.infra import clerk
 from vocahire.errors import VocaHireError
+from vocahire.infra import clerk
+from vocahire.infra.database import DatabaseUnavailable
 from vocahire.settings import Settings, get_settings
 from vocahire.state.session import SessionState, current_user, friendly_error
 
@@ -44,7 +44,9 @@ def hosted_page_url(settings: Settings, page: str, next_path: str) -> str:
     base = clerk.account_portal_url(settings, page)
     if not base:
         return ""
-    back = settings.app_url + (routes.sign_in_url(next_path) if page == "sign-in" else routes.sign_up_url(next_path))
+    back = settings.app_url + (
+        routes.sign_in_url(next_path) if page == "sign-in" else routes.sign_up_url(next_path)
+    )
     return f"{base}{'&' if '?' in base else '?'}{urlencode({'redirect_url': back})}"
 
 
@@ -91,7 +93,9 @@ class ClerkSessionState(rx.State):
             self.error = LOAD_ERROR
         return None
 
-    async def _accept_token(self, session: SessionState, token: str, settings: Settings, page: str | None, next_path: str) -> Any:
+    async def _accept_token(
+        self, session: SessionState, token: str, settings: Settings, page: str | None, next_path: str
+    ) -> Any:
         try:
             await anyio.to_thread.run_sync(clerk.verify_session_token, token, settings)
         except VocaHireError as exc:

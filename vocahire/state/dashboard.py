@@ -26,7 +26,7 @@ class DashboardState(rx.State):
             self.error = ""
             session_state = await self.get_state(SessionState)
             session_state._show(user)
-        except Exception as exc:  # noqa: BLE001 - shown to the user in words
+        except Exception as exc:
             self.recent = []
             self.error = friendly_error(exc)
         finally:

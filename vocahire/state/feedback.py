@@ -14,10 +14,15 @@ from typing import Any
 
 import reflex as rx
 
+from vocahire.errors import NotFound
 from vocahire.infra.database import run_db
 from vocahire.services.feedback import jobs
-from vocahire.errors import NotFound
-from vocahire.services.feedback.report import feedback_markdown, feedback_page_data, feedback_status, is_working
+from vocahire.services.feedback.report import (
+    feedback_markdown,
+    feedback_page_data,
+    feedback_status,
+    is_working,
+)
 from vocahire.state.session import current_user, friendly_error
 
 POLL_SECONDS = 2.0
@@ -82,20 +87,52 @@ class FeedbackState(rx.State):
     def _apply(self, data: dict[str, Any]) -> None:
         self.not_found = False
         for key in (
-            "job_title", "date_label", "duration_label", "feedback_status", "feedback_error", "attempts", "has_feedback",
-            "score_band", "categories", "strengths", "improvements", "questions", "figures", "answers", "filler_totals",
-            "keywords_mentioned", "keywords_missing", "transcript",
+            "job_title",
+            "date_label",
+            "duration_label",
+            "feedback_status",
+            "feedback_error",
+            "attempts",
+            "has_feedback",
+            "score_band",
+            "categories",
+            "strengths",
+            "improvements",
+            "questions",
+            "figures",
+            "answers",
+            "filler_totals",
+            "keywords_mentioned",
+            "keywords_missing",
+            "transcript",
         ):
             setattr(self, key, data[key])
         self.overall_score = int(data["overall_score"] or 0)
 
     def _clear(self) -> None:
-        self._apply({
-            "job_title": "", "date_label": "", "duration_label": "", "feedback_status": "", "feedback_error": "", "attempts": 0,
-            "has_feedback": False, "overall_score": 0, "score_band": "", "categories": [], "strengths": [], "improvements": [],
-            "questions": [], "figures": [], "answers": [], "filler_totals": [], "keywords_mentioned": [], "keywords_missing": [],
-            "transcript": [],
-        })
+        self._apply(
+            {
+                "job_title": "",
+                "date_label": "",
+                "duration_label": "",
+                "feedback_status": "",
+                "feedback_error": "",
+                "attempts": 0,
+                "has_feedback": False,
+                "overall_score": 0,
+                "score_band": "",
+                "categories": [],
+                "strengths": [],
+                "improvements": [],
+                "questions": [],
+                "figures": [],
+                "answers": [],
+                "filler_totals": [],
+                "keywords_mentioned": [],
+                "keywords_missing": [],
+                "transcript": [],
+            }
+        )
 
     @rx.event
     async def load(self) -> Any:
@@ -110,7 +147,7 @@ class FeedbackState(rx.State):
         except NotFound:
             self._clear()
             self.not_found = True
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             self._clear()
             self.error = friendly_error(exc)
         finally:
@@ -127,7 +164,7 @@ class FeedbackState(rx.State):
             self._watching = interview_id = self.interview_id
             try:
                 user = await current_user(self)
-            except Exception:  # noqa: BLE001 - not signed in: nothing to watch
+            except Exception:
                 self._watching = ""
                 return
         last: tuple[str, int] | None = None
@@ -136,7 +173,11 @@ class FeedbackState(rx.State):
             while time.monotonic() < deadline:
                 await asyncio.sleep(POLL_SECONDS)
                 async with self:
-                    if self._watching != interview_id or self.interview_id != interview_id or not self.router.url.path.startswith("/feedback/"):
+                    if (
+                        self._watching != interview_id
+                        or self.interview_id != interview_id
+                        or not self.router.url.path.startswith("/feedback/")
+                    ):
                         return
                 status = await run_db(feedback_status, user_id=user.id, interview_id=interview_id)
                 if status != last:
@@ -148,7 +189,7 @@ class FeedbackState(rx.State):
                     last = status
                 if not is_working(status[0]):
                     return
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             async with self:
                 self.error = friendly_error(exc)
         finally:
@@ -166,7 +207,7 @@ class FeedbackState(rx.State):
             user = await current_user(self)
             await run_db(jobs.retry_feedback, user_id=user.id, interview_id=self.interview_id)
             self._apply(await run_db(feedback_page_data, user_id=user.id, interview_id=self.interview_id))
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             return rx.toast.error(friendly_error(exc))
         finally:
             self.retrying = False
@@ -178,7 +219,11 @@ class FeedbackState(rx.State):
         try:
             user = await current_user(self)
             data = await run_db(feedback_page_data, user_id=user.id, interview_id=self.interview_id)
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             return rx.toast.error(friendly_error(exc))
         slug = re.sub(r"[^a-z0-9]+", "-", data["job_title"].lower()).strip("-")[:40] or "interview"
-        return rx.download(data=feedback_markdown(data), filename=f"vocahire-feedback-{slug}-{data['id'][:8]}.md", mime_type="text/markdown")
+        return rx.download(
+            data=feedback_markdown(data),
+            filename=f"vocahire-feedback-{slug}-{data['id'][:8]}.md",
+            mime_type="text/markdown",
+        )

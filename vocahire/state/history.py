@@ -7,8 +7,8 @@ from typing import Any
 import reflex as rx
 
 from vocahire.infra.database import run_db
-from vocahire.services.interviews import history
 from vocahire.services.feedback.speech_metrics import TARGETS
+from vocahire.services.interviews import history
 from vocahire.state.session import current_user, friendly_error
 
 MAX_ROWS = 100
@@ -38,7 +38,11 @@ class HistoryState(rx.State):
 
     @rx.var
     def metric_series(self) -> list[dict[str, Any]]:
-        return [{"label": p["label"], "value": p.get(self.metric), "job_title": p["job_title"]} for p in self.points if p.get(self.metric) is not None]
+        return [
+            {"label": p["label"], "value": p.get(self.metric), "job_title": p["job_title"]}
+            for p in self.points
+            if p.get(self.metric) is not None
+        ]
 
     @rx.var
     def metric_label(self) -> str:
@@ -78,7 +82,7 @@ class HistoryState(rx.State):
         self.loading = True
         try:
             await self._reload()
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             self.rows, self.points = [], []
             self.error = friendly_error(exc)
         finally:
@@ -89,7 +93,7 @@ class HistoryState(rx.State):
         """Which measured figure the progress chart shows."""
         try:
             await current_user(self)
-        except Exception:  # noqa: BLE001 - anonymous clients change nothing
+        except Exception:
             return
         if isinstance(key, str) and key in history.PROGRESS_METRICS:
             self.metric = key
@@ -104,7 +108,7 @@ class HistoryState(rx.State):
             user = await current_user(self)
             await run_db(history.soft_delete_interview, user_id=user.id, interview_id=interview_id)
             await self._reload()
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             return rx.toast.error(friendly_error(exc))
         finally:
             self.deleting = ""

@@ -19,15 +19,15 @@ import reflex as rx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vocahire import routes
+from vocahire.errors import InterviewInProgress, NotFound
 from vocahire.infra.database import run_db
 from vocahire.services.interviews import calls as interview_calls
-from vocahire.state import interview_views
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.errors import InterviewInProgress, NotFound
-from vocahire.services.interviews.sideband import registry
 from vocahire.services.interviews.resume_text import MAX_RESUME_BYTES, extract_resume_text
+from vocahire.services.interviews.sideband import registry
 from vocahire.services.interviews.transcript_assembly import FinalLine
 from vocahire.settings import get_settings
+from vocahire.state import interview_views
 from vocahire.state.session import SessionState, current_user, friendly_error
 
 _ITEM_ID = r"^[A-Za-z0-9_\-.:]{1,128}$"
@@ -123,7 +123,7 @@ class InterviewSetupState(rx.State):
             data = await run_db(interview_views.setup_page_data, user_id=user.id, settings=get_settings())
             self.balance, self.premium, self.can_start = data["balance"], data["premium"], data["can_start"]
             self.cost_label, self.live_interview_id = data["cost_label"], data["live_interview_id"]
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             self.can_start = False
             self.error = friendly_error(exc)
         finally:
@@ -136,7 +136,7 @@ class InterviewSetupState(rx.State):
         self._resume_text, self._resume_filename, self.resume_summary = "", "", ""
         try:
             await current_user(self)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.resume_error = friendly_error(exc)
             return
         if not isinstance(files, list) or len(files) != 1 or not hasattr(files[0], "read"):
@@ -147,9 +147,15 @@ class InterviewSetupState(rx.State):
         try:
             upload = files[0]
             data = await upload.read(MAX_RESUME_BYTES + 1)  # never more than the limit plus one byte
-            result = await anyio.to_thread.run_sync(extract_resume_text, getattr(upload, "filename", None) or getattr(upload, "name", None), data)
-            self._resume_text, self._resume_filename, self.resume_summary = result.text, result.filename, result.summary
-        except Exception as exc:  # noqa: BLE001
+            result = await anyio.to_thread.run_sync(
+                extract_resume_text, getattr(upload, "filename", None) or getattr(upload, "name", None), data
+            )
+            self._resume_text, self._resume_filename, self.resume_summary = (
+                result.text,
+                result.filename,
+                result.summary,
+            )
+        except Exception as exc:
             self.resume_error = friendly_error(exc)
         finally:
             self.resume_busy = False
@@ -170,14 +176,19 @@ class InterviewSetupState(rx.State):
             user = await current_user(self)
             setup = interviews.parse_setup(form_data)
             started = await run_db(
-                interviews.start_interview, settings=get_settings(), user_id=user.id, setup=setup, resume_text=self._resume_text, resume_filename=self._resume_filename or None
+                interviews.start_interview,
+                settings=get_settings(),
+                user_id=user.id,
+                setup=setup,
+                resume_text=self._resume_text,
+                resume_filename=self._resume_filename or None,
             )
         except InterviewInProgress as exc:
             self.starting = False
             self.live_interview_id = exc.session_id
             self.error = exc.message
             return
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.starting = False
             self.error = friendly_error(exc)
             return
@@ -231,21 +242,40 @@ class LiveInterviewState(rx.State):
 
     async def _reload(self) -> None:
         user_id = await self._owner()
-        self._show(await run_db(interview_views.live_page_data, settings=get_settings(), user_id=user_id, interview_id=self._interview_id))
+        self._show(
+            await run_db(
+                interview_views.live_page_data,
+                settings=get_settings(),
+                user_id=user_id,
+                interview_id=self._interview_id,
+            )
+        )
 
     @rx.event
     async def load(self) -> None:
         self.loading, self.not_found, self.error, self.ending = True, False, "", False
-        self._interview_id, self._owner_id, self.interview_id, self.lines, self.ack_seq, self.connection = "", 0, "", [], 0, "idle"
+        self._interview_id, self._owner_id, self.interview_id, self.lines, self.ack_seq, self.connection = (
+            "",
+            0,
+            "",
+            [],
+            0,
+            "idle",
+        )
         try:
             user = await current_user(self)
             interview_id = interview_id_from_path(self.router.url.path)
-            data = await run_db(interview_views.live_page_data, settings=get_settings(), user_id=user.id, interview_id=interview_id)
+            data = await run_db(
+                interview_views.live_page_data,
+                settings=get_settings(),
+                user_id=user.id,
+                interview_id=interview_id,
+            )
             self._interview_id, self._owner_id = data["id"], user.id
             self._show(data)
         except NotFound:
             self.not_found = True
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.error = friendly_error(exc)
         finally:
             self.loading = False
@@ -258,7 +288,7 @@ class LiveInterviewState(rx.State):
             await self._owner()
         except (ValidationError, TypeError):
             return
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.error = friendly_error(exc)
             return
         if data.session_id != self._interview_id:
@@ -269,7 +299,7 @@ class LiveInterviewState(rx.State):
         if data.state in ("live", "failed"):
             try:
                 await self._reload()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self.error = friendly_error(exc)
 
     @rx.event
@@ -280,22 +310,32 @@ class LiveInterviewState(rx.State):
             user_id = await self._owner()
         except (ValidationError, TypeError):
             return
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.error = friendly_error(exc)
             return
         if data.session_id != self._interview_id:
             return
-        lines = [FinalLine(l.item_id, l.role, l.text, l.previous_item_id, l.position, l.started_at, l.ended_at) for l in data.lines]
+        lines = [
+            FinalLine(l.item_id, l.role, l.text, l.previous_item_id, l.position, l.started_at, l.ended_at)
+            for l in data.lines
+        ]
         try:
             await run_db(
-                interview_views.save_browser_batch, user_id=user_id, interview_id=self._interview_id, lines=lines, revisions=[(r.item_id, r.text) for r in data.revisions]
+                interview_views.save_browser_batch,
+                user_id=user_id,
+                interview_id=self._interview_id,
+                lines=lines,
+                revisions=[(r.item_id, r.text) for r in data.revisions],
             )
-        except Exception as exc:  # noqa: BLE001 - not acknowledged: the browser keeps them and sends again
+        except Exception as exc:
             self.error = friendly_error(exc)
             return
         shown = {line["item_id"]: line for line in self.lines}
         for line in data.lines:
-            shown.setdefault(line.item_id, {"item_id": line.item_id, "role": line.role, "text": line.text, "position": line.position})
+            shown.setdefault(
+                line.item_id,
+                {"item_id": line.item_id, "role": line.role, "text": line.text, "position": line.position},
+            )
         for revision in data.revisions:
             if revision.item_id in shown and len(revision.text) <= len(shown[revision.item_id]["text"]):
                 shown[revision.item_id] = {**shown[revision.item_id], "text": revision.text}
@@ -311,7 +351,7 @@ class LiveInterviewState(rx.State):
             user_id = await self._owner()
         except (ValidationError, TypeError):
             return
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.error = friendly_error(exc)
             return
         if data.session_id != self._interview_id or self.ending:
@@ -324,9 +364,11 @@ class LiveInterviewState(rx.State):
             else:
                 # The server may be ending it right now (time limit): give it a moment, then make sure.
                 await asyncio.sleep(1.5)
-                await interview_calls.finish_interview(user_id=user_id, interview_id=self._interview_id, reason="disconnected")
+                await interview_calls.finish_interview(
+                    user_id=user_id, interview_id=self._interview_id, reason="disconnected"
+                )
             await self._reload()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.error = friendly_error(exc)
         finally:
             self.ending = False
@@ -340,7 +382,7 @@ class LiveInterviewState(rx.State):
             user_id = await self._owner()
             await interview_calls.finish_interview(user_id=user_id, interview_id=self._interview_id)
             await self._reload()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.error = friendly_error(exc)
 
     @rx.var

@@ -11,9 +11,9 @@ from sqlmodel import Session
 from vocahire.models import TranscriptEntry, utcnow
 from vocahire.models.interview import STATUS_ACTIVE
 from vocahire.services.accounts import credits
+from vocahire.services.accounts.users import load_active_user
 from vocahire.services.interviews import lifecycle as interviews
 from vocahire.services.interviews import transcript
-from vocahire.services.accounts.users import load_active_user
 from vocahire.services.interviews.transcript_assembly import MAX_LINE_CHARS, FinalLine
 from vocahire.settings import Settings
 
@@ -45,13 +45,17 @@ def setup_page_data(*, session: Session, user_id: int, settings: Settings | None
     if premium:
         cost_label = "Included in your Coach plan: no credits are used."
     elif balance < minimum:
-        cost_label = f"You need at least {credits.MINIMUM_TO_START:.2f} VocahireCredits to start an interview."
+        cost_label = (
+            f"You need at least {credits.MINIMUM_TO_START:.2f} VocahireCredits to start an interview."
+        )
     elif cost < credits.to_cents(credits.INTERVIEW_COST):
         cost_label = f"This interview uses your remaining {credits.from_cents(cost):.2f} VocahireCredits."
     else:
         cost_label = f"This interview uses {credits.INTERVIEW_COST:.2f} VocahireCredits."
     if not configured:
-        cost_label = "Live interviews aren't available on this server yet (the AI interviewer isn't configured)."
+        cost_label = (
+            "Live interviews aren't available on this server yet (the AI interviewer isn't configured)."
+        )
     return {
         "balance": f"{credits.from_cents(balance):.2f}",
         "premium": premium,
@@ -61,7 +65,9 @@ def setup_page_data(*, session: Session, user_id: int, settings: Settings | None
     }
 
 
-def live_page_data(*, session: Session, settings: Settings, user_id: int, interview_id: Any, now: datetime | None = None) -> dict[str, Any]:
+def live_page_data(
+    *, session: Session, settings: Settings, user_id: int, interview_id: Any, now: datetime | None = None
+) -> dict[str, Any]:
     """Everything the live page needs for the owner's interview (``NotFound`` for anyone else)."""
     now = now or utcnow()
     row = interviews.owned_interview(session=session, user_id=user_id, interview_id=interview_id)
@@ -75,7 +81,14 @@ def live_page_data(*, session: Session, settings: Settings, user_id: int, interv
         "id": row.id,
         "status": row.status,
         "job_title": row.job_title,
-        "details": " · ".join([TYPE_LABELS.get(row.interview_type, row.interview_type), DIFFICULTY_LABELS.get(row.difficulty, row.difficulty), f"{round(limit / 60)} min" if limit >= 60 else f"{limit} s", f"{PACE_LABELS.get(row.pace, row.pace)} pace"]),
+        "details": " · ".join(
+            [
+                TYPE_LABELS.get(row.interview_type, row.interview_type),
+                DIFFICULTY_LABELS.get(row.difficulty, row.difficulty),
+                f"{round(limit / 60)} min" if limit >= 60 else f"{limit} s",
+                f"{PACE_LABELS.get(row.pace, row.pace)} pace",
+            ]
+        ),
         "limit_seconds": limit,
         "elapsed_seconds": round(elapsed, 1),
         "error_message": row.error_message or "",
@@ -94,7 +107,13 @@ def _duration(seconds: int | None) -> str:
 
 
 def save_browser_batch(
-    *, session: Session, user_id: int, interview_id: Any, lines: Sequence[FinalLine], revisions: Sequence[tuple[str, str]], now: datetime | None = None
+    *,
+    session: Session,
+    user_id: int,
+    interview_id: Any,
+    lines: Sequence[FinalLine],
+    revisions: Sequence[tuple[str, str]],
+    now: datetime | None = None,
 ) -> int:
     """The browser's fallback copy of final lines (owner only, live or just ended); returns how many were new."""
     now = now or utcnow()
@@ -108,10 +127,23 @@ def save_browser_batch(
         return moment if moment is not None and lower <= moment <= upper else None
 
     cleaned = [
-        FinalLine(line.item_id, line.role, line.text[:MAX_LINE_CHARS], line.previous_item_id, line.position, clamp(line.started_at), clamp(line.ended_at))
+        FinalLine(
+            line.item_id,
+            line.role,
+            line.text[:MAX_LINE_CHARS],
+            line.previous_item_id,
+            line.position,
+            clamp(line.started_at),
+            clamp(line.ended_at),
+        )
         for line in lines
     ]
     new = transcript.save_browser_lines(session=session, interview_id=row.id, lines=cleaned)
     for item_id, text in revisions:
-        transcript.revise_line(session=session, interview_id=row.id, revision=transcript.LineRevision(item_id, text=text), only_shorter=True)
+        transcript.revise_line(
+            session=session,
+            interview_id=row.id,
+            revision=transcript.LineRevision(item_id, text=text),
+            only_shorter=True,
+        )
     return new

@@ -9,8 +9,8 @@ import anyio.to_thread
 import reflex as rx
 
 from vocahire import routes
-from vocahire.services import billing
 from vocahire.errors import NotAuthenticated
+from vocahire.services import billing
 from vocahire.settings import get_settings
 from vocahire.state.session import current_user, friendly_error
 
@@ -65,7 +65,7 @@ class PricingState(rx.State):
             settings = get_settings()
             prices = await anyio.to_thread.run_sync(billing.load_prices, settings)
             views = billing.offer_views(settings, prices)
-        except Exception as exc:  # noqa: BLE001 - the page still works without amounts
+        except Exception as exc:
             log.warning("pricing: prices unavailable (%s)", type(exc).__name__)
         finally:
             async with self:
@@ -80,10 +80,14 @@ class PricingState(rx.State):
         try:
             user = await current_user(self)
         except NotAuthenticated:
-            target = routes.PRICING + (f"?offer={offer_key}" if isinstance(offer_key, str) and offer_key in billing.OFFERS_BY_KEY else "")
+            target = routes.PRICING + (
+                f"?offer={offer_key}"
+                if isinstance(offer_key, str) and offer_key in billing.OFFERS_BY_KEY
+                else ""
+            )
             yield rx.redirect(routes.sign_in_url(target))
             return
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             yield rx.toast.error(friendly_error(exc))
             return
         if not isinstance(offer_key, str) or offer_key not in billing.OFFERS_BY_KEY:
@@ -95,7 +99,7 @@ class PricingState(rx.State):
         yield
         try:
             start = await anyio.to_thread.run_sync(billing.start_checkout, get_settings(), user.id, offer_key)
-        except Exception as exc:  # noqa: BLE001 - shown in words
+        except Exception as exc:
             self.busy_offer = ""
             yield rx.toast.error(friendly_error(exc))
             return

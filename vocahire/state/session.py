@@ -14,12 +14,12 @@ import anyio.to_thread
 import reflex as rx
 
 from vocahire import routes
+from vocahire.errors import Forbidden, NotAuthenticated, VocaHireError
+from vocahire.infra import cache
 from vocahire.infra.database import DatabaseUnavailable
 from vocahire.services.accounts import users as accounts
-from vocahire.infra import cache
-from vocahire.services.accounts.users import UserView
-from vocahire.errors import Forbidden, NotAuthenticated, VocaHireError
 from vocahire.services.accounts.identity import credential_from, parse_cookie_header, verify_credential
+from vocahire.services.accounts.users import UserView
 from vocahire.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,9 @@ async def current_user(state: rx.State) -> UserView:
         token = session_state._clerk_token or None
     if token is None:
         headers = state.router.headers
-        token = credential_from(parse_cookie_header(headers.cookie), headers.raw_headers.get("authorization"), settings)
+        token = credential_from(
+            parse_cookie_header(headers.cookie), headers.raw_headers.get("authorization"), settings
+        )
     if settings.resolved_auth_provider == "clerk":
         # Usually a cached key; but an unknown key id may fetch the JWKS, which must not block the event loop.
         provider, subject = await anyio.to_thread.run_sync(verify_credential, token, settings)

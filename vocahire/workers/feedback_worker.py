@@ -21,7 +21,14 @@ import httpx
 from vocahire.infra.database import run_db
 from vocahire.models import utcnow
 from vocahire.services.feedback import jobs
-from vocahire.services.feedback.ai import CATEGORY_LABELS, AIResult, FeedbackAIError, FeedbackRequest, request_feedback, scrub
+from vocahire.services.feedback.ai import (
+    CATEGORY_LABELS,
+    AIResult,
+    FeedbackAIError,
+    FeedbackRequest,
+    request_feedback,
+    scrub,
+)
 from vocahire.services.feedback.speech_metrics import SpeechMetrics, compute_speech_metrics
 from vocahire.settings import Settings, get_settings
 
@@ -29,7 +36,9 @@ log = logging.getLogger(__name__)
 
 Outcome = Literal["completed", "retry", "failed", "lost"]
 NOTHING_SAID = "We didn't capture any answers in this interview, so there is nothing to give feedback on yet."
-TOO_MANY_INTERRUPTIONS = "Feedback generation was interrupted too many times. Press “Try again” to start over."
+TOO_MANY_INTERRUPTIONS = (
+    "Feedback generation was interrupted too many times. Press “Try again” to start over."
+)
 UNEXPECTED = "Something went wrong on our side while writing your feedback."
 
 
@@ -41,7 +50,11 @@ class WorkerConfig:
     lease_seconds: float | None = None  # default: twice the upstream timeout plus a margin
 
     def lease_for(self, settings: Settings) -> float:
-        return self.lease_seconds if self.lease_seconds is not None else settings.feedback_timeout_seconds * 2 + 30
+        return (
+            self.lease_seconds
+            if self.lease_seconds is not None
+            else settings.feedback_timeout_seconds * 2 + 30
+        )
 
 
 @dataclass(frozen=True)
@@ -57,7 +70,13 @@ class JobOutcome:
 class FeedbackWorker:
     """Claims and processes feedback jobs; ``run_once`` for tests, ``run_forever`` for the app."""
 
-    def __init__(self, *, client: httpx.AsyncClient | None = None, config: WorkerConfig | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        client: httpx.AsyncClient | None = None,
+        config: WorkerConfig | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self._client = client
         self.config = config or WorkerConfig()
         self._settings = settings
@@ -71,7 +90,9 @@ class FeedbackWorker:
         if self._client is not None:
             yield self._client
             return
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=max(2, self.config.concurrency))) as client:
+        async with httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=max(2, self.config.concurrency))
+        ) as client:
             self._client = client
             try:
                 yield client
@@ -99,16 +120,22 @@ class FeedbackWorker:
                     while len(active) < self.config.concurrency:
                         try:
                             job = await self.claim()
-                        except Exception as exc:  # noqa: BLE001 - the database may be briefly away; keep polling
+                        except Exception as exc:
                             log.warning("feedback worker: could not claim a job (%s)", type(exc).__name__)
                             break
                         if job is None:
                             break
-                        task = asyncio.create_task(self._process_guarded(job), name=f"feedback-job-{job.interview_id}")
+                        task = asyncio.create_task(
+                            self._process_guarded(job), name=f"feedback-job-{job.interview_id}"
+                        )
                         active.add(task)
                         task.add_done_callback(lambda t: (active.discard(t), _log_crash(t)))
                     stopper = asyncio.create_task(stop.wait())
-                    await asyncio.wait({stopper, *active}, timeout=self.config.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(
+                        {stopper, *active},
+                        timeout=self.config.poll_seconds,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
                     stopper.cancel()
             finally:
                 for task in list(active):
@@ -124,9 +151,11 @@ class FeedbackWorker:
             with contextlib.suppress(Exception):
                 await asyncio.shield(run_db(jobs.release_job, job=job))
             raise
-        except Exception as exc:  # noqa: BLE001 - the job must end in a known state
+        except Exception as exc:
             log.exception("feedback job %s crashed (%s)", job.interview_id, type(exc).__name__)
-            return await self._after_failure(job, UNEXPECTED, transient=True, retry_after=None, started=time.perf_counter())
+            return await self._after_failure(
+                job, UNEXPECTED, transient=True, retry_after=None, started=time.perf_counter()
+            )
 
     async def process(self, job: jobs.ClaimedJob) -> JobOutcome:
         """Generate and store feedback for a claimed job, or reschedule / fail it."""
@@ -135,7 +164,9 @@ class FeedbackWorker:
         if job.attempt > settings.feedback_max_attempts:
             return await self._finish_failed(job, TOO_MANY_INTERRUPTIONS, started)
         data = await run_db(jobs.load_job_input, interview_id=job.interview_id)
-        metrics: SpeechMetrics = await anyio.to_thread.run_sync(compute_speech_metrics, data.lines, data.job_description)
+        metrics: SpeechMetrics = await anyio.to_thread.run_sync(
+            compute_speech_metrics, data.lines, data.job_description
+        )
         if metrics.candidate_words == 0:
             return await self._finish_failed(job, NOTHING_SAID, started)
         request = FeedbackRequest(
@@ -147,22 +178,57 @@ class FeedbackWorker:
         )
         assert self._client is not None
         try:
-            result = await request_feedback(request, settings=settings, client=self._client, attempt=job.attempt)
+            result = await request_feedback(
+                request, settings=settings, client=self._client, attempt=job.attempt
+            )
         except FeedbackAIError as exc:
-            return await self._after_failure(job, exc.message, transient=exc.transient, retry_after=exc.retry_after, started=started)
-        stored = await run_db(jobs.complete_job, job=job, metrics=metrics.to_json(), **_feedback_fields(result))
+            return await self._after_failure(
+                job, exc.message, transient=exc.transient, retry_after=exc.retry_after, started=started
+            )
+        stored = await run_db(
+            jobs.complete_job, job=job, metrics=metrics.to_json(), **_feedback_fields(result)
+        )
         outcome: Outcome = "completed" if stored else "lost"
-        log.info("feedback job %s attempt %d: %s (upstream %.2fs)", job.interview_id, job.attempt, outcome, result.upstream_seconds)
-        return JobOutcome(job.interview_id, job.attempt, outcome, upstream_seconds=result.upstream_seconds, total_seconds=time.perf_counter() - started)
+        log.info(
+            "feedback job %s attempt %d: %s (upstream %.2fs)",
+            job.interview_id,
+            job.attempt,
+            outcome,
+            result.upstream_seconds,
+        )
+        return JobOutcome(
+            job.interview_id,
+            job.attempt,
+            outcome,
+            upstream_seconds=result.upstream_seconds,
+            total_seconds=time.perf_counter() - started,
+        )
 
-    async def _after_failure(self, job: jobs.ClaimedJob, reason: str, *, transient: bool, retry_after: float | None, started: float) -> JobOutcome:
+    async def _after_failure(
+        self, job: jobs.ClaimedJob, reason: str, *, transient: bool, retry_after: float | None, started: float
+    ) -> JobOutcome:
         reason = scrub(reason, self.settings.openai_api_key)
         max_attempts = self.settings.feedback_max_attempts
         if transient and job.attempt < max_attempts:
             delay = self.config.backoff.delay(job.attempt, retry_after)
-            held = await run_db(jobs.reschedule_job, job=job, reason=reason, retry_at=utcnow() + timedelta(seconds=delay))
-            log.info("feedback job %s attempt %d/%d failed (%s); retrying in %.1fs", job.interview_id, job.attempt, max_attempts, reason, delay)
-            return JobOutcome(job.interview_id, job.attempt, "retry" if held else "lost", reason, total_seconds=time.perf_counter() - started)
+            held = await run_db(
+                jobs.reschedule_job, job=job, reason=reason, retry_at=utcnow() + timedelta(seconds=delay)
+            )
+            log.info(
+                "feedback job %s attempt %d/%d failed (%s); retrying in %.1fs",
+                job.interview_id,
+                job.attempt,
+                max_attempts,
+                reason,
+                delay,
+            )
+            return JobOutcome(
+                job.interview_id,
+                job.attempt,
+                "retry" if held else "lost",
+                reason,
+                total_seconds=time.perf_counter() - started,
+            )
         if transient:
             reason = f"{reason} We tried {job.attempt} times; press “Try again” to retry."
         return await self._finish_failed(job, reason, started)
@@ -170,7 +236,13 @@ class FeedbackWorker:
     async def _finish_failed(self, job: jobs.ClaimedJob, reason: str, started: float) -> JobOutcome:
         held = await run_db(jobs.fail_job, job=job, reason=reason)
         log.info("feedback job %s attempt %d failed for good: %s", job.interview_id, job.attempt, reason)
-        return JobOutcome(job.interview_id, job.attempt, "failed" if held else "lost", reason, total_seconds=time.perf_counter() - started)
+        return JobOutcome(
+            job.interview_id,
+            job.attempt,
+            "failed" if held else "lost",
+            reason,
+            total_seconds=time.perf_counter() - started,
+        )
 
 
 def _log_crash(task: asyncio.Task[JobOutcome]) -> None:
@@ -183,7 +255,12 @@ def _feedback_fields(result: AIResult) -> dict[str, object]:
     return {
         "overall_score": fb.overall_score,
         "categories": [
-            {"key": key, "label": label, "score": getattr(fb.categories, key).score, "reason": getattr(fb.categories, key).reason}
+            {
+                "key": key,
+                "label": label,
+                "score": getattr(fb.categories, key).score,
+                "reason": getattr(fb.categories, key).reason,
+            }
             for key, label in CATEGORY_LABELS.items()
         ],
         "strengths": list(fb.strengths),

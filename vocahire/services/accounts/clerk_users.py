@@ -14,12 +14,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from vocahire.errors import Conflict, NotAuthenticated
+from vocahire.infra import clerk
+from vocahire.infra.clerk import ClerkProfile
 from vocahire.models import User, utcnow
 from vocahire.models.user import ROLE_ADMIN, ROLE_CANDIDATE
-from vocahire.infra import clerk
 from vocahire.services.accounts import credits
-from vocahire.infra.clerk import ClerkProfile
-from vocahire.errors import Conflict, NotAuthenticated
 from vocahire.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,11 @@ def _promote_if_listed(session: Session, user: User, settings: Settings) -> User
 
 
 def get_or_create_user(
-    *, session: Session, clerk_user_id: str, settings: Settings | None = None, profile: ClerkProfile | None = None
+    *,
+    session: Session,
+    clerk_user_id: str,
+    settings: Settings | None = None,
+    profile: ClerkProfile | None = None,
 ) -> User:
     """The active user for a verified Clerk user id, created (with the welcome grant) on first sight.
 
@@ -100,7 +104,9 @@ def _create(session: Session, settings: Settings, profile: ClerkProfile) -> User
         linked = _link_existing(session, same_email, profile)
         if linked is not None:
             return linked
-        raise Conflict("An account with this e-mail address already exists. Sign in with the method you used before.")
+        raise Conflict(
+            "An account with this e-mail address already exists. Sign in with the method you used before."
+        )
     user = User(
         auth_provider="clerk",
         auth_subject=subject,
@@ -117,7 +123,9 @@ def _create(session: Session, settings: Settings, profile: ClerkProfile) -> User
         # Another request created this Clerk user first (or took the e-mail): use what it made.
         winner = _by_subject(session, subject)
         if winner is None:
-            raise Conflict("An account with this e-mail address already exists. Sign in with the method you used before.") from None
+            raise Conflict(
+                "An account with this e-mail address already exists. Sign in with the method you used before."
+            ) from None
         return _active(winner)
     assert user.id is not None
     credits.grant_signup_credits(session=session, user_id=user.id)
@@ -128,12 +136,22 @@ def _create(session: Session, settings: Settings, profile: ClerkProfile) -> User
 
 def _link_existing(session: Session, user: User, profile: ClerkProfile) -> User | None:
     """A built-in account whose e-mail Clerk has verified becomes this Clerk user's (a move to Clerk keeps history)."""
-    if user.auth_subject is not None or user.deleted_at is not None or user.auth_provider != "builtin" or not profile.email_verified:
+    if (
+        user.auth_subject is not None
+        or user.deleted_at is not None
+        or user.auth_provider != "builtin"
+        or not profile.email_verified
+    ):
         return None
     result = session.execute(
         update(User)
         .where(User.id == user.id, User.auth_subject.is_(None))  # type: ignore[union-attr]
-        .values(auth_provider="clerk", auth_subject=profile.user_id, image_url=profile.image_url or user.image_url, updated_at=utcnow())
+        .values(
+            auth_provider="clerk",
+            auth_subject=profile.user_id,
+            image_url=profile.image_url or user.image_url,
+            updated_at=utcnow(),
+        )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
@@ -149,7 +167,9 @@ def upsert_from_webhook(*, session: Session, settings: Settings, profile: ClerkP
         if _by_subject(session, clerk.tombstone_subject(profile.user_id)) is not None:
             return "ignored: the account was deleted"
         try:
-            get_or_create_user(session=session, clerk_user_id=profile.user_id, settings=settings, profile=profile)
+            get_or_create_user(
+                session=session, clerk_user_id=profile.user_id, settings=settings, profile=profile
+            )
         except Conflict:
             return "ignored: the e-mail belongs to another account"
         return "created"
@@ -168,4 +188,3 @@ def upsert_from_webhook(*, session: Session, settings: Settings, profile: ClerkP
     values["updated_at"] = utcnow()
     session.execute(update(User).where(User.id == user.id).values(**values))
     return "updated"
-

@@ -27,12 +27,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from vocahire.errors import InvalidWebhook, NotConfigured
+from vocahire.infra import clerk
 from vocahire.infra.database import run_db
 from vocahire.models import ProcessedWebhookEvent, User
-from vocahire.infra import clerk
-from vocahire.services.accounts import clerk_users
-from vocahire.services.accounts import user_data
-from vocahire.errors import InvalidWebhook, NotConfigured
+from vocahire.services.accounts import clerk_users, user_data
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,12 @@ def _secret_bytes(secret: str) -> bytes:
 
 
 def verify_signature(
-    body: bytes, msg_id: str | None, timestamp: str | None, signature_header: str | None, secret: str | None, now: float | None = None
+    body: bytes,
+    msg_id: str | None,
+    timestamp: str | None,
+    signature_header: str | None,
+    secret: str | None,
+    now: float | None = None,
 ) -> None:
     """Raise ``InvalidWebhook`` unless one ``v1`` signature matches and the timestamp is within 5 minutes."""
     if not secret:
@@ -121,7 +125,9 @@ def verify_and_parse(body: bytes, headers: Any, secret: str | None, now: float |
 def _already_processed(*, session: Session, event_id: str) -> bool:
     return (
         session.execute(
-            select(ProcessedWebhookEvent.id).where(ProcessedWebhookEvent.provider == PROVIDER, ProcessedWebhookEvent.event_id == event_id)
+            select(ProcessedWebhookEvent.id).where(
+                ProcessedWebhookEvent.provider == PROVIDER, ProcessedWebhookEvent.event_id == event_id
+            )
         ).first()
         is not None
     )
@@ -162,7 +168,9 @@ def _apply_once(*, session: Session, settings: Settings, event: ClerkEvent) -> W
         session.rollback()
         return WebhookOutcome("duplicate", event.id, event.type, "already applied")
     detail = _apply(session, settings, event)
-    return WebhookOutcome("ignored" if detail.startswith("ignored") else "applied", event.id, event.type, detail)
+    return WebhookOutcome(
+        "ignored" if detail.startswith("ignored") else "applied", event.id, event.type, detail
+    )
 
 
 async def process_event(settings: Settings, event: ClerkEvent) -> WebhookOutcome:
@@ -176,6 +184,15 @@ async def process_event(settings: Settings, event: ClerkEvent) -> WebhookOutcome
             await user_data.end_live_interview(user_id=user_id, settings=settings)
             await user_data.stop_billing(user_id=user_id, settings=settings)
     outcome = await run_db(_apply_once, settings=settings, event=event)
-    log.info(json.dumps({"event": "clerk_webhook", "id": event.id, "type": event.type, "result": outcome.result, "detail": outcome.detail[:200]}))
+    log.info(
+        json.dumps(
+            {
+                "event": "clerk_webhook",
+                "id": event.id,
+                "type": event.type,
+                "result": outcome.result,
+                "detail": outcome.detail[:200],
+            }
+        )
+    )
     return outcome
-

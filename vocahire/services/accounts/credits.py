@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func
 
+from vocahire.errors import InsufficientCredits, InvalidInput, NotFound
+from vocahire.infra import cache
 from vocahire.models import CreditLedgerEntry, User
 from vocahire.models.ledger import KIND_GRANT, KIND_INTERVIEW_DEBIT, KIND_REFUND, LEDGER_KINDS
-from vocahire.infra import cache
-from vocahire.errors import InsufficientCredits, InvalidInput, NotFound
 
 SIGNUP_GRANT = Decimal("3.00")
 INTERVIEW_COST = Decimal("1.00")
@@ -44,7 +44,9 @@ def get_balance(*, session: Session, user_id: int) -> Decimal:
 def ledger_sum(*, session: Session, user_id: int) -> Decimal:
     """The sum of a user's ledger rows (the balance must always equal it)."""
     total = session.execute(
-        select(func.coalesce(func.sum(CreditLedgerEntry.amount_cents), 0)).where(CreditLedgerEntry.user_id == user_id)
+        select(func.coalesce(func.sum(CreditLedgerEntry.amount_cents), 0)).where(
+            CreditLedgerEntry.user_id == user_id
+        )
     ).scalar_one()
     return from_cents(int(total))
 
@@ -70,7 +72,9 @@ def apply_credit_change(
         raise InvalidInput(f"Unknown ledger kind {kind!r}.")
     if not reason.strip():
         raise InvalidInput("A reason is required for every credit change.")
-    if session.execute(select(CreditLedgerEntry.id).where(CreditLedgerEntry.idempotency_key == idempotency_key)).first():
+    if session.execute(
+        select(CreditLedgerEntry.id).where(CreditLedgerEntry.idempotency_key == idempotency_key)
+    ).first():
         return None
     for _attempt in range(20):
         balance = session.execute(select(User.credits_cents).where(User.id == user_id)).scalar_one_or_none()

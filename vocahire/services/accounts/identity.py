@@ -18,7 +18,7 @@ def parse_cookie_header(header: str | None) -> dict[str, str]:
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(header)
-    except Exception:  # noqa: BLE001 - any malformed header means "no cookies"
+    except Exception:
         return {}
     return {k: morsel.value for k, morsel in jar.items()}
 

@@ -10,8 +10,16 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 MIN_PASSWORD_LENGTH = 10
 _COMMON = frozenset(
     {
-        "password123", "1234567890", "qwertyuiop", "password1234", "iloveyou123",
-        "letmein1234", "welcome1234", "abcdefghij", "0123456789", "passw0rd123",
+        "password123",
+        "1234567890",
+        "qwertyuiop",
+        "password1234",
+        "iloveyou123",
+        "letmein1234",
+        "welcome1234",
+        "abcdefghij",
+        "0123456789",
+        "passw0rd123",
     }
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -22,7 +22,7 @@ class SessionClaims:
 
 
 def issue_session_token(user_id: int, settings: Settings, now: datetime | None = None) -> str:
-    issued = now or datetime.now(timezone.utc)
+    issued = now or datetime.now(UTC)
     payload = {
         "sub": str(user_id),
         "iss": _ISSUER,
@@ -53,4 +53,4 @@ def verify_session_token(token: str, settings: Settings) -> SessionClaims:
         raise NotAuthenticated("Your session has expired. Please sign in again.") from None
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         raise NotAuthenticated("Your session is not valid. Please sign in again.") from None
-    return SessionClaims(user_id=user_id, expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc))
+    return SessionClaims(user_id=user_id, expires_at=datetime.fromtimestamp(claims["exp"], UTC))

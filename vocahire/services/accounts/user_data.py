@@ -18,6 +18,8 @@ import anyio.to_thread
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
+from vocahire.errors import Conflict, NotFound, VocaHireError
+from vocahire.infra import clerk
 from vocahire.infra.database import run_db
 from vocahire.models import (
     CreditLedgerEntry,
@@ -32,9 +34,7 @@ from vocahire.models import (
 from vocahire.models.interview import FEEDBACK_NONE, LIVE_STATUSES, STATUS_FAILED
 from vocahire.models.user import ROLE_CANDIDATE
 from vocahire.services import billing
-from vocahire.infra import clerk
 from vocahire.services.accounts import credits
-from vocahire.errors import Conflict, NotFound, VocaHireError
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,9 @@ def account_overview(*, session: Session, user_id: int) -> dict[str, Any]:
     """What the account page shows about the signed-in user (display strings only)."""
     user = _active_user(session, user_id)
     interviews = session.execute(
-        select(func.count()).select_from(InterviewSession).where(InterviewSession.user_id == user_id, InterviewSession.deleted_at.is_(None))  # type: ignore[union-attr]
+        select(func.count())
+        .select_from(InterviewSession)
+        .where(InterviewSession.user_id == user_id, InterviewSession.deleted_at.is_(None))  # type: ignore[union-attr]
     ).scalar_one()
     premium = user.has_premium()
     return {
@@ -120,18 +122,31 @@ def _feedback(row: Feedback | None) -> dict[str, Any] | None:
 
 
 def _interviews(session: Session, user_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(InterviewSession).where(InterviewSession.user_id == user_id).order_by(InterviewSession.created_at)  # type: ignore[arg-type]
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(InterviewSession)
+            .where(InterviewSession.user_id == user_id)
+            .order_by(InterviewSession.created_at)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    )
     ids = [r.id for r in rows]
     lines: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
     feedback: dict[str, Feedback] = {}
     if ids:
         for line in session.execute(
-            select(TranscriptEntry).where(TranscriptEntry.session_id.in_(ids)).order_by(TranscriptEntry.session_id, TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[attr-defined,arg-type]
+            select(TranscriptEntry)
+            .where(TranscriptEntry.session_id.in_(ids))
+            .order_by(TranscriptEntry.session_id, TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[attr-defined,arg-type]
         ).scalars():
             lines[line.session_id].append(
-                {"role": line.role, "text": line.text, "started_at": _iso(line.started_at), "ended_at": _iso(line.ended_at)}
+                {
+                    "role": line.role,
+                    "text": line.text,
+                    "started_at": _iso(line.started_at),
+                    "ended_at": _iso(line.ended_at),
+                }
             )
         for fb in session.execute(select(Feedback).where(Feedback.session_id.in_(ids))).scalars():  # type: ignore[attr-defined]
             feedback[fb.session_id] = fb
@@ -164,10 +179,17 @@ def _interviews(session: Session, user_id: int) -> list[dict[str, Any]]:
 
 def _ledger(session: Session, user_id: int) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(CreditLedgerEntry).where(CreditLedgerEntry.user_id == user_id).order_by(CreditLedgerEntry.created_at, CreditLedgerEntry.id)  # type: ignore[arg-type]
+        select(CreditLedgerEntry)
+        .where(CreditLedgerEntry.user_id == user_id)
+        .order_by(CreditLedgerEntry.created_at, CreditLedgerEntry.id)  # type: ignore[arg-type]
     ).scalars()
     return [
-        {"amount": str(credits.from_cents(e.amount_cents)), "kind": e.kind, "reason": e.reason, "created_at": _iso(e.created_at)}
+        {
+            "amount": str(credits.from_cents(e.amount_cents)),
+            "kind": e.kind,
+            "reason": e.reason,
+            "created_at": _iso(e.created_at),
+        }
         for e in rows
     ]
 
@@ -255,7 +277,11 @@ async def stop_billing(*, user_id: int, settings: Settings) -> None:
     if not await run_db(renewing_subscription, user_id=user_id):
         return
     if not settings.stripe_configured:
-        log.warning(json.dumps({"event": "subscription_not_cancelled", "user_id": user_id, "reason": "stripe not configured"}))
+        log.warning(
+            json.dumps(
+                {"event": "subscription_not_cancelled", "user_id": user_id, "reason": "stripe not configured"}
+            )
+        )
         return
     await anyio.to_thread.run_sync(billing.cancel_renewing_subscriptions, settings, user_id)
 
@@ -268,11 +294,17 @@ def delete_account_data(*, session: Session, user_id: int, now: datetime | None 
         raise NotFound("We couldn't find that account.")
     if user.email == deleted_email(user_id) and user.deleted_at is not None:
         return DeletionResult(user_id, None, 0, 0, already_deleted=True)
-    clerk_user_id = user.auth_subject if user.auth_provider == "clerk" and clerk.is_user_id(user.auth_subject) else None
-    ids = list(session.execute(select(InterviewSession.id).where(InterviewSession.user_id == user_id)).scalars())
+    clerk_user_id = (
+        user.auth_subject if user.auth_provider == "clerk" and clerk.is_user_id(user.auth_subject) else None
+    )
+    ids = list(
+        session.execute(select(InterviewSession.id).where(InterviewSession.user_id == user_id)).scalars()
+    )
     lines = 0
     if ids:
-        lines = session.execute(delete(TranscriptEntry).where(TranscriptEntry.session_id.in_(ids))).rowcount or 0  # type: ignore[attr-defined]
+        lines = (
+            session.execute(delete(TranscriptEntry).where(TranscriptEntry.session_id.in_(ids))).rowcount or 0
+        )  # type: ignore[attr-defined]
         session.execute(delete(Feedback).where(Feedback.session_id.in_(ids)))  # type: ignore[attr-defined]
         # Live ones end here (the caller hangs the call up first when it can).
         session.execute(
@@ -316,18 +348,31 @@ def delete_account_data(*, session: Session, user_id: int, now: datetime | None 
             updated_at=now,
         )
     )
-    log.info(json.dumps({"event": "account_deleted", "user_id": user_id, "interviews": len(ids), "transcript_lines": lines}))
+    log.info(
+        json.dumps(
+            {
+                "event": "account_deleted",
+                "user_id": user_id,
+                "interviews": len(ids),
+                "transcript_lines": lines,
+            }
+        )
+    )
     return DeletionResult(user_id, clerk_user_id, len(ids), lines)
 
 
-async def close_account(*, user_id: int, settings: Settings, requested_by_user: bool = True) -> DeletionResult:
+async def close_account(
+    *, user_id: int, settings: Settings, requested_by_user: bool = True
+) -> DeletionResult:
     """The whole "delete my account": end a live interview, delete the data, then remove the Clerk user.
 
     ``requested_by_user=False`` is Clerk's ``user.deleted`` (the person is already gone at Clerk,
     so nothing is refused and Clerk isn't called back).
     """
     if requested_by_user and await run_db(renewing_subscription, user_id=user_id):
-        raise Conflict("Your Coach subscription is still active. Cancel it under Billing first, then delete your account.")
+        raise Conflict(
+            "Your Coach subscription is still active. Cancel it under Billing first, then delete your account."
+        )
     await end_live_interview(user_id=user_id, settings=settings)
     result = await run_db(delete_account_data, user_id=user_id)
     if requested_by_user and result.clerk_user_id and settings.clerk_secret_key:
@@ -335,19 +380,27 @@ async def close_account(*, user_id: int, settings: Settings, requested_by_user: 
             await anyio.to_thread.run_sync(clerk.delete_clerk_user, settings, result.clerk_user_id)
         except VocaHireError as exc:
             # Our data is gone and the tombstone refuses the old Clerk id; the Clerk user can be removed later.
-            log.warning(json.dumps({"event": "clerk_user_delete_failed", "user_id": user_id, "error": exc.code}))
+            log.warning(
+                json.dumps({"event": "clerk_user_delete_failed", "user_id": user_id, "error": exc.code})
+            )
     return result
 
 
 async def end_live_interview(*, user_id: int, settings: Settings) -> None:
     """Hang up and close the user's live interview, if any, so nothing more is recorded for them."""
-    from vocahire.services.interviews import calls as interview_calls  # the live-call machinery, only when needed
+    from vocahire.services.interviews import (
+        calls as interview_calls,
+    )  # the live-call machinery, only when needed
     from vocahire.services.interviews import lifecycle as interviews
 
     live = await run_db(interviews.live_interview_id, user_id=user_id)
     if not live:
         return
     try:
-        await interview_calls.finish_interview(user_id=user_id, interview_id=live, reason="cancelled", settings=settings)
+        await interview_calls.finish_interview(
+            user_id=user_id, interview_id=live, reason="cancelled", settings=settings
+        )
     except VocaHireError as exc:  # the data is deleted afterwards whatever the call does
-        log.warning(json.dumps({"event": "account_delete_hangup_failed", "user_id": user_id, "error": exc.code}))
+        log.warning(
+            json.dumps({"event": "account_delete_hangup_failed", "user_id": user_id, "error": exc.code})
+        )

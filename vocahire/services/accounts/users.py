@@ -11,15 +11,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from vocahire.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
+from vocahire.infra import cache
 from vocahire.models import User, utcnow
 from vocahire.models.user import ROLE_ADMIN
-from vocahire.infra import cache
-from vocahire.services.accounts import credits
-from vocahire.services.accounts import passwords
-from vocahire.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
+from vocahire.services.accounts import credits, passwords
 from vocahire.settings import Settings
 
-_EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 FREE_FAILED_ATTEMPTS = 3
 MAX_LOCK_SECONDS = 15 * 60
 
@@ -108,7 +109,9 @@ def authenticate(*, session: Session, settings: Settings, email: str, password: 
         email = normalize_email(email)
     except InvalidInput:
         raise NotAuthenticated("Wrong e-mail or password.") from None
-    user = session.execute(select(User).where(User.email == email, User.auth_provider == "builtin")).scalar_one_or_none()
+    user = session.execute(
+        select(User).where(User.email == email, User.auth_provider == "builtin")
+    ).scalar_one_or_none()
     now = utcnow()
     if user is not None and user.sign_in_locked_until and user.sign_in_locked_until > now:
         wait = int((user.sign_in_locked_until - now).total_seconds()) + 1
@@ -138,7 +141,9 @@ def _record_failure(session: Session, user: User) -> None:
         delay = min(MAX_LOCK_SECONDS, 2 ** (failures - FREE_FAILED_ATTEMPTS) * 5)
         locked_until = utcnow() + timedelta(seconds=delay)
     session.execute(
-        update(User).where(User.id == user.id).values(failed_sign_ins=failures, sign_in_locked_until=locked_until)
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_sign_ins=failures, sign_in_locked_until=locked_until)
     )
     # The failure must be remembered even though the caller raises.
     session.commit()

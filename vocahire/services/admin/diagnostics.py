@@ -11,12 +11,11 @@ from typing import Any
 from sqlalchemy import func, inspect, select, text
 from sqlmodel import Session, SQLModel
 
+from vocahire.infra import cache, schema_status
 from vocahire.infra.database import get_engine, in_session
 from vocahire.models import CreditLedgerEntry, InterviewSession, User, utcnow
 from vocahire.models.interview import FEEDBACK_PENDING
 from vocahire.services.admin import usage as admin_usage
-from vocahire.infra import cache
-from vocahire.infra import schema_status
 from vocahire.settings import get_settings
 
 TIMING_RUNS = 3
@@ -48,10 +47,14 @@ def connection_report() -> tuple[dict[str, Any], bool]:
         try:
             expected, missing = check_tables()
             tables = {"checked": True, "expected": len(expected), "missing": missing}
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
+        except Exception as exc:
             tables = {"checked": False, "error": type(exc).__name__}
     redis_ok, redis_ms, redis_error = cache.ping()
-    redis: dict[str, Any] = {"configured": bool(settings.redis_url), "reachable": redis_ok, "latency_ms": redis_ms}
+    redis: dict[str, Any] = {
+        "configured": bool(settings.redis_url),
+        "reachable": redis_ok,
+        "latency_ms": redis_ms,
+    }
     if redis_error and settings.redis_url:
         redis["error"] = redis_error
     usable = status.reachable and tables.get("checked") is True and not tables.get("missing")
@@ -60,7 +63,11 @@ def connection_report() -> tuple[dict[str, Any], bool]:
         "status": "ok" if healthy else ("degraded" if usable else "unavailable"),
         "database": database,
         "tables": tables,
-        "migration": {"current": status.current_revision, "head": status.head_revision, "at_head": status.at_head},
+        "migration": {
+            "current": status.current_revision,
+            "head": status.head_revision,
+            "at_head": status.at_head,
+        },
         "redis": redis,
         "state_manager": "redis" if settings.redis_url else "memory",
         "integrations": {
@@ -124,7 +131,9 @@ def _representative_queries(user_id: int, email: str) -> list[tuple[str, Callabl
             "interviews_last_30_days",
             lambda s: int(
                 s.execute(
-                    select(func.count()).select_from(InterviewSession).where(InterviewSession.created_at >= since)
+                    select(func.count())
+                    .select_from(InterviewSession)
+                    .where(InterviewSession.created_at >= since)
                 ).scalar_one()
             ),
         ),
@@ -149,7 +158,12 @@ def db_performance() -> dict[str, Any]:
                 rows = query(session)
                 timings.append(_ms(started))
             results.append(
-                {"name": name, "median_ms": round(statistics.median(timings), 2), "max_ms": max(timings), "rows": rows}
+                {
+                    "name": name,
+                    "median_ms": round(statistics.median(timings), 2),
+                    "max_ms": max(timings),
+                    "rows": rows,
+                }
             )
         return {
             "database": session.get_bind().dialect.name,

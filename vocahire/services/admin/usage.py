@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
+from vocahire.errors import InvalidInput
 from vocahire.models import CreditLedgerEntry, InterviewSession, User, utcnow
 from vocahire.models.interview import (
     FEEDBACK_COMPLETED,
@@ -34,7 +35,6 @@ from vocahire.models.interview import (
 )
 from vocahire.models.ledger import KIND_GRANT, KIND_INTERVIEW_DEBIT, KIND_PURCHASE, KIND_REFUND
 from vocahire.services.accounts.credits import from_cents
-from vocahire.errors import InvalidInput
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30
@@ -50,11 +50,11 @@ class DateRange:
 
     @property
     def start_at(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=timezone.utc)
+        return datetime.combine(self.start, time.min, tzinfo=UTC)
 
     @property
     def end_before(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
 
     @property
     def days(self) -> list[date]:
@@ -176,7 +176,10 @@ class UsageReport:
             "interview_errors": str(self.interview_errors),
             "feedback_failures": str(self.feedback_failures),
             "new_users": str(self.new_users),
-            "revenue": "; ".join(f"{r.currency.upper()} {r.amount:.2f}" for r in _revenue_totals(self.revenue)) or "0.00",
+            "revenue": "; ".join(
+                f"{r.currency.upper()} {r.amount:.2f}" for r in _revenue_totals(self.revenue)
+            )
+            or "0.00",
         }
 
 
@@ -270,19 +273,26 @@ def usage_report(*, session: Session, date_range: DateRange) -> UsageReport:
         interview_errors=sum(f.interview_errors for f in figures),
         feedback_failures=sum(f.feedback_failures for f in figures),
         new_users=int(
-            session.execute(select(func.count()).select_from(User).where(_in_range(User.created_at, date_range))).scalar_one()
+            session.execute(
+                select(func.count()).select_from(User).where(_in_range(User.created_at, date_range))
+            ).scalar_one()
         ),
         error_messages=_recent_errors(session, date_range),
     )
 
 
-def _ledger_by_day(session: Session, rng: DateRange, days: dict[str, DayFigures]) -> tuple[Decimal, Decimal, Decimal]:
+def _ledger_by_day(
+    session: Session, rng: DateRange, days: dict[str, DayFigures]
+) -> tuple[Decimal, Decimal, Decimal]:
     """Spent (debits net of refunds), sold (purchases) and granted credits, per day and in total."""
     led = CreditLedgerEntry
     day = _day_of(led.created_at, session).label("day")
     rows = session.execute(
         select(day, led.kind, func.sum(led.amount_cents))
-        .where(_in_range(led.created_at, rng), led.kind.in_([KIND_INTERVIEW_DEBIT, KIND_REFUND, KIND_PURCHASE, KIND_GRANT]))  # type: ignore[attr-defined]
+        .where(
+            _in_range(led.created_at, rng),
+            led.kind.in_([KIND_INTERVIEW_DEBIT, KIND_REFUND, KIND_PURCHASE, KIND_GRANT]),
+        )  # type: ignore[attr-defined]
         .group_by(day, led.kind)
     ).all()
     spent_cents: dict[str, int] = {}
@@ -386,7 +396,24 @@ def revenue_by_offer(*, session: Session, date_range: DateRange) -> tuple[list[R
 
 # Stripe's zero-decimal currencies: amounts are already whole units.
 ZERO_DECIMAL_CURRENCIES = frozenset(
-    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
+    {
+        "bif",
+        "clp",
+        "djf",
+        "gnf",
+        "jpy",
+        "kmf",
+        "krw",
+        "mga",
+        "pyg",
+        "rwf",
+        "ugx",
+        "vnd",
+        "vuv",
+        "xaf",
+        "xof",
+        "xpf",
+    }
 )
 
 
@@ -400,7 +427,12 @@ def to_major_units(amount: int, currency: str) -> Decimal:
 def _revenue_lines(session: Session, billing: Any, rng: DateRange) -> list[RevenueLine]:
     """Payments whose money arrived in the range (``paid_at``), net of refunds so far, per offer and currency."""
     payment = billing.StripePayment
-    received = [billing.PAYMENT_PAID, billing.PAYMENT_REFUNDED, billing.PAYMENT_PARTIALLY_REFUNDED, billing.PAYMENT_DISPUTED]
+    received = [
+        billing.PAYMENT_PAID,
+        billing.PAYMENT_REFUNDED,
+        billing.PAYMENT_PARTIALLY_REFUNDED,
+        billing.PAYMENT_DISPUTED,
+    ]
     rows = session.execute(
         select(
             payment.offer,
@@ -413,6 +445,11 @@ def _revenue_lines(session: Session, billing: Any, rng: DateRange) -> list[Reven
         .order_by(payment.offer, payment.currency)
     ).all()
     return [
-        RevenueLine(offer=str(offer), currency=str(currency or ""), payments=int(count), amount=to_major_units(int(net), str(currency or "")))
+        RevenueLine(
+            offer=str(offer),
+            currency=str(currency or ""),
+            payments=int(count),
+            amount=to_major_units(int(net), str(currency or "")),
+        )
         for offer, currency, count, net in rows
     ]

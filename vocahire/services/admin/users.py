@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
+from vocahire.errors import Conflict, Forbidden, InsufficientCredits, InvalidInput, NotFound
+from vocahire.infra import cache
 from vocahire.models import AdminAction, CreditLedgerEntry, Feedback, InterviewSession, User, utcnow
 from vocahire.models.admin_action import (
     ACTION_ADJUST_CREDITS,
@@ -26,9 +28,7 @@ from vocahire.models.admin_action import (
 )
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT
 from vocahire.models.user import ROLE_ADMIN
-from vocahire.infra import cache
 from vocahire.services.accounts import credits
-from vocahire.errors import Conflict, Forbidden, InsufficientCredits, InvalidInput, NotFound
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
@@ -109,15 +109,25 @@ def search_users(*, session: Session, admin_user_id: int, query: Any = "", page:
     if text:
         pattern = _like_pattern(text)
         conditions.append(
-            or_(func.lower(User.email).like(pattern, escape="\\"), func.lower(User.name).like(pattern, escape="\\"))
+            or_(
+                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(User.name).like(pattern, escape="\\"),
+            )
         )
     total = int(session.execute(select(func.count()).select_from(User).where(*conditions)).scalar_one())
     pages = max(1, -(-total // PAGE_SIZE))
     page_number = min(max(1, page_number), pages)
-    users = session.execute(
-        select(User).where(*conditions).order_by(User.created_at.desc(), User.id.desc())  # type: ignore[attr-defined,union-attr]
-        .limit(PAGE_SIZE).offset((page_number - 1) * PAGE_SIZE)
-    ).scalars().all()
+    users = (
+        session.execute(
+            select(User)
+            .where(*conditions)
+            .order_by(User.created_at.desc(), User.id.desc())  # type: ignore[attr-defined,union-attr]
+            .limit(PAGE_SIZE)
+            .offset((page_number - 1) * PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
     return UserPage(rows=[_user_row(u) for u in users], total=total, page=page_number, pages=pages)
 
 
@@ -153,7 +163,8 @@ def user_detail(*, session: Session, admin_user_id: int, user_id: Any) -> dict[s
             "premium_until": _fmt(user.premium_until) if user.premium_until else "",
             "premium_flag": user.is_premium,
             "deleted_at": _fmt(user.deleted_at) if user.deleted_at else "",
-            "ledger_matches": credits.ledger_sum(session=session, user_id=user.id) == credits.from_cents(user.credits_cents),  # type: ignore[arg-type]
+            "ledger_matches": credits.ledger_sum(session=session, user_id=user.id)
+            == credits.from_cents(user.credits_cents),  # type: ignore[arg-type]
         },
         "sessions": [
             {
@@ -162,7 +173,9 @@ def user_detail(*, session: Session, admin_user_id: int, user_id: Any) -> dict[s
                 "created": _fmt(s.created_at),
                 "status": s.status,
                 "feedback_status": s.feedback_status,
-                "duration": f"{(s.duration_seconds or 0) // 60} min {(s.duration_seconds or 0) % 60:02d} s" if s.duration_seconds else "—",
+                "duration": f"{(s.duration_seconds or 0) // 60} min {(s.duration_seconds or 0) % 60:02d} s"
+                if s.duration_seconds
+                else "—",
                 "score": score if score is not None else "",
                 "error": (s.error_message or s.feedback_error or "")[:200],
             }
@@ -179,7 +192,12 @@ def user_detail(*, session: Session, admin_user_id: int, user_id: Any) -> dict[s
             for e, actor_email in ledger
         ],
         "actions": [
-            {"when": _fmt(a.created_at), "action": a.action, "admin": admin_email, "details": _details_label(a.details)}
+            {
+                "when": _fmt(a.created_at),
+                "action": a.action,
+                "admin": admin_email,
+                "details": _details_label(a.details),
+            }
             for a, admin_email in actions
         ],
     }
@@ -249,8 +267,16 @@ def adjust_credits(
     if entry is None:
         raise Conflict("That adjustment was already applied.")
     _audit(
-        session, admin, ACTION_ADJUST_CREDITS, user,
-        {"amount": f"{value:+.2f}", "reason": why, "balance_after": f"{balance:.2f}", "ledger_entry_id": entry.id},
+        session,
+        admin,
+        ACTION_ADJUST_CREDITS,
+        user,
+        {
+            "amount": f"{value:+.2f}",
+            "reason": why,
+            "balance_after": f"{balance:.2f}",
+            "ledger_entry_id": entry.id,
+        },
     )
     return balance
 
@@ -269,26 +295,43 @@ def parse_until(raw: Any, today: date | None = None) -> datetime | None:
         raise InvalidInput("The premium end date must be in the future.")
     if day.year > 2100:
         raise InvalidInput("Pick an end date before 2100.")
-    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
 
 
-def set_premium(*, session: Session, admin_user_id: int, user_id: Any, premium: bool, until: Any = None) -> None:
+def set_premium(
+    *, session: Session, admin_user_id: int, user_id: Any, premium: bool, until: Any = None
+) -> None:
     """Grant premium (optionally until a date) or revoke it."""
     admin = require_admin(session=session, admin_user_id=admin_user_id)
     if not isinstance(premium, bool):
         raise InvalidInput("Choose whether to grant or revoke premium.")
     end = parse_until(until) if premium else None
     user = _target(session, user_id, for_update=True)
-    before = {"premium": user.has_premium(), "premium_until": user.premium_until.isoformat() if user.premium_until else None}
-    session.execute(update(User).where(User.id == user.id).values(is_premium=premium, premium_until=end, updated_at=utcnow()))
+    before = {
+        "premium": user.has_premium(),
+        "premium_until": user.premium_until.isoformat() if user.premium_until else None,
+    }
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(is_premium=premium, premium_until=end, updated_at=utcnow())
+    )
     cache.invalidate_user_on_commit(session, user.id)  # type: ignore[arg-type]
     _audit(
-        session, admin, ACTION_GRANT_PREMIUM if premium else ACTION_REVOKE_PREMIUM, user,
-        {"before": "premium" if before["premium"] else "none", "until": end.date().isoformat() if end else ("indefinite" if premium else "")},
+        session,
+        admin,
+        ACTION_GRANT_PREMIUM if premium else ACTION_REVOKE_PREMIUM,
+        user,
+        {
+            "before": "premium" if before["premium"] else "none",
+            "until": end.date().isoformat() if end else ("indefinite" if premium else ""),
+        },
     )
 
 
-def set_deleted(*, session: Session, admin_user_id: int, user_id: Any, deleted: bool, reason: Any = "") -> None:
+def set_deleted(
+    *, session: Session, admin_user_id: int, user_id: Any, deleted: bool, reason: Any = ""
+) -> None:
     """Soft-delete (the user can no longer sign in; data kept) or restore an account."""
     admin = require_admin(session=session, admin_user_id=admin_user_id)
     if not isinstance(deleted, bool):
@@ -300,7 +343,15 @@ def set_deleted(*, session: Session, admin_user_id: int, user_id: Any, deleted: 
         raise Conflict("That account is already deleted." if deleted else "That account is not deleted.")
     why = " ".join(reason.split())[:MAX_REASON_LENGTH] if isinstance(reason, str) else ""
     session.execute(
-        update(User).where(User.id == user.id).values(deleted_at=utcnow() if deleted else None, updated_at=utcnow())
+        update(User)
+        .where(User.id == user.id)
+        .values(deleted_at=utcnow() if deleted else None, updated_at=utcnow())
     )
     cache.invalidate_user_on_commit(session, user.id)  # type: ignore[arg-type]
-    _audit(session, admin, ACTION_SOFT_DELETE if deleted else ACTION_RESTORE, user, {"reason": why} if why else {})
+    _audit(
+        session,
+        admin,
+        ACTION_SOFT_DELETE if deleted else ACTION_RESTORE,
+        user,
+        {"reason": why} if why else {},
+    )

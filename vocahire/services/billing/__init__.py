@@ -17,7 +17,14 @@ from vocahire.services.billing.checkout import (
     start_checkout,
     start_portal,
 )
-from vocahire.services.billing.offers import OFFERS, OFFERS_BY_KEY, PRICE_CACHE, Offer, load_prices, offer_views
+from vocahire.services.billing.offers import (
+    OFFERS,
+    OFFERS_BY_KEY,
+    PRICE_CACHE,
+    Offer,
+    load_prices,
+    offer_views,
+)
 from vocahire.services.billing.queries import (
     CheckoutProgress,
     billing_history,

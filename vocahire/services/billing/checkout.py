@@ -18,13 +18,20 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from vocahire import routes
+from vocahire.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PaymentsNotConfigured,
+    UpstreamError,
+)
+from vocahire.infra import cache
 from vocahire.infra.database import in_session
+from vocahire.infra.stripe_client import stripe_call, stripe_client
 from vocahire.models import User, utcnow
 from vocahire.models.billing import SUBSCRIPTION_LIVE_STATUSES, StripeSubscription
-from vocahire.infra import cache
-from vocahire.infra.stripe_client import stripe_call, stripe_client
 from vocahire.services.billing.offers import OFFERS_BY_KEY, Offer, price_id_for
-from vocahire.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PaymentsNotConfigured, UpstreamError
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,7 +66,9 @@ def _customer_facts(*, session: Session, user_id: int) -> CustomerFacts:
     if user is None or user.deleted_at is not None:
         raise NotAuthenticated()
     assert user.id is not None
-    return CustomerFacts(user.id, user.email, user.name, int(user.created_at.timestamp()), user.stripe_customer_id)
+    return CustomerFacts(
+        user.id, user.email, user.name, int(user.created_at.timestamp()), user.stripe_customer_id
+    )
 
 
 def _store_customer_id(*, session: Session, user_id: int, customer_id: str) -> str:
@@ -76,7 +85,9 @@ def _store_customer_id(*, session: Session, user_id: int, customer_id: str) -> s
 
 def _forget_customer_id(*, session: Session, user_id: int, customer_id: str) -> None:
     session.execute(
-        update(User).where(User.id == user_id, User.stripe_customer_id == customer_id).values(stripe_customer_id=None, updated_at=utcnow())
+        update(User)
+        .where(User.id == user_id, User.stripe_customer_id == customer_id)
+        .values(stripe_customer_id=None, updated_at=utcnow())
     )
     cache.invalidate_user_on_commit(session, user_id)
 
@@ -107,7 +118,11 @@ def ensure_customer(settings: Settings, user_id: int, replacing: str | None = No
 def _missing_at_stripe(exc: UpstreamError, param: str | None = None) -> bool:
     """Stripe answered "no such object" (for ``param``, when given)."""
     cause = exc.__cause__
-    return isinstance(cause, stripe.InvalidRequestError) and cause.code == "resource_missing" and (param is None or cause.param == param)
+    return (
+        isinstance(cause, stripe.InvalidRequestError)
+        and cause.code == "resource_missing"
+        and (param is None or cause.param == param)
+    )
 
 
 def _has_live_subscription(*, session: Session, user_id: int) -> bool:
@@ -121,7 +136,9 @@ def _has_live_subscription(*, session: Session, user_id: int) -> bool:
     return row is not None
 
 
-def checkout_params(settings: Settings, offer: Offer, price_id: str, user_id: int, customer_id: str) -> dict[str, Any]:
+def checkout_params(
+    settings: Settings, offer: Offer, price_id: str, user_id: int, customer_id: str
+) -> dict[str, Any]:
     """What we ask Stripe Checkout for: the price, who pays, and where to come back."""
     metadata = {"user_id": str(user_id), "offer": offer.key}
     params: dict[str, Any] = {
@@ -140,7 +157,9 @@ def checkout_params(settings: Settings, offer: Offer, price_id: str, user_id: in
     return params
 
 
-def start_checkout(settings: Settings, user_id: int, offer_key: Any, attempt_id: str | None = None) -> CheckoutStart:
+def start_checkout(
+    settings: Settings, user_id: int, offer_key: Any, attempt_id: str | None = None
+) -> CheckoutStart:
     """Create a Checkout Session for one attempt (its own idempotency key) and return where to send the user."""
     offer = parse_offer(offer_key)
     if not settings.stripe_configured:
@@ -219,16 +238,28 @@ def cancel_renewing_subscriptions(settings: Settings, user_id: int) -> list[str]
         except UpstreamError as exc:
             if not _missing_at_stripe(exc):
                 raise
-        log.info(json.dumps({"event": "subscription_cancelled_for_deleted_account", "user_id": user_id, "subscription": subscription_id}))
+        log.info(
+            json.dumps(
+                {
+                    "event": "subscription_cancelled_for_deleted_account",
+                    "user_id": user_id,
+                    "subscription": subscription_id,
+                }
+            )
+        )
     return ids
 
 
-def retrieve_checkout_session(settings: Settings, checkout_session_id: str, expand_line_items: bool = True) -> dict[str, Any]:
+def retrieve_checkout_session(
+    settings: Settings, checkout_session_id: str, expand_line_items: bool = True
+) -> dict[str, Any]:
     """Re-read a Checkout Session from Stripe (the webhook payload is never trusted for what was bought)."""
     client = stripe_client(settings)
     params: dict[str, Any] = {"expand": ["line_items"]} if expand_line_items else {}
     # No retry inside the call: a webhook answers fast, and a failure is retried by Stripe's redelivery.
-    session = stripe_call(lambda: client.v1.checkout.sessions.retrieve(checkout_session_id, params, {"max_network_retries": 0}))  # type: ignore[arg-type]
+    session = stripe_call(
+        lambda: client.v1.checkout.sessions.retrieve(checkout_session_id, params, {"max_network_retries": 0})
+    )  # type: ignore[arg-type]
     return session.to_dict()
 
 
@@ -262,7 +293,7 @@ def checkout_hint(settings: Settings, user_id: int, checkout_session_id: str) ->
     """Stripe's view of the user's own Checkout Session (``None`` if it isn't theirs or Stripe can't say)."""
     try:
         data = retrieve_checkout_session(settings, checkout_session_id, expand_line_items=False)
-    except Exception:  # noqa: BLE001 - only a hint for the success page; the webhook stays the source of truth
+    except Exception:
         return None
     if data.get("client_reference_id") != str(user_id):
         return None

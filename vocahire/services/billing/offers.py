@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from vocahire.wording import CREDITS_NAME
 from vocahire.settings import Settings
+from vocahire.wording import CREDITS_NAME
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,24 @@ UNKNOWN_OFFER = "unknown"
 # A failed price lookup is retried after this long, so a Stripe outage doesn't slow every page view.
 FAILED_PRICE_RETRY_SECONDS = 60.0
 ZERO_DECIMAL_CURRENCIES = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
+    [
+        "bif",
+        "clp",
+        "djf",
+        "gnf",
+        "jpy",
+        "kmf",
+        "krw",
+        "mga",
+        "pyg",
+        "rwf",
+        "ugx",
+        "vnd",
+        "vuv",
+        "xaf",
+        "xof",
+        "xpf",
+    ]
 )
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$", "jpy": "¥", "inr": "₹"}
 
@@ -51,16 +68,48 @@ class Offer:
 
 
 OFFERS: tuple[Offer, ...] = (
-    Offer(OFFER_CREDITS_3, f"3 {CREDITS_NAME}", "one_time", "stripe_price_id_3_credits", credits=Decimal("3.00"),
-          blurb="A top-up for three more practice interviews."),
-    Offer(OFFER_CREDITS_5, f"5 {CREDITS_NAME}", "one_time", "stripe_price_id_5_credits", credits=Decimal("5.00"),
-          blurb="A bundle of five practice interviews."),
-    Offer(OFFER_MONTHLY, "Monthly Coach", "subscription", "stripe_price_id_monthly", months=1,
-          blurb="Unlimited practice interviews, billed every month."),
-    Offer(OFFER_QUARTERLY, "Quarterly Coach", "subscription", "stripe_price_id_quarterly", months=3, nominal_discount_percent=16,
-          blurb="Unlimited practice interviews, billed every three months."),
-    Offer(OFFER_ANNUAL, "Annual Coach", "subscription", "stripe_price_id_annual", months=12, nominal_discount_percent=25,
-          blurb="Unlimited practice interviews, billed once a year."),
+    Offer(
+        OFFER_CREDITS_3,
+        f"3 {CREDITS_NAME}",
+        "one_time",
+        "stripe_price_id_3_credits",
+        credits=Decimal("3.00"),
+        blurb="A top-up for three more practice interviews.",
+    ),
+    Offer(
+        OFFER_CREDITS_5,
+        f"5 {CREDITS_NAME}",
+        "one_time",
+        "stripe_price_id_5_credits",
+        credits=Decimal("5.00"),
+        blurb="A bundle of five practice interviews.",
+    ),
+    Offer(
+        OFFER_MONTHLY,
+        "Monthly Coach",
+        "subscription",
+        "stripe_price_id_monthly",
+        months=1,
+        blurb="Unlimited practice interviews, billed every month.",
+    ),
+    Offer(
+        OFFER_QUARTERLY,
+        "Quarterly Coach",
+        "subscription",
+        "stripe_price_id_quarterly",
+        months=3,
+        nominal_discount_percent=16,
+        blurb="Unlimited practice interviews, billed every three months.",
+    ),
+    Offer(
+        OFFER_ANNUAL,
+        "Annual Coach",
+        "subscription",
+        "stripe_price_id_annual",
+        months=12,
+        nominal_discount_percent=25,
+        blurb="Unlimited practice interviews, billed once a year.",
+    ),
 )
 OFFERS_BY_KEY: dict[str, Offer] = {o.key: o for o in OFFERS}
 
@@ -107,7 +156,7 @@ class PriceInfo:
     interval_count: int = 1
 
     @classmethod
-    def from_stripe(cls, data: dict[str, Any]) -> "PriceInfo":
+    def from_stripe(cls, data: dict[str, Any]) -> PriceInfo:
         recurring = data.get("recurring") or {}
         unit_amount = data.get("unit_amount")
         if not isinstance(unit_amount, int) or not isinstance(data.get("currency"), str):
@@ -141,7 +190,9 @@ class PriceCache:
         with self._lock:
             self._entries.clear()
 
-    def get(self, price_id: str, fetch: Callable[[str], PriceInfo], ttl_seconds: float, scope: str = "") -> PriceInfo | None:
+    def get(
+        self, price_id: str, fetch: Callable[[str], PriceInfo], ttl_seconds: float, scope: str = ""
+    ) -> PriceInfo | None:
         now = time.monotonic()
         key = f"{scope}|{price_id}"
         with self._lock:
@@ -151,9 +202,12 @@ class PriceCache:
         try:
             info: PriceInfo | None = fetch(price_id)
             expires = now + ttl_seconds
-        except Exception as exc:  # noqa: BLE001 - the page shows "price unavailable" instead of failing
+        except Exception as exc:
             log.warning("could not read Stripe price %s: %s", price_id, type(exc).__name__)
-            info, expires = None, now + min(FAILED_PRICE_RETRY_SECONDS, ttl_seconds or FAILED_PRICE_RETRY_SECONDS)
+            info, expires = (
+                None,
+                now + min(FAILED_PRICE_RETRY_SECONDS, ttl_seconds or FAILED_PRICE_RETRY_SECONDS),
+            )
         with self._lock:
             self._entries[key] = (expires, info)
         return info
@@ -181,11 +235,15 @@ def load_prices(settings: Settings) -> dict[str, PriceInfo | None]:
     for offer in OFFERS:
         price_id = price_id_for(offer, settings)
         if price_id:
-            out[offer.key] = PRICE_CACHE.get(price_id, fetch, settings.stripe_price_cache_seconds, scope=settings.stripe_api_base_url or "")
+            out[offer.key] = PRICE_CACHE.get(
+                price_id, fetch, settings.stripe_price_cache_seconds, scope=settings.stripe_api_base_url or ""
+            )
     return out
 
 
-def offer_views(settings: Settings, prices: dict[str, PriceInfo | None] | None = None) -> list[dict[str, Any]]:
+def offer_views(
+    settings: Settings, prices: dict[str, PriceInfo | None] | None = None
+) -> list[dict[str, Any]]:
     """The pricing page's cards: name, amount, per-month figure and the saving against the monthly plan."""
     prices = prices or {}
     monthly = prices.get(OFFER_MONTHLY)
@@ -203,16 +261,22 @@ def offer_views(settings: Settings, prices: dict[str, PriceInfo | None] | None =
             "period_label": "",
             "per_month_label": "",
             "per_credit_label": "",
-            "discount_label": f"Save {offer.nominal_discount_percent}%" if offer.nominal_discount_percent else "",
+            "discount_label": f"Save {offer.nominal_discount_percent}%"
+            if offer.nominal_discount_percent
+            else "",
             "featured": offer.key == OFFER_ANNUAL,
         }
         if price is not None:
             view["price_label"] = format_money(price.unit_amount, price.currency)
             if offer.is_subscription:
                 months = price.months or offer.months
-                view["period_label"] = {1: "per month", 3: "every 3 months", 12: "per year"}.get(months, f"every {months} months")
+                view["period_label"] = {1: "per month", 3: "every 3 months", 12: "per year"}.get(
+                    months, f"every {months} months"
+                )
                 if months > 1:
-                    view["per_month_label"] = format_money(round(price.unit_amount / months), price.currency) + " / month"
+                    view["per_month_label"] = (
+                        format_money(round(price.unit_amount / months), price.currency) + " / month"
+                    )
                 view["discount_label"] = _discount_label(price, months, monthly)
             elif offer.credits:
                 per_credit = round(price.unit_amount / offer.credits)

@@ -5,7 +5,7 @@ Expandable fields arrive as an id or as the expanded object: both become the id.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -30,7 +30,7 @@ Metadata = Annotated[dict[str, str], BeforeValidator(_str_dict)]
 
 
 def from_unix(value: int | None) -> datetime | None:
-    return datetime.fromtimestamp(value, tz=timezone.utc) if value else None
+    return datetime.fromtimestamp(value, tz=UTC) if value else None
 
 
 class _Obj(BaseModel):
@@ -156,7 +156,11 @@ class Invoice(_Obj):
         if self.parent and self.parent.subscription_details and self.parent.subscription_details.subscription:
             return self.parent.subscription_details.subscription
         for line in self.lines.data:
-            if line.parent and line.parent.subscription_item_details and line.parent.subscription_item_details.subscription:
+            if (
+                line.parent
+                and line.parent.subscription_item_details
+                and line.parent.subscription_item_details.subscription
+            ):
                 return line.parent.subscription_item_details.subscription
         return None
 

@@ -25,11 +25,17 @@ from vocahire.models.billing import (
     StripePayment,
 )
 from vocahire.models.ledger import KIND_CHARGEBACK, KIND_PURCHASE, KIND_REFUND
-from vocahire.services.billing.offers import OFFERS_BY_KEY, UNKNOWN_OFFER, Offer, format_money, offer_for_price
+from vocahire.services.accounts.credits import apply_credit_change, to_cents
+from vocahire.services.billing.offers import (
+    OFFERS_BY_KEY,
+    UNKNOWN_OFFER,
+    Offer,
+    format_money,
+    offer_for_price,
+)
 from vocahire.services.billing.payloads import Charge, CheckoutSession, Dispute
 from vocahire.services.billing.rows import locked_row, user_for_customer, user_from_metadata
 from vocahire.services.billing.subscriptions import link_checkout_subscription
-from vocahire.services.accounts.credits import apply_credit_change, to_cents
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,23 +53,42 @@ def _checkout_offer(checkout: CheckoutSession, settings: Settings) -> tuple[Offe
 
 def lock_checkout_payment(session: Session, checkout_session_id: str, offer_key: str) -> StripePayment:
     return locked_row(
-        session, StripePayment, "checkout_session_id", checkout_session_id,
-        {"offer": offer_key, "kind": PAYMENT_KIND_ONE_TIME, "status": PAYMENT_PENDING, "currency": "", "amount_cents": 0,
-         "amount_refunded_cents": 0, "credits_cents": 0, "credits_clawed_back_cents": 0, "credits_shortfall_cents": 0,
-         "created_at": utcnow(), "updated_at": utcnow()},
+        session,
+        StripePayment,
+        "checkout_session_id",
+        checkout_session_id,
+        {
+            "offer": offer_key,
+            "kind": PAYMENT_KIND_ONE_TIME,
+            "status": PAYMENT_PENDING,
+            "currency": "",
+            "amount_cents": 0,
+            "amount_refunded_cents": 0,
+            "credits_cents": 0,
+            "credits_clawed_back_cents": 0,
+            "credits_shortfall_cents": 0,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        },
     )
 
 
 def apply_checkout_completed(*, session: Session, settings: Settings, checkout: CheckoutSession) -> str:
     """A completed (or asynchronously paid) Checkout Session, as re-read from Stripe with its line items."""
-    user_id = user_from_metadata(session, checkout.metadata, checkout.client_reference_id) or user_for_customer(session, checkout.customer)
+    user_id = user_from_metadata(
+        session, checkout.metadata, checkout.client_reference_id
+    ) or user_for_customer(session, checkout.customer)
     offer, quantity = _checkout_offer(checkout, settings)
     if checkout.mode == "subscription":
         if not checkout.subscription:
             return "ignored: subscription checkout without a subscription"
         return link_checkout_subscription(
-            session=session, subscription_id=checkout.subscription, checkout_session_id=checkout.id,
-            user_id=user_id, customer_id=checkout.customer, offer_key=offer.key if offer else None,
+            session=session,
+            subscription_id=checkout.subscription,
+            checkout_session_id=checkout.id,
+            user_id=user_id,
+            customer_id=checkout.customer,
+            offer_key=offer.key if offer else None,
         )
     if checkout.mode != "payment":
         return f"ignored: checkout mode {checkout.mode}"
@@ -82,7 +107,12 @@ def apply_checkout_completed(*, session: Session, settings: Settings, checkout: 
     payment.status, payment.paid_at = PAYMENT_PAID, utcnow()
     if payment.user_id is None or offer is None or not offer.credits:
         # Paid, but we can't tell who or what: keep the money visible to admins, and say so loudly.
-        log.error("paid checkout %s could not be credited (user=%s offer=%s)", checkout.id, payment.user_id, offer and offer.key)
+        log.error(
+            "paid checkout %s could not be credited (user=%s offer=%s)",
+            checkout.id,
+            payment.user_id,
+            offer and offer.key,
+        )
         session.add(payment)
         return f"checkout {checkout.id} paid but not credited"
     credits_cents = to_cents(offer.credits) * quantity
@@ -91,7 +121,9 @@ def apply_checkout_completed(*, session: Session, settings: Settings, checkout: 
         user_id=payment.user_id,
         amount_cents=credits_cents,
         kind=KIND_PURCHASE,
-        reason=f"Bought {offer.name}" + (f" x{quantity}" if quantity > 1 else "") + f" ({format_money(payment.amount_cents, payment.currency)})",
+        reason=f"Bought {offer.name}"
+        + (f" x{quantity}" if quantity > 1 else "")
+        + f" ({format_money(payment.amount_cents, payment.currency)})",
         idempotency_key=f"stripe-checkout:{checkout.id}",
     )
     payment.credits_cents = credits_cents if entry is not None else payment.credits_cents
@@ -104,10 +136,14 @@ def apply_checkout_failed(*, session: Session, checkout: CheckoutSession) -> str
     if checkout.mode != "payment":
         return "ignored: subscription payments are followed through invoices"
     offer_key = checkout.metadata.get("offer", "")
-    payment = lock_checkout_payment(session, checkout.id, offer_key if offer_key in OFFERS_BY_KEY else UNKNOWN_OFFER)
+    payment = lock_checkout_payment(
+        session, checkout.id, offer_key if offer_key in OFFERS_BY_KEY else UNKNOWN_OFFER
+    )
     if payment.status == PAYMENT_PENDING:
         payment.status = PAYMENT_FAILED
-        payment.user_id = payment.user_id or user_from_metadata(session, checkout.metadata, checkout.client_reference_id)
+        payment.user_id = payment.user_id or user_from_metadata(
+            session, checkout.metadata, checkout.client_reference_id
+        )
         payment.amount_cents = checkout.amount_total or payment.amount_cents
         payment.currency = (checkout.currency or payment.currency).lower()
         payment.updated_at = utcnow()
@@ -115,30 +151,52 @@ def apply_checkout_failed(*, session: Session, checkout: CheckoutSession) -> str
     return f"checkout {checkout.id} payment failed"
 
 
-def payment_for_charge(session: Session, payment_intent_id: str | None, invoice_id: str | None) -> StripePayment | None:
+def payment_for_charge(
+    session: Session, payment_intent_id: str | None, invoice_id: str | None
+) -> StripePayment | None:
     """Our payment behind a charge: by its PaymentIntent, or by the invoice that PaymentIntent paid. Locked."""
     found = None
     if payment_intent_id:
-        found = session.execute(select(StripePayment.id).where(StripePayment.payment_intent_id == payment_intent_id)).scalars().first()
+        found = (
+            session.execute(
+                select(StripePayment.id).where(StripePayment.payment_intent_id == payment_intent_id)
+            )
+            .scalars()
+            .first()
+        )
     if found is None and invoice_id:
-        found = session.execute(select(StripePayment.id).where(StripePayment.invoice_id == invoice_id)).scalars().first()
+        found = (
+            session.execute(select(StripePayment.id).where(StripePayment.invoice_id == invoice_id))
+            .scalars()
+            .first()
+        )
     if found is None:
         return None
     payment = session.execute(
-        select(StripePayment).where(StripePayment.id == found).with_for_update().execution_options(populate_existing=True)
+        select(StripePayment)
+        .where(StripePayment.id == found)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one()
     if payment_intent_id and not payment.payment_intent_id:
         payment.payment_intent_id = payment_intent_id
     return payment
 
 
-def _claw_back(session: Session, payment: StripePayment, wanted_cents: int, kind: str, key: str, reason: str) -> None:
+def _claw_back(
+    session: Session, payment: StripePayment, wanted_cents: int, kind: str, key: str, reason: str
+) -> None:
     """Take back up to ``wanted_cents`` credits; what was already spent is recorded as the shortfall."""
     if wanted_cents <= 0 or payment.user_id is None:
         return
     entry = apply_credit_change(
-        session=session, user_id=payment.user_id, amount_cents=-wanted_cents, kind=kind, reason=reason,
-        idempotency_key=key, clamp_at_zero=True,
+        session=session,
+        user_id=payment.user_id,
+        amount_cents=-wanted_cents,
+        kind=kind,
+        reason=reason,
+        idempotency_key=key,
+        clamp_at_zero=True,
     )
     if entry is None:
         return
@@ -146,7 +204,11 @@ def _claw_back(session: Session, payment: StripePayment, wanted_cents: int, kind
     payment.credits_clawed_back_cents += taken
     payment.credits_shortfall_cents += wanted_cents - taken
     if taken < wanted_cents:
-        log.warning("payment %s: %d credit cents already spent, recorded as shortfall", payment.id, wanted_cents - taken)
+        log.warning(
+            "payment %s: %d credit cents already spent, recorded as shortfall",
+            payment.id,
+            wanted_cents - taken,
+        )
 
 
 def apply_charge_refunded(*, session: Session, charge: Charge, invoice_id: str | None) -> str:
@@ -166,7 +228,11 @@ def apply_charge_refunded(*, session: Session, charge: Charge, invoice_id: str |
         wanted_total = min(payment.credits_cents, (payment.credits_cents * total * 2 + base) // (2 * base))
         wanted = wanted_total - payment.credits_clawed_back_cents - payment.credits_shortfall_cents
         _claw_back(
-            session, payment, wanted, KIND_REFUND, f"stripe-refund:{charge.id}:{total}",
+            session,
+            payment,
+            wanted,
+            KIND_REFUND,
+            f"stripe-refund:{charge.id}:{total}",
             f"Payment refunded ({format_money(total, charge.currency or payment.currency)} of {format_money(base, charge.currency or payment.currency)})",
         )
     payment.updated_at = utcnow()
@@ -184,8 +250,17 @@ def apply_dispute_created(*, session: Session, dispute: Dispute, invoice_id: str
     payment.dispute_id = dispute.id
     payment.status = PAYMENT_DISPUTED
     if payment.kind == PAYMENT_KIND_ONE_TIME:
-        remaining = payment.credits_cents - payment.credits_clawed_back_cents - payment.credits_shortfall_cents
-        _claw_back(session, payment, remaining, KIND_CHARGEBACK, f"stripe-dispute:{dispute.id}", "Payment disputed with the bank")
+        remaining = (
+            payment.credits_cents - payment.credits_clawed_back_cents - payment.credits_shortfall_cents
+        )
+        _claw_back(
+            session,
+            payment,
+            remaining,
+            KIND_CHARGEBACK,
+            f"stripe-dispute:{dispute.id}",
+            "Payment disputed with the bank",
+        )
     payment.updated_at = utcnow()
     session.add(payment)
     return f"dispute {dispute.id} recorded on payment {payment.id}"

@@ -21,8 +21,8 @@ from vocahire.models.ledger import (
     KIND_PURCHASE,
     KIND_REFUND,
 )
-from vocahire.services.billing.offers import offer_name
 from vocahire.services.accounts.credits import from_cents
+from vocahire.services.billing.offers import offer_name
 
 CHECKOUT_SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
 HISTORY_LIMIT = 100
@@ -39,23 +39,29 @@ KIND_LABELS = {
 
 def billing_history(*, session: Session, user_id: int, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
     """The user's ledger, newest first, as display rows (purchases, grants, interviews, refunds...)."""
-    rows = session.execute(
-        select(CreditLedgerEntry)
-        .where(CreditLedgerEntry.user_id == user_id)
-        .order_by(CreditLedgerEntry.created_at.desc(), CreditLedgerEntry.id.desc())  # type: ignore[attr-defined, union-attr]
-        .limit(max(1, min(limit, HISTORY_LIMIT)))
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(CreditLedgerEntry)
+            .where(CreditLedgerEntry.user_id == user_id)
+            .order_by(CreditLedgerEntry.created_at.desc(), CreditLedgerEntry.id.desc())  # type: ignore[attr-defined, union-attr]
+            .limit(max(1, min(limit, HISTORY_LIMIT)))
+        )
+        .scalars()
+        .all()
+    )
     out = []
     for row in rows:
         amount = from_cents(row.amount_cents)
-        out.append({
-            "id": row.id,
-            "date": row.created_at.strftime("%d %b %Y"),
-            "kind": KIND_LABELS.get(row.kind, row.kind.replace("_", " ").capitalize()),
-            "reason": row.reason,
-            "amount": f"+{amount:.2f}" if amount > 0 else f"{amount:.2f}",
-            "positive": amount > 0,
-        })
+        out.append(
+            {
+                "id": row.id,
+                "date": row.created_at.strftime("%d %b %Y"),
+                "kind": KIND_LABELS.get(row.kind, row.kind.replace("_", " ").capitalize()),
+                "reason": row.reason,
+                "amount": f"+{amount:.2f}" if amount > 0 else f"{amount:.2f}",
+                "positive": amount > 0,
+            }
+        )
     return out
 
 
@@ -81,10 +87,14 @@ class CheckoutProgress:
 
 def checkout_progress(*, session: Session, user_id: int, checkout_session_id: str) -> CheckoutProgress:
     """Only the owner's rows are read: someone else's session id looks like one that hasn't arrived."""
-    user = session.execute(select(User.credits_cents, User.is_premium, User.premium_until).where(User.id == user_id)).one()
+    user = session.execute(
+        select(User.credits_cents, User.is_premium, User.premium_until).where(User.id == user_id)
+    ).one()
     balance = from_cents(user[0])
     payment = session.execute(
-        select(StripePayment).where(StripePayment.checkout_session_id == checkout_session_id, StripePayment.user_id == user_id)
+        select(StripePayment).where(
+            StripePayment.checkout_session_id == checkout_session_id, StripePayment.user_id == user_id
+        )
     ).scalar_one_or_none()
     if payment is not None:
         name = offer_name(payment.offer)
@@ -94,7 +104,10 @@ def checkout_progress(*, session: Session, user_id: int, checkout_session_id: st
             return CheckoutProgress("credited", name, from_cents(payment.credits_cents), balance)
         return CheckoutProgress("waiting", name, balance=balance)
     sub = session.execute(
-        select(StripeSubscription).where(StripeSubscription.checkout_session_id == checkout_session_id, StripeSubscription.user_id == user_id)
+        select(StripeSubscription).where(
+            StripeSubscription.checkout_session_id == checkout_session_id,
+            StripeSubscription.user_id == user_id,
+        )
     ).scalar_one_or_none()
     if sub is not None and user[1] and (user[2] is None or user[2] > utcnow()):
         return CheckoutProgress("subscribed", offer_name(sub.offer), balance=balance, premium_until=user[2])

@@ -21,8 +21,15 @@ def locked_row(session: Session, model: type[M], column: str, value: str, defaul
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(model).values({column: value, **defaults}).on_conflict_do_nothing(index_elements=[column]))
-    stmt = select(model).where(getattr(model, column) == value).with_for_update().execution_options(populate_existing=True)
+    session.execute(
+        insert(model).values({column: value, **defaults}).on_conflict_do_nothing(index_elements=[column])
+    )
+    stmt = (
+        select(model)
+        .where(getattr(model, column) == value)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return session.execute(stmt).scalar_one()
 
 

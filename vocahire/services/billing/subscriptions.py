@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from vocahire.infra import cache
 from vocahire.models import User, utcnow
 from vocahire.models.billing import (
     PAYMENT_FAILED,
@@ -26,7 +27,6 @@ from vocahire.models.billing import (
     StripePayment,
     StripeSubscription,
 )
-from vocahire.infra import cache
 from vocahire.services.billing.offers import UNKNOWN_OFFER, offer_for_price, offer_name
 from vocahire.services.billing.payloads import Invoice, StripeEvent, Subscription, from_unix
 from vocahire.services.billing.rows import locked_row, user_for_customer, user_from_metadata
@@ -40,27 +40,49 @@ _ACTIVATED_BY_PAYMENT = (None, "incomplete", "past_due", "unpaid")
 
 def lock_subscription(session: Session, subscription_id: str) -> StripeSubscription:
     return locked_row(
-        session, StripeSubscription, "subscription_id", subscription_id,
-        {"cancel_at_period_end": False, "last_event_created": 0, "created_at": utcnow(), "updated_at": utcnow()},
+        session,
+        StripeSubscription,
+        "subscription_id",
+        subscription_id,
+        {
+            "cancel_at_period_end": False,
+            "last_event_created": 0,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        },
     )
 
 
 def sync_user_premium(*, session: Session, user_id: int) -> None:
     """Premium = some subscription of the user is active/trialing and paid up to a future date."""
-    subs = session.execute(select(StripeSubscription).where(StripeSubscription.user_id == user_id)).scalars().all()
+    subs = (
+        session.execute(select(StripeSubscription).where(StripeSubscription.user_id == user_id))
+        .scalars()
+        .all()
+    )
     if not subs:
         return
     now = utcnow()
-    ends = [s.current_period_end for s in subs if s.status in SUBSCRIPTION_LIVE_STATUSES and s.current_period_end and s.current_period_end > now]
+    ends = [
+        s.current_period_end
+        for s in subs
+        if s.status in SUBSCRIPTION_LIVE_STATUSES and s.current_period_end and s.current_period_end > now
+    ]
     premium, until = (True, max(ends)) if ends else (False, None)
-    current = session.execute(select(User.is_premium, User.premium_until).where(User.id == user_id)).one_or_none()
+    current = session.execute(
+        select(User.is_premium, User.premium_until).where(User.id == user_id)
+    ).one_or_none()
     if current is None or (current[0], current[1]) == (premium, until):
         return
-    session.execute(update(User).where(User.id == user_id).values(is_premium=premium, premium_until=until, updated_at=now))  # type: ignore[arg-type]
+    session.execute(
+        update(User).where(User.id == user_id).values(is_premium=premium, premium_until=until, updated_at=now)
+    )  # type: ignore[arg-type]
     cache.invalidate_user_on_commit(session, user_id)
 
 
-def _resolve_user(session: Session, row: StripeSubscription, metadata: dict[str, str], customer: str | None) -> int | None:
+def _resolve_user(
+    session: Session, row: StripeSubscription, metadata: dict[str, str], customer: str | None
+) -> int | None:
     return row.user_id or user_from_metadata(session, metadata) or user_for_customer(session, customer)
 
 
@@ -83,7 +105,9 @@ def _stale(row: StripeSubscription, event: StripeEvent, new_status: str | None) 
     return None
 
 
-def apply_subscription_event(*, session: Session, settings: Settings, event: StripeEvent, sub: Subscription) -> str:
+def apply_subscription_event(
+    *, session: Session, settings: Settings, event: StripeEvent, sub: Subscription
+) -> str:
     """customer.subscription.created / updated / deleted: status and period end, then the user's premium."""
     row = lock_subscription(session, sub.id)
     user_id = _resolve_user(session, row, sub.metadata, sub.customer)
@@ -105,12 +129,27 @@ def apply_subscription_event(*, session: Session, settings: Settings, event: Str
     return f"ignored: {why_not}" if why_not else f"subscription {sub.id} is {new_status}"
 
 
-def _invoice_payment(session: Session, invoice: Invoice, row: StripeSubscription, offer_key: str | None) -> StripePayment:
+def _invoice_payment(
+    session: Session, invoice: Invoice, row: StripeSubscription, offer_key: str | None
+) -> StripePayment:
     payment = locked_row(
-        session, StripePayment, "invoice_id", invoice.id,
-        {"offer": offer_key or UNKNOWN_OFFER, "kind": PAYMENT_KIND_SUBSCRIPTION, "status": PAYMENT_PENDING, "currency": invoice.currency,
-         "amount_cents": 0, "amount_refunded_cents": 0, "credits_cents": 0, "credits_clawed_back_cents": 0,
-         "credits_shortfall_cents": 0, "created_at": utcnow(), "updated_at": utcnow()},
+        session,
+        StripePayment,
+        "invoice_id",
+        invoice.id,
+        {
+            "offer": offer_key or UNKNOWN_OFFER,
+            "kind": PAYMENT_KIND_SUBSCRIPTION,
+            "status": PAYMENT_PENDING,
+            "currency": invoice.currency,
+            "amount_cents": 0,
+            "amount_refunded_cents": 0,
+            "credits_cents": 0,
+            "credits_clawed_back_cents": 0,
+            "credits_shortfall_cents": 0,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        },
     )
     payment.user_id = payment.user_id or row.user_id
     payment.subscription_id = row.subscription_id
@@ -161,7 +200,13 @@ def apply_invoice_event(*, session: Session, settings: Settings, event: StripeEv
 
 
 def link_checkout_subscription(
-    *, session: Session, subscription_id: str, checkout_session_id: str, user_id: int | None, customer_id: str | None, offer_key: str | None
+    *,
+    session: Session,
+    subscription_id: str,
+    checkout_session_id: str,
+    user_id: int | None,
+    customer_id: str | None,
+    offer_key: str | None,
 ) -> str:
     """checkout.session.completed in subscription mode: tie the subscription to the user who paid."""
     row = lock_subscription(session, subscription_id)
@@ -179,14 +224,31 @@ def link_checkout_subscription(
 
 def subscription_summary(*, session: Session, user_id: int) -> dict[str, Any]:
     """The user's current (or latest) Coach plan, for the account page."""
-    rows = session.execute(
-        select(StripeSubscription).where(StripeSubscription.user_id == user_id).order_by(StripeSubscription.updated_at.desc())  # type: ignore[attr-defined]
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(StripeSubscription)
+            .where(StripeSubscription.user_id == user_id)
+            .order_by(StripeSubscription.updated_at.desc())  # type: ignore[attr-defined]
+        )
+        .scalars()
+        .all()
+    )
     now = utcnow()
-    live = [r for r in rows if r.status in SUBSCRIPTION_LIVE_STATUSES and r.current_period_end and r.current_period_end > now]
+    live = [
+        r
+        for r in rows
+        if r.status in SUBSCRIPTION_LIVE_STATUSES and r.current_period_end and r.current_period_end > now
+    ]
     row = live[0] if live else (rows[0] if rows else None)
     if row is None:
-        return {"has_plan": False, "active": False, "plan": "", "status": "", "period_end": "", "renews": False}
+        return {
+            "has_plan": False,
+            "active": False,
+            "plan": "",
+            "status": "",
+            "period_end": "",
+            "renews": False,
+        }
     end = row.current_period_end.strftime("%d %b %Y") if row.current_period_end else ""
     active = bool(live) and row is live[0]
     return {

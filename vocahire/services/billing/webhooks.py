@@ -23,11 +23,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from vocahire.errors import InvalidWebhook, PaymentsNotConfigured
 from vocahire.infra.database import in_session
 from vocahire.models import ProcessedWebhookEvent
 from vocahire.models.billing import StripePayment
 from vocahire.services.billing import checkout as stripe_reads
-from vocahire.services.billing.payloads import Charge, CheckoutSession, Dispute, Invoice, StripeEvent, Subscription
+from vocahire.services.billing.payloads import (
+    Charge,
+    CheckoutSession,
+    Dispute,
+    Invoice,
+    StripeEvent,
+    Subscription,
+)
 from vocahire.services.billing.payments import (
     apply_charge_refunded,
     apply_checkout_completed,
@@ -35,7 +43,6 @@ from vocahire.services.billing.payments import (
     apply_dispute_created,
 )
 from vocahire.services.billing.subscriptions import apply_invoice_event, apply_subscription_event
-from vocahire.errors import InvalidWebhook, PaymentsNotConfigured
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -69,7 +76,9 @@ def verify_and_parse(payload: bytes, signature_header: str | None, secret: str |
     except UnicodeDecodeError:
         raise InvalidWebhook("The webhook body is not UTF-8.") from None
     except stripe.SignatureVerificationError as exc:
-        raise InvalidWebhook(f"Invalid Stripe signature: {exc.user_message or 'verification failed'}") from None
+        raise InvalidWebhook(
+            f"Invalid Stripe signature: {exc.user_message or 'verification failed'}"
+        ) from None
     try:
         return StripeEvent.model_validate(json.loads(text))
     except (ValueError, ValidationError):
@@ -88,7 +97,9 @@ def _prepare_checkout(settings: Settings, event: StripeEvent) -> CheckoutSession
 
 
 def _payment_known(*, session: Session, payment_intent_id: str) -> bool:
-    found = session.execute(select(StripePayment.id).where(StripePayment.payment_intent_id == payment_intent_id)).first()
+    found = session.execute(
+        select(StripePayment.id).where(StripePayment.payment_intent_id == payment_intent_id)
+    ).first()
     return found is not None
 
 
@@ -116,19 +127,27 @@ def _on_checkout_failed(session: Session, settings: Settings, event: StripeEvent
 
 
 def _on_invoice(session: Session, settings: Settings, event: StripeEvent, _ctx: Any) -> str:
-    return apply_invoice_event(session=session, settings=settings, event=event, invoice=Invoice.model_validate(event.data.object))
+    return apply_invoice_event(
+        session=session, settings=settings, event=event, invoice=Invoice.model_validate(event.data.object)
+    )
 
 
 def _on_subscription(session: Session, settings: Settings, event: StripeEvent, _ctx: Any) -> str:
-    return apply_subscription_event(session=session, settings=settings, event=event, sub=Subscription.model_validate(event.data.object))
+    return apply_subscription_event(
+        session=session, settings=settings, event=event, sub=Subscription.model_validate(event.data.object)
+    )
 
 
 def _on_charge_refunded(session: Session, settings: Settings, event: StripeEvent, invoice_id: Any) -> str:
-    return apply_charge_refunded(session=session, charge=Charge.model_validate(event.data.object), invoice_id=invoice_id)
+    return apply_charge_refunded(
+        session=session, charge=Charge.model_validate(event.data.object), invoice_id=invoice_id
+    )
 
 
 def _on_dispute(session: Session, settings: Settings, event: StripeEvent, invoice_id: Any) -> str:
-    return apply_dispute_created(session=session, dispute=Dispute.model_validate(event.data.object), invoice_id=invoice_id)
+    return apply_dispute_created(
+        session=session, dispute=Dispute.model_validate(event.data.object), invoice_id=invoice_id
+    )
 
 
 @dataclass(frozen=True)
@@ -153,12 +172,16 @@ HANDLERS: dict[str, Handler] = {
 
 def _already_processed(*, session: Session, event_id: str) -> bool:
     row = session.execute(
-        select(ProcessedWebhookEvent.id).where(ProcessedWebhookEvent.provider == PROVIDER, ProcessedWebhookEvent.event_id == event_id)
+        select(ProcessedWebhookEvent.id).where(
+            ProcessedWebhookEvent.provider == PROVIDER, ProcessedWebhookEvent.event_id == event_id
+        )
     ).first()
     return row is not None
 
 
-def _apply_once(*, session: Session, settings: Settings, event: StripeEvent, handler: Handler | None, context: Any) -> WebhookOutcome:
+def _apply_once(
+    *, session: Session, settings: Settings, event: StripeEvent, handler: Handler | None, context: Any
+) -> WebhookOutcome:
     # The claim comes first: on SQLite it takes the write lock before anything is read.
     session.add(ProcessedWebhookEvent(provider=PROVIDER, event_id=event.id, event_type=event.type))
     try:
@@ -169,7 +192,9 @@ def _apply_once(*, session: Session, settings: Settings, event: StripeEvent, han
     if handler is None:
         return WebhookOutcome("ignored", event.id, event.type, "event type not used")
     detail = handler.apply(session, settings, event, context)
-    return WebhookOutcome("ignored" if detail.startswith("ignored") else "applied", event.id, event.type, detail)
+    return WebhookOutcome(
+        "ignored" if detail.startswith("ignored") else "applied", event.id, event.type, detail
+    )
 
 
 def process_event(settings: Settings, event: StripeEvent) -> WebhookOutcome:
@@ -179,5 +204,15 @@ def process_event(settings: Settings, event: StripeEvent) -> WebhookOutcome:
     handler = HANDLERS.get(event.type)
     context = handler.prepare(settings, event) if handler and handler.prepare else None
     outcome = in_session(_apply_once, settings=settings, event=event, handler=handler, context=context)
-    log.info(json.dumps({"event": "stripe_webhook", "id": event.id, "type": event.type, "result": outcome.result, "detail": outcome.detail[:200]}))
+    log.info(
+        json.dumps(
+            {
+                "event": "stripe_webhook",
+                "id": event.id,
+                "type": event.type,
+                "result": outcome.result,
+                "detail": outcome.detail[:200],
+            }
+        )
+    )
     return outcome

@@ -82,7 +82,12 @@ class AIFeedback(_Strict):
 
 
 def _obj(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
     if description:
         schema["description"] = description
     return schema
@@ -101,10 +106,25 @@ _CATEGORY = _obj(
 
 FEEDBACK_SCHEMA: dict[str, Any] = _obj(
     {
-        "overall_score": {"type": "integer", "minimum": 0, "maximum": 100, "description": "Overall interview performance, 0-100."},
-        "categories": _obj({key: _CATEGORY for key in CATEGORY_LABELS}),
-        "strengths": {"type": "array", "items": _text("A specific strength, with evidence."), "minItems": 3, "maxItems": 3},
-        "improvements": {"type": "array", "items": _text("A specific, actionable improvement."), "minItems": 3, "maxItems": 3},
+        "overall_score": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100,
+            "description": "Overall interview performance, 0-100.",
+        },
+        "categories": _obj(dict.fromkeys(CATEGORY_LABELS, _CATEGORY)),
+        "strengths": {
+            "type": "array",
+            "items": _text("A specific strength, with evidence."),
+            "minItems": 3,
+            "maxItems": 3,
+        },
+        "improvements": {
+            "type": "array",
+            "items": _text("A specific, actionable improvement."),
+            "minItems": 3,
+            "maxItems": 3,
+        },
         "questions": {
             "type": "array",
             "description": "One note per interviewer question the candidate answered, in order.",
@@ -113,7 +133,9 @@ FEEDBACK_SCHEMA: dict[str, Any] = _obj(
                     "question": _text("The interviewer's question, condensed."),
                     "what_worked": _text("What was good about the answer."),
                     "what_to_change": _text("The most useful change to make."),
-                    "sample_answer": _text("A stronger answer in the candidate's voice, first person, grounded in their résumé."),
+                    "sample_answer": _text(
+                        "A stronger answer in the candidate's voice, first person, grounded in their résumé."
+                    ),
                 }
             ),
         },
@@ -168,7 +190,7 @@ def _keep_ends(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     head = limit * 2 // 3
-    return text[:head].rstrip() + " […] " + text[-(limit - head):].lstrip()
+    return text[:head].rstrip() + " […] " + text[-(limit - head) :].lstrip()
 
 
 def _render(line: Line, text: str) -> str:
@@ -176,7 +198,9 @@ def _render(line: Line, text: str) -> str:
     return f"[{_clock(line.start)}] {who}: {text}"
 
 
-def trim_transcript(lines: Sequence[Line], budget_chars: int = TRANSCRIPT_CHAR_BUDGET) -> tuple[list[str], bool]:
+def trim_transcript(
+    lines: Sequence[Line], budget_chars: int = TRANSCRIPT_CHAR_BUDGET
+) -> tuple[list[str], bool]:
     """Render the transcript within ``budget_chars``: interviewer text shrinks and goes first, answers last.
 
     Returns the rendered lines and whether anything was shortened.
@@ -191,13 +215,17 @@ def trim_transcript(lines: Sequence[Line], budget_chars: int = TRANSCRIPT_CHAR_B
     if size(full) <= budget_chars:
         return full, False
     for q_limit in (400, 160):
-        rendered = [_render(line, _keep_tail(t, q_limit) if line.role == "interviewer" else t) for line, t in spoken]
+        rendered = [
+            _render(line, _keep_tail(t, q_limit) if line.role == "interviewer" else t) for line, t in spoken
+        ]
         if size(rendered) <= budget_chars:
             return rendered, True
     answers = [(line, t) for line, t in spoken if line.role == "candidate"]
     dropped_note = "[Interviewer lines omitted to fit; the questions are implied by the answers.]"
     for a_limit in (None, 1500, 800, 400, 200):
-        rendered = [dropped_note] + [_render(line, _keep_ends(t, a_limit) if a_limit else t) for line, t in answers]
+        rendered = [dropped_note] + [
+            _render(line, _keep_ends(t, a_limit) if a_limit else t) for line, t in answers
+        ]
         if size(rendered) <= budget_chars:
             return rendered, True
     # Last resort (hours of speech): keep the first and last answers, drop from the middle.
@@ -222,16 +250,23 @@ def build_messages(req: FeedbackRequest, budget_chars: int = TRANSCRIPT_CHAR_BUD
     if req.measured_summary:
         parts.append(f"Measured speech figures:\n{req.measured_summary}")
     note = " (shortened to fit)" if trimmed else ""
-    parts.append(f"Interview transcript{note}:\n" + ("\n".join(transcript) or "(empty: the candidate said nothing)"))
+    parts.append(
+        f"Interview transcript{note}:\n" + ("\n".join(transcript) or "(empty: the candidate said nothing)")
+    )
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
-def build_body(req: FeedbackRequest, *, model: str, attempt: int = 1, budget_chars: int = TRANSCRIPT_CHAR_BUDGET) -> dict[str, Any]:
+def build_body(
+    req: FeedbackRequest, *, model: str, attempt: int = 1, budget_chars: int = TRANSCRIPT_CHAR_BUDGET
+) -> dict[str, Any]:
     """The JSON body; a retry after truncated output asks for more output tokens."""
     return {
         "model": model,
         "messages": build_messages(req, budget_chars),
-        "response_format": {"type": "json_schema", "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": FEEDBACK_SCHEMA}},
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": FEEDBACK_SCHEMA},
+        },
         "max_completion_tokens": min(MAX_OUTPUT_TOKENS, BASE_OUTPUT_TOKENS * max(1, attempt)),
     }
 
@@ -291,8 +326,10 @@ def parse_retry_after(headers: httpx.Headers) -> float | None:
 def _upstream_message(response: httpx.Response, secret: str | None) -> tuple[str, str]:
     try:
         err = response.json().get("error") or {}
-        return scrub(str(err.get("message") or ""), secret)[:200], str(err.get("code") or err.get("type") or "")
-    except Exception:  # noqa: BLE001 - a non-JSON error page
+        return scrub(str(err.get("message") or ""), secret)[:200], str(
+            err.get("code") or err.get("type") or ""
+        )
+    except Exception:
         return "", ""
 
 
@@ -300,15 +337,32 @@ def _http_error(response: httpx.Response, secret: str | None) -> FeedbackAIError
     status = response.status_code
     message, code = _upstream_message(response, secret)
     if status == 429 and code == "insufficient_quota":
-        return FeedbackAIError("The AI service's quota for this site is used up; an administrator needs to top it up.", transient=False)
+        return FeedbackAIError(
+            "The AI service's quota for this site is used up; an administrator needs to top it up.",
+            transient=False,
+        )
     if status == 429:
-        return FeedbackAIError("The AI service is busy (rate limited).", transient=True, retry_after=parse_retry_after(response.headers))
+        return FeedbackAIError(
+            "The AI service is busy (rate limited).",
+            transient=True,
+            retry_after=parse_retry_after(response.headers),
+        )
     if status in (408, 409) or status >= 500:
-        return FeedbackAIError(f"The AI service had a temporary problem (HTTP {status}).", transient=True, retry_after=parse_retry_after(response.headers))
+        return FeedbackAIError(
+            f"The AI service had a temporary problem (HTTP {status}).",
+            transient=True,
+            retry_after=parse_retry_after(response.headers),
+        )
     if status in (401, 403):
-        return FeedbackAIError("The AI service rejected this site's credentials; an administrator needs to check the OpenAI API key.", transient=False)
+        return FeedbackAIError(
+            "The AI service rejected this site's credentials; an administrator needs to check the OpenAI API key.",
+            transient=False,
+        )
     if status == 404:
-        return FeedbackAIError("The configured feedback model isn't available; an administrator needs to check FEEDBACK_MODEL.", transient=False)
+        return FeedbackAIError(
+            "The configured feedback model isn't available; an administrator needs to check FEEDBACK_MODEL.",
+            transient=False,
+        )
     detail = f": {message}" if message else ""
     return FeedbackAIError(f"The AI service refused the request (HTTP {status}){detail}", transient=False)
 
@@ -335,7 +389,9 @@ def parse_completion(body: Any) -> AIFeedback:
         return AIFeedback.model_validate(data)
     except ValidationError as exc:
         where = ", ".join(".".join(str(p) for p in e["loc"]) or "root" for e in exc.errors()[:3])
-        raise FeedbackAIError(f"The AI's feedback didn't match the expected format ({where}).", transient=True) from None
+        raise FeedbackAIError(
+            f"The AI's feedback didn't match the expected format ({where}).", transient=True
+        ) from None
 
 
 async def request_feedback(
@@ -349,7 +405,9 @@ async def request_feedback(
     """Make the one OpenAI call for an interview and return validated feedback."""
     key = settings.openai_api_key
     if not key:
-        raise FeedbackAIError("Feedback isn't set up on this site yet (no OpenAI API key is configured).", transient=False)
+        raise FeedbackAIError(
+            "Feedback isn't set up on this site yet (no OpenAI API key is configured).", transient=False
+        )
     body = build_body(req, model=settings.feedback_model, attempt=attempt, budget_chars=budget_chars)
     url = f"{settings.openai_base_url}/chat/completions"
     started = time.perf_counter()
@@ -358,16 +416,25 @@ async def request_feedback(
             url,
             json=body,
             headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-            timeout=httpx.Timeout(settings.feedback_timeout_seconds, connect=min(10.0, settings.feedback_timeout_seconds)),
+            timeout=httpx.Timeout(
+                settings.feedback_timeout_seconds, connect=min(10.0, settings.feedback_timeout_seconds)
+            ),
         )
     except httpx.TimeoutException:
-        raise FeedbackAIError(f"The AI service didn't answer within {settings.feedback_timeout_seconds:g} seconds.", transient=True) from None
+        raise FeedbackAIError(
+            f"The AI service didn't answer within {settings.feedback_timeout_seconds:g} seconds.",
+            transient=True,
+        ) from None
     except httpx.HTTPError as exc:
-        raise FeedbackAIError(f"Couldn't reach the AI service ({type(exc).__name__}).", transient=True) from None
+        raise FeedbackAIError(
+            f"Couldn't reach the AI service ({type(exc).__name__}).", transient=True
+        ) from None
     elapsed = time.perf_counter() - started
     if response.status_code != 200:
         error = _http_error(response, key)
-        log.warning("feedback AI call failed: HTTP %s after %.1fs (%s)", response.status_code, elapsed, error.message)
+        log.warning(
+            "feedback AI call failed: HTTP %s after %.1fs (%s)", response.status_code, elapsed, error.message
+        )
         raise error
     try:
         payload = response.json()
@@ -375,4 +442,9 @@ async def request_feedback(
         raise FeedbackAIError("The AI service sent a response that wasn't JSON.", transient=True) from None
     feedback = parse_completion(payload)
     usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
-    return AIResult(feedback=feedback, model=str(payload.get("model") or settings.feedback_model)[:64], upstream_seconds=elapsed, usage=usage or {})
+    return AIResult(
+        feedback=feedback,
+        model=str(payload.get("model") or settings.feedback_model)[:64],
+        upstream_seconds=elapsed,
+        usage=usage or {},
+    )

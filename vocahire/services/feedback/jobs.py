@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlmodel import Session
 
+from vocahire.errors import Conflict, NotFound
 from vocahire.models import Feedback, InterviewSession, TranscriptEntry, utcnow
 from vocahire.models.interview import (
     FEEDBACK_COMPLETED,
@@ -26,7 +27,6 @@ from vocahire.models.interview import (
     FEEDBACK_PENDING,
     STATUS_COMPLETED,
 )
-from vocahire.errors import Conflict, NotFound
 from vocahire.services.feedback.speech_metrics import Line, lines_from_entries
 
 IS = InterviewSession
@@ -58,7 +58,9 @@ class Backoff:
     cap_seconds: float = 300.0
     jitter: float = 0.1
 
-    def delay(self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
+    def delay(
+        self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
+    ) -> float:
         exp = min(self.cap_seconds, self.base_seconds * (2 ** max(0, attempt - 1)))
         exp *= 1 + (rng or random).random() * self.jitter
         return max(exp, retry_after or 0.0)
@@ -100,7 +102,9 @@ def retry_feedback(*, session: Session, user_id: int, interview_id: str) -> None
 
 
 def _owned(session: Session, user_id: int, interview_id: str) -> InterviewSession:
-    interview = session.get(IS, interview_id) if isinstance(interview_id, str) and len(interview_id) <= 64 else None
+    interview = (
+        session.get(IS, interview_id) if isinstance(interview_id, str) and len(interview_id) <= 64 else None
+    )
     if interview is None or interview.user_id != user_id or interview.deleted_at is not None:
         raise NotFound("We couldn't find that interview.")
     return interview
@@ -127,10 +131,16 @@ def _claimable(now: datetime, lease_seconds: float) -> Any:
     )
 
 
-def claim_next_job(*, session: Session, lease_seconds: float, now: datetime | None = None, candidates: int = 5) -> ClaimedJob | None:
+def claim_next_job(
+    *, session: Session, lease_seconds: float, now: datetime | None = None, candidates: int = 5
+) -> ClaimedJob | None:
     """Take one due job, or None. PostgreSQL skips rows another worker holds; the UPDATE re-checks everywhere."""
     now = now or utcnow()
-    query = select(IS.id, IS.feedback_status).where(_claimable(now, lease_seconds)).order_by(IS.feedback_next_attempt_at)  # type: ignore[arg-type]
+    query = (
+        select(IS.id, IS.feedback_status)
+        .where(_claimable(now, lease_seconds))
+        .order_by(IS.feedback_next_attempt_at)
+    )  # type: ignore[arg-type]
     if session.get_bind().dialect.name == "postgresql":
         query = query.limit(1).with_for_update(skip_locked=True, of=IS)
     else:
@@ -148,27 +158,44 @@ def claim_next_job(*, session: Session, lease_seconds: float, now: datetime | No
             .returning(IS.feedback_attempts)
         ).scalar_one_or_none()
         if claimed is not None:
-            return ClaimedJob(interview_id=interview_id, attempt=int(claimed), claimed_at=now, recovered=status == FEEDBACK_GENERATING)
+            return ClaimedJob(
+                interview_id=interview_id,
+                attempt=int(claimed),
+                claimed_at=now,
+                recovered=status == FEEDBACK_GENERATING,
+            )
     return None
 
 
 def _fenced(job: ClaimedJob) -> Any:
-    return and_(IS.id == job.interview_id, IS.feedback_status == FEEDBACK_GENERATING, IS.feedback_claimed_at == job.claimed_at)
+    return and_(
+        IS.id == job.interview_id,
+        IS.feedback_status == FEEDBACK_GENERATING,
+        IS.feedback_claimed_at == job.claimed_at,
+    )
 
 
 def load_job_input(*, session: Session, interview_id: str) -> JobInput:
     interview = session.get(IS, interview_id)
     if interview is None:
         raise NotFound("Interview not found.")
-    entries = session.execute(
-        select(TranscriptEntry).where(TranscriptEntry.session_id == interview_id).order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
-    ).scalars().all()
+    entries = (
+        session.execute(
+            select(TranscriptEntry)
+            .where(TranscriptEntry.session_id == interview_id)
+            .order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    )
     return JobInput(
         interview_id=interview_id,
         job_title=interview.job_title,
         job_description=interview.job_description or "",
         resume_text=interview.resume_text or "",
-        lines=lines_from_entries(entries, origin=interview.started_at if _starts_before(interview.started_at, entries) else None),
+        lines=lines_from_entries(
+            entries, origin=interview.started_at if _starts_before(interview.started_at, entries) else None
+        ),
     )
 
 
@@ -195,7 +222,13 @@ def complete_job(
     result = session.execute(
         update(IS)
         .where(_fenced(job))
-        .values(feedback_status=FEEDBACK_COMPLETED, feedback_completed_at=now, feedback_error=None, feedback_next_attempt_at=None, updated_at=now)
+        .values(
+            feedback_status=FEEDBACK_COMPLETED,
+            feedback_completed_at=now,
+            feedback_error=None,
+            feedback_next_attempt_at=None,
+            updated_at=now,
+        )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
@@ -221,7 +254,12 @@ def reschedule_job(*, session: Session, job: ClaimedJob, reason: str, retry_at: 
     result = session.execute(
         update(IS)
         .where(_fenced(job))
-        .values(feedback_status=FEEDBACK_PENDING, feedback_next_attempt_at=retry_at, feedback_error=reason[:MAX_ERROR_CHARS], updated_at=utcnow())
+        .values(
+            feedback_status=FEEDBACK_PENDING,
+            feedback_next_attempt_at=retry_at,
+            feedback_error=reason[:MAX_ERROR_CHARS],
+            updated_at=utcnow(),
+        )
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -231,7 +269,12 @@ def fail_job(*, session: Session, job: ClaimedJob, reason: str) -> bool:
     result = session.execute(
         update(IS)
         .where(_fenced(job))
-        .values(feedback_status=FEEDBACK_FAILED, feedback_next_attempt_at=None, feedback_error=reason[:MAX_ERROR_CHARS], updated_at=utcnow())
+        .values(
+            feedback_status=FEEDBACK_FAILED,
+            feedback_next_attempt_at=None,
+            feedback_error=reason[:MAX_ERROR_CHARS],
+            updated_at=utcnow(),
+        )
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 

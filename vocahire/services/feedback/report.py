@@ -7,12 +7,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from vocahire.errors import NotFound
 from vocahire.models import Feedback, InterviewSession, TranscriptEntry
 from vocahire.models.interview import FEEDBACK_GENERATING, FEEDBACK_PENDING
-from vocahire.errors import NotFound
 from vocahire.services.feedback.ai import CATEGORY_LABELS
+from vocahire.services.feedback.speech_metrics import (
+    SpeechMetrics,
+    compute_speech_metrics,
+    lines_from_entries,
+)
 from vocahire.services.interviews.history import duration_label
-from vocahire.services.feedback.speech_metrics import SpeechMetrics, compute_speech_metrics, lines_from_entries
 
 WORKING_STATUSES = (FEEDBACK_PENDING, FEEDBACK_GENERATING)
 MAX_ID_LENGTH = 64
@@ -64,9 +68,15 @@ def _seconds_label(value: float | None) -> str:
 def feedback_page_data(*, session: Session, user_id: int, interview_id: str) -> dict[str, Any]:
     """Everything the feedback page shows, as plain JSON-able values."""
     interview = owned_interview(session, user_id, interview_id)
-    entries = session.execute(
-        select(TranscriptEntry).where(TranscriptEntry.session_id == interview.id).order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
-    ).scalars().all()
+    entries = (
+        session.execute(
+            select(TranscriptEntry)
+            .where(TranscriptEntry.session_id == interview.id)
+            .order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    )
     origin = interview.started_at
     firsts = [e.started_at for e in entries if e.started_at is not None]
     if origin is None or (firsts and min(firsts) < origin):
@@ -82,9 +92,15 @@ def feedback_page_data(*, session: Session, user_id: int, interview_id: str) -> 
     categories = []
     if fb is not None:
         categories = [
-            {"key": c.get("key", ""), "label": c.get("label") or CATEGORY_LABELS.get(c.get("key", ""), ""),
-             "short": (c.get("label") or "").replace(" (STAR)", "").replace("Communication clarity", "Clarity"),
-             "score": int(c.get("score") or 0), "reason": c.get("reason", "")}
+            {
+                "key": c.get("key", ""),
+                "label": c.get("label") or CATEGORY_LABELS.get(c.get("key", ""), ""),
+                "short": (c.get("label") or "")
+                .replace(" (STAR)", "")
+                .replace("Communication clarity", "Clarity"),
+                "score": int(c.get("score") or 0),
+                "reason": c.get("reason", ""),
+            }
             for c in fb.categories
         ]
     worst = set(metrics.worst_filler_answers)
@@ -104,11 +120,24 @@ def feedback_page_data(*, session: Session, user_id: int, interview_id: str) -> 
         "strengths": list(fb.strengths) if fb is not None else [],
         "improvements": list(fb.improvements) if fb is not None else [],
         "questions": [
-            {"number": i + 1, **{k: str(q.get(k, "")) for k in ("question", "what_worked", "what_to_change", "sample_answer")}}
+            {
+                "number": i + 1,
+                **{
+                    k: str(q.get(k, ""))
+                    for k in ("question", "what_worked", "what_to_change", "sample_answer")
+                },
+            }
             for i, q in enumerate(fb.questions if fb is not None else [])
         ],
         "figures": [
-            {"key": f.key, "label": f.label, "display": f.display, "target": f.target, "status": f.status, "explanation": f.explanation}
+            {
+                "key": f.key,
+                "label": f.label,
+                "display": f.display,
+                "target": f.target,
+                "status": f.status,
+                "explanation": f.explanation,
+            }
             for f in metrics.figures
         ],
         "answers": [
@@ -129,7 +158,12 @@ def feedback_page_data(*, session: Session, user_id: int, interview_id: str) -> 
         "keywords_mentioned": metrics.keywords.mentioned,
         "keywords_missing": metrics.keywords.missing,
         "transcript": [
-            {"role": line.role, "who": "You" if line.role == "candidate" else "Interviewer", "clock": _clock(line.start), "text": line.text}
+            {
+                "role": line.role,
+                "who": "You" if line.role == "candidate" else "Interviewer",
+                "clock": _clock(line.start),
+                "text": line.text,
+            }
             for line in lines
             if line.text.strip()
         ],
@@ -139,29 +173,58 @@ def feedback_page_data(*, session: Session, user_id: int, interview_id: str) -> 
 
 def feedback_markdown(data: dict[str, Any]) -> str:
     """The feedback page as a Markdown document (the download)."""
-    out = [f"# Interview feedback: {data['job_title']}", "", f"{data['date_label']} · {data['duration_label']}", ""]
-    out += ["> Practice feedback written by an AI from a mock interview with an AI interviewer; it is not a real job interview.", ""]
+    out = [
+        f"# Interview feedback: {data['job_title']}",
+        "",
+        f"{data['date_label']} · {data['duration_label']}",
+        "",
+    ]
+    out += [
+        "> Practice feedback written by an AI from a mock interview with an AI interviewer; it is not a real job interview.",
+        "",
+    ]
     if data["has_feedback"]:
         out += [f"## Overall: {data['overall_score']}/100 ({data['score_band']})", ""]
         out += [f"- **{c['label']}: {c['score']}/100**: {c['reason']}" for c in data["categories"]] + [""]
         out += ["## Strengths", ""] + [f"{i}. {s}" for i, s in enumerate(data["strengths"], 1)] + [""]
-        out += ["## What to improve", ""] + [f"{i}. {s}" for i, s in enumerate(data["improvements"], 1)] + [""]
+        out += (
+            ["## What to improve", ""] + [f"{i}. {s}" for i, s in enumerate(data["improvements"], 1)] + [""]
+        )
         if data["questions"]:
             out += ["## Question by question", ""]
             for q in data["questions"]:
-                out += [f"### {q['number']}. {q['question']}", "", f"**What worked:** {q['what_worked']}", "",
-                        f"**What to change:** {q['what_to_change']}", "", "**A stronger answer:**", "", f"> {q['sample_answer']}", ""]
+                out += [
+                    f"### {q['number']}. {q['question']}",
+                    "",
+                    f"**What worked:** {q['what_worked']}",
+                    "",
+                    f"**What to change:** {q['what_to_change']}",
+                    "",
+                    "**A stronger answer:**",
+                    "",
+                    f"> {q['sample_answer']}",
+                    "",
+                ]
     else:
         out += ["_The AI part of this feedback isn't available yet._", ""]
     out += ["## Measured speech figures", "", "| Figure | You | Target |", "|---|---|---|"]
     out += [f"| {f['label']} | {f['display']} | {f['target']} |" for f in data["figures"]] + [""]
     if data["answers"]:
-        out += ["| # | Words | Length | Pace (wpm) | Fillers | Time to start | Note |", "|---|---|---|---|---|---|---|"]
-        out += [f"| {a['number']} | {a['words']} | {a['duration']} | {a['wpm']} | {a['fillers']} | {a['latency']} | {a['flag']} |" for a in data["answers"]]
+        out += [
+            "| # | Words | Length | Pace (wpm) | Fillers | Time to start | Note |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {a['number']} | {a['words']} | {a['duration']} | {a['wpm']} | {a['fillers']} | {a['latency']} | {a['flag']} |"
+            for a in data["answers"]
+        ]
         out += [""]
     if data["keywords_mentioned"] or data["keywords_missing"]:
-        out += [f"Job description terms you used: {', '.join(data['keywords_mentioned']) or 'none'}",
-                f"Not mentioned: {', '.join(data['keywords_missing']) or 'none'}", ""]
+        out += [
+            f"Job description terms you used: {', '.join(data['keywords_mentioned']) or 'none'}",
+            f"Not mentioned: {', '.join(data['keywords_missing']) or 'none'}",
+            "",
+        ]
     out += ["## Transcript", ""]
     out += [f"**[{t['clock'] or '--:--'}] {t['who']}:** {t['text']}  " for t in data["transcript"]]
     return "\n".join(out).rstrip() + "\n"

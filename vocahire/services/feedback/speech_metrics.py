@@ -99,7 +99,12 @@ def lines_from_entries(entries: Iterable[_EntryLike], origin: datetime | None = 
         return None if t is None or zero is None else (t - zero).total_seconds()
 
     return [
-        Line(role="candidate" if e.role == "candidate" else "interviewer", text=e.text or "", start=rel(e.started_at), end=rel(e.ended_at))
+        Line(
+            role="candidate" if e.role == "candidate" else "interviewer",
+            text=e.text or "",
+            start=rel(e.started_at),
+            end=rel(e.ended_at),
+        )
         for e in rows
     ]
 
@@ -183,7 +188,9 @@ class SpeechMetrics(BaseModel):
 
     def as_prompt_text(self) -> str:
         """The measured figures as short lines for the AI's context."""
-        return "\n".join(f"- {f.label}: {f.display} (target {f.target})" for f in self.figures if f.status != "na")
+        return "\n".join(
+            f"- {f.label}: {f.display} (target {f.target})" for f in self.figures if f.status != "na"
+        )
 
 
 # --- computation --------------------------------------------------------------------------------
@@ -206,7 +213,6 @@ class _Turn:
     def end(self) -> float | None:
         ends = [line.end for line in self.lines if line.end is not None]
         return max(ends) if ends else None
-
 
 
 class _TextStats:
@@ -288,7 +294,9 @@ def _answers(turns: Sequence[_Turn], st: _TextStats) -> list[AnswerMetrics]:
                     latency_seconds=_r(latency),
                     starts_at=_r(turn.start),
                     too_short=words < SHORT_ANSWER_WORDS,
-                    too_long=(seconds > LONG_ANSWER_SECONDS) if seconds is not None else words > LONG_ANSWER_WORDS,
+                    too_long=(seconds > LONG_ANSWER_SECONDS)
+                    if seconds is not None
+                    else words > LONG_ANSWER_WORDS,
                 )
             )
         previous = turn
@@ -296,7 +304,9 @@ def _answers(turns: Sequence[_Turn], st: _TextStats) -> list[AnswerMetrics]:
 
 
 def _turn_taking(lines: Sequence[Line], turns: Sequence[_Turn], st: _TextStats) -> TurnTaking:
-    timed = sorted((line for line in lines if line.seconds is not None), key=lambda line: (line.start, line.end))
+    timed = sorted(
+        (line for line in lines if line.seconds is not None), key=lambda line: (line.start, line.end)
+    )
     interruptions = {"candidate": 0, "interviewer": 0}
     overlap = 0.0
     last_end: dict[str, float] = {}
@@ -372,7 +382,12 @@ def _keywords(job_description: str, candidate_text: str) -> KeywordCoverage:
         parts = stems(term)
         hit = (parts[0] in said_set) if len(parts) == 1 else tuple(parts) in said_pairs
         (mentioned if hit else missing).append(term)
-    return KeywordCoverage(terms=terms, mentioned=mentioned, missing=missing, coverage_percent=round(100 * len(mentioned) / len(terms), 1))
+    return KeywordCoverage(
+        terms=terms,
+        mentioned=mentioned,
+        missing=missing,
+        coverage_percent=round(100 * len(mentioned) / len(terms), 1),
+    )
 
 
 def _figure(key: str, label: str, value: float | None, display: str, explanation: str) -> Figure:
@@ -384,8 +399,15 @@ def _figure(key: str, label: str, value: float | None, display: str, explanation
     else:
         status = "watch"
     return Figure(
-        key=key, label=label, value=value, display=display if value is not None else "Not measured",
-        target=target.text, target_low=target.low, target_high=target.high, status=status, explanation=explanation,
+        key=key,
+        label=label,
+        value=value,
+        display=display if value is not None else "Not measured",
+        target=target.text,
+        target_low=target.low,
+        target_high=target.high,
+        status=status,
+        explanation=explanation,
     )
 
 
@@ -413,7 +435,9 @@ def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> 
     filler_totals: Counter[str] = Counter()
     for answer in answers:
         filler_totals.update(answer.filler_words)
-    timed_fillers = sum(sum(st.fillers(line.text).values()) for line in cand_lines if line.seconds is not None)
+    timed_fillers = sum(
+        sum(st.fillers(line.text).values()) for line in cand_lines if line.seconds is not None
+    )
 
     wpm = _r(_rate(timed_words, speaking_seconds))
     fpm = _r(_rate(timed_fillers, speaking_seconds))
@@ -428,46 +452,96 @@ def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> 
     )[:WORST_ANSWERS]
 
     figures = [
-        _figure("wpm", "Speaking pace", wpm, _fmt(wpm, " wpm"),
-                "How fast you spoke while answering, in words per minute. Around 120–160 sounds confident and is easy to follow; "
-                "much slower can sound hesitant, much faster is hard to take in."),
-        _figure("fillers_per_minute", "Filler words", fpm, _fmt(fpm, " per min"),
-                "Words like “um”, “uh”, “you know”, “basically” or “like” used as padding. A few are natural; "
-                "many make answers sound unsure. A short silent pause works better."),
-        _figure("median_latency_seconds", "Time to start answering", median_latency, _fmt(median_latency, " s"),
-                "The typical gap between the end of a question and the start of your answer. A beat to think is good; "
-                "a negative value means you started before the question was finished."),
-        _figure("talk_ratio_percent", "Your share of the talking", turn_taking.talk_ratio_percent, _fmt(turn_taking.talk_ratio_percent, "%"),
-                "How much of the conversation was you. In an interview the candidate should do most of the talking, "
-                "while still leaving room for the interviewer."),
+        _figure(
+            "wpm",
+            "Speaking pace",
+            wpm,
+            _fmt(wpm, " wpm"),
+            "How fast you spoke while answering, in words per minute. Around 120–160 sounds confident and is easy to follow; "
+            "much slower can sound hesitant, much faster is hard to take in.",
+        ),
+        _figure(
+            "fillers_per_minute",
+            "Filler words",
+            fpm,
+            _fmt(fpm, " per min"),
+            "Words like “um”, “uh”, “you know”, “basically” or “like” used as padding. A few are natural; "
+            "many make answers sound unsure. A short silent pause works better.",
+        ),
+        _figure(
+            "median_latency_seconds",
+            "Time to start answering",
+            median_latency,
+            _fmt(median_latency, " s"),
+            "The typical gap between the end of a question and the start of your answer. A beat to think is good; "
+            "a negative value means you started before the question was finished.",
+        ),
+        _figure(
+            "talk_ratio_percent",
+            "Your share of the talking",
+            turn_taking.talk_ratio_percent,
+            _fmt(turn_taking.talk_ratio_percent, "%"),
+            "How much of the conversation was you. In an interview the candidate should do most of the talking, "
+            "while still leaving room for the interviewer.",
+        ),
     ]
     if answer_secs:
         med = _r(statistics.median(answer_secs))
-        figures.append(_figure("median_answer_seconds", "Typical answer length", med, _fmt(med, " s"),
-                               "How long your answers usually ran. Under about 45 seconds rarely shows enough; over 2 minutes "
-                               "risks losing the listener. A STAR answer fits comfortably in 1–2 minutes."))
+        figures.append(
+            _figure(
+                "median_answer_seconds",
+                "Typical answer length",
+                med,
+                _fmt(med, " s"),
+                "How long your answers usually ran. Under about 45 seconds rarely shows enough; over 2 minutes "
+                "risks losing the listener. A STAR answer fits comfortably in 1–2 minutes.",
+            )
+        )
     else:
         med_words = _r(statistics.median([a.words for a in answers])) if answers else None
-        figures.append(_figure("median_answer_words", "Typical answer length", med_words, _fmt(med_words, " words"),
-                               "How many words your answers usually had (no timing was recorded). About 100–300 words "
-                               "is one to two minutes of speech."))
+        figures.append(
+            _figure(
+                "median_answer_words",
+                "Typical answer length",
+                med_words,
+                _fmt(med_words, " words"),
+                "How many words your answers usually had (no timing was recorded). About 100–300 words "
+                "is one to two minutes of speech.",
+            )
+        )
     figures += [
-        _figure("candidate_interruptions", "Times you talked over the interviewer", float(turn_taking.candidate_interruptions) if timed else None,
-                _fmt(turn_taking.candidate_interruptions, ""),
-                "How often you started speaking while the interviewer was still talking. Letting a question finish shows "
-                "you are listening."),
-        _figure("long_silences", "Long silences", float(turn_taking.long_silences) if timed else None,
-                _fmt(turn_taking.long_silences, ""),
-                f"Pauses of {LONG_SILENCE:.0f} seconds or more with nobody speaking. If you need time, say so "
-                "(“Let me think about that for a moment”)."),
-        _figure("longest_monologue_seconds", "Longest answer without a break", turn_taking.longest_monologue_seconds,
-                _fmt(turn_taking.longest_monologue_seconds, " s"),
-                "Your longest uninterrupted stretch of talking. Past about 3 minutes, interviewers tend to lose the thread; "
-                "pause and check in."),
-        _figure("keyword_coverage_percent", "Job description terms you used", keywords.coverage_percent,
-                _fmt(keywords.coverage_percent, "%"),
-                "How many of the job description's key terms came up in your answers. Using the employer's own words "
-                "(where true for you) shows the fit directly."),
+        _figure(
+            "candidate_interruptions",
+            "Times you talked over the interviewer",
+            float(turn_taking.candidate_interruptions) if timed else None,
+            _fmt(turn_taking.candidate_interruptions, ""),
+            "How often you started speaking while the interviewer was still talking. Letting a question finish shows "
+            "you are listening.",
+        ),
+        _figure(
+            "long_silences",
+            "Long silences",
+            float(turn_taking.long_silences) if timed else None,
+            _fmt(turn_taking.long_silences, ""),
+            f"Pauses of {LONG_SILENCE:.0f} seconds or more with nobody speaking. If you need time, say so "
+            "(“Let me think about that for a moment”).",
+        ),
+        _figure(
+            "longest_monologue_seconds",
+            "Longest answer without a break",
+            turn_taking.longest_monologue_seconds,
+            _fmt(turn_taking.longest_monologue_seconds, " s"),
+            "Your longest uninterrupted stretch of talking. Past about 3 minutes, interviewers tend to lose the thread; "
+            "pause and check in.",
+        ),
+        _figure(
+            "keyword_coverage_percent",
+            "Job description terms you used",
+            keywords.coverage_percent,
+            _fmt(keywords.coverage_percent, "%"),
+            "How many of the job description's key terms came up in your answers. Using the employer's own words "
+            "(where true for you) shows the fit directly.",
+        ),
     ]
 
     summary = {

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import httpx
 
+from vocahire.errors import Conflict, UpstreamError, VocaHireError
+from vocahire.infra import openai_realtime as realtime
 from vocahire.infra.database import run_db
 from vocahire.models import utcnow
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.infra import openai_realtime as realtime
-from vocahire.errors import Conflict, UpstreamError, VocaHireError
 from vocahire.services.interviews.sideband import registry
 from vocahire.settings import Settings, get_settings
 
@@ -33,24 +33,39 @@ def check_offer(sdp: object) -> str:
 
 
 async def connect_call(
-    *, user_id: int, interview_id: object, offer_sdp: str, settings: Settings | None = None, client: httpx.AsyncClient | None = None
+    *,
+    user_id: int,
+    interview_id: object,
+    offer_sdp: str,
+    settings: Settings | None = None,
+    client: httpx.AsyncClient | None = None,
 ) -> str:
     """Exchange the browser's offer for OpenAI's answer; on a failed first start the credit is refunded."""
     settings = settings or get_settings()
-    plan = await run_db(interviews.prepare_call, settings=settings, user_id=user_id, interview_id=interview_id)
+    plan = await run_db(
+        interviews.prepare_call, settings=settings, user_id=user_id, interview_id=interview_id
+    )
     session = realtime.session_config(settings, instructions=plan.instructions, pace=plan.pace)
     try:
         answer = await realtime.create_call(settings, offer_sdp=offer_sdp, session=session, client=client)
     except BaseException as exc:
-        message = exc.message if isinstance(exc, VocaHireError) else "We couldn't start the AI interviewer. Please try again."
+        message = (
+            exc.message
+            if isinstance(exc, VocaHireError)
+            else "We couldn't start the AI interviewer. Please try again."
+        )
         if not plan.reconnect:
             # Shielded: the refund must happen even if the browser gave up on the request meanwhile.
-            await asyncio.shield(run_db(interviews.fail_start, interview_id=plan.interview_id, message=message))
+            await asyncio.shield(
+                run_db(interviews.fail_start, interview_id=plan.interview_id, message=message)
+            )
         if isinstance(exc, VocaHireError) or not isinstance(exc, Exception):
             raise
         log.exception("unexpected failure creating a realtime call")
         raise UpstreamError(message) from None
-    started_at = await run_db(interviews.mark_connected, interview_id=plan.interview_id, call_id=answer.call_id)
+    started_at = await run_db(
+        interviews.mark_connected, interview_id=plan.interview_id, call_id=answer.call_id
+    )
     if started_at is None:
         await realtime.hangup_call(settings, answer.call_id, client=client)
         raise Conflict("This interview has already ended.")
@@ -58,14 +73,29 @@ async def connect_call(
         asyncio.get_running_loop().create_task(realtime.hangup_call(settings, plan.previous_call_id))
     deadline = started_at + timedelta(seconds=plan.limit_seconds)
     if deadline > utcnow():
-        registry.start(plan.interview_id, answer.call_id, deadline, settings=settings, greet=not plan.reconnect, speed=realtime.PACE_SPEED.get(plan.pace, 1.0))
+        registry.start(
+            plan.interview_id,
+            answer.call_id,
+            deadline,
+            settings=settings,
+            greet=not plan.reconnect,
+            speed=realtime.PACE_SPEED.get(plan.pace, 1.0),
+        )
     return answer.sdp
 
 
-async def finish_interview(*, user_id: int, interview_id: object, reason: interviews.EndReason = "ended_by_candidate", settings: Settings | None = None) -> interviews.EndResult:
+async def finish_interview(
+    *,
+    user_id: int,
+    interview_id: object,
+    reason: interviews.EndReason = "ended_by_candidate",
+    settings: Settings | None = None,
+) -> interviews.EndResult:
     """End the user's interview now: complete it, stop watching, hang the call up."""
     settings = settings or get_settings()
-    result = await run_db(interviews.end_for_owner, settings=settings, user_id=user_id, interview_id=interview_id, reason=reason)
+    result = await run_db(
+        interviews.end_for_owner, settings=settings, user_id=user_id, interview_id=interview_id, reason=reason
+    )
     registry.stop(str(interview_id))
     if result.call_id and result.changed:
         await realtime.hangup_call(settings, result.call_id)
@@ -98,12 +128,12 @@ async def run_interview_janitor(interval_seconds: float = 30.0) -> None:
     try:
         try:
             await reattach_orphans()
-        except Exception as exc:  # noqa: BLE001 - a database outage at start-up must not kill the loop
+        except Exception as exc:
             log.warning("interview janitor: re-attaching failed (%s)", type(exc).__name__)
         while True:
             try:
                 await close_stale()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 log.warning("interview janitor: sweep failed (%s)", type(exc).__name__)
             await asyncio.sleep(interval_seconds)
     finally:

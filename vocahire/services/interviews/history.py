@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from vocahire.errors import Conflict, NotFound
 from vocahire.models import Feedback, InterviewSession, utcnow
 from vocahire.models.interview import FEEDBACK_COMPLETED, LIVE_STATUSES
-from vocahire.errors import Conflict, NotFound
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ def duration_label(seconds: int | None) -> str:
 _duration_label = duration_label
 
 
-def list_user_interviews(*, session: Session, user_id: int, limit: int = 50, offset: int = 0) -> list[InterviewSummary]:
+def list_user_interviews(
+    *, session: Session, user_id: int, limit: int = 50, offset: int = 0
+) -> list[InterviewSummary]:
     """Newest first; soft-deleted interviews are hidden."""
     rows = session.execute(
         select(InterviewSession, Feedback.overall_score)
@@ -77,7 +79,14 @@ CATEGORY_KEYS = ("relevance", "structure_star", "communication_clarity", "techni
 def progress_series(*, session: Session, user_id: int, limit: int = 60) -> list[dict[str, Any]]:
     """One point per interview with completed feedback, oldest first: overall, categories and measured figures."""
     rows = session.execute(
-        select(InterviewSession.id, InterviewSession.job_title, InterviewSession.created_at, Feedback.overall_score, Feedback.categories, Feedback.metrics)
+        select(
+            InterviewSession.id,
+            InterviewSession.job_title,
+            InterviewSession.created_at,
+            Feedback.overall_score,
+            Feedback.categories,
+            Feedback.metrics,
+        )
         .join(Feedback, Feedback.session_id == InterviewSession.id)
         .where(
             InterviewSession.user_id == user_id,
@@ -89,7 +98,12 @@ def progress_series(*, session: Session, user_id: int, limit: int = 60) -> list[
     ).all()
     points = []
     for interview_id, title, created_at, overall, categories, metrics in reversed(rows):
-        point: dict[str, Any] = {"id": interview_id, "label": created_at.strftime("%d %b"), "job_title": title, "overall": overall}
+        point: dict[str, Any] = {
+            "id": interview_id,
+            "label": created_at.strftime("%d %b"),
+            "job_title": title,
+            "overall": overall,
+        }
         scores = {c.get("key"): c.get("score") for c in categories or [] if isinstance(c, dict)}
         point.update({key: scores.get(key) for key in CATEGORY_KEYS})
         summary = (metrics or {}).get("summary") or {}
@@ -100,7 +114,11 @@ def progress_series(*, session: Session, user_id: int, limit: int = 60) -> list[
 
 def soft_delete_interview(*, session: Session, user_id: int, interview_id: str) -> None:
     """Hide an interview (and its feedback) from its owner's lists; the row stays for accounting."""
-    interview = session.get(InterviewSession, interview_id) if isinstance(interview_id, str) and 0 < len(interview_id) <= 64 else None
+    interview = (
+        session.get(InterviewSession, interview_id)
+        if isinstance(interview_id, str) and 0 < len(interview_id) <= 64
+        else None
+    )
     if interview is None or interview.user_id != user_id or interview.deleted_at is not None:
         raise NotFound("We couldn't find that interview.")
     if interview.status in LIVE_STATUSES:

@@ -23,11 +23,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from vocahire.errors import Conflict, InterviewInProgress, InvalidInput, NotFound
 from vocahire.models import InterviewSession, TranscriptEntry, new_id, utcnow
-from vocahire.models.interview import LIVE_STATUSES, STATUS_ACTIVE, STATUS_COMPLETED, STATUS_FAILED, STATUS_STARTING
+from vocahire.models.interview import (
+    LIVE_STATUSES,
+    STATUS_ACTIVE,
+    STATUS_COMPLETED,
+    STATUS_FAILED,
+    STATUS_STARTING,
+)
 from vocahire.services.accounts import credits
 from vocahire.services.accounts.users import load_active_user
-from vocahire.errors import Conflict, InterviewInProgress, InvalidInput, NotFound
 from vocahire.services.feedback.jobs import queue_feedback
 from vocahire.services.interviews.prompt import InterviewBrief, build_instructions, build_resume_instructions
 from vocahire.settings import Settings
@@ -80,7 +86,9 @@ def parse_setup(data: Any) -> InterviewSetup:
     if not isinstance(data, dict):
         raise InvalidInput("Please fill in the interview set-up form.")
     try:
-        setup = InterviewSetup.model_validate({k: data.get(k) for k in InterviewSetup.model_fields if k in data})
+        setup = InterviewSetup.model_validate(
+            {k: data.get(k) for k in InterviewSetup.model_fields if k in data}
+        )
     except ValidationError:
         raise InvalidInput("Some of the set-up fields are not valid. Please check the form.") from None
     if not setup.job_title:
@@ -88,7 +96,9 @@ def parse_setup(data: Any) -> InterviewSetup:
     if len(setup.job_title) > MAX_TITLE_CHARS:
         raise InvalidInput(f"The job title can be at most {MAX_TITLE_CHARS} characters.")
     if len(setup.job_description) > MAX_DESCRIPTION_CHARS:
-        raise InvalidInput(f"The job description can be at most {MAX_DESCRIPTION_CHARS:,} characters; please shorten it.")
+        raise InvalidInput(
+            f"The job description can be at most {MAX_DESCRIPTION_CHARS:,} characters; please shorten it."
+        )
     if setup.interview_type not in INTERVIEW_TYPES:
         raise InvalidInput("Choose an interview type: behavioural, technical or mixed.")
     if setup.difficulty not in DIFFICULTIES:
@@ -142,7 +152,9 @@ class StaleClosure:
     status: str
 
 
-def close_stale_sessions(*, session: Session, settings: Settings, user_id: int | None = None, now: datetime | None = None) -> list[StaleClosure]:
+def close_stale_sessions(
+    *, session: Session, settings: Settings, user_id: int | None = None, now: datetime | None = None
+) -> list[StaleClosure]:
     """Close live sessions that can no longer be live: never connected (refunded) or past their limit."""
     now = now or utcnow()
     query = select(IS).where(IS.status.in_(LIVE_STATUSES))  # type: ignore[attr-defined]
@@ -151,23 +163,41 @@ def close_stale_sessions(*, session: Session, settings: Settings, user_id: int |
     closed: list[StaleClosure] = []
     for row in session.execute(query).scalars().all():
         if row.status == STATUS_STARTING and row.created_at < now - STARTING_GRACE:
-            if fail_start(session=session, interview_id=row.id, message="The interview never connected, so your credit was refunded.", now=now):
+            if fail_start(
+                session=session,
+                interview_id=row.id,
+                message="The interview never connected, so your credit was refunded.",
+                now=now,
+            ):
                 closed.append(StaleClosure(row.id, row.openai_call_id, STATUS_FAILED))
         elif row.status == STATUS_ACTIVE:
             deadline = deadline_of(row, settings) or row.created_at
             if deadline + END_GRACE < now:
-                result = end_interview(session=session, interview_id=row.id, reason="abandoned", settings=settings, now=now)
+                result = end_interview(
+                    session=session, interview_id=row.id, reason="abandoned", settings=settings, now=now
+                )
                 if result.changed:
                     closed.append(StaleClosure(row.id, row.openai_call_id, result.status))
     return closed
 
 
 def live_interview_id(*, session: Session, user_id: int) -> str | None:
-    return session.execute(select(IS.id).where(IS.user_id == user_id, IS.status.in_(LIVE_STATUSES))).scalars().first()  # type: ignore[attr-defined]
+    return (
+        session.execute(select(IS.id).where(IS.user_id == user_id, IS.status.in_(LIVE_STATUSES)))
+        .scalars()
+        .first()
+    )  # type: ignore[attr-defined]
 
 
 def start_interview(
-    *, session: Session, settings: Settings, user_id: int, setup: InterviewSetup, resume_text: str = "", resume_filename: str | None = None, now: datetime | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    setup: InterviewSetup,
+    resume_text: str = "",
+    resume_filename: str | None = None,
+    now: datetime | None = None,
 ) -> StartedInterview:
     """Create the session and reserve its credit atomically; refuses a second live interview."""
     now = now or utcnow()
@@ -229,7 +259,9 @@ class CallPlan:
     limit_seconds: int
 
 
-def prepare_call(*, session: Session, settings: Settings, user_id: int, interview_id: Any, now: datetime | None = None) -> CallPlan:
+def prepare_call(
+    *, session: Session, settings: Settings, user_id: int, interview_id: Any, now: datetime | None = None
+) -> CallPlan:
     """Check the interview may (re)connect now and build the interviewer's instructions."""
     now = now or utcnow()
     row = owned_interview(session=session, user_id=user_id, interview_id=interview_id)
@@ -239,7 +271,9 @@ def prepare_call(*, session: Session, settings: Settings, user_id: int, intervie
         raise Conflict("This interview has already ended.")
     deadline = deadline_of(row, settings)
     if row.status == STATUS_STARTING and row.created_at < now - STARTING_GRACE:
-        raise Conflict("This interview waited too long to connect. Please start a new one; your credit will be refunded.")
+        raise Conflict(
+            "This interview waited too long to connect. Please start a new one; your credit will be refunded."
+        )
     if deadline is not None and deadline <= now:
         raise Conflict("This interview's time is up.")
     user = load_active_user(session=session, user_id=user_id)
@@ -256,11 +290,15 @@ def prepare_call(*, session: Session, settings: Settings, user_id: int, intervie
     )
     if row.status == STATUS_ACTIVE:
         lines = [(e.role, e.text) for e in _lines(session, row.id)]
-        return CallPlan(row.id, build_resume_instructions(brief, lines), row.pace, True, row.openai_call_id, limit)
+        return CallPlan(
+            row.id, build_resume_instructions(brief, lines), row.pace, True, row.openai_call_id, limit
+        )
     return CallPlan(row.id, build_instructions(brief), row.pace, False, None, limit)
 
 
-def mark_connected(*, session: Session, interview_id: str, call_id: str, now: datetime | None = None) -> datetime | None:
+def mark_connected(
+    *, session: Session, interview_id: str, call_id: str, now: datetime | None = None
+) -> datetime | None:
     """The call exists: the interview is live (its clock starts on the first connection only).
 
     Returns when the interview started, or None if it ended meanwhile.
@@ -287,12 +325,21 @@ def fail_start(*, session: Session, interview_id: str, message: str, now: dateti
     result = session.execute(
         update(IS)
         .where(IS.id == interview_id, IS.status == STATUS_STARTING)
-        .values(status=STATUS_FAILED, error_message=message[:500], ended_at=now, end_reason="start_failed", updated_at=now)
+        .values(
+            status=STATUS_FAILED,
+            error_message=message[:500],
+            ended_at=now,
+            end_reason="start_failed",
+            updated_at=now,
+        )
     )
     if result.rowcount != 1:
         return False
     credits.refund_interview_credit(
-        session=session, user_id=row.user_id, interview_id=interview_id, reason="Refund: the interview could not be started"
+        session=session,
+        user_id=row.user_id,
+        interview_id=interview_id,
+        reason="Refund: the interview could not be started",
     )
     return True
 
@@ -310,7 +357,9 @@ class EndResult:
 def _lines(session: Session, interview_id: str) -> list[TranscriptEntry]:
     return list(
         session.execute(
-            select(TranscriptEntry).where(TranscriptEntry.session_id == interview_id).order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
+            select(TranscriptEntry)
+            .where(TranscriptEntry.session_id == interview_id)
+            .order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
         ).scalars()
     )
 
@@ -319,7 +368,12 @@ def average_response_seconds(lines: list[TranscriptEntry]) -> float | None:
     """Mean time from the end of an interviewer line to the start of the candidate's answer to it."""
     gaps: list[float] = []
     for previous, line in zip(lines, lines[1:]):
-        if previous.role == "interviewer" and line.role == "candidate" and previous.ended_at and line.started_at:
+        if (
+            previous.role == "interviewer"
+            and line.role == "candidate"
+            and previous.ended_at
+            and line.started_at
+        ):
             gaps.append(max(0.0, (line.started_at - previous.ended_at).total_seconds()))
     return round(sum(gaps) / len(gaps), 1) if gaps else None
 
@@ -334,7 +388,12 @@ def end_interview(
         raise NotFound("We couldn't find that interview.")
     if row.status == STATUS_STARTING:
         # Ended before it ever connected: nothing happened, so nothing is charged.
-        changed = fail_start(session=session, interview_id=interview_id, message="The interview was ended before it connected; your credit was refunded.", now=now)
+        changed = fail_start(
+            session=session,
+            interview_id=interview_id,
+            message="The interview was ended before it connected; your credit was refunded.",
+            now=now,
+        )
         return EndResult(STATUS_FAILED, changed, row.openai_call_id)
     if row.status != STATUS_ACTIVE:
         return EndResult(row.status, False, row.openai_call_id)
@@ -360,7 +419,14 @@ def end_interview(
     return EndResult(STATUS_COMPLETED, True, row.openai_call_id)
 
 
-def end_for_owner(*, session: Session, settings: Settings, user_id: int, interview_id: Any, reason: EndReason = "ended_by_candidate") -> EndResult:
+def end_for_owner(
+    *,
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    interview_id: Any,
+    reason: EndReason = "ended_by_candidate",
+) -> EndResult:
     owned_interview(session=session, user_id=user_id, interview_id=interview_id)
     return end_interview(session=session, interview_id=interview_id, reason=reason, settings=settings)
 
@@ -369,17 +435,26 @@ def accepts_browser_lines(row: InterviewSession, now: datetime | None = None) ->
     """Live interviews, and ones ended a little while ago (a buffer replayed after a reconnect)."""
     if row.status in LIVE_STATUSES:
         return True
-    return row.status == STATUS_COMPLETED and row.ended_at is not None and row.ended_at > (now or utcnow()) - BROWSER_LINES_GRACE
+    return (
+        row.status == STATUS_COMPLETED
+        and row.ended_at is not None
+        and row.ended_at > (now or utcnow()) - BROWSER_LINES_GRACE
+    )
 
 
-def orphaned_live_sessions(*, session: Session, settings: Settings, now: datetime | None = None) -> list[tuple[str, str, datetime]]:
+def orphaned_live_sessions(
+    *, session: Session, settings: Settings, now: datetime | None = None
+) -> list[tuple[str, str, datetime]]:
     """Active calls still within their time: (interview id, call id, deadline), to re-attach after a restart."""
     now = now or utcnow()
-    rows = session.execute(select(IS).where(IS.status == STATUS_ACTIVE, IS.openai_call_id.is_not(None))).scalars().all()  # type: ignore[union-attr]
+    rows = (
+        session.execute(select(IS).where(IS.status == STATUS_ACTIVE, IS.openai_call_id.is_not(None)))
+        .scalars()
+        .all()
+    )  # type: ignore[union-attr]
     out = []
     for row in rows:
         deadline = deadline_of(row, settings)
         if deadline is not None and deadline > now and row.openai_call_id:
             out.append((row.id, row.openai_call_id, deadline))
     return out
-

@@ -65,7 +65,16 @@ def _pdf_text(data: bytes) -> str:
                 break
     except InvalidInput:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
+    except (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        OSError,
+    ):
         raise InvalidInput("We couldn't read that PDF; it may be damaged. Try exporting it again.") from None
     return "\n".join(parts)
 
@@ -81,10 +90,12 @@ def _docx_text(data: bytes) -> str:
             if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNCOMPRESSED:
                 raise InvalidInput("That Word document is too large once unpacked.")
     except zipfile.BadZipFile:
-        raise InvalidInput("That file doesn't look like a Word (.docx) document. Old .doc files aren't supported: save it as .docx or PDF.") from None
+        raise InvalidInput(
+            "That file doesn't look like a Word (.docx) document. Old .doc files aren't supported: save it as .docx or PDF."
+        ) from None
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception:  # noqa: BLE001 - python-docx raises many kinds for a damaged file
+    except Exception:
         raise InvalidInput("We couldn't read that Word document; it may be damaged.") from None
     parts = [p.text for p in document.paragraphs]
     for table in document.tables:
@@ -111,7 +122,9 @@ def extract_resume_text(filename: str | None, data: bytes) -> ResumeText:
     if not isinstance(data, (bytes, bytearray)):
         raise InvalidInput("That upload didn't arrive. Please try again.")
     if len(data) > MAX_RESUME_BYTES:
-        raise InvalidInput(f"That file is {len(data) / 1024 / 1024:.1f} MB; the limit is 5 MB. Upload a smaller file.")
+        raise InvalidInput(
+            f"That file is {len(data) / 1024 / 1024:.1f} MB; the limit is 5 MB. Upload a smaller file."
+        )
     if not data:
         raise InvalidInput("That file is empty.")
     lower = name.lower()
@@ -125,5 +138,7 @@ def extract_resume_text(filename: str | None, data: bytes) -> ResumeText:
         raise InvalidInput(f"Upload your résumé as {ACCEPTED}.")
     text = _tidy(text)
     if len(text.split()) < 5:
-        raise InvalidInput("We couldn't find any text in that file (a scanned image?). Upload a file with selectable text.")
+        raise InvalidInput(
+            "We couldn't find any text in that file (a scanned image?). Upload a file with selectable text."
+        )
     return ResumeText(name, text, kind)

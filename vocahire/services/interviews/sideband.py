@@ -23,10 +23,10 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
+from vocahire.infra import openai_realtime as realtime
 from vocahire.infra.database import DatabaseUnavailable, run_db
 from vocahire.models import utcnow
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.infra import openai_realtime as realtime
 from vocahire.services.interviews import transcript
 from vocahire.services.interviews.prompt import CLOSING_INSTRUCTIONS
 from vocahire.services.interviews.transcript_assembly import FinalLine, LineRevision, TranscriptAssembler
@@ -45,7 +45,16 @@ class SidebandCall:
     """Watches and controls one call; ``run`` is the task's body."""
 
     def __init__(
-        self, registry: SidebandRegistry, interview_id: str, call_id: str, deadline: datetime, settings: Settings, *, greet: bool = True, speed: float = 1.0, closing_lead: float = 20.0
+        self,
+        registry: SidebandRegistry,
+        interview_id: str,
+        call_id: str,
+        deadline: datetime,
+        settings: Settings,
+        *,
+        greet: bool = True,
+        speed: float = 1.0,
+        closing_lead: float = 20.0,
     ) -> None:
         self.registry = registry
         self.interview_id = interview_id
@@ -75,7 +84,11 @@ class SidebandCall:
     async def run(self) -> None:
         watch = asyncio.create_task(self._watch(), name=f"sideband-watch:{self.interview_id}")
         timer = asyncio.create_task(self._timer(), name=f"sideband-timer:{self.interview_id}")
-        greeter = asyncio.create_task(self._greet(), name=f"sideband-greet:{self.interview_id}") if self.greet else None
+        greeter = (
+            asyncio.create_task(self._greet(), name=f"sideband-greet:{self.interview_id}")
+            if self.greet
+            else None
+        )
         try:
             done, _ = await asyncio.wait({watch, timer}, return_when=asyncio.FIRST_COMPLETED)
             if watch in done and timer not in done:
@@ -100,9 +113,16 @@ class SidebandCall:
         self.ended_reason = reason
         await self._flush()
         try:
-            await run_db(interviews.end_interview, interview_id=self.interview_id, reason=reason, settings=self.settings)
-        except Exception as exc:  # noqa: BLE001 - the janitor closes it later
-            log.warning("sideband %s: could not end the interview (%s)", self.interview_id, type(exc).__name__)
+            await run_db(
+                interviews.end_interview,
+                interview_id=self.interview_id,
+                reason=reason,
+                settings=self.settings,
+            )
+        except Exception as exc:
+            log.warning(
+                "sideband %s: could not end the interview (%s)", self.interview_id, type(exc).__name__
+            )
 
     async def _close_ws(self) -> None:
         ws, self.ws = self.ws, None
@@ -117,9 +137,20 @@ class SidebandCall:
         headers = {"Authorization": f"Bearer {self.settings.openai_api_key or ''}"}
         for attempt in range(CONNECT_ATTEMPTS):
             try:
-                return await connect(url, additional_headers=headers, open_timeout=self.settings.openai_timeout_seconds, max_size=MAX_EVENT_BYTES, ping_interval=20)
+                return await connect(
+                    url,
+                    additional_headers=headers,
+                    open_timeout=self.settings.openai_timeout_seconds,
+                    max_size=MAX_EVENT_BYTES,
+                    ping_interval=20,
+                )
             except (OSError, TimeoutError, WebSocketException) as exc:
-                log.info("sideband %s: connect attempt %d failed (%s)", self.interview_id, attempt + 1, type(exc).__name__)
+                log.info(
+                    "sideband %s: connect attempt %d failed (%s)",
+                    self.interview_id,
+                    attempt + 1,
+                    type(exc).__name__,
+                )
                 await asyncio.sleep(0.5 * 2**attempt)
         return None
 
@@ -179,11 +210,17 @@ class SidebandCall:
                 self.closing_finish_at = start + spoken / 15.0 + 0.5
         elif kind == "output_audio_buffer.started" and event.get("response_id") == self.closing_response:
             self.closing_audio_started = time.monotonic()
-        elif kind == "output_audio_buffer.stopped" and self.closing_response and event.get("response_id") == self.closing_response:
+        elif (
+            kind == "output_audio_buffer.stopped"
+            and self.closing_response
+            and event.get("response_id") == self.closing_response
+        ):
             self.closing_finish_at = time.monotonic()
         elif kind == "error":
             err = event.get("error") if isinstance(event.get("error"), dict) else {}
-            log.warning("sideband %s: realtime error %s", self.interview_id, err.get("code") or err.get("type"))
+            log.warning(
+                "sideband %s: realtime error %s", self.interview_id, err.get("code") or err.get("type")
+            )
         changes = self.assembler.feed(event, utcnow())
         if changes:
             self._pending += changes
@@ -195,9 +232,13 @@ class SidebandCall:
             return
         batch, self._pending = self._pending, []
         try:
-            self.saved_lines += await run_db(transcript.apply_changes, interview_id=self.interview_id, changes=batch, source="sideband")
+            self.saved_lines += await run_db(
+                transcript.apply_changes, interview_id=self.interview_id, changes=batch, source="sideband"
+            )
         except (DatabaseUnavailable, OSError) as exc:
-            log.warning("sideband %s: saving lines failed (%s); will retry", self.interview_id, type(exc).__name__)
+            log.warning(
+                "sideband %s: saving lines failed (%s); will retry", self.interview_id, type(exc).__name__
+            )
             self._pending = batch + self._pending
 
     # --- greeting and time ------------------------------------------------------------------------
@@ -215,7 +256,9 @@ class SidebandCall:
         await _sleep_until(self.deadline.timestamp() - self.closing_lead)
         if self.ws is not None and self.closing_lead > 0:
             await self._request_closing()
-            hard_stop = time.monotonic() + max(0.0, self.deadline.timestamp() - time.time()) + CLOSING_OVERRUN_SECONDS
+            hard_stop = (
+                time.monotonic() + max(0.0, self.deadline.timestamp() - time.time()) + CLOSING_OVERRUN_SECONDS
+            )
             while time.monotonic() < hard_stop:
                 if self.closing_finish_at is not None and time.monotonic() >= self.closing_finish_at:
                     break
@@ -259,7 +302,16 @@ class SidebandRegistry:
         self.calls: dict[str, SidebandCall] = {}
         self.enabled = True
 
-    def start(self, interview_id: str, call_id: str, deadline: datetime, *, settings: Settings | None = None, greet: bool = True, speed: float = 1.0) -> SidebandCall | None:
+    def start(
+        self,
+        interview_id: str,
+        call_id: str,
+        deadline: datetime,
+        *,
+        settings: Settings | None = None,
+        greet: bool = True,
+        speed: float = 1.0,
+    ) -> SidebandCall | None:
         if not self.enabled:
             return None
         settings = settings or get_settings()
@@ -267,7 +319,16 @@ class SidebandRegistry:
         if old is not None and old.task is not None:
             old.task.cancel()
         limit = max(1.0, (deadline - utcnow()).total_seconds())
-        call = SidebandCall(self, interview_id, call_id, deadline, settings, greet=greet, speed=speed, closing_lead=min(float(settings.interview_closing_seconds), limit / 4))
+        call = SidebandCall(
+            self,
+            interview_id,
+            call_id,
+            deadline,
+            settings,
+            greet=greet,
+            speed=speed,
+            closing_lead=min(float(settings.interview_closing_seconds), limit / 4),
+        )
         call.task = asyncio.get_running_loop().create_task(call.run(), name=f"sideband:{interview_id}")
         self.calls[interview_id] = call
         return call

@@ -17,9 +17,23 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from vocahire.models import TranscriptEntry, utcnow
-from vocahire.services.interviews.transcript_assembly import MAX_LINE_CHARS, FinalLine, LineRevision, TranscriptAssembler
+from vocahire.services.interviews.transcript_assembly import (
+    MAX_LINE_CHARS,
+    FinalLine,
+    LineRevision,
+    TranscriptAssembler,
+)
 
-__all__ = ["FinalLine", "LineRevision", "TranscriptAssembler", "apply_changes", "list_lines", "revise_line", "save_browser_lines", "save_lines"]
+__all__ = [
+    "FinalLine",
+    "LineRevision",
+    "TranscriptAssembler",
+    "apply_changes",
+    "list_lines",
+    "revise_line",
+    "save_browser_lines",
+    "save_lines",
+]
 
 
 # --- persistence ----------------------------------------------------------------------------------
@@ -29,7 +43,9 @@ def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def save_lines(*, session: Session, interview_id: str, lines: Sequence[FinalLine], source: str = "sideband") -> int:
+def save_lines(
+    *, session: Session, interview_id: str, lines: Sequence[FinalLine], source: str = "sideband"
+) -> int:
     """Insert lines, ignoring any whose item id is already saved for this interview; returns how many were new."""
     if not lines:
         return 0
@@ -80,19 +96,37 @@ def save_browser_lines(*, session: Session, interview_id: str, lines: Sequence[F
             position = max(ordered) + 1
         positions[line.item_id] = position
         ordered = sorted([*ordered, position])
-        placed.append(FinalLine(line.item_id, line.role, line.text, line.previous_item_id, position, line.started_at, line.ended_at))
+        placed.append(
+            FinalLine(
+                line.item_id,
+                line.role,
+                line.text,
+                line.previous_item_id,
+                position,
+                line.started_at,
+                line.ended_at,
+            )
+        )
     return save_lines(session=session, interview_id=interview_id, lines=placed, source="browser")
 
 
-def revise_line(*, session: Session, interview_id: str, revision: LineRevision, only_shorter: bool = True) -> bool:
+def revise_line(
+    *, session: Session, interview_id: str, revision: LineRevision, only_shorter: bool = True
+) -> bool:
     """Apply a revision. From the browser (``only_shorter``) a text may only get shorter; an end must follow the start."""
     entry = session.execute(
-        select(TranscriptEntry).where(TranscriptEntry.session_id == interview_id, TranscriptEntry.item_id == revision.item_id)
+        select(TranscriptEntry).where(
+            TranscriptEntry.session_id == interview_id, TranscriptEntry.item_id == revision.item_id
+        )
     ).scalar_one_or_none()
     if entry is None:
         return False
     values: dict[str, Any] = {}
-    if revision.text and revision.text != entry.text and (not only_shorter or len(revision.text) <= len(entry.text)):
+    if (
+        revision.text
+        and revision.text != entry.text
+        and (not only_shorter or len(revision.text) <= len(entry.text))
+    ):
         values["text"] = revision.text[:MAX_LINE_CHARS]
     if revision.ended_at is not None and (entry.started_at is None or revision.ended_at >= entry.started_at):
         values["ended_at"] = revision.ended_at
@@ -102,12 +136,25 @@ def revise_line(*, session: Session, interview_id: str, revision: LineRevision, 
     return True
 
 
-def apply_changes(*, session: Session, interview_id: str, changes: Sequence[FinalLine | LineRevision], source: str = "sideband") -> int:
+def apply_changes(
+    *,
+    session: Session,
+    interview_id: str,
+    changes: Sequence[FinalLine | LineRevision],
+    source: str = "sideband",
+) -> int:
     """Save new lines and apply revisions in one transaction; returns how many lines were new."""
-    new = save_lines(session=session, interview_id=interview_id, lines=[c for c in changes if isinstance(c, FinalLine)], source=source)
+    new = save_lines(
+        session=session,
+        interview_id=interview_id,
+        lines=[c for c in changes if isinstance(c, FinalLine)],
+        source=source,
+    )
     for change in changes:
         if isinstance(change, LineRevision):
-            revise_line(session=session, interview_id=interview_id, revision=change, only_shorter=source != "sideband")
+            revise_line(
+                session=session, interview_id=interview_id, revision=change, only_shorter=source != "sideband"
+            )
     return new
 
 
@@ -122,4 +169,10 @@ def list_lines(*, session: Session, interview_id: str) -> list[TranscriptEntry]:
 
 
 def count_lines(*, session: Session, interview_id: str) -> int:
-    return int(session.execute(select(func.count()).select_from(TranscriptEntry).where(TranscriptEntry.session_id == interview_id)).scalar_one())
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(TranscriptEntry)
+            .where(TranscriptEntry.session_id == interview_id)
+        ).scalar_one()
+    )

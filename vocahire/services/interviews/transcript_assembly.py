@@ -133,7 +133,9 @@ class TranscriptAssembler:
         handler(self, event, now, out)
         return out
 
-    def feed_all(self, events: Iterable[tuple[dict[str, Any], datetime | None]]) -> list[FinalLine | LineRevision]:
+    def feed_all(
+        self, events: Iterable[tuple[dict[str, Any], datetime | None]]
+    ) -> list[FinalLine | LineRevision]:
         out: list[FinalLine | LineRevision] = []
         for event, now in events:
             out += self.feed(event, now)
@@ -145,23 +147,39 @@ class TranscriptAssembler:
 
     def _on_item(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
         raw = ev.get("item")
-        if not isinstance(raw, dict) or raw.get("type", "message") != "message" or not isinstance(raw.get("id"), str):
+        if (
+            not isinstance(raw, dict)
+            or raw.get("type", "message") != "message"
+            or not isinstance(raw.get("id"), str)
+        ):
             return
         role = ROLES.get(str(raw.get("role")))
         if role is None:
             return
         item = self._item(raw["id"])
         item.role = role
-        self._place(item, ev.get("previous_item_id") if isinstance(ev.get("previous_item_id"), str) else None, "previous_item_id" in ev)
+        self._place(
+            item,
+            ev.get("previous_item_id") if isinstance(ev.get("previous_item_id"), str) else None,
+            "previous_item_id" in ev,
+        )
         for part in raw.get("content") or []:
             if not isinstance(part, dict):
                 continue
-            if part.get("type") in ("input_text", "text", "output_text") and isinstance(part.get("text"), str) and part["text"].strip():
+            if (
+                part.get("type") in ("input_text", "text", "output_text")
+                and isinstance(part.get("text"), str)
+                and part["text"].strip()
+            ):
                 # Typed answers (text mode) are final as soon as they are added.
                 item.started_at = item.started_at or now
                 item.ended_at = item.ended_at or now
                 self._finish(item, part["text"], now, out)
-            elif ev.get("type") == "conversation.item.done" and part.get("type") == "output_audio" and isinstance(part.get("transcript"), str):
+            elif (
+                ev.get("type") == "conversation.item.done"
+                and part.get("type") == "output_audio"
+                and isinstance(part.get("transcript"), str)
+            ):
                 self._finish(item, part["transcript"], now, out)
 
     def _on_output_item(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
@@ -180,7 +198,9 @@ class TranscriptAssembler:
         if response_id in self.audio_started and item.started_at is None:
             item.started_at = self.audio_started[response_id]
 
-    def _on_output_delta(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
+    def _on_output_delta(
+        self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]
+    ) -> None:
         if not isinstance(ev.get("item_id"), str):
             return
         item = self._item(ev["item_id"])
@@ -209,27 +229,35 @@ class TranscriptAssembler:
             if item.text is None:
                 item.partial = (item.partial + ev["delta"])[:MAX_LINE_CHARS]
 
-    def _on_input_completed(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
+    def _on_input_completed(
+        self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]
+    ) -> None:
         if isinstance(ev.get("item_id"), str):
             item = self._item(ev["item_id"])
             item.role = "candidate"
             transcript = ev.get("transcript") if isinstance(ev.get("transcript"), str) else item.partial
             self._finish(item, transcript, now, out)
 
-    def _on_input_failed(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
+    def _on_input_failed(
+        self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]
+    ) -> None:
         if isinstance(ev.get("item_id"), str):
             item = self._item(ev["item_id"])
             item.failed = True
             item.partial = ""
 
-    def _on_speech_started(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
+    def _on_speech_started(
+        self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]
+    ) -> None:
         self.speaking = "candidate"
         if isinstance(ev.get("item_id"), str):
             item = self._item(ev["item_id"])
             item.role = "candidate"
             item.started_at = item.started_at or now
 
-    def _on_speech_stopped(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
+    def _on_speech_stopped(
+        self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]
+    ) -> None:
         if self.speaking == "candidate":
             self.speaking = None
         if isinstance(ev.get("item_id"), str):
@@ -238,7 +266,9 @@ class TranscriptAssembler:
             if item.emitted:
                 out.append(LineRevision(item.item_id, ended_at=now))
 
-    def _on_audio_started(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
+    def _on_audio_started(
+        self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]
+    ) -> None:
         self.speaking = "interviewer"
         if isinstance(ev.get("response_id"), str):
             self.audio_started.setdefault(ev["response_id"], now)
@@ -247,7 +277,9 @@ class TranscriptAssembler:
                 if item.started_at is None or item.started_at > now:
                     item.started_at = now
 
-    def _on_audio_stopped(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
+    def _on_audio_stopped(
+        self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]
+    ) -> None:
         if self.speaking == "interviewer":
             self.speaking = None
         for item_id in self.responses.get(str(ev.get("response_id")), []):
@@ -257,7 +289,9 @@ class TranscriptAssembler:
                 if item.emitted:
                     out.append(LineRevision(item_id, ended_at=now))
 
-    def _on_audio_cleared(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
+    def _on_audio_cleared(
+        self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]
+    ) -> None:
         """The candidate interrupted: the interviewer's audio stopped where the candidate cut in."""
         if self.speaking == "interviewer":
             self.speaking = None
@@ -284,7 +318,9 @@ class TranscriptAssembler:
             if item.heard_ms is not None and exact is not None:
                 self._truncate(item, item.heard_ms, out, exact=exact, precise=True)
 
-    def _on_response_done(self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]) -> None:
+    def _on_response_done(
+        self, ev: dict[str, Any], now: datetime, out: list[FinalLine | LineRevision]
+    ) -> None:
         response = ev.get("response")
         if not isinstance(response, dict):
             return
@@ -305,7 +341,9 @@ class TranscriptAssembler:
 
     # --- lines ------------------------------------------------------------------------------------
 
-    def _finish(self, item: _Item, text: str | None, now: datetime, out: list[FinalLine | LineRevision]) -> None:
+    def _finish(
+        self, item: _Item, text: str | None, now: datetime, out: list[FinalLine | LineRevision]
+    ) -> None:
         if item.emitted or item.role is None:
             return
         text = " ".join((text or "").split())[:MAX_LINE_CHARS]
@@ -326,9 +364,27 @@ class TranscriptAssembler:
         item.emitted = bool(text)
         if item.emitted:
             assert item.position is not None
-            out.append(FinalLine(item.item_id, item.role, text, item.previous_item_id, item.position, item.started_at, item.ended_at))
+            out.append(
+                FinalLine(
+                    item.item_id,
+                    item.role,
+                    text,
+                    item.previous_item_id,
+                    item.position,
+                    item.started_at,
+                    item.ended_at,
+                )
+            )
 
-    def _truncate(self, item: _Item, heard_ms: int, out: list[FinalLine | LineRevision], *, exact: str | None = None, precise: bool = False) -> None:
+    def _truncate(
+        self,
+        item: _Item,
+        heard_ms: int,
+        out: list[FinalLine | LineRevision],
+        *,
+        exact: str | None = None,
+        precise: bool = False,
+    ) -> None:
         if item.heard_ms is not None and not precise and not exact:
             return
         item.heard_ms = heard_ms

@@ -113,7 +113,10 @@ def bench_measured(runs: int) -> None:
 
     raw = sixty_minute_transcript()
     lines = [Line(role, text, s, e) for role, text, s, e in raw]  # type: ignore[arg-type]
-    jd = "Backend engineer: Python, PostgreSQL, REST APIs, CI/CD pipelines, AWS, Kubernetes, mentoring, testing, on-call."
+    jd = (
+        "Backend engineer: Python, PostgreSQL, REST APIs, CI/CD pipelines, AWS, Kubernetes, mentoring, "
+        "testing, on-call."
+    )
     compute_speech_metrics(lines, jd)  # warm imports and regex caches
     times = []
     for _ in range(runs):
@@ -123,11 +126,13 @@ def bench_measured(runs: int) -> None:
     med = statistics.median(times)
     print("1. Measured part (speech figures) on a 60-minute transcript")
     print(
-        f"   transcript: {len(lines)} lines, {metrics.candidate_words} candidate words, {len(metrics.answers)} answers, "
+        f"   transcript: {len(lines)} lines, {metrics.candidate_words} candidate words, "
+        f"{len(metrics.answers)} answers, "
         f"{raw[-1][3] / 60:.1f} min"
     )
     print(
-        f"   median {med * 1000:.2f} ms over {runs} runs (min {min(times) * 1000:.2f}, max {max(times) * 1000:.2f}); "
+        f"   median {med * 1000:.2f} ms over {runs} runs "
+        f"(min {min(times) * 1000:.2f}, max {max(times) * 1000:.2f}); "
         f"{med / len(lines) * 1e6:.1f} µs per line; {med / 3600 * 1e6:.2f} µs per second of interview"
     )
 
@@ -182,7 +187,8 @@ async def _job_runs(jobs: int) -> tuple[list[float], list[float], list[float]]:
         prompt_chars = sum(len(m["content"]) for m in body["messages"])
         shortened = "shortened to fit" in body["messages"][-1]["content"]
         print(
-            f"   prompt sent: {prompt_chars:,} characters (transcript budget {TRANSCRIPT_CHAR_BUDGET:,}; {'shortened' if shortened else 'sent whole'})"
+            f"   prompt sent: {prompt_chars:,} characters (transcript budget {TRANSCRIPT_CHAR_BUDGET:,}; "
+            f"{'shortened' if shortened else 'sent whole'})"
         )
     return totals, upstreams, bare
 
@@ -198,16 +204,18 @@ def bench_job(jobs: int, database_url: str | None) -> None:
     refresh_settings()
     migrate(url.replace("postgresql://", "postgresql+psycopg://") if url.startswith("postgresql://") else url)
     print(
-        f"2. Whole feedback job vs. a zero-latency upstream ({'PostgreSQL' if 'postgres' in url else 'SQLite'}, {jobs} jobs, 60-minute transcripts)"
+        f"2. Whole feedback job vs. a zero-latency upstream "
+        f"({'PostgreSQL' if 'postgres' in url else 'SQLite'}, {jobs} jobs, 60-minute transcripts)"
     )
     totals, upstreams, bare = asyncio.run(_job_runs(jobs))
-    overhead = [t - u for t, u in zip(totals, upstreams)]
+    overhead = [t - u for t, u in zip(totals, upstreams, strict=True)]
     med_total, med_up, med_over, med_bare = (
         statistics.median(x) for x in (totals, upstreams, overhead, bare)
     )
     print(f"   job total (claim -> completed): median {med_total * 1000:.1f} ms")
     print(
-        f"   upstream call as the job saw it: median {med_up * 1000:.1f} ms (bare POST of the same body: {med_bare * 1000:.1f} ms)"
+        f"   upstream call as the job saw it: median {med_up * 1000:.1f} ms "
+        f"(bare POST of the same body: {med_bare * 1000:.1f} ms)"
     )
     print(
         f"   overhead beyond the upstream call: median {med_over * 1000:.1f} ms "

@@ -50,7 +50,7 @@ CONCURRENCY = (1, 20, 100)
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def make_users(n: int) -> list[tuple[int, str]]:
@@ -154,7 +154,8 @@ def run_database(label: str, url: str, fake: FakeRealtime, rounds: int) -> None:
     refresh_settings()
     print(f"\n{label}")
     print(
-        f"  {'concurrent':>10} {'starts':>7} {'median':>9} {'p99':>9} {'starts/s':>9} {'failed':>7}   fake alone: median / p99"
+        f"  {'concurrent':>10} {'starts':>7} {'median':>9} {'p99':>9} {'starts/s':>9} {'failed':>7}"
+        "   fake alone: median / p99"
     )
     for concurrency in CONCURRENCY:
         n_rounds = max(1, rounds * (20 if concurrency == 1 else 1))
@@ -162,7 +163,8 @@ def run_database(label: str, url: str, fake: FakeRealtime, rounds: int) -> None:
         fake_times = asyncio.run(fake_round_trip(fake, concurrency, max(1, n_rounds // 4)))
         rate = len(times) / busy if busy else 0.0
         print(
-            f"  {concurrency:>10} {len(times):>7} {statistics.median(times) * 1000:>7.1f}ms {pct(times, 99) * 1000:>7.1f}ms {rate:>9.1f} {failures:>7}"
+            f"  {concurrency:>10} {len(times):>7} {statistics.median(times) * 1000:>7.1f}ms "
+            f"{pct(times, 99) * 1000:>7.1f}ms {rate:>9.1f} {failures:>7}"
             f"   {statistics.median(fake_times) * 1000:.1f} / {pct(fake_times, 99) * 1000:.1f} ms"
         )
 
@@ -199,7 +201,8 @@ def main() -> int:
             print("\nPostgreSQL: skipped (nothing answers on 127.0.0.1:5432)")
     print(
         "\nmedian/p99: one start's server time (identity + session row and credit + exchange with the fake);"
-        "\nstarts/s: completed starts per second of wall time at that concurrency; 'fake alone' is the upstream share."
+        "\nstarts/s: completed starts per second of wall time at that concurrency; "
+        "'fake alone' is the upstream share."
     )
     return 0
 

@@ -1,4 +1,5 @@
-"""POST /api/webrtc-exchange: only the owner's interview, answers with OpenAI's SDP, refunds on upstream faults."""
+"""POST /api/webrtc-exchange: only the owner's interview, answers with OpenAI's SDP, refunds on upstream
+faults."""
 
 from decimal import Decimal
 

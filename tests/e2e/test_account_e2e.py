@@ -1,4 +1,5 @@
-"""A candidate downloads their data, deletes their account, and can't sign in again (built-in accounts, Chromium)."""
+"""A candidate downloads their data, deletes their account, and can't sign in again (built-in accounts,
+Chromium)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def _transcript_lines(user_id: int) -> int:
     return in_session(
         lambda *, session: session.execute(
             text(
-                "SELECT count(*) FROM transcript_entries t JOIN interview_sessions s ON s.id = t.session_id WHERE s.user_id = :u"
+                "SELECT count(*) FROM transcript_entries t JOIN interview_sessions s ON s.id = t.session_id "
+                "WHERE s.user_id = :u"
             ),
             {"u": user_id},
         ).scalar_one()
@@ -66,7 +68,8 @@ def test_download_my_data_then_delete_my_account(page, app_db, browser):
     assert download.suggested_filename.startswith(
         "vocahire-my-data-"
     ) and download.suggested_filename.endswith(".json")
-    data = json.loads(open(download.path(), encoding="utf-8").read())
+    with open(download.path(), encoding="utf-8") as f:
+        data = json.loads(f.read())
     assert data["profile"]["email"] == EMAIL and data["profile"]["name"] == "Ada Lovelace"
     assert [i["job_title"] for i in data["interviews"]] == ["Analytical Engineer"]
     assert data["interviews"][0]["transcript"]
@@ -120,7 +123,8 @@ def test_download_my_data_then_delete_my_account(page, app_db, browser):
     )  # the other's
 
 
-# --- the same story under Clerk (a fake Clerk instance: ClerkJS stand-in, hosted pages, JWKS, Backend API) ---
+# --- the same story under Clerk ---
+# (a fake Clerk instance: ClerkJS stand-in, hosted pages, JWKS, Backend API)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +171,8 @@ def test_clerk_sign_in_download_delete_and_no_way_back(browser, clerk_app, clerk
     assert "Clerk" in page.inner_text("body")
     shot(page, "account-clerk")
 
-    # Signing out from the menu signs out of Clerk as well: the still-live Clerk session mustn't sign them back in.
+    # Signing out from the menu signs out of Clerk as well: the still-live Clerk session mustn't sign them
+    # back in.
     page.click("#user-menu")
     page.get_by_text("Sign out").click()
     page.wait_for_url(clerk_app.url + "/")  # the home page, not Clerk's sign-in
@@ -183,7 +188,8 @@ def test_clerk_sign_in_download_delete_and_no_way_back(browser, clerk_app, clerk
 
     with page.expect_download() as info:
         page.click("#download-my-data")
-    data = json.loads(open(info.value.path(), encoding="utf-8").read())
+    with open(info.value.path(), encoding="utf-8") as f:
+        data = json.loads(f.read())
     assert (
         data["profile"]["email"] == "ada-clerk-e2e@example.com"
         and data["profile"]["sign_in_method"] == "Clerk"

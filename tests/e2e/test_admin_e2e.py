@@ -33,7 +33,8 @@ def _make_admin(email: str) -> None:
 
 
 def _seed_usage(user_id: int, tag: str) -> None:
-    """Interviews over the last three days (completed, failed with an upstream error, one queued for feedback)."""
+    """Interviews over the last three days (completed, failed with an upstream error, one queued for
+    feedback)."""
     now = utcnow()
 
     def seed(*, session: Any) -> None:

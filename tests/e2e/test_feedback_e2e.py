@@ -130,7 +130,8 @@ def test_the_feedback_page_turns_from_generating_into_full_feedback_by_itself(pa
         page.click("#download-feedback")
     download = info.value
     assert download.suggested_filename.endswith(".md")
-    assert "# Interview feedback: Backend Engineer" in open(download.path(), encoding="utf-8").read()
+    with open(download.path(), encoding="utf-8") as f:
+        assert "# Interview feedback: Backend Engineer" in f.read()
 
     page.set_viewport_size({"width": 375, "height": 812})
     page.wait_for_timeout(500)

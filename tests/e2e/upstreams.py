@@ -18,7 +18,8 @@ STARTERS: list[Starter] = []
 
 
 def _start_stripe(stack: ExitStack) -> tuple[str, Any, dict[str, str]]:
-    """The fake Stripe API with the five prices; the app's Stripe settings (keys, webhook secret, price ids) point at it."""
+    """The fake Stripe API with the five prices; the app's Stripe settings (keys, webhook secret, price ids)
+    point at it."""
     from tests.fakes.stripe_api import running_fake_stripe
     from tests.utils.stripe import stripe_settings
 

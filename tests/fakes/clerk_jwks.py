@@ -69,7 +69,8 @@ def clerk_user(
     verified: bool = True,
     image_url: str | None = "https://img.clerk.com/ada.png",
 ) -> dict[str, Any]:
-    """A Clerk User object as the Backend API and the user.* webhooks carry it (the fields VocaHire reads, and some it doesn't)."""
+    """A Clerk User object as the Backend API and the user.* webhooks carry it (the fields VocaHire reads,
+    and some it doesn't)."""
     email_id = f"idn_{uuid.uuid4().hex[:24]}"
     now_ms = int(time.time() * 1000)
     return {
@@ -148,7 +149,8 @@ class FakeClerk:
         return f"{self.base_url}/v1"
 
     def rotate(self, keep_old: bool = True) -> str:
-        """A new signing key becomes current (published in the JWKS; older ones too unless ``keep_old=False``)."""
+        """A new signing key becomes current (published in the JWKS; older ones too unless
+        ``keep_old=False``)."""
         kid = f"ins_{uuid.uuid4().hex[:20]}"
         with self._lock:
             if not keep_old:
@@ -272,7 +274,8 @@ class FakeClerk:
         target = back + ("&" if "?" in back else "?") + urlencode({"__fake_clerk_user": self.hosted_user})
         return (
             200,
-            f"<h1 id='fake-clerk-{page}'>Fake Clerk {page}</h1><a id='fake-clerk-continue' href='{target}'>Continue</a>",
+            f"<h1 id='fake-clerk-{page}'>Fake Clerk {page}</h1>"
+            f"<a id='fake-clerk-continue' href='{target}'>Continue</a>",
             "text/html",
         )
 

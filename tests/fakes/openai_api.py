@@ -52,7 +52,10 @@ def sample_feedback(questions: int = 2, overall: int = 72) -> dict[str, Any]:
                 "question": f"Question {n + 1}: tell me about a project you led.",
                 "what_worked": "You named the goal and your role.",
                 "what_to_change": "Say what you personally did, not the team.",
-                "sample_answer": "At Acme I led the move of our billing service to PostgreSQL. I planned the cut-over, wrote the dual-write layer, and we finished two weeks early with zero downtime.",
+                "sample_answer": (
+                    "At Acme I led the move of our billing service to PostgreSQL. I planned the cut-over, "
+                    "wrote the dual-write layer, and we finished two weeks early with zero downtime."
+                ),
             }
             for n in range(questions)
         ],
@@ -160,7 +163,8 @@ class RecordedRequest:
 
 
 def strict_schema_problems(schema: Any, path: str = "$") -> list[str]:
-    """What OpenAI refuses in a ``strict: true`` schema: objects must require every property and forbid extras."""
+    """What OpenAI refuses in a ``strict: true`` schema: objects must require every property and forbid
+    extras."""
     problems: list[str] = []
     if not isinstance(schema, dict):
         return [f"{path}: schema must be an object"]
@@ -179,7 +183,8 @@ def strict_schema_problems(schema: Any, path: str = "$") -> list[str]:
 
 
 class FakeOpenAI:
-    """``with FakeOpenAI() as fake: settings OPENAI_BASE_URL=fake.base_url``; script with ``fake.enqueue(...)``."""
+    """``with FakeOpenAI() as fake: settings OPENAI_BASE_URL=fake.base_url``; script with
+    ``fake.enqueue(...)``."""
 
     def __init__(self, api_key: str | None = None) -> None:
         self.api_key = api_key  # when set, other keys get OpenAI's 401

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import contextlib
 import fractions
 import json
 import math
@@ -75,7 +76,10 @@ BETA_ONLY_KEYS = {
 }
 
 INTERVIEWER_LINES = [
-    "Hello, I'm your AI interviewer, and this is a mock interview for practice. Tell me about a project you are proud of.",
+    (
+        "Hello, I'm your AI interviewer, and this is a mock interview for practice. "
+        "Tell me about a project you are proud of."
+    ),
     "Thanks. What was the hardest technical decision in that project, and why?",
     "How did you measure whether it was a success?",
     "Good. What would you do differently next time?",
@@ -254,10 +258,8 @@ class FakeCall:
             self.channel.send(text)
         for ws in list(self.sidebands):
             if not ws.closed:
-                try:
+                with contextlib.suppress(ConnectionError):
                     await ws.send_str(text)
-                except ConnectionError:
-                    pass
 
     # --- client events (data channel or sideband) ---
     async def on_client_event(self, source: str, event: dict[str, Any]) -> None:
@@ -669,7 +671,7 @@ class FakeRealtime:
 
     # --- routes ---
     async def _create_call(self, request: web.Request) -> web.StreamResponse:
-        headers = {k: v for k, v in request.headers.items()}
+        headers = dict(request.headers.items())
         record = RecordedCreate(headers=headers, fields={}, session=None, status=0)
         self.creates.append(record)
 

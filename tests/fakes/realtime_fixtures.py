@@ -11,7 +11,8 @@ from tests.fakes.openai_realtime import FakeRealtime
 
 @pytest.fixture
 def fake_realtime(db, env) -> Iterator[FakeRealtime]:
-    """The fake (canned SDP answers, no WebRTC) with the app pointed at it; the sideband is off unless enabled."""
+    """The fake (canned SDP answers, no WebRTC) with the app pointed at it; the sideband is off unless
+    enabled."""
     from vocahire.services.interviews.sideband import registry
 
     with FakeRealtime(webrtc=False) as fake:

@@ -368,7 +368,10 @@ class FakeStripe:
                             {
                                 "error": {
                                     "type": "idempotency_error",
-                                    "message": "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+                                    "message": (
+                                        "Keys for idempotent requests can only be used with the same "
+                                        "parameters they were first used with."
+                                    ),
                                 }
                             },
                             {},

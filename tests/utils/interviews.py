@@ -19,8 +19,8 @@ SHORT_INTERVIEW: list[tuple[str, str, float, float]] = [
     (
         "candidate",
         "Um, sure. At Acme I led the migration of our billing service from MySQL to PostgreSQL. "
-        "I planned the cut-over, wrote a dual-write layer in Python, and we basically finished two weeks early "
-        "with zero downtime and queries about forty percent faster.",
+        "I planned the cut-over, wrote a dual-write layer in Python, and we basically finished "
+        "two weeks early with zero downtime and queries about forty percent faster.",
         5.5,
         25.5,
     ),
@@ -36,8 +36,8 @@ SHORT_INTERVIEW: list[tuple[str, str, float, float]] = [
 ]
 
 JOB_DESCRIPTION = (
-    "We are hiring a Backend Engineer to design REST APIs in Python, scale PostgreSQL databases and own CI/CD "
-    "pipelines. Python and PostgreSQL experience required; REST APIs at scale a plus."
+    "We are hiring a Backend Engineer to design REST APIs in Python, scale PostgreSQL databases and "
+    "own CI/CD pipelines. Python and PostgreSQL experience required; REST APIs at scale a plus."
 )
 
 

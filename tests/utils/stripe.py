@@ -1,6 +1,8 @@
-"""Stripe in tests: the fake API configured as the app's Stripe, and webhook events signed as Stripe signs them.
+"""Stripe in tests: the fake API configured as the app's Stripe, and webhook events signed as Stripe signs
+them.
 
-Import the fixtures into a test module: ``from tests.utils.stripe import fake_stripe, stripe_env  # noqa: F401``.
+Import the fixtures into a test module:
+``from tests.utils.stripe import fake_stripe, stripe_env  # noqa: F401``.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def sign(
     extra_v1: list[str] | None = None,
     v0: bool = False,
 ) -> str:
-    """``Stripe-Signature``: ``t=<ts>,v1=<hex HMAC-SHA256 of "<ts>.<body>">`` (more v1s during a secret roll)."""
+    """``Stripe-Signature``: ``t=<ts>,v1=<hex HMAC-SHA256 of "<ts>.<body>">`` (more v1s during a secret
+    roll)."""
     ts = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{ts}.{payload}".encode(), hashlib.sha256).hexdigest()
     parts = [f"t={ts}", *(f"v1={v}" for v in (extra_v1 or [])), f"v1={mac}"]
@@ -152,7 +155,8 @@ def invoice_obj(
     user_id: int | None = None,
     billing_reason: str = "subscription_cycle",
 ) -> dict[str, Any]:
-    """An Invoice in the current shape: subscription under parent.subscription_details, period on the lines."""
+    """An Invoice in the current shape: subscription under parent.subscription_details, period on the
+    lines."""
     return {
         "id": invoice_id,
         "object": "invoice",

@@ -7,6 +7,8 @@ as aliases.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 from decimal import Decimal
 from pathlib import Path
@@ -17,11 +19,34 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SESSION_SECRET = "dev-only-session-secret-change-me-in-production-0000"
+CLERK_JS_MAJOR = 5
 
 
 def _alias(name: str) -> AliasChoices:
     """Accept ``NAME`` and the original front end's ``NEXT_PUBLIC_NAME``."""
     return AliasChoices(name, f"NEXT_PUBLIC_{name}")
+
+
+def clerk_frontend_api_host(publishable_key: str | None) -> str | None:
+    """The Frontend API host encoded in ``pk_test_`` / ``pk_live_`` + base64("<host>$"), or ``None``."""
+    if not publishable_key:
+        return None
+    for prefix in ("pk_test_", "pk_live_"):
+        if publishable_key.startswith(prefix):
+            encoded = publishable_key[len(prefix) :]
+            break
+    else:
+        return None
+    try:
+        decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not decoded.endswith("$"):
+        return None
+    host = decoded[:-1]
+    if not host or any(c in host for c in "/?#@ \t\r\n"):
+        return None
+    return host
 
 
 class SettingsError(RuntimeError):
@@ -49,9 +74,7 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
 
     # --- database / cache ---
-    database_url: str = Field(
-        f"sqlite:///{PROJECT_ROOT / 'vocahire.infra.database'}", validation_alias="DATABASE_URL"
-    )
+    database_url: str = Field(f"sqlite:///{PROJECT_ROOT / 'vocahire.db'}", validation_alias="DATABASE_URL")
     migrate_database_url: str | None = Field(None, validation_alias="MIGRATE_DATABASE_URL")
     db_timeout_seconds: float = Field(10.0, gt=0, validation_alias="DB_TIMEOUT_SECONDS")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
@@ -169,7 +192,8 @@ class Settings(BaseSettings):
             )
         if self.resolved_auth_provider == "clerk" and not (self.clerk_publishable_key or self.clerk_issuer):
             raise ValueError(
-                "CLERK_PUBLISHABLE_KEY (or CLERK_ISSUER) is required when Clerk is used: it names the token issuer"
+                "CLERK_PUBLISHABLE_KEY (or CLERK_ISSUER) is required when Clerk is used: "
+                "it names the token issuer"
             )
         if self.clerk_secret_key and not self.clerk_webhook_secret:
             raise ValueError("CLERK_WEBHOOK_SECRET is required when CLERK_SECRET_KEY is set")
@@ -207,6 +231,21 @@ class Settings(BaseSettings):
         return "clerk" if (self.clerk_publishable_key and self.clerk_secret_key) else "builtin"
 
     @property
+    def clerk_browser_script_url(self) -> str | None:
+        """Where the browser loads ClerkJS from: ``CLERK_JS_URL``, else the instance's Frontend API."""
+        if self.clerk_js_url:
+            return self.clerk_js_url
+        host = clerk_frontend_api_host(self.clerk_publishable_key)
+        return f"https://{host}/npm/@clerk/clerk-js@{CLERK_JS_MAJOR}/dist/clerk.browser.js" if host else None
+
+    @property
+    def clerk_in_browser(self) -> bool:
+        """Clerk is the provider and the browser has what it needs to load it (a key and a script)."""
+        return self.resolved_auth_provider == "clerk" and bool(
+            self.clerk_publishable_key and self.clerk_browser_script_url
+        )
+
+    @property
     def admin_email_set(self) -> frozenset[str]:
         return frozenset(e.strip().lower() for e in self.admin_emails.split(",") if e.strip())
 
@@ -234,7 +273,7 @@ class Settings(BaseSettings):
 def load_settings() -> Settings:
     """Build settings from the environment, turning validation errors into one readable line."""
     try:
-        return Settings()  # type: ignore[call-arg]
+        return Settings()
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -4,7 +4,8 @@ import pytest
 
 from tests.utils.documents import make_docx, make_pdf
 from vocahire.errors import InvalidInput
-from vocahire.services.interviews.resume_text import MAX_RESUME_BYTES, extract_resume_text
+from vocahire.limits import MAX_RESUME_BYTES
+from vocahire.services.interviews.resume_text import extract_resume_text
 
 RESUME = ["Ada Lovelace", "Backend engineer at Acme 2021-2026", "Led the billing migration to PostgreSQL"]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from vocahire.settings import SettingsError, load_settings
+from vocahire.settings import SettingsError, clerk_frontend_api_host, load_settings
 
 
 def test_defaults_run_on_sqlite_without_redis_and_builtin_accounts(env):
@@ -80,6 +80,23 @@ def test_auth_provider_is_inferred_from_clerk_keys(env):
     assert load_settings().resolved_auth_provider == "clerk"
     env(AUTH_PROVIDER="builtin")
     assert load_settings().resolved_auth_provider == "builtin"
+
+
+def test_the_browser_loads_clerkjs_from_the_instance_named_by_the_publishable_key(env):
+    from vocahire.infra import clerk
+
+    host = "clerk.vocahire.com"
+    env(CLERK_PUBLISHABLE_KEY=clerk.encode_publishable_key(host, live=True), CLERK_SECRET_KEY="sk_live_x")
+    s = load_settings()
+    assert clerk_frontend_api_host(s.clerk_publishable_key) == host
+    assert s.clerk_browser_script_url == f"https://{host}/npm/@clerk/clerk-js@5/dist/clerk.browser.js"
+    assert s.clerk_browser_script_url == clerk.clerk_js_url(s)  # the pages and the server agree
+    assert s.clerk_in_browser
+    env(CLERK_JS_URL="https://cdn.example/clerk.js")
+    assert load_settings().clerk_browser_script_url == "https://cdn.example/clerk.js"
+    env(CLERK_PUBLISHABLE_KEY="pk_test_!!!", CLERK_JS_URL=None, AUTH_PROVIDER="clerk")
+    assert load_settings().clerk_browser_script_url is None
+    assert not load_settings().clerk_in_browser
 
 
 def test_nothing_else_reads_the_environment():

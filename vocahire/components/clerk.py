@@ -6,12 +6,11 @@ built from its settings, like every other setting).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import reflex as rx
 
 from vocahire import routes
-from vocahire.infra import clerk
 from vocahire.settings import get_settings
 from vocahire.state.clerk_session import ClerkSessionState
 
@@ -29,14 +28,14 @@ class ClerkBridge(rx.Component):
     script_url: rx.Var[str]
     sign_out_path: rx.Var[str]
 
-    on_report: rx.EventHandler[DictEvent]
+    # What ``rx.EventHandler[DictEvent]`` evaluates to, spelled so mypy reads it too (Reflex types
+    # ``EventHandler[...]`` for pyright only; mypy sees a non-generic class).
+    on_report: Annotated[rx.EventHandler, DictEvent]
 
 
 def clerk_enabled() -> bool:
-    settings = get_settings()
-    return settings.resolved_auth_provider == "clerk" and bool(
-        settings.clerk_publishable_key and clerk.clerk_js_url(settings)
-    )
+    """Whether pages use Clerk's sign-in (decided from the settings when the app is built)."""
+    return get_settings().clerk_in_browser
 
 
 def clerk_bridge() -> rx.Component:
@@ -46,14 +45,15 @@ def clerk_bridge() -> rx.Component:
     settings = get_settings()
     return ClerkBridge.create(
         publishable_key=settings.clerk_publishable_key or "",
-        script_url=clerk.clerk_js_url(settings) or "",
+        script_url=settings.clerk_browser_script_url or "",
         sign_out_path=routes.API_SIGN_OUT,
         on_report=ClerkSessionState.on_report,
     )
 
 
 def clerk_auth_panel(page: str) -> rx.Component:
-    """The sign-in/up page under Clerk: hands an existing session over, else goes on to Clerk's hosted page."""
+    """The sign-in/up page under Clerk: hands an existing session over, else goes on to Clerk's hosted
+    page."""
     title = "Welcome back" if page == "sign-in" else "Create your account"
     action = "Continue to sign-in" if page == "sign-in" else "Continue to sign-up"
     return rx.center(

@@ -8,7 +8,7 @@ from vocahire import routes
 from vocahire.components.clerk import clerk_auth_panel, clerk_enabled
 from vocahire.components.layout import card, error_callout, template
 from vocahire.components.native_form import native_form
-from vocahire.services.accounts.passwords import MIN_PASSWORD_LENGTH
+from vocahire.limits import MIN_PASSWORD_LENGTH
 from vocahire.state.auth_forms import AuthFormState
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 

@@ -6,8 +6,7 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.layout import card, error_callout, loading_block, page_header, template
-from vocahire.services.interviews.lifecycle import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
-from vocahire.services.interviews.resume_text import MAX_RESUME_BYTES
+from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_RESUME_BYTES, MAX_RESUME_MB, MAX_TITLE_CHARS
 from vocahire.state.interview import InterviewSetupState as S
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
@@ -67,7 +66,8 @@ def _resume_upload() -> rx.Component:
         _label(
             "Résumé (optional)",
             UPLOAD_ID,
-            "PDF, Word (.docx) or text, up to 5 MB. We read the text on our server; the file itself isn't kept.",
+            f"PDF, Word (.docx) or text, up to {MAX_RESUME_MB} MB. "
+            "We read the text on our server; the file itself isn't kept.",
         ),
         rx.upload(
             rx.vstack(
@@ -146,8 +146,10 @@ def _cost_card() -> rx.Component:
 def _microphone_note() -> rx.Component:
     return rx.callout(
         rx.text(
-            "When you press Start, your browser will ask to use your microphone: choose Allow so you can answer out loud. "
-            "Your voice goes straight to the AI interviewer; we keep the written transcript for your feedback. "
+            "When you press Start, your browser will ask to use your microphone: "
+            "choose Allow so you can answer out loud. "
+            "Your voice goes straight to the AI interviewer; "
+            "we keep the written transcript for your feedback. "
             "No microphone? You can type your answers instead.",
             size="2",
         ),

@@ -21,9 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from vocahire import routes
 from vocahire.errors import InterviewInProgress, NotFound
 from vocahire.infra.database import run_db
+from vocahire.limits import MAX_RESUME_BYTES
 from vocahire.services.interviews import calls as interview_calls
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.services.interviews.resume_text import MAX_RESUME_BYTES, extract_resume_text
+from vocahire.services.interviews.resume_text import extract_resume_text
 from vocahire.services.interviews.sideband import registry
 from vocahire.services.interviews.transcript_assembly import FinalLine
 from vocahire.settings import get_settings

@@ -7,7 +7,8 @@ import functools
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-MIN_PASSWORD_LENGTH = 10
+from vocahire.limits import MIN_PASSWORD_LENGTH
+
 _COMMON = frozenset(
     {
         "password123",

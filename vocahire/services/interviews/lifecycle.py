@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from vocahire.errors import Conflict, InterviewInProgress, InvalidInput, NotFound
+from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
 from vocahire.models import InterviewSession, TranscriptEntry, new_id, utcnow
 from vocahire.models.interview import (
     LIVE_STATUSES,
@@ -43,8 +44,6 @@ INTERVIEW_TYPES = ("behavioural", "technical", "mixed")
 DIFFICULTIES = ("easy", "medium", "hard")
 LENGTHS = (10, 20, 30)
 PACES = ("patient", "brisk")
-MAX_TITLE_CHARS = 200
-MAX_DESCRIPTION_CHARS = 20_000
 MAX_RESUME_CHARS = 50_000
 STARTING_GRACE = timedelta(minutes=3)  # a session must connect within this, or it is refunded
 END_GRACE = timedelta(minutes=2)  # past its limit plus this, a live session is closed by the janitor

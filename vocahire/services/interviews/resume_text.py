@@ -12,8 +12,8 @@ import zipfile
 from dataclasses import dataclass
 
 from vocahire.errors import InvalidInput
+from vocahire.limits import MAX_RESUME_BYTES, MAX_RESUME_MB
 
-MAX_RESUME_BYTES = 5 * 1024 * 1024
 MAX_TEXT_CHARS = 50_000
 MAX_PDF_PAGES = 30
 MAX_DOCX_UNCOMPRESSED = 40 * 1024 * 1024
@@ -91,7 +91,8 @@ def _docx_text(data: bytes) -> str:
                 raise InvalidInput("That Word document is too large once unpacked.")
     except zipfile.BadZipFile:
         raise InvalidInput(
-            "That file doesn't look like a Word (.docx) document. Old .doc files aren't supported: save it as .docx or PDF."
+            "That file doesn't look like a Word (.docx) document. "
+            "Old .doc files aren't supported: save it as .docx or PDF."
         ) from None
     try:
         document = docx.Document(io.BytesIO(data))
@@ -123,7 +124,8 @@ def extract_resume_text(filename: str | None, data: bytes) -> ResumeText:
         raise InvalidInput("That upload didn't arrive. Please try again.")
     if len(data) > MAX_RESUME_BYTES:
         raise InvalidInput(
-            f"That file is {len(data) / 1024 / 1024:.1f} MB; the limit is 5 MB. Upload a smaller file."
+            f"That file is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_RESUME_MB} MB. "
+            "Upload a smaller file."
         )
     if not data:
         raise InvalidInput("That file is empty.")

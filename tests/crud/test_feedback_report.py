@@ -12,8 +12,10 @@ from tests.utils.interviews import T0, get_interview, make_interview
 from tests.utils.users import make_user
 from vocahire.errors import Conflict, NotFound
 from vocahire.infra.database import in_session
-from vocahire.services.feedback.report import feedback_markdown, feedback_page_data, feedback_status
+from vocahire.services.feedback.report import feedback_status
 from vocahire.services.interviews import history
+from vocahire.state import history_views
+from vocahire.state.feedback_views import feedback_markdown, feedback_page_data
 from vocahire.workers.feedback_worker import FeedbackWorker
 
 KEY = "sk-test-report-0123456789abcdef"
@@ -110,7 +112,7 @@ def test_history_lists_progress_oldest_first_and_soft_delete_hides(fake):
 
     rows = in_session(history.list_user_interviews, user_id=user.id)
     assert [r.score for r in rows] == [None, 81, 68, 55]
-    points = in_session(history.progress_series, user_id=user.id)
+    points = in_session(history_views.progress_points, user_id=user.id)
     assert [p["overall"] for p in points] == [55, 68, 81]
     assert [p["label"] for p in points] == ["20 Nov", "21 Nov", "22 Nov"]
     assert (
@@ -123,7 +125,7 @@ def test_history_lists_progress_oldest_first_and_soft_delete_hides(fake):
         in_session(history.soft_delete_interview, user_id=other.id, interview_id=ids[1])
     in_session(history.soft_delete_interview, user_id=user.id, interview_id=ids[1])
     assert [r.score for r in in_session(history.list_user_interviews, user_id=user.id)] == [None, 81, 55]
-    assert [p["overall"] for p in in_session(history.progress_series, user_id=user.id)] == [55, 81]
+    assert [p["overall"] for p in in_session(history_views.progress_points, user_id=user.id)] == [55, 81]
     assert get_interview(ids[1]).deleted_at is not None  # hidden, not erased
     with pytest.raises(NotFound):
         in_session(history.soft_delete_interview, user_id=user.id, interview_id=ids[1])
@@ -134,3 +136,7 @@ def test_an_interview_in_progress_cannot_be_deleted(fake):
     live = make_interview(user.id, status="active", queue=False)
     with pytest.raises(Conflict):
         in_session(history.soft_delete_interview, user_id=user.id, interview_id=live)
+
+
+def test_every_charted_figure_has_a_name_on_the_history_page():
+    assert list(history_views.PROGRESS_METRICS) == list(history.PROGRESS_FIGURES)

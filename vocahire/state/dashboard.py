@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from vocahire.infra.database import run_db
-from vocahire.services.interviews import history
+from vocahire.state.history_views import recent_interviews
 from vocahire.state.session import SessionState, current_user, friendly_error
 
 
@@ -21,8 +21,7 @@ class DashboardState(rx.State):
         self.loading = True
         try:
             user = await current_user(self)
-            rows = await run_db(history.list_user_interviews, user_id=user.id, limit=5)
-            self.recent = [r.as_dict() for r in rows]
+            self.recent = await run_db(recent_interviews, user_id=user.id, limit=5)
             self.error = ""
             session_state = await self.get_state(SessionState)
             session_state._show(user)

@@ -17,12 +17,8 @@ import reflex as rx
 from vocahire.errors import NotFound
 from vocahire.infra.database import run_db
 from vocahire.services.feedback import jobs
-from vocahire.services.feedback.report import (
-    feedback_markdown,
-    feedback_page_data,
-    feedback_status,
-    is_working,
-)
+from vocahire.services.feedback.report import feedback_status, is_working
+from vocahire.state.feedback_views import feedback_markdown, feedback_page_data
 from vocahire.state.session import current_user, friendly_error
 
 POLL_SECONDS = 2.0

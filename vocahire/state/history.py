@@ -9,23 +9,10 @@ import reflex as rx
 from vocahire.infra.database import run_db
 from vocahire.services.feedback.speech_metrics import TARGETS
 from vocahire.services.interviews import history
+from vocahire.state import history_views
 from vocahire.state.session import current_user, friendly_error
 
 MAX_ROWS = 100
-
-
-def status_badge(status: str, feedback_status: str) -> tuple[str, str]:
-    """(label, colour) for an interview row."""
-    if status in ("starting", "active"):
-        return "In progress", "blue"
-    if status == "failed":
-        return "Didn't complete", "gray"
-    return {
-        "completed": ("Feedback ready", "grass"),
-        "pending": ("Feedback queued", "amber"),
-        "generating": ("Writing feedback", "amber"),
-        "failed": ("Feedback failed", "red"),
-    }.get(feedback_status, ("Completed", "gray"))
 
 
 class HistoryState(rx.State):
@@ -46,7 +33,7 @@ class HistoryState(rx.State):
 
     @rx.var
     def metric_label(self) -> str:
-        return history.PROGRESS_METRICS.get(self.metric, "")
+        return history_views.PROGRESS_METRICS.get(self.metric, "")
 
     @rx.var
     def metric_target(self) -> str:
@@ -68,13 +55,8 @@ class HistoryState(rx.State):
 
     async def _reload(self) -> None:
         user = await current_user(self)
-        summaries = await run_db(history.list_user_interviews, user_id=user.id, limit=MAX_ROWS)
-        rows = []
-        for s in summaries:
-            label, color = status_badge(s.status, s.feedback_status)
-            rows.append({**s.as_dict(), "status_label": label, "status_color": color})
-        self.rows = rows
-        self.points = await run_db(history.progress_series, user_id=user.id)
+        self.rows = await run_db(history_views.history_rows, user_id=user.id, limit=MAX_ROWS)
+        self.points = await run_db(history_views.progress_points, user_id=user.id)
         self.error = ""
 
     @rx.event
@@ -95,7 +77,7 @@ class HistoryState(rx.State):
             await current_user(self)
         except Exception:
             return
-        if isinstance(key, str) and key in history.PROGRESS_METRICS:
+        if isinstance(key, str) and key in history_views.PROGRESS_METRICS:
             self.metric = key
 
     @rx.event

@@ -1,52 +1,64 @@
-"""A candidate's past interviews, as summaries the pages can show, their progress over time, and soft-delete."""
+"""A candidate's past interviews, their progress over time, and soft-delete (the pages' text is built in
+``state/history_views.py``)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
 
 from vocahire.errors import Conflict, NotFound
 from vocahire.models import Feedback, InterviewSession, utcnow
 from vocahire.models.interview import FEEDBACK_COMPLETED, LIVE_STATUSES
 
+# Measured figures charted over time: keys of the ``summary`` in ``Feedback.metrics``.
+PROGRESS_FIGURES = (
+    "wpm",
+    "fillers_per_minute",
+    "median_latency_seconds",
+    "talk_ratio_percent",
+    "keyword_coverage_percent",
+)
+CATEGORY_KEYS = ("relevance", "structure_star", "communication_clarity", "technical_depth", "confidence")
+
 
 @dataclass(frozen=True)
 class InterviewSummary:
+    """One past interview as a list shows it, with its overall score once feedback exists."""
+
     id: str
     job_title: str
-    created_at_iso: str
-    date_label: str
+    created_at: datetime
     status: str
     feedback_status: str
-    duration_label: str
+    duration_seconds: int | None
     score: int | None
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
+@dataclass(frozen=True)
+class ProgressPoint:
+    """One interview with completed feedback: its scores and measured figures (``None`` when missing)."""
 
-def duration_label(seconds: int | None) -> str:
-    if not seconds:
-        return "—"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
-
-
-_duration_label = duration_label
+    interview_id: str
+    job_title: str
+    created_at: datetime
+    overall: int | None
+    category_scores: dict[str, Any]
+    figures: dict[str, Any]
 
 
 def list_user_interviews(
     *, session: Session, user_id: int, limit: int = 50, offset: int = 0
 ) -> list[InterviewSummary]:
     """Newest first; soft-deleted interviews are hidden."""
-    rows = session.execute(
+    rows = session.exec(
         select(InterviewSession, Feedback.overall_score)
-        .join(Feedback, Feedback.session_id == InterviewSession.id, isouter=True)
-        .where(InterviewSession.user_id == user_id, InterviewSession.deleted_at.is_(None))  # type: ignore[union-attr]
-        .order_by(InterviewSession.created_at.desc())  # type: ignore[attr-defined]
+        .join(Feedback, col(Feedback.session_id) == col(InterviewSession.id), isouter=True)
+        .where(col(InterviewSession.user_id) == user_id, col(InterviewSession.deleted_at).is_(None))
+        .order_by(col(InterviewSession.created_at).desc())
         .limit(max(1, min(limit, 200)))
         .offset(max(0, offset))
     ).all()
@@ -54,61 +66,51 @@ def list_user_interviews(
         InterviewSummary(
             id=s.id,
             job_title=s.job_title,
-            created_at_iso=s.created_at.isoformat(),
-            date_label=s.created_at.strftime("%d %b %Y, %H:%M UTC"),
+            created_at=s.created_at,
             status=s.status,
             feedback_status=s.feedback_status,
-            duration_label=_duration_label(s.duration_seconds),
+            duration_seconds=s.duration_seconds,
             score=score,
         )
         for s, score in rows
     ]
 
 
-# Measured figures charted over time: summary key in Feedback.metrics -> label.
-PROGRESS_METRICS: dict[str, str] = {
-    "wpm": "Speaking pace (wpm)",
-    "fillers_per_minute": "Filler words per minute",
-    "median_latency_seconds": "Time to start answering (s)",
-    "talk_ratio_percent": "Your share of the talking (%)",
-    "keyword_coverage_percent": "Job description terms used (%)",
-}
-CATEGORY_KEYS = ("relevance", "structure_star", "communication_clarity", "technical_depth", "confidence")
-
-
-def progress_series(*, session: Session, user_id: int, limit: int = 60) -> list[dict[str, Any]]:
-    """One point per interview with completed feedback, oldest first: overall, categories and measured figures."""
+def progress_series(*, session: Session, user_id: int, limit: int = 60) -> list[ProgressPoint]:
+    """One point per interview with completed feedback, oldest first: overall, categories and figures."""
     rows = session.execute(
-        select(
-            InterviewSession.id,
-            InterviewSession.job_title,
-            InterviewSession.created_at,
-            Feedback.overall_score,
-            Feedback.categories,
-            Feedback.metrics,
+        # Columns, not whole rows: an interview row carries its job description and résumé text.
+        select_columns(
+            col(InterviewSession.id),
+            col(InterviewSession.job_title),
+            col(InterviewSession.created_at),
+            col(Feedback.overall_score),
+            col(Feedback.categories),
+            col(Feedback.metrics),
         )
-        .join(Feedback, Feedback.session_id == InterviewSession.id)
+        .join(Feedback, col(Feedback.session_id) == col(InterviewSession.id))
         .where(
-            InterviewSession.user_id == user_id,
-            InterviewSession.deleted_at.is_(None),  # type: ignore[union-attr]
-            InterviewSession.feedback_status == FEEDBACK_COMPLETED,
+            col(InterviewSession.user_id) == user_id,
+            col(InterviewSession.deleted_at).is_(None),
+            col(InterviewSession.feedback_status) == FEEDBACK_COMPLETED,
         )
-        .order_by(InterviewSession.created_at.desc())  # type: ignore[attr-defined]
+        .order_by(col(InterviewSession.created_at).desc())
         .limit(max(1, min(limit, 200)))
     ).all()
     points = []
     for interview_id, title, created_at, overall, categories, metrics in reversed(rows):
-        point: dict[str, Any] = {
-            "id": interview_id,
-            "label": created_at.strftime("%d %b"),
-            "job_title": title,
-            "overall": overall,
-        }
         scores = {c.get("key"): c.get("score") for c in categories or [] if isinstance(c, dict)}
-        point.update({key: scores.get(key) for key in CATEGORY_KEYS})
         summary = (metrics or {}).get("summary") or {}
-        point.update({key: summary.get(key) for key in PROGRESS_METRICS})
-        points.append(point)
+        points.append(
+            ProgressPoint(
+                interview_id=interview_id,
+                job_title=title,
+                created_at=created_at,
+                overall=overall,
+                category_scores={key: scores.get(key) for key in CATEGORY_KEYS},
+                figures={key: summary.get(key) for key in PROGRESS_FIGURES},
+            )
+        )
     return points
 
 

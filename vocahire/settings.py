@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SESSION_SECRET = "dev-only-session-secret-change-me-in-production-0000"
 CLERK_JS_MAJOR = 5
+VadEagerness = Literal["low", "medium", "high", "auto"]
 
 
 def _alias(name: str) -> AliasChoices:
@@ -113,9 +114,7 @@ class Settings(BaseSettings):
     realtime_turn_detection: Literal["semantic_vad", "server_vad"] = Field(
         "semantic_vad", validation_alias="REALTIME_TURN_DETECTION"
     )
-    realtime_vad_eagerness: Literal["low", "medium", "high", "auto"] = Field(
-        "low", validation_alias="REALTIME_VAD_EAGERNESS"
-    )
+    realtime_vad_eagerness: VadEagerness = Field("low", validation_alias="REALTIME_VAD_EAGERNESS")
     realtime_vad_threshold: float = Field(0.5, ge=0, le=1, validation_alias="REALTIME_VAD_THRESHOLD")
     realtime_vad_prefix_ms: int = Field(300, ge=0, validation_alias="REALTIME_VAD_PREFIX_MS")
     realtime_vad_silence_ms: int = Field(200, ge=0, validation_alias="REALTIME_VAD_SILENCE_MS")

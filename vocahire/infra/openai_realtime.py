@@ -19,13 +19,18 @@ from typing import Any
 import httpx
 
 from vocahire.errors import UpstreamError, UpstreamTimeout
-from vocahire.settings import Settings
+from vocahire.settings import Settings, VadEagerness
 
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_BYTES = 64 * 1024
 PACE_SPEED = {"patient": 1.0, "brisk": 1.1}
-BRISK_EAGERNESS = {"low": "medium", "medium": "high", "high": "high", "auto": "high"}
+BRISK_EAGERNESS: dict[VadEagerness, VadEagerness] = {
+    "low": "medium",
+    "medium": "high",
+    "high": "high",
+    "auto": "high",
+}
 
 
 @functools.cache

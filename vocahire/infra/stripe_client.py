@@ -16,23 +16,28 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 UNREACHABLE = "We couldn't reach our payment provider. Please try again in a moment."
-REFUSED = "Our payment provider couldn't handle that request. Please try again, or contact support if it keeps happening."
+REFUSED = (
+    "Our payment provider couldn't handle that request. "
+    "Please try again, or contact support if it keeps happening."
+)
 
 
 @functools.lru_cache(maxsize=4)
 def _client(api_key: str, api_base: str | None, timeout: float) -> stripe.StripeClient:
     http_client = stripe.HTTPXClient(timeout=timeout, allow_sync_methods=True)
-    base_addresses: dict[str, str] = {"api": api_base} if api_base else {}
     return stripe.StripeClient(
         api_key,
-        base_addresses=base_addresses,  # type: ignore[arg-type]
+        base_addresses={"api": api_base} if api_base else {},
         http_client=http_client,
         max_network_retries=1,
     )
 
 
 def stripe_client(settings: Settings) -> stripe.StripeClient:
-    """A client for the configured account; ``STRIPE_API_BASE_URL`` goes through the library's own base address."""
+    """A client for the configured account.
+
+    ``STRIPE_API_BASE_URL`` goes through the library's own base address.
+    """
     if not settings.stripe_configured or not settings.stripe_secret_key:
         raise PaymentsNotConfigured()
     base = (settings.stripe_api_base_url or "").strip().rstrip("/") or None

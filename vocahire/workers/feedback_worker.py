@@ -129,7 +129,8 @@ class FeedbackWorker:
                             self._process_guarded(job), name=f"feedback-job-{job.interview_id}"
                         )
                         active.add(task)
-                        task.add_done_callback(lambda t: (active.discard(t), _log_crash(t)))
+                        task.add_done_callback(active.discard)
+                        task.add_done_callback(_log_crash)
                     stopper = asyncio.create_task(stop.wait())
                     await asyncio.wait(
                         {stopper, *active},

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from vocahire.errors import InvalidInput
 from vocahire.models import CreditLedgerEntry, InterviewSession, User, utcnow
@@ -223,19 +223,29 @@ def _in_range(column: Any, rng: DateRange) -> ColumnElement[bool]:
 def usage_report(*, session: Session, date_range: DateRange) -> UsageReport:
     """Every figure on ``/admin/usage`` for one range (a handful of grouped queries)."""
     days = {d.isoformat(): DayFigures(day=d.isoformat(), label=d.strftime("%d %b")) for d in date_range.days}
-    s = InterviewSession
-    day = _day_of(s.created_at, session).label("day")
+    day = _day_of(col(InterviewSession.created_at), session).label("day")
     rows = session.execute(
         select(
             day,
             func.count(),
-            func.sum(case((s.status == STATUS_COMPLETED, 1), else_=0)),
-            func.sum(case((s.status == STATUS_FAILED, 1), else_=0)),
-            func.coalesce(func.sum(s.duration_seconds), 0),
-            func.sum(case((and_(s.status == STATUS_FAILED, s.error_message.is_not(None)), 1), else_=0)),  # type: ignore[union-attr]
-            func.sum(case((s.feedback_status == FEEDBACK_FAILED, 1), else_=0)),
+            func.sum(case((col(InterviewSession.status) == STATUS_COMPLETED, 1), else_=0)),
+            func.sum(case((col(InterviewSession.status) == STATUS_FAILED, 1), else_=0)),
+            func.coalesce(func.sum(col(InterviewSession.duration_seconds)), 0),
+            func.sum(
+                case(
+                    (
+                        and_(
+                            col(InterviewSession.status) == STATUS_FAILED,
+                            col(InterviewSession.error_message).is_not(None),
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+            func.sum(case((col(InterviewSession.feedback_status) == FEEDBACK_FAILED, 1), else_=0)),
         )
-        .where(_in_range(s.created_at, date_range))
+        .where(_in_range(col(InterviewSession.created_at), date_range))
         .group_by(day)
     ).all()
     total_seconds = 0
@@ -274,7 +284,7 @@ def usage_report(*, session: Session, date_range: DateRange) -> UsageReport:
         feedback_failures=sum(f.feedback_failures for f in figures),
         new_users=int(
             session.execute(
-                select(func.count()).select_from(User).where(_in_range(User.created_at, date_range))
+                select(func.count()).select_from(User).where(_in_range(col(User.created_at), date_range))
             ).scalar_one()
         ),
         error_messages=_recent_errors(session, date_range),
@@ -285,15 +295,14 @@ def _ledger_by_day(
     session: Session, rng: DateRange, days: dict[str, DayFigures]
 ) -> tuple[Decimal, Decimal, Decimal]:
     """Spent (debits net of refunds), sold (purchases) and granted credits, per day and in total."""
-    led = CreditLedgerEntry
-    day = _day_of(led.created_at, session).label("day")
+    day = _day_of(col(CreditLedgerEntry.created_at), session).label("day")
     rows = session.execute(
-        select(day, led.kind, func.sum(led.amount_cents))
+        select(day, col(CreditLedgerEntry.kind), func.sum(col(CreditLedgerEntry.amount_cents)))
         .where(
-            _in_range(led.created_at, rng),
-            led.kind.in_([KIND_INTERVIEW_DEBIT, KIND_REFUND, KIND_PURCHASE, KIND_GRANT]),
-        )  # type: ignore[attr-defined]
-        .group_by(day, led.kind)
+            _in_range(col(CreditLedgerEntry.created_at), rng),
+            col(CreditLedgerEntry.kind).in_([KIND_INTERVIEW_DEBIT, KIND_REFUND, KIND_PURCHASE, KIND_GRANT]),
+        )
+        .group_by(day, col(CreditLedgerEntry.kind))
     ).all()
     spent_cents: dict[str, int] = {}
     sold_cents: dict[str, int] = {}
@@ -320,38 +329,40 @@ def active_subscribers(*, session: Session, now: datetime | None = None) -> int:
             select(func.count())
             .select_from(User)
             .where(
-                User.is_premium.is_(True),  # type: ignore[attr-defined]
-                User.deleted_at.is_(None),  # type: ignore[union-attr]
-                (User.premium_until.is_(None)) | (User.premium_until > now),  # type: ignore[union-attr,operator]
+                col(User.is_premium).is_(True),
+                col(User.deleted_at).is_(None),
+                (col(User.premium_until).is_(None)) | (col(User.premium_until) > now),
             )
         ).scalar_one()
     )
 
 
 def _feedback_pipeline(session: Session, rng: DateRange) -> dict[str, Any]:
-    s = InterviewSession
     queue = dict(
         session.execute(
-            select(s.feedback_status, func.count())
-            .where(s.feedback_status.in_([FEEDBACK_PENDING, FEEDBACK_GENERATING]))  # type: ignore[attr-defined]
-            .group_by(s.feedback_status)
+            select(col(InterviewSession.feedback_status), func.count())
+            .where(col(InterviewSession.feedback_status).in_([FEEDBACK_PENDING, FEEDBACK_GENERATING]))
+            .group_by(col(InterviewSession.feedback_status))
         ).all()
     )
     in_range = dict(
         session.execute(
-            select(s.feedback_status, func.count())
-            .where(_in_range(s.created_at, rng), s.feedback_status.in_([FEEDBACK_FAILED, FEEDBACK_COMPLETED]))  # type: ignore[attr-defined]
-            .group_by(s.feedback_status)
+            select(col(InterviewSession.feedback_status), func.count())
+            .where(
+                _in_range(col(InterviewSession.created_at), rng),
+                col(InterviewSession.feedback_status).in_([FEEDBACK_FAILED, FEEDBACK_COMPLETED]),
+            )
+            .group_by(col(InterviewSession.feedback_status))
         ).all()
     )
     waits = [
         (done - ended).total_seconds()
         for ended, done in session.execute(
-            select(s.ended_at, s.feedback_completed_at).where(
-                _in_range(s.created_at, rng),
-                s.feedback_status == FEEDBACK_COMPLETED,
-                s.ended_at.is_not(None),  # type: ignore[union-attr]
-                s.feedback_completed_at.is_not(None),  # type: ignore[union-attr]
+            select(col(InterviewSession.ended_at), col(InterviewSession.feedback_completed_at)).where(
+                _in_range(col(InterviewSession.created_at), rng),
+                col(InterviewSession.feedback_status) == FEEDBACK_COMPLETED,
+                col(InterviewSession.ended_at).is_not(None),
+                col(InterviewSession.feedback_completed_at).is_not(None),
             )
         ).all()
         if ended is not None and done is not None
@@ -367,18 +378,23 @@ def _feedback_pipeline(session: Session, rng: DateRange) -> dict[str, Any]:
 
 def _recent_errors(session: Session, rng: DateRange, limit: int = 8) -> list[dict[str, Any]]:
     """The latest upstream failures, for the errors card (message only: it never holds user text)."""
-    s = InterviewSession
     rows = session.execute(
-        select(s.created_at, s.error_message, s.feedback_error, s.status, s.feedback_status)
-        .where(
-            _in_range(s.created_at, rng),
-            (s.error_message.is_not(None)) | (s.feedback_status == FEEDBACK_FAILED),  # type: ignore[union-attr]
+        select(
+            col(InterviewSession.created_at),
+            col(InterviewSession.error_message),
+            col(InterviewSession.feedback_error),
+            col(InterviewSession.status),
         )
-        .order_by(s.created_at.desc())  # type: ignore[attr-defined]
+        .where(
+            _in_range(col(InterviewSession.created_at), rng),
+            (col(InterviewSession.error_message).is_not(None))
+            | (col(InterviewSession.feedback_status) == FEEDBACK_FAILED),
+        )
+        .order_by(col(InterviewSession.created_at).desc())
         .limit(limit)
     ).all()
     out = []
-    for created, error, feedback_error, status, feedback_status in rows:
+    for created, error, feedback_error, status in rows:
         kind = "Interview" if error and status == STATUS_FAILED else "Feedback"
         message = error if kind == "Interview" else (feedback_error or "Feedback generation failed")
         out.append({"when": created.strftime("%d %b %H:%M"), "kind": kind, "message": (message or "")[:160]})
@@ -386,7 +402,10 @@ def _recent_errors(session: Session, rng: DateRange, limit: int = 8) -> list[dic
 
 
 def revenue_by_offer(*, session: Session, date_range: DateRange) -> tuple[list[RevenueLine], bool]:
-    """Applied Stripe payments in the range, net of refunds, per offer; ``False`` while payments aren't recorded."""
+    """Applied Stripe payments in the range, net of refunds, per offer.
+
+    ``False`` while payments aren't recorded.
+    """
     try:
         from vocahire.models import billing  # the payments tables (issue 5)
     except ImportError:
@@ -425,7 +444,8 @@ def to_major_units(amount: int, currency: str) -> Decimal:
 
 
 def _revenue_lines(session: Session, billing: Any, rng: DateRange) -> list[RevenueLine]:
-    """Payments whose money arrived in the range (``paid_at``), net of refunds so far, per offer and currency."""
+    """Payments whose money arrived in the range (``paid_at``), net of refunds so far, per offer and
+    currency."""
     payment = billing.StripePayment
     received = [
         billing.PAYMENT_PAID,

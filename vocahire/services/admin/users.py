@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlmodel import Session
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
 
 from vocahire.errors import Conflict, Forbidden, InsufficientCredits, InvalidInput, NotFound
 from vocahire.infra import cache
@@ -29,6 +30,7 @@ from vocahire.models.admin_action import (
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT
 from vocahire.models.user import ROLE_ADMIN
 from vocahire.services.accounts import credits
+from vocahire.wording import CREDITS_NAME
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
@@ -60,10 +62,17 @@ def require_admin(*, session: Session, admin_user_id: int) -> User:
     return admin
 
 
+def _stored_id(user: User) -> int:
+    """The id of a user read from the database (only a row never flushed has none)."""
+    if user.id is None:
+        raise RuntimeError("a user read from the database always has an id")
+    return user.id
+
+
 def _target(session: Session, user_id: Any, *, for_update: bool = False) -> User:
     if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id < 2**63:
         raise NotFound("We couldn't find that user.")
-    stmt = select(User).where(User.id == user_id)
+    stmt = select(User).where(col(User.id) == user_id)
     if for_update:
         stmt = stmt.with_for_update()
     user = session.execute(stmt).scalar_one_or_none()
@@ -73,7 +82,9 @@ def _target(session: Session, user_id: Any, *, for_update: bool = False) -> User
 
 
 def _audit(session: Session, admin: User, action: str, target: User, details: dict[str, Any]) -> AdminAction:
-    row = AdminAction(admin_user_id=admin.id, action=action, target_user_id=target.id, details=details)  # type: ignore[arg-type]
+    row = AdminAction(
+        admin_user_id=_stored_id(admin), action=action, target_user_id=_stored_id(target), details=details
+    )
     session.add(row)
     session.flush([row])
     return row
@@ -99,7 +110,7 @@ def _like_pattern(query: str) -> str:
 
 
 def search_users(*, session: Session, admin_user_id: int, query: Any = "", page: Any = 1) -> UserPage:
-    """Users whose e-mail or name contains ``query`` (case-insensitive), newest first, ``PAGE_SIZE`` a page."""
+    """Users whose e-mail or name contains ``query`` (case-insensitive), newest first, a page at a time."""
     require_admin(session=session, admin_user_id=admin_user_id)
     text = query.strip() if isinstance(query, str) else ""
     if len(text) > MAX_QUERY_LENGTH:
@@ -121,7 +132,7 @@ def search_users(*, session: Session, admin_user_id: int, query: Any = "", page:
         session.execute(
             select(User)
             .where(*conditions)
-            .order_by(User.created_at.desc(), User.id.desc())  # type: ignore[attr-defined,union-attr]
+            .order_by(col(User.created_at).desc(), col(User.id).desc())
             .limit(PAGE_SIZE)
             .offset((page_number - 1) * PAGE_SIZE)
         )
@@ -135,26 +146,27 @@ def user_detail(*, session: Session, admin_user_id: int, user_id: Any) -> dict[s
     """Profile, recent interviews with feedback status, ledger and the admin actions taken on the account."""
     require_admin(session=session, admin_user_id=admin_user_id)
     user = _target(session, user_id)
+    user_id = _stored_id(user)
     sessions = session.execute(
-        select(InterviewSession, Feedback.overall_score)
-        .join(Feedback, Feedback.session_id == InterviewSession.id, isouter=True)
-        .where(InterviewSession.user_id == user.id)
-        .order_by(InterviewSession.created_at.desc())  # type: ignore[attr-defined]
+        select(InterviewSession, col(Feedback.overall_score))
+        .join(Feedback, col(Feedback.session_id) == col(InterviewSession.id), isouter=True)
+        .where(col(InterviewSession.user_id) == user_id)
+        .order_by(col(InterviewSession.created_at).desc())
         .limit(DETAIL_SESSIONS)
     ).all()
-    actor = User.__table__.alias("actor")
+    actor = aliased(User, name="actor")
     ledger = session.execute(
-        select(CreditLedgerEntry, actor.c.email)
-        .join(actor, actor.c.id == CreditLedgerEntry.actor_user_id, isouter=True)
-        .where(CreditLedgerEntry.user_id == user.id)
-        .order_by(CreditLedgerEntry.created_at.desc(), CreditLedgerEntry.id.desc())  # type: ignore[attr-defined,union-attr]
+        select(CreditLedgerEntry, col(actor.email))
+        .join(actor, col(actor.id) == col(CreditLedgerEntry.actor_user_id), isouter=True)
+        .where(col(CreditLedgerEntry.user_id) == user_id)
+        .order_by(col(CreditLedgerEntry.created_at).desc(), col(CreditLedgerEntry.id).desc())
         .limit(DETAIL_LEDGER)
     ).all()
     actions = session.execute(
-        select(AdminAction, actor.c.email)
-        .join(actor, actor.c.id == AdminAction.admin_user_id)
-        .where(AdminAction.target_user_id == user.id)
-        .order_by(AdminAction.created_at.desc(), AdminAction.id.desc())  # type: ignore[attr-defined,union-attr]
+        select(AdminAction, col(actor.email))
+        .join(actor, col(actor.id) == col(AdminAction.admin_user_id))
+        .where(col(AdminAction.target_user_id) == user_id)
+        .order_by(col(AdminAction.created_at).desc(), col(AdminAction.id).desc())
         .limit(DETAIL_ACTIONS)
     ).all()
     return {
@@ -163,8 +175,8 @@ def user_detail(*, session: Session, admin_user_id: int, user_id: Any) -> dict[s
             "premium_until": _fmt(user.premium_until) if user.premium_until else "",
             "premium_flag": user.is_premium,
             "deleted_at": _fmt(user.deleted_at) if user.deleted_at else "",
-            "ledger_matches": credits.ledger_sum(session=session, user_id=user.id)
-            == credits.from_cents(user.credits_cents),  # type: ignore[arg-type]
+            "ledger_matches": credits.ledger_sum(session=session, user_id=user_id)
+            == credits.from_cents(user.credits_cents),
         },
         "sessions": [
             {
@@ -247,11 +259,11 @@ def adjust_credits(
     value = parse_amount(amount)
     why = parse_reason(reason)
     user = _target(session, user_id)
-    assert user.id is not None
+    target_id = _stored_id(user)
     try:
         entry = credits.apply_credit_change(
             session=session,
-            user_id=user.id,
+            user_id=target_id,
             amount_cents=credits.to_cents(value),
             kind=KIND_ADMIN_ADJUSTMENT,
             reason=f"{why} (by {admin.email})",
@@ -259,11 +271,11 @@ def adjust_credits(
             actor_user_id=admin.id,
         )
     except InsufficientCredits:
-        balance = credits.get_balance(session=session, user_id=user.id)
+        balance = credits.get_balance(session=session, user_id=target_id)
         raise InvalidInput(
-            f"That would take the balance below zero: {user.email} has {balance:.2f} VocahireCredits."
+            f"That would take the balance below zero: {user.email} has {balance:.2f} {CREDITS_NAME}."
         ) from None
-    balance = credits.get_balance(session=session, user_id=user.id)
+    balance = credits.get_balance(session=session, user_id=target_id)
     if entry is None:
         raise Conflict("That adjustment was already applied.")
     _audit(
@@ -313,10 +325,10 @@ def set_premium(
     }
     session.execute(
         update(User)
-        .where(User.id == user.id)
+        .where(col(User.id) == _stored_id(user))
         .values(is_premium=premium, premium_until=end, updated_at=utcnow())
     )
-    cache.invalidate_user_on_commit(session, user.id)  # type: ignore[arg-type]
+    cache.invalidate_user_on_commit(session, _stored_id(user))
     _audit(
         session,
         admin,
@@ -344,10 +356,10 @@ def set_deleted(
     why = " ".join(reason.split())[:MAX_REASON_LENGTH] if isinstance(reason, str) else ""
     session.execute(
         update(User)
-        .where(User.id == user.id)
+        .where(col(User.id) == _stored_id(user))
         .values(deleted_at=utcnow() if deleted else None, updated_at=utcnow())
     )
-    cache.invalidate_user_on_commit(session, user.id)  # type: ignore[arg-type]
+    cache.invalidate_user_on_commit(session, _stored_id(user))
     _audit(
         session,
         admin,

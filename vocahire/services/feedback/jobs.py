@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, and_, delete, func, or_, update
+from sqlmodel import Session, col, select
 
 from vocahire.errors import Conflict, NotFound
 from vocahire.models import Feedback, InterviewSession, TranscriptEntry, utcnow
@@ -29,7 +29,6 @@ from vocahire.models.interview import (
 )
 from vocahire.services.feedback.speech_metrics import Line, lines_from_entries
 
-IS = InterviewSession
 MAX_ERROR_CHARS = 500
 
 
@@ -72,13 +71,13 @@ class Backoff:
 def queue_feedback(*, session: Session, interview_id: str, now: datetime | None = None) -> bool:
     """Queue feedback for a completed interview (idempotent: False if already queued, running or done)."""
     now = now or utcnow()
-    result = session.execute(
-        update(IS)
+    result = session.exec(
+        update(InterviewSession)
         .where(
-            IS.id == interview_id,
-            IS.status == STATUS_COMPLETED,
-            IS.feedback_status.in_((FEEDBACK_NONE, FEEDBACK_FAILED)),  # type: ignore[attr-defined]
-            IS.deleted_at.is_(None),  # type: ignore[union-attr]
+            col(InterviewSession.id) == interview_id,
+            col(InterviewSession.status) == STATUS_COMPLETED,
+            col(InterviewSession.feedback_status).in_((FEEDBACK_NONE, FEEDBACK_FAILED)),
+            col(InterviewSession.deleted_at).is_(None),
         )
         .values(
             feedback_status=FEEDBACK_PENDING,
@@ -89,7 +88,7 @@ def queue_feedback(*, session: Session, interview_id: str, now: datetime | None 
             updated_at=now,
         )
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def retry_feedback(*, session: Session, user_id: int, interview_id: str) -> None:
@@ -103,7 +102,9 @@ def retry_feedback(*, session: Session, user_id: int, interview_id: str) -> None
 
 def _owned(session: Session, user_id: int, interview_id: str) -> InterviewSession:
     interview = (
-        session.get(IS, interview_id) if isinstance(interview_id, str) and len(interview_id) <= 64 else None
+        session.get(InterviewSession, interview_id)
+        if isinstance(interview_id, str) and len(interview_id) <= 64
+        else None
     )
     if interview is None or interview.user_id != user_id or interview.deleted_at is not None:
         raise NotFound("We couldn't find that interview.")
@@ -113,19 +114,21 @@ def _owned(session: Session, user_id: int, interview_id: str) -> InterviewSessio
 # --- the worker's side ---------------------------------------------------------------------------
 
 
-def _claimable(now: datetime, lease_seconds: float) -> Any:
+def _claimable(now: datetime, lease_seconds: float) -> ColumnElement[bool]:
     stale_before = now - timedelta(seconds=lease_seconds)
+    next_attempt_at = col(InterviewSession.feedback_next_attempt_at)
+    claimed_at = col(InterviewSession.feedback_claimed_at)
     return and_(
-        IS.deleted_at.is_(None),  # type: ignore[union-attr]
+        col(InterviewSession.deleted_at).is_(None),
         or_(
             and_(
-                IS.feedback_status == FEEDBACK_PENDING,
-                or_(IS.feedback_next_attempt_at.is_(None), IS.feedback_next_attempt_at <= now),  # type: ignore[union-attr,operator]
+                col(InterviewSession.feedback_status) == FEEDBACK_PENDING,
+                or_(next_attempt_at.is_(None), next_attempt_at <= now),
             ),
             # A crashed process left it generating past its lease: take it over.
             and_(
-                IS.feedback_status == FEEDBACK_GENERATING,
-                or_(IS.feedback_claimed_at.is_(None), IS.feedback_claimed_at < stale_before),  # type: ignore[union-attr,operator]
+                col(InterviewSession.feedback_status) == FEEDBACK_GENERATING,
+                or_(claimed_at.is_(None), claimed_at < stale_before),
             ),
         ),
     )
@@ -134,28 +137,31 @@ def _claimable(now: datetime, lease_seconds: float) -> Any:
 def claim_next_job(
     *, session: Session, lease_seconds: float, now: datetime | None = None, candidates: int = 5
 ) -> ClaimedJob | None:
-    """Take one due job, or None. PostgreSQL skips rows another worker holds; the UPDATE re-checks everywhere."""
+    """Take one due job, or None.
+
+    PostgreSQL skips rows another worker holds; the UPDATE re-checks everywhere.
+    """
     now = now or utcnow()
     query = (
-        select(IS.id, IS.feedback_status)
+        select(InterviewSession.id, InterviewSession.feedback_status)
         .where(_claimable(now, lease_seconds))
-        .order_by(IS.feedback_next_attempt_at)
-    )  # type: ignore[arg-type]
+        .order_by(col(InterviewSession.feedback_next_attempt_at))
+    )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.limit(1).with_for_update(skip_locked=True, of=IS)
+        query = query.limit(1).with_for_update(skip_locked=True, of=InterviewSession)
     else:
         query = query.limit(candidates)
-    for interview_id, status in session.execute(query).all():
-        claimed = session.execute(
-            update(IS)
-            .where(IS.id == interview_id, _claimable(now, lease_seconds))
+    for interview_id, status in session.exec(query).all():
+        claimed = session.exec(
+            update(InterviewSession)
+            .where(col(InterviewSession.id) == interview_id, _claimable(now, lease_seconds))
             .values(
                 feedback_status=FEEDBACK_GENERATING,
                 feedback_claimed_at=now,
-                feedback_attempts=IS.feedback_attempts + 1,
+                feedback_attempts=col(InterviewSession.feedback_attempts) + 1,
                 updated_at=now,
             )
-            .returning(IS.feedback_attempts)
+            .returning(col(InterviewSession.feedback_attempts))
         ).scalar_one_or_none()
         if claimed is not None:
             return ClaimedJob(
@@ -167,27 +173,23 @@ def claim_next_job(
     return None
 
 
-def _fenced(job: ClaimedJob) -> Any:
+def _fenced(job: ClaimedJob) -> ColumnElement[bool]:
     return and_(
-        IS.id == job.interview_id,
-        IS.feedback_status == FEEDBACK_GENERATING,
-        IS.feedback_claimed_at == job.claimed_at,
+        col(InterviewSession.id) == job.interview_id,
+        col(InterviewSession.feedback_status) == FEEDBACK_GENERATING,
+        col(InterviewSession.feedback_claimed_at) == job.claimed_at,
     )
 
 
 def load_job_input(*, session: Session, interview_id: str) -> JobInput:
-    interview = session.get(IS, interview_id)
+    interview = session.get(InterviewSession, interview_id)
     if interview is None:
         raise NotFound("Interview not found.")
-    entries = (
-        session.execute(
-            select(TranscriptEntry)
-            .where(TranscriptEntry.session_id == interview_id)
-            .order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
-        )
-        .scalars()
-        .all()
-    )
+    entries = session.exec(
+        select(TranscriptEntry)
+        .where(TranscriptEntry.session_id == interview_id)
+        .order_by(col(TranscriptEntry.position), col(TranscriptEntry.id))
+    ).all()
     return JobInput(
         interview_id=interview_id,
         job_title=interview.job_title,
@@ -219,8 +221,8 @@ def complete_job(
 ) -> bool:
     """Store the feedback and mark the job completed; False if this worker no longer holds the job."""
     now = now or utcnow()
-    result = session.execute(
-        update(IS)
+    result = session.exec(
+        update(InterviewSession)
         .where(_fenced(job))
         .values(
             feedback_status=FEEDBACK_COMPLETED,
@@ -230,9 +232,9 @@ def complete_job(
             updated_at=now,
         )
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         return False
-    session.execute(delete(Feedback).where(Feedback.session_id == job.interview_id))  # type: ignore[arg-type]
+    session.exec(delete(Feedback).where(col(Feedback.session_id) == job.interview_id))
     session.add(
         Feedback(
             session_id=job.interview_id,
@@ -251,8 +253,8 @@ def complete_job(
 
 def reschedule_job(*, session: Session, job: ClaimedJob, reason: str, retry_at: datetime) -> bool:
     """Back to pending until ``retry_at`` (a transient failure)."""
-    result = session.execute(
-        update(IS)
+    result = session.exec(
+        update(InterviewSession)
         .where(_fenced(job))
         .values(
             feedback_status=FEEDBACK_PENDING,
@@ -261,13 +263,13 @@ def reschedule_job(*, session: Session, job: ClaimedJob, reason: str, retry_at: 
             updated_at=utcnow(),
         )
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def fail_job(*, session: Session, job: ClaimedJob, reason: str) -> bool:
     """Give up: the owner sees ``reason`` and a "Try again" button."""
-    result = session.execute(
-        update(IS)
+    result = session.exec(
+        update(InterviewSession)
         .where(_fenced(job))
         .values(
             feedback_status=FEEDBACK_FAILED,
@@ -276,28 +278,28 @@ def fail_job(*, session: Session, job: ClaimedJob, reason: str) -> bool:
             updated_at=utcnow(),
         )
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def release_job(*, session: Session, job: ClaimedJob) -> bool:
     """Hand a job back untouched (the process is shutting down): pending now, attempt not counted."""
-    result = session.execute(
-        update(IS)
+    result = session.exec(
+        update(InterviewSession)
         .where(_fenced(job))
         .values(
             feedback_status=FEEDBACK_PENDING,
             feedback_next_attempt_at=utcnow(),
-            feedback_attempts=IS.feedback_attempts - 1,
+            feedback_attempts=col(InterviewSession.feedback_attempts) - 1,
             feedback_claimed_at=None,
             updated_at=utcnow(),
         )
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def queue_counts(*, session: Session) -> dict[str, int]:
     """Jobs per feedback status (for admin health views and tests)."""
-    from sqlalchemy import func
-
-    rows = session.execute(select(IS.feedback_status, func.count()).group_by(IS.feedback_status)).all()
+    rows = session.exec(
+        select(InterviewSession.feedback_status, func.count()).group_by(col(InterviewSession.feedback_status))
+    ).all()
     return {status: int(n) for status, n in rows}

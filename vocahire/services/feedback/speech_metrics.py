@@ -29,6 +29,7 @@ METRICS_VERSION = 1
 
 Role = Literal["interviewer", "candidate"]
 Status = Literal["good", "watch", "na"]
+TalkBasis = Literal["time", "words", "none"]
 
 # Thresholds (seconds unless named otherwise); changing one changes the golden tests on purpose.
 OVERLAP_TOLERANCE = 0.3  # transcription timestamps jitter; smaller overlaps are not interruptions
@@ -155,7 +156,7 @@ class TurnTaking(BaseModel):
     candidate_talk_seconds: float
     interviewer_talk_seconds: float
     talk_ratio_percent: float | None
-    talk_ratio_basis: Literal["time", "words", "none"]
+    talk_ratio_basis: TalkBasis
 
 
 class KeywordCoverage(BaseModel):
@@ -330,6 +331,8 @@ def _turn_taking(lines: Sequence[Line], turns: Sequence[_Turn], st: _TextStats) 
     words = {"candidate": 0, "interviewer": 0}
     for line in lines:
         words[line.role] += st.words(line.text)
+    ratio: float | None
+    basis: TalkBasis
     if talk["candidate"] + talk["interviewer"] > 0:
         ratio, basis = 100 * talk["candidate"] / (talk["candidate"] + talk["interviewer"]), "time"
     elif words["candidate"] + words["interviewer"] > 0:
@@ -366,7 +369,7 @@ def _turn_taking(lines: Sequence[Line], turns: Sequence[_Turn], st: _TextStats) 
         candidate_talk_seconds=round(talk["candidate"], 1),
         interviewer_talk_seconds=round(talk["interviewer"], 1),
         talk_ratio_percent=_r(ratio),
-        talk_ratio_basis=basis,  # type: ignore[arg-type]
+        talk_ratio_basis=basis,
     )
 
 
@@ -377,7 +380,8 @@ def _keywords(job_description: str, candidate_text: str) -> KeywordCoverage:
     said = stems(candidate_text)
     said_pairs = set(zip(said, said[1:]))
     said_set = set(said)
-    mentioned, missing = [], []
+    mentioned: list[str] = []
+    missing: list[str] = []
     for term in terms:
         parts = stems(term)
         hit = (parts[0] in said_set) if len(parts) == 1 else tuple(parts) in said_pairs

@@ -75,18 +75,14 @@ def make_users(n: int) -> list[tuple[int, str]]:
 
 
 async def one_start(client: httpx.AsyncClient, cookie: str) -> float:
-    from vocahire.infra import cache
     from vocahire.infra.database import run_db
-    from vocahire.services.accounts.identity import credential_from, parse_cookie_header, verify_credential
+    from vocahire.services.accounts.identity import Credential, require_user
     from vocahire.services.interviews import lifecycle as interviews
     from vocahire.settings import get_settings
 
     settings = get_settings()
     started = time.perf_counter()
-    provider, subject = verify_credential(
-        credential_from(parse_cookie_header(cookie), None, settings), settings
-    )
-    user = await asyncio.to_thread(cache.user_view_for_identity, provider, subject)
+    user = await require_user(Credential(cookie_header=cookie))
     interview = await run_db(
         interviews.start_interview, settings=settings, user_id=user.id, setup=interviews.parse_setup(FORM)
     )

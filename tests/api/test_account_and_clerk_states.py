@@ -1,9 +1,11 @@
-"""The account page's data and download, and the Clerk hand-over from the browser, as real clients would call them."""
+"""The account page's data and download, and the Clerk hand-over from the browser, as clients call them."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +20,7 @@ from tests.utils.users import make_user, session_cookie_for
 from vocahire.infra import clerk
 from vocahire.infra.database import in_session
 from vocahire.models import User
+from vocahire.services.accounts.identity import identify
 from vocahire.state.account import AccountState
 from vocahire.state.clerk_session import ClerkSessionState
 from vocahire.state.session import SessionState
@@ -243,3 +246,65 @@ def test_a_deleted_clerk_account_cannot_sign_in_again(fake):
     assert not session_of(again).signed_in and "deleted" in again.error
     assert user_count() == 1  # no fresh account, no second welcome grant
     assert json.dumps(in_session(lambda *, session: session.get(User, user_id).email)).find("ada") == -1
+
+
+# --- who is asking never blocks the event loop ----------------------------------------------------
+
+JWKS_DELAY = 1.0
+
+
+async def run_while_ticking(work: Awaitable[Any]) -> tuple[Any, float]:
+    """``work``'s result and the longest pause of a coroutine ticking every 10 ms beside it."""
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)  # the ticker is running before the work starts
+    try:
+        return await work, max(gaps)
+    finally:
+        ticker.cancel()
+
+
+async def through_identify(token: str) -> str:
+    user = await identify(token)
+    assert user is not None
+    return user.email
+
+
+async def through_the_api(token: str) -> str:
+    import httpx
+
+    from vocahire.api import make_api
+
+    transport = httpx.ASGITransport(app=make_api())
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000") as client:
+        resp = await client.get("/api/user", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200, resp.text
+    return resp.json()["email"]
+
+
+async def through_the_bridge(token: str) -> str:
+    state = clerk_client()
+    await call(state, "on_report", {"event": "token", "token": token})
+    session = await state.get_state(SessionState)
+    return session.user_email
+
+
+@pytest.mark.parametrize("entry", [through_identify, through_the_api, through_the_bridge])
+def test_a_signing_key_fetch_does_not_stall_other_users(fake, entry):
+    """A token whose key isn't cached yet makes the server fetch the JWKS; everyone else carries on."""
+    clerk_id = fake.add_user(email="ada@example.com")["id"]
+    fake.jwks_delay = JWKS_DELAY  # a slow Frontend API
+    started = time.perf_counter()
+    email, longest_pause = asyncio.run(run_while_ticking(entry(fake.mint(clerk_id))))
+    assert email == "ada@example.com"
+    assert fake.jwks_fetches() == 1 and time.perf_counter() - started >= JWKS_DELAY
+    assert longest_pause < JWKS_DELAY / 2, f"the event loop stood still for {longest_pause:.2f} s"

@@ -125,6 +125,7 @@ class FakeClerk:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     jwks_failure: int | None = None
+    jwks_delay: float = 0.0
     user_delay: float = 0.0
     hosted_user: str | None = None
     port: int = 0
@@ -286,6 +287,8 @@ class FakeClerk:
     def handle(self, method: str, path: str, authorization: str | None) -> tuple[int, dict[str, Any]]:
         self.requests.append(Recorded(method, path, authorization))
         if path == "/.well-known/jwks.json" and method == "GET":
+            if self.jwks_delay:
+                time.sleep(self.jwks_delay)
             if self.jwks_failure:
                 return self.jwks_failure, {
                     "errors": [{"code": "internal_error", "message": "JWKS unavailable"}]

@@ -18,7 +18,7 @@ from vocahire.infra import cache
 from vocahire.infra.database import in_session
 from vocahire.models import User
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT, KIND_PURCHASE
-from vocahire.services.accounts import credits
+from vocahire.services.accounts import credits, identity
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.dashboard import DashboardState
 from vocahire.state.session import SessionState, current_user
@@ -162,17 +162,36 @@ def test_a_rolled_back_change_leaves_the_cached_value_right(api_client, real_red
 
 def test_a_reader_that_loaded_before_a_commit_cannot_cache_the_old_balance(real_redis, db, monkeypatch):
     user = make_user()
-    real_load = cache._load_from_database
+    views = identity.user_views
+    real_load = views.load
 
     def slow_reader(provider: str, subject: str):
         view = real_load(provider, subject)  # reads 3.00 ...
         _change(user.id, -100, "meanwhile")  # ... and a debit commits before the reader caches it
         return view
 
-    monkeypatch.setattr(cache, "_load_from_database", slow_reader)
-    assert cache.user_view_for_identity("builtin", str(user.id)).credits == Decimal("3.00")
-    monkeypatch.setattr(cache, "_load_from_database", real_load)
-    assert cache.user_view_for_identity("builtin", str(user.id)).credits == Decimal("2.00")
+    monkeypatch.setattr(views, "load", slow_reader)
+    assert views.get("builtin", str(user.id)).credits == Decimal("3.00")
+    monkeypatch.setattr(views, "load", real_load)
+    assert views.get("builtin", str(user.id)).credits == Decimal("2.00")
+
+
+def test_an_unreadable_or_expired_entry_is_read_again(api_client, real_redis):
+    import json
+
+    import redis
+
+    user = make_user()
+    assert _credits(api_client, user.id) == "3.00"
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    key = f"{cache.PREFIX}user:{user.id}:view"
+    entry = json.loads(client.get(key))
+    client.set(key, json.dumps({**entry, "credits": "lots"}), ex=30)  # written by some other version
+    assert _credits(api_client, user.id) == "3.00"
+    stale = {**entry, "is_premium": True, "premium_until_iso": "2020-01-01T00:00:00+00:00"}
+    client.set(key, json.dumps(stale), ex=30)
+    assert _premium(api_client, user.id) is False  # the paid period ended while cached
+    client.close()
 
 
 def test_the_signed_in_page_state_uses_fresh_figures(real_redis, db):

@@ -1,4 +1,4 @@
-"""Clerk session tokens verified locally: RS256 only, exp/nbf/iat with 5 s skew, issuer, azp, and the JWKS cache.
+"""Clerk session tokens verified locally: RS256 only, exp/nbf/iat with 5 s skew, issuer, azp; the JWKS cache.
 
 Tokens are minted here with throwaway RSA keys in Clerk's v2 claim shape; the JWKS comes
 from a local fake Clerk instance (tests/fakes/clerk_jwks.py).
@@ -170,7 +170,7 @@ def cache_with_clock(fake, monkeypatch):
 
 
 def test_an_unknown_kid_triggers_one_jwks_refresh(fake, cache_with_clock):
-    cache, clock = cache_with_clock
+    _, clock = cache_with_clock
     assert verify(fake.mint(USER)) == USER
     assert fake.jwks_fetches() == 1
     new_kid = fake.rotate()  # Clerk rotated its signing key, some time later
@@ -183,7 +183,7 @@ def test_an_unknown_kid_triggers_one_jwks_refresh(fake, cache_with_clock):
 
 
 def test_a_thousand_tokens_with_random_kids_cause_at_most_one_fetch_per_cooldown(fake, cache_with_clock):
-    cache, clock = cache_with_clock
+    _, clock = cache_with_clock
     assert verify(fake.mint(USER)) == USER
     assert fake.jwks_fetches() == 1
     attacker_key = new_rsa_key()
@@ -227,7 +227,7 @@ def test_cached_keys_keep_working_while_the_jwks_server_is_down(fake, cache_with
 
 
 def test_a_first_fetch_that_fails_is_retried_soon_not_after_the_whole_cooldown(fake, cache_with_clock):
-    cache, clock = cache_with_clock
+    _, clock = cache_with_clock
     fake.fail(500)
     refused(fake.mint(USER))
     refused(fake.mint(USER))
@@ -235,6 +235,45 @@ def test_a_first_fetch_that_fails_is_retried_soon_not_after_the_whole_cooldown(f
     fake.fail(None)
     clock.now += clerk.EMPTY_CACHE_RETRY_SECONDS
     assert verify(fake.mint(USER)) == USER
+    assert fake.jwks_fetches() == 2
+
+
+def verify_offline(token: str) -> str:
+    return clerk.verify_session_token(token, get_settings(), allow_fetch=False)
+
+
+def test_without_network_an_unknown_key_asks_for_a_fetch_only_when_one_could_help(fake, cache_with_clock):
+    _, clock = cache_with_clock
+    with pytest.raises(clerk.KeyNotCachedError):
+        verify_offline(fake.mint(USER))  # nothing fetched yet
+    assert fake.jwks_fetches() == 0
+    assert verify(fake.mint(USER)) == USER
+    assert verify_offline(fake.mint(USER)) == USER  # a known key: no network needed
+    with pytest.raises(NotAuthenticated):
+        verify_offline(fake.mint(USER, kid="ins_unknown", key=new_rsa_key()))  # cooldown: nothing to wait for
+    clock.now += get_settings().clerk_jwks_cooldown_seconds
+    with pytest.raises(clerk.KeyNotCachedError):
+        verify_offline(fake.mint(USER, kid="ins_unknown", key=new_rsa_key()))
+    assert fake.jwks_fetches() == 1
+
+
+def test_while_a_fetch_is_under_way_an_unknown_key_waits_for_it(fake, cache_with_clock):
+    import threading
+
+    _, clock = cache_with_clock
+    assert verify(fake.mint(USER)) == USER
+    new_kid = fake.rotate()
+    clock.now += get_settings().clerk_jwks_cooldown_seconds
+    fake.jwks_delay = 1.0
+    fetching = threading.Thread(target=verify, args=(fake.mint(USER, kid=new_kid),))
+    fetching.start()
+    deadline = time.monotonic() + 5
+    while fake.jwks_fetches() < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with pytest.raises(clerk.KeyNotCachedError):  # the fetch under way may bring this key: not refused
+        verify_offline(fake.mint(USER, kid=new_kid))
+    fetching.join()
+    assert verify_offline(fake.mint(USER, kid=new_kid)) == USER
     assert fake.jwks_fetches() == 2
 
 

@@ -45,7 +45,7 @@ def test_expired_token_is_refused_with_a_clear_message(env):
 def test_tampered_token_is_refused(env):
     s = load_settings()
     token = issue_session_token(7, s)
-    header, payload, sig = token.split(".")
+    header, _, sig = token.split(".")
     forged = jwt.encode(
         {"sub": "1", "iss": "vocahire", "aud": "vocahire-web", "iat": 1, "exp": 9999999999},
         "an-attackers-guess-at-the-secret-32b",
@@ -65,3 +65,39 @@ def test_alg_none_token_is_refused(env):
     )
     with pytest.raises(NotAuthenticated):
         verify_session_token(unsigned, s)
+
+
+# --- which token counts -----------------------------------------------------------------------
+
+
+def test_the_provider_decides_which_presented_token_counts(env):
+    from vocahire.services.accounts.identity import Credential
+
+    both_cookies = "vh_session=builtin-token; __session=clerk-cookie-token"
+    credential = Credential(cookie_header=both_cookies, bridge_token="bridge-token")
+    env(AUTH_PROVIDER="builtin")
+    assert credential.token(load_settings()) == "builtin-token"  # a bridge token means nothing here
+    env(AUTH_PROVIDER="clerk")
+    assert credential.token(load_settings()) == "bridge-token"
+    assert Credential(cookie_header=both_cookies).token(load_settings()) == "clerk-cookie-token"
+    bearer = Credential.from_headers({"cookie": both_cookies, "authorization": "Bearer header-token"})
+    assert bearer.token(load_settings()) == "header-token"
+    for nothing in (Credential(), Credential(cookie_header="=;;junk"), Credential(authorization="Basic x")):
+        assert nothing.token(load_settings()) is None
+
+
+def test_nothing_presented_is_anonymous_and_a_bad_token_is_refused_with_its_reason(env):
+    import asyncio
+
+    from vocahire.services.accounts.identity import Credential, identify, require_user
+
+    s = load_settings()
+    expired = issue_session_token(7, s, now=datetime.now(UTC) - timedelta(minutes=s.session_ttl_minutes + 1))
+    for nothing in (None, "", Credential(), Credential(authorization="Bearer ")):
+        assert asyncio.run(identify(nothing)) is None
+        with pytest.raises(NotAuthenticated):
+            asyncio.run(require_user(nothing))
+    with pytest.raises(NotAuthenticated, match="expired"):
+        asyncio.run(identify(Credential(cookie_header=f"vh_session={expired}")))
+    with pytest.raises(NotAuthenticated):
+        asyncio.run(identify("garbage"))

@@ -2,6 +2,7 @@
 
 Anonymous callers get 401, signed-in non-admins 403. The token is compared in
 constant time; without ``DIAGNOSTICS_TOKEN`` set, only an admin session works.
+Who is asking comes from ``identify()``, like everywhere else.
 """
 
 from __future__ import annotations
@@ -19,15 +20,9 @@ from starlette.routing import Route
 from vocahire import routes
 from vocahire.api.errors import json_route, request_id_of
 from vocahire.errors import Forbidden, NotAuthenticated
-from vocahire.infra import cache, observability
+from vocahire.infra import observability
 from vocahire.infra.database import DatabaseUnavailable
-from vocahire.services.accounts.identity import (
-    bearer_token,
-    credential_from,
-    parse_cookie_header,
-    verify_credential,
-)
-from vocahire.services.accounts.users import UserView
+from vocahire.services.accounts.identity import Credential, require_user
 from vocahire.services.admin import diagnostics
 from vocahire.settings import get_settings
 from vocahire.wording import CREDITS_NAME
@@ -49,24 +44,15 @@ async def _thread(fn: Any, *args: Any) -> Any:
         raise DatabaseUnavailable("The database did not answer in time.") from None
 
 
-async def signed_in_user(request: Request) -> UserView:
-    """The user behind the request's session cookie or bearer token, or ``NotAuthenticated``."""
-    settings = get_settings()
-    token = credential_from(
-        parse_cookie_header(request.headers.get("cookie")), request.headers.get("authorization"), settings
-    )
-    provider, subject = verify_credential(token, settings)
-    return await _thread(cache.user_view_for_identity, provider, subject)
-
-
 async def require_diagnostics_access(request: Request) -> str:
     """``"token"`` for a valid ``DIAGNOSTICS_TOKEN``, ``"admin:<id>"`` for an admin session; else 401/403."""
     expected = get_settings().diagnostics_token
-    presented = bearer_token(request.headers.get("authorization"))
+    credential = Credential.from_headers(request.headers)
+    presented = credential.bearer
     if expected and presented and hmac.compare_digest(presented.encode(), expected.encode()):
         return "token"
     try:
-        user = await signed_in_user(request)
+        user = await require_user(credential)
     except NotAuthenticated:
         raise NotAuthenticated("Diagnostics need an admin session or the diagnostics token.") from None
     if not user.is_admin:
@@ -114,7 +100,7 @@ async def sentry_example(request: Request) -> JSONResponse:
 @json_route
 async def current_user_profile(request: Request) -> JSONResponse:
     """The signed-in user's profile and balance (401 when signed out)."""
-    user = await signed_in_user(request)
+    user = await require_user(Credential.from_headers(request.headers))
     return JSONResponse(
         {
             "id": user.id,

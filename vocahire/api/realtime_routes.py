@@ -15,9 +15,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from vocahire import routes
-from vocahire.api.diagnostics import signed_in_user
 from vocahire.api.errors import json_route
 from vocahire.errors import Forbidden, InvalidInput
+from vocahire.services.accounts.identity import Credential, require_user
 from vocahire.services.interviews.calls import MAX_OFFER_BYTES, check_offer, connect_call
 from vocahire.settings import get_settings
 
@@ -56,7 +56,7 @@ async def _read_json(request: Request) -> dict[str, object]:
 @json_route
 async def webrtc_exchange(request: Request) -> JSONResponse:
     """Exchange the browser's SDP offer for the answer of a new OpenAI Realtime call."""
-    user = await signed_in_user(request)
+    user = await require_user(Credential.from_headers(request.headers))
     if not _same_site(request):
         raise Forbidden("That request came from another site and was refused.")
     data = await _read_json(request)

@@ -9,6 +9,10 @@ collect the ids of users changed through any ``Session`` (ORM attribute changes
 and ``update(User)`` statements) and drop their entries after the commit.
 A per-user version number makes sure a reader that loaded the old row before a
 commit cannot put it back into the cache afterwards.
+
+What a view holds and how it is read from the database belong to the accounts
+package, which hands ``UserViewCache`` its loader, encoder and decoder: this
+module imports no domain code.
 """
 
 from __future__ import annotations
@@ -17,23 +21,19 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
-from datetime import datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
-from vocahire.models import User, utcnow
+from vocahire.models import User
 from vocahire.settings import get_settings
 
 if TYPE_CHECKING:
     import redis
-
-    from vocahire.services.accounts.users import UserView
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ RETRY_AFTER_SECONDS = 5.0
 MAX_PENDING = 10_000
 _SESSION_KEY = "vocahire_cache_dirty_users"
 _ALL = -1  # "every user": an update whose target rows can't be told from its WHERE clause
+_GENERATION_FIELD = "generation"  # kept beside the encoded view in each entry
 
 # SET the view only if neither the user's version nor the global generation moved since the read.
 _PUT_IF_UNCHANGED = """
@@ -176,108 +177,100 @@ def ping() -> tuple[bool, float | None, str | None]:
 # --- reading and writing the signed-in user's view -------------------------------------------
 
 
-def _encode(view: UserView, generation: str) -> str:
-    return json.dumps(
-        {
-            "generation": generation,
-            "id": view.id,
-            "email": view.email,
-            "name": view.name,
-            "image_url": view.image_url,
-            "role": view.role,
-            "credits": str(view.credits),
-            "is_premium": view.is_premium,
-            "premium_until_iso": view.premium_until_iso,
-            "auth_provider": view.auth_provider,
-        }
-    )
+class CachedView(Protocol):
+    """What the cache needs to know of a view: the id of the user it describes."""
+
+    @property
+    def id(self) -> int: ...
 
 
-def _decode(raw: str, generation: str) -> UserView | None:
-    """The cached view, or ``None`` when it is unreadable or older than the last "drop everything"."""
-    from vocahire.services.accounts.users import UserView
+V = TypeVar("V", bound=CachedView)
 
-    try:
-        data: dict[str, Any] = json.loads(raw)
-        if data.get("generation", "") != generation:
-            return None
-        premium = bool(data["is_premium"])
-        until = data.get("premium_until_iso")
-        if premium and until and utcnow() >= datetime.fromisoformat(until):
-            premium = False  # the paid period ended while cached
-        return UserView(
-            id=int(data["id"]),
-            email=str(data["email"]),
-            name=str(data["name"]),
-            image_url=data.get("image_url"),
-            role=str(data["role"]),
-            credits=Decimal(data["credits"]),
-            is_premium=premium,
-            premium_until_iso=until,
-            auth_provider=str(data["auth_provider"]),
+
+def _no_known_id(_provider: str, _subject: str) -> int | None:
+    return None
+
+
+class UserViewCache(Generic[V]):
+    """The signed-in user's view read through Redis; the accounts package says how to load and store it.
+
+    ``load(provider, subject)`` reads the database and raises when nobody active is behind the subject;
+    ``encode``/``decode`` turn a view into a JSON object and back (``decode`` may return ``None``, or raise
+    ``ValueError``/``KeyError``/``TypeError``, for an entry it can't use: it is then read again);
+    ``known_id(provider, subject)`` is the user id a subject names without a lookup, when it does.
+    """
+
+    def __init__(
+        self,
+        *,
+        load: Callable[[str, str], V],
+        encode: Callable[[V], dict[str, Any]],
+        decode: Callable[[dict[str, Any]], V | None],
+        known_id: Callable[[str, str], int | None] = _no_known_id,
+    ) -> None:
+        self.load = load
+        self.encode = encode
+        self.decode = decode
+        self.known_id = known_id
+
+    def get(self, provider: str, subject: str) -> V:
+        """The view from Redis when cached, else from ``load`` (then cached); Redis failing means ``load``."""
+        client = _redis.client()
+        if client is None:
+            return self.load(provider, subject)
+        try:
+            user_id = self.known_id(provider, subject)
+            if user_id is None:
+                # redis-py types every reply as "awaitable or not"; this client is the synchronous one.
+                cached_id = cast(str | None, client.get(_subject_key(provider, subject)))
+                user_id = int(cached_id) if cached_id else None
+            version = generation = ""
+            if user_id is not None:
+                raw, stored_version, stored_generation = cast(
+                    list[str | None], client.mget(_view_key(user_id), _version_key(user_id), GENERATION_KEY)
+                )
+                version, generation = stored_version or "", stored_generation or ""
+                view = self._decode(raw, generation) if raw else None
+                _redis.succeeded(client)
+                if view is not None and view.id == user_id:
+                    return view
+        except ValueError:
+            return self.load(provider, subject)
+        except Exception as exc:
+            _redis.failed(exc)
+            return self.load(provider, subject)
+
+        view = self.load(provider, subject)
+        ttl = get_settings().cache_ttl_seconds
+        if user_id is None:
+            # First sight of this subject: learn its id now, cache the view on the next request.
+            _safe(lambda c: c.set(_subject_key(provider, subject), view.id, ex=ttl))
+            return view
+        entry = json.dumps({**self.encode(view), _GENERATION_FIELD: generation})
+        _safe(
+            lambda c: c.eval(
+                _PUT_IF_UNCHANGED,
+                3,
+                _view_key(view.id),
+                _version_key(view.id),
+                GENERATION_KEY,
+                entry,
+                version,
+                generation,
+                ttl,
+            )
         )
-    except (ValueError, KeyError, TypeError, ArithmeticError):
-        return None
-
-
-def _load_from_database(provider: str, subject: str) -> UserView:
-    from vocahire.infra.database import in_session
-    from vocahire.services.accounts import users as accounts
-
-    def load(*, session: Any) -> UserView:
-        return accounts.to_view(
-            accounts.user_for_identity(session=session, provider=provider, subject=subject)
-        )
-
-    return in_session(load)
-
-
-def user_view_for_identity(provider: str, subject: str) -> UserView:
-    """The active user behind a verified identity: from Redis when cached, else the database (then cached)."""
-    client = _redis.client()
-    if client is None:
-        return _load_from_database(provider, subject)
-    try:
-        user_id: int | None
-        if provider == "builtin":
-            user_id = int(subject)
-        else:
-            cached_id = client.get(_subject_key(provider, subject))
-            user_id = int(cached_id) if cached_id else None
-        version = generation = ""
-        if user_id is not None:
-            raw, version, generation = client.mget(_view_key(user_id), _version_key(user_id), GENERATION_KEY)
-            version, generation = version or "", generation or ""
-            view = _decode(raw, generation) if raw else None
-            _redis.succeeded(client)
-            if view is not None and view.id == user_id:
-                return view
-    except ValueError:
-        return _load_from_database(provider, subject)
-    except Exception as exc:
-        _redis.failed(exc)
-        return _load_from_database(provider, subject)
-
-    view = _load_from_database(provider, subject)
-    if user_id is None:
-        # First sight of this subject: learn its id now, cache the view on the next request.
-        _safe(lambda c: c.set(_subject_key(provider, subject), view.id, ex=get_settings().cache_ttl_seconds))
         return view
-    ttl = get_settings().cache_ttl_seconds
-    _safe(
-        lambda c: c.eval(
-            _PUT_IF_UNCHANGED,
-            3,
-            _view_key(view.id),
-            _version_key(view.id),
-            GENERATION_KEY,
-            _encode(view, generation),
-            version,
-            generation,
-            ttl,
-        )
-    )
-    return view
+
+    def _decode(self, raw: str, generation: str) -> V | None:
+        """The cached view, or ``None`` when it is unreadable or older than the last "drop everything"."""
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict) or data.pop(_GENERATION_FIELD, "") != generation:
+                return None
+            return self.decode(data)
+        except (ValueError, KeyError, TypeError, ArithmeticError):
+            return None
 
 
 def _safe(op: Any) -> None:

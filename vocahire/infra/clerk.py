@@ -8,6 +8,8 @@ Any failure is ``NotAuthenticated`` (fail closed).
 The JWKS is fetched once and cached. A token signed with an unknown ``kid`` triggers
 at most one re-fetch per cooldown window, whatever the number of such tokens, and a
 failed re-fetch keeps the keys already known (pyjwt's ``PyJWKClient`` does neither).
+The fetch is a blocking call: an async caller verifies with ``allow_fetch=False``
+(no network, safe on the event loop) and, on ``KeyNotCachedError``, again in a thread.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def clerk_js_url(settings: Settings) -> str | None:
 
 
 def account_portal_url(settings: Settings, page: str) -> str | None:
-    """Clerk's hosted page (``sign-in`` / ``sign-up``): the configured URL, else the instance's Account Portal.
+    """Clerk's hosted page (``sign-in``/``sign-up``): the configured URL, else the instance's Account Portal.
 
     Production Frontend API ``clerk.<domain>`` -> ``https://accounts.<domain>``; development
     ``<slug>.clerk.accounts.dev`` -> ``https://<slug>.accounts.dev``.
@@ -161,8 +163,12 @@ def parse_jwks(document: Any) -> dict[str, RSAPublicKey]:
     return keys
 
 
+class KeyNotCachedError(Exception):
+    """The token's key is not known yet and a JWKS fetch may bring it: verify again where blocking is fine."""
+
+
 class JwksCache:
-    """The instance's signing keys, fetched lazily, refreshed on an unknown ``kid`` at most once per cooldown."""
+    """The instance's signing keys: fetched lazily, re-fetched for an unknown ``kid`` once per cooldown."""
 
     def __init__(
         self,
@@ -179,11 +185,20 @@ class JwksCache:
         self._keys: dict[str, RSAPublicKey] = {}
         self._last_attempt: float | None = None
         self._lock = threading.Lock()
+        self._fetching = False
         self.fetches = 0
 
-    def key_for(self, kid: str) -> RSAPublicKey:
+    def key_for(self, kid: str, *, allow_fetch: bool = True) -> RSAPublicKey:
+        """The key for ``kid``; ``allow_fetch=False``: ``KeyNotCachedError`` where only a fetch can tell."""
         key = self._keys.get(kid)
         if key is not None:
+            return key
+        if not allow_fetch:
+            if self._fetching or self._may_fetch():
+                raise KeyNotCachedError(kid)
+            key = self._keys.get(kid)  # a fetch may have finished since the first look
+            if key is None:
+                raise NotAuthenticated("Your session is not valid. Please sign in again.")
             return key
         with self._lock:
             key = self._keys.get(kid)
@@ -203,6 +218,16 @@ class JwksCache:
     def _refresh(self) -> None:
         self._last_attempt = self._clock()
         self.fetches += 1
+        self._fetching = True
+        try:
+            fresh = self._fetch()
+            if fresh:
+                self._keys = fresh  # set before the flag drops: a reader that sees it down sees the keys
+        finally:
+            self._fetching = False
+
+    def _fetch(self) -> dict[str, RSAPublicKey]:
+        """The keys the JWKS URL serves now; empty (and logged) when the fetch fails or brings none."""
         try:
             response = httpx.get(self.url, timeout=self.timeout, headers={"Accept": "application/json"})
             response.raise_for_status()
@@ -217,11 +242,10 @@ class JwksCache:
                     }
                 )
             )
-            return
+            return {}
         if not fresh:
             log.warning(json.dumps({"event": "clerk_jwks_empty", "kept_keys": len(self._keys)}))
-            return
-        self._keys = fresh
+        return fresh
 
 
 _caches: dict[tuple[str, float, float], JwksCache] = {}
@@ -250,20 +274,23 @@ def reset_caches() -> None:
     _pem_key.cache_clear()
 
 
-def _signing_key(header: dict[str, Any], settings: Settings) -> RSAPublicKey:
+def _signing_key(header: dict[str, Any], settings: Settings, allow_fetch: bool) -> RSAPublicKey:
     if settings.clerk_jwt_key:
         return _pem_key(settings.clerk_jwt_key)  # networkless: the token's kid is not consulted
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid or len(kid) > 200:
         raise NotAuthenticated("Your session is not valid. Please sign in again.")
-    return jwks_cache(settings).key_for(kid)
+    return jwks_cache(settings).key_for(kid, allow_fetch=allow_fetch)
 
 
 # --- verification ---------------------------------------------------------------------------------
 
 
-def verify_claims(token: str, settings: Settings) -> dict[str, Any]:
-    """The verified claims of a Clerk session token, or ``NotAuthenticated``."""
+def verify_claims(token: str, settings: Settings, *, allow_fetch: bool = True) -> dict[str, Any]:
+    """The verified claims of a Clerk session token, or ``NotAuthenticated``.
+
+    With ``allow_fetch=False`` no network is used: ``KeyNotCachedError`` when only a JWKS fetch could tell.
+    """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
         raise NotAuthenticated()
     expected_issuer = issuer(settings)
@@ -275,7 +302,7 @@ def verify_claims(token: str, settings: Settings) -> dict[str, Any]:
         raise NotAuthenticated("Your session is not valid. Please sign in again.") from None
     if header.get("alg") != ALGORITHM:
         raise NotAuthenticated("Your session is not valid. Please sign in again.")
-    key = _signing_key(header, settings)
+    key = _signing_key(header, settings, allow_fetch)
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -301,9 +328,9 @@ def verify_claims(token: str, settings: Settings) -> dict[str, Any]:
     return claims
 
 
-def verify_session_token(token: str, settings: Settings) -> str:
-    """The Clerk user id (``user_...``) of a valid session token, or ``NotAuthenticated``."""
-    return str(verify_claims(token, settings)["sub"])
+def verify_session_token(token: str, settings: Settings, *, allow_fetch: bool = True) -> str:
+    """The Clerk user id (``user_...``) of a valid session token, else ``NotAuthenticated``."""
+    return str(verify_claims(token, settings, allow_fetch=allow_fetch)["sub"])
 
 
 def is_user_id(value: Any) -> bool:
@@ -315,7 +342,7 @@ def is_user_id(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class ClerkProfile:
-    """What VocaHire keeps of a Clerk user: the primary e-mail (and whether Clerk verified it), name, picture."""
+    """What VocaHire keeps of a Clerk user: primary e-mail (and whether Clerk verified it), name, picture."""
 
     user_id: str
     email: str | None
@@ -325,7 +352,7 @@ class ClerkProfile:
 
 
 def profile_from_user(data: Any) -> ClerkProfile:
-    """A Clerk User object (Backend API or webhook ``data``) -> ``ClerkProfile``; ``ValueError`` if unusable."""
+    """A Clerk User object (Backend API or webhook ``data``) -> ``ClerkProfile``; ``ValueError`` if unfit."""
     if not isinstance(data, dict) or not is_user_id(data.get("id")):
         raise ValueError("not a Clerk user object")
     addresses = [

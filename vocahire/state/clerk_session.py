@@ -4,9 +4,9 @@ ClerkJS (loaded by ``components/clerk.py`` on every page when Clerk is the provi
 sends ``{"event": "token", "token": ...}`` whenever it holds a fresh session token,
 ``{"event": "signed_out"}`` when there is no session (``"signing_out"`` when this tab's
 sign-out button ended it: no redirect, the sign-out form's page load follows), and
-``{"event": "error"}`` when it could not load. A token is stored in ``SessionState._clerk_token`` only after it passed
-the same local verification every handler repeats (``current_user``), so a forged
-report changes nothing.
+``{"event": "error"}`` when it could not load. A token is stored in
+``SessionState._clerk_token`` only after ``identify()`` accepted it (the check every
+handler repeats through ``current_user``), so a forged report changes nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-import anyio.to_thread
 import reflex as rx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,12 +21,19 @@ from vocahire import routes
 from vocahire.errors import VocaHireError
 from vocahire.infra import clerk
 from vocahire.infra.database import DatabaseUnavailable
+from vocahire.services.accounts.identity import Credential, require_user
 from vocahire.settings import Settings, get_settings
-from vocahire.state.session import SessionState, current_user, friendly_error
+from vocahire.state.session import SessionState, friendly_error
 
 PUBLIC_PATHS = (routes.LANDING, routes.PRICING, routes.SIGN_IN, routes.SIGN_UP)
 AUTH_PAGES = {routes.SIGN_IN: "sign-in", routes.SIGN_UP: "sign-up"}
-LOAD_ERROR = "We couldn't load the sign-in service. Check your connection (or an ad blocker), then use the button below."
+LOAD_ERROR = (
+    "We couldn't load the sign-in service. "
+    "Check your connection (or an ad blocker), then use the button below."
+)
+NOT_CONFIGURED = (
+    "Sign-in isn't fully configured on this deployment (set CLERK_SIGN_IN_URL and CLERK_SIGN_UP_URL)."
+)
 
 
 class BridgeReport(BaseModel):
@@ -40,7 +46,7 @@ class BridgeReport(BaseModel):
 
 
 def hosted_page_url(settings: Settings, page: str, next_path: str) -> str:
-    """Clerk's hosted sign-in/up page, coming back to ours (which hands the session over and goes on to ``next``)."""
+    """Clerk's hosted sign-in/up page; it sends the visitor back to ours, which goes on to ``next``."""
     base = clerk.account_portal_url(settings, page)
     if not base:
         return ""
@@ -83,7 +89,7 @@ class ClerkSessionState(rx.State):
                 return None  # this tab's sign-out button: its form posts next and lands on the home page
             if page:
                 if not self.continue_url:
-                    self.error = "Sign-in isn't fully configured on this deployment (set CLERK_SIGN_IN_URL and CLERK_SIGN_UP_URL)."
+                    self.error = NOT_CONFIGURED
                     return None
                 return rx.redirect(self.continue_url)  # an absolute URL: same tab
             if was_signed_in and path not in PUBLIC_PATHS:
@@ -97,22 +103,21 @@ class ClerkSessionState(rx.State):
         self, session: SessionState, token: str, settings: Settings, page: str | None, next_path: str
     ) -> Any:
         try:
-            await anyio.to_thread.run_sync(clerk.verify_session_token, token, settings)
-        except VocaHireError as exc:
-            # Keep whatever was there; on the sign-in page say why instead of bouncing back to Clerk (no loops).
-            if page:
-                self.error = exc.message
-            return None
-        session._clerk_token = token
-        try:
-            user = await current_user(session)
-        except (VocaHireError, DatabaseUnavailable) as exc:
-            if not isinstance(exc, DatabaseUnavailable):
-                session._clerk_token = ""  # e.g. a deleted account: the token stays useless
+            user = await require_user(Credential(bridge_token=token))
+        except DatabaseUnavailable as exc:
+            session._clerk_token = token  # the token passed; only the account can't be read right now
             session._show(None)
             if page:
                 self.error = friendly_error(exc)
             return None
+        except VocaHireError as exc:
+            # Refused (forged, expired, a deleted account): what was there stays while it still holds, and
+            # the sign-in page says why instead of bouncing back to Clerk (no loops).
+            await session._refresh_user()
+            if page:
+                self.error = exc.message
+            return None
+        session._clerk_token = token
         session._show(user)
         self.error = ""
         if page:

@@ -2,7 +2,8 @@
 
 Identity never comes from an argument or a synced var: it is re-derived from the
 verified session credential (the httpOnly cookie sent with the app's websocket,
-or a Clerk token the browser hands over and the server verifies) on every call.
+or a Clerk token the browser hands over and the server verifies) on every call,
+by the same ``identify()`` the API routes use (``services/accounts/identity.py``).
 """
 
 from __future__ import annotations
@@ -10,15 +11,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import anyio.to_thread
 import reflex as rx
 
 from vocahire import routes
 from vocahire.errors import Forbidden, NotAuthenticated, VocaHireError
-from vocahire.infra import cache
 from vocahire.infra.database import DatabaseUnavailable
-from vocahire.services.accounts import users as accounts
-from vocahire.services.accounts.identity import credential_from, parse_cookie_header, verify_credential
+from vocahire.services.accounts.identity import Credential, require_user
 from vocahire.services.accounts.users import UserView
 from vocahire.settings import get_settings
 
@@ -97,30 +95,20 @@ async def current_user(state: rx.State) -> UserView:
     """The verified, active user behind this client, or ``NotAuthenticated``.
 
     Every handler that reads or changes a user's data starts here; the token is
-    verified each time (expiry included), and the account is re-read so a
-    deleted or demoted user loses access at once.
+    verified each time (expiry included), and the account is re-read (through the
+    short-lived cache that every change drops) so a deleted or demoted user loses
+    access at once.
     """
-    settings = get_settings()
-    token = None
-    if settings.resolved_auth_provider == "clerk":
+    return await require_user(await _credential_of(state))
+
+
+async def _credential_of(state: rx.State) -> Credential:
+    """What this client presented: its connection's cookies and headers, and the Clerk bridge's token."""
+    bridge_token = None
+    if get_settings().resolved_auth_provider == "clerk":
         session_state = state if isinstance(state, SessionState) else await state.get_state(SessionState)
-        token = session_state._clerk_token or None
-    if token is None:
-        headers = state.router.headers
-        token = credential_from(
-            parse_cookie_header(headers.cookie), headers.raw_headers.get("authorization"), settings
-        )
-    if settings.resolved_auth_provider == "clerk":
-        # Usually a cached key; but an unknown key id may fetch the JWKS, which must not block the event loop.
-        provider, subject = await anyio.to_thread.run_sync(verify_credential, token, settings)
-    else:
-        provider, subject = verify_credential(token, settings)
-    # Cached in Redis for a few seconds when configured (dropped on every balance/premium change).
-    return await anyio.to_thread.run_sync(cache.user_view_for_identity, provider, subject)
-
-
-def _load_view(*, session: Any, provider: str, subject: str) -> UserView:
-    return accounts.to_view(accounts.user_for_identity(session=session, provider=provider, subject=subject))
+        bridge_token = session_state._clerk_token or None
+    return Credential.from_headers(state.router.headers.raw_headers, bridge_token=bridge_token)
 
 
 async def current_admin(state: rx.State) -> UserView:

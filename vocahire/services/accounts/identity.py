@@ -1,14 +1,37 @@
-"""Who is asking: turns the request's credentials into a verified user id, whichever provider is used."""
+"""Who is asking: the one check every Reflex state and every API route uses, whichever provider signs in.
+
+``identify()`` turns what a caller presented (``Credential``: its cookies, its Authorization
+header and, under Clerk, the token the browser bridge handed over) into the active user, or
+``None`` when nothing was presented. It never blocks the event loop: a token whose key is
+known is checked in place (no I/O); a Clerk token whose key may need a JWKS fetch is checked in
+a worker thread of its own small pool (so a slow fetch can't hold the threads database calls
+need); the account is read in a worker thread, from the user/credits cache when it has it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
+from sqlmodel import Session
+
 from vocahire.errors import NotAuthenticated
+from vocahire.infra import cache, clerk
+from vocahire.infra.database import DatabaseUnavailable, in_session
+from vocahire.services.accounts import users
 from vocahire.services.accounts.session_tokens import SESSION_COOKIE, verify_session_token
-from vocahire.settings import Settings
+from vocahire.services.accounts.users import UserView
+from vocahire.settings import Settings, get_settings
 
 CLERK_COOKIE = "__session"
+# Threads that may wait on a JWKS fetch (one fetch at a time; the rest wait for its keys).
+KEY_FETCH_THREADS = 4
+# Past the database and Clerk timeouts, a lookup that still hasn't answered is given up (503).
+LOOKUP_GRACE_SECONDS = 5.0
 
 
 def parse_cookie_header(header: str | None) -> dict[str, str]:
@@ -29,22 +52,114 @@ def bearer_token(authorization: str | None) -> str | None:
     return None
 
 
-def credential_from(cookies: dict[str, str], authorization: str | None, settings: Settings) -> str | None:
-    """The raw token for the configured provider, from a Bearer header or its cookie."""
-    token = bearer_token(authorization)
-    if token:
-        return token
-    name = CLERK_COOKIE if settings.resolved_auth_provider == "clerk" else SESSION_COOKIE
-    return cookies.get(name)
+@dataclass(frozen=True)
+class Credential:
+    """What a caller presented: its Cookie and Authorization headers and, under Clerk, the bridge's token."""
+
+    cookie_header: str | None = None
+    authorization: str | None = None
+    bridge_token: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str], *, bridge_token: str | None = None) -> Credential:
+        """From request headers (lower-case names: Starlette's, or a Reflex connection's ``raw_headers``)."""
+        return cls(headers.get("cookie"), headers.get("authorization"), bridge_token or None)
+
+    @property
+    def bearer(self) -> str | None:
+        return bearer_token(self.authorization)
+
+    def token(self, settings: Settings) -> str | None:
+        """The token that counts: the bridge's (Clerk only), a Bearer header, else the provider's cookie."""
+        clerk_signs_in = settings.resolved_auth_provider == "clerk"
+        if clerk_signs_in and self.bridge_token:
+            return self.bridge_token
+        cookie = CLERK_COOKIE if clerk_signs_in else SESSION_COOKIE
+        return self.bearer or parse_cookie_header(self.cookie_header).get(cookie)
 
 
-def verify_credential(token: str | None, settings: Settings) -> tuple[str, str]:
-    """Verify a token; returns ``(provider, subject)``: the user id (built-in) or Clerk user id."""
+def verify_credential(token: str | None, settings: Settings, *, allow_fetch: bool = True) -> tuple[str, str]:
+    """Verify a token; returns ``(provider, subject)``: the user id (built-in) or Clerk user id.
+
+    With ``allow_fetch=False`` nothing blocks: ``clerk.KeyNotCachedError`` when only a JWKS fetch can tell.
+    """
     if not token:
         raise NotAuthenticated()
     if settings.resolved_auth_provider == "clerk":
-        from vocahire.infra import clerk  # imported lazily: only Clerk deployments need it
-
-        return "clerk", clerk.verify_session_token(token, settings)
+        return "clerk", clerk.verify_session_token(token, settings, allow_fetch=allow_fetch)
     claims = verify_session_token(token, settings)
     return "builtin", str(claims.user_id)
+
+
+async def identify(credential: Credential | str | None) -> UserView | None:
+    """The active user behind ``credential`` (a plain string is a token of the configured provider).
+
+    ``None`` when no token was presented at all. A token that was presented and fails (expired,
+    forged, issued for another site, a deleted or soft-deleted account) raises ``NotAuthenticated``
+    with the reason; ``DatabaseUnavailable`` when the account can't be read now. A Clerk user seen
+    for the first time is created (with the welcome grant); ``ADMIN_EMAILS`` gives the admin role.
+    """
+    settings = get_settings()
+    token = credential.token(settings) if isinstance(credential, Credential) else credential
+    if not isinstance(token, str) or not token:
+        return None
+    provider, subject = await _verify(token, settings)
+    return await _lookup(provider, subject, settings)
+
+
+async def require_user(credential: Credential | str | None) -> UserView:
+    """``identify()`` for callers that need someone: ``NotAuthenticated`` when nothing was presented."""
+    user = await identify(credential)
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
+
+async def _verify(token: str, settings: Settings) -> tuple[str, str]:
+    try:
+        return verify_credential(token, settings, allow_fetch=False)  # CPU only, on the loop
+    except clerk.KeyNotCachedError:
+        limiter = _key_fetch_limiter()
+        return await anyio.to_thread.run_sync(verify_credential, token, settings, limiter=limiter)
+
+
+_key_fetch_limiter_var: RunVar[anyio.CapacityLimiter] = RunVar("vocahire_key_fetch_limiter")
+
+
+def _key_fetch_limiter() -> anyio.CapacityLimiter:
+    """This event loop's pool for verifications that may wait on a JWKS fetch (as anyio keeps its default)."""
+    try:
+        return _key_fetch_limiter_var.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(KEY_FETCH_THREADS)
+        _key_fetch_limiter_var.set(limiter)
+        return limiter
+
+
+async def _lookup(provider: str, subject: str, settings: Settings) -> UserView:
+    limit = settings.db_timeout_seconds + settings.clerk_timeout_seconds + LOOKUP_GRACE_SECONDS
+    with anyio.move_on_after(limit):
+        return await anyio.to_thread.run_sync(user_views.get, provider, subject, abandon_on_cancel=True)
+    raise DatabaseUnavailable("The database did not answer in time.")
+
+
+# --- the user/credits cache's view of accounts ------------------------------------------------
+
+
+def _load_view(provider: str, subject: str) -> UserView:
+    """The database read behind a cache miss (Clerk users are created on first sight)."""
+
+    def load(*, session: Session) -> UserView:
+        return users.to_view(users.user_for_identity(session=session, provider=provider, subject=subject))
+
+    return in_session(load)
+
+
+def _known_id(provider: str, subject: str) -> int | None:
+    """A built-in account's subject is its user id; a Clerk user id has to be looked up once."""
+    return int(subject) if provider == "builtin" else None
+
+
+user_views: cache.UserViewCache[UserView] = cache.UserViewCache(
+    load=_load_view, encode=users.view_to_json, decode=users.view_from_json, known_id=_known_id
+)

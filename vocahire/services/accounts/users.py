@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -56,6 +57,40 @@ def to_view(user: User) -> UserView:
         is_premium=user.has_premium(),
         premium_until_iso=user.premium_until.isoformat() if user.premium_until else None,
         auth_provider=user.auth_provider,
+    )
+
+
+def view_to_json(view: UserView) -> dict[str, Any]:
+    """A view as the user/credits cache stores it (see ``identity``); ``view_from_json`` reads it back."""
+    return {
+        "id": view.id,
+        "email": view.email,
+        "name": view.name,
+        "image_url": view.image_url,
+        "role": view.role,
+        "credits": str(view.credits),
+        "is_premium": view.is_premium,
+        "premium_until_iso": view.premium_until_iso,
+        "auth_provider": view.auth_provider,
+    }
+
+
+def view_from_json(data: dict[str, Any]) -> UserView:
+    """A cached view; raises ``KeyError``/``ValueError``/``TypeError`` on an entry it can't read."""
+    premium = bool(data["is_premium"])
+    until = data.get("premium_until_iso")
+    if premium and until and utcnow() >= datetime.fromisoformat(until):
+        premium = False  # the paid period ended while cached
+    return UserView(
+        id=int(data["id"]),
+        email=str(data["email"]),
+        name=str(data["name"]),
+        image_url=data.get("image_url"),
+        role=str(data["role"]),
+        credits=Decimal(data["credits"]),
+        is_premium=premium,
+        premium_until_iso=until,
+        auth_provider=str(data["auth_provider"]),
     )
 
 

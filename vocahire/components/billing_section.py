@@ -6,7 +6,10 @@ user's own data when it mounts (``BillingState.load``), so no extra on_load is n
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from vocahire.components.layout import card, error_callout, loading_block
 from vocahire.state.billing import BillingState as B
@@ -66,7 +69,7 @@ def _plan_block() -> rx.Component:
     )
 
 
-def _history_row(row: rx.Var) -> rx.Component:
+def _history_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.text(row["kind"], weight="medium", size="2"),

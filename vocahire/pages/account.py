@@ -6,7 +6,10 @@ new section (billing, for instance) is one more line in that list.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from vocahire import routes
 from vocahire.components.billing_section import billing_section
@@ -15,7 +18,8 @@ from vocahire.components.native_form import native_form
 from vocahire.state.account import CONFIRM_WORD, SIGN_OUT_FORM_ID, AccountState
 from vocahire.wording import CREDITS_NAME
 
-P = AccountState.profile
+# Reflex's Field typing reads a dict field as an array under mypy; at runtime it is this ObjectVar.
+P = cast("ObjectVar[dict[str, Any]]", AccountState.profile)
 
 
 def _section_title(icon: str, title: str, subtitle: str | None = None) -> rx.Component:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
 from vocahire.state.admin_usage import PRESETS, AdminUsageState
 from vocahire.wording import CREDITS_NAME
+
+# Reflex's Field typing reads a dict field as an array under mypy; at runtime it is this ObjectVar.
+TOTALS = cast("ObjectVar[dict[str, str]]", AdminUsageState.totals)
+
+# Calling a state's event handler with arguments carries ``type: ignore[operator]``: Reflex types
+# ``@rx.event`` for pyright (``EventNamespace.__new__`` returns the handler), so mypy sees an
+# ``EventNamespace`` where the page holds an ``EventHandler``.
 
 CHART_HEIGHT = 240
 GRID = {"stroke_dasharray": "3 3", "stroke": rx.color("gray", 5)}
@@ -21,7 +31,7 @@ def _stat(label: str, key: str, icon: str, hint: str = "", stat_id: str = "") ->
                 align="center",
                 spacing="2",
             ),
-            rx.heading(AdminUsageState.totals[key], size="6", id=stat_id or f"stat-{key}"),
+            rx.heading(TOTALS[key], size="6", id=stat_id or f"stat-{key}"),
             rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
             spacing="1",
         ),
@@ -38,7 +48,7 @@ def _range_form() -> rx.Component:
                         type="date",
                         name="start",
                         default_value=AdminUsageState.start,
-                        key="start-" + AdminUsageState.form_version.to_string(),
+                        key=f"start-{AdminUsageState.form_version}",
                         id="range-start",
                         required=True,
                     ),
@@ -50,7 +60,7 @@ def _range_form() -> rx.Component:
                         type="date",
                         name="end",
                         default_value=AdminUsageState.end,
-                        key="end-" + AdminUsageState.form_version.to_string(),
+                        key=f"end-{AdminUsageState.form_version}",
                         id="range-end",
                         required=True,
                     ),
@@ -73,7 +83,12 @@ def _range_form() -> rx.Component:
         rx.hstack(
             rx.text("Quick ranges:", size="1", color=rx.color("gray", 10)),
             *[
-                rx.button(f"{d} days", size="1", variant="soft", on_click=AdminUsageState.preset(d))
+                rx.button(
+                    f"{d} days",
+                    size="1",
+                    variant="soft",
+                    on_click=AdminUsageState.preset(d),  # type: ignore[operator]  # rx.event
+                )
                 for d in PRESETS
             ],
             spacing="2",
@@ -212,7 +227,7 @@ def _pipeline_card() -> rx.Component:
         return rx.vstack(
             rx.text(label, size="1", color=rx.color("gray", 11)),
             rx.badge(
-                AdminUsageState.totals[key],
+                TOTALS[key],
                 color_scheme=color,
                 size="3",
                 variant="soft",
@@ -246,9 +261,7 @@ def _pipeline_card() -> rx.Component:
                     size="2",
                     color=rx.color("gray", 11),
                 ),
-                rx.text(
-                    AdminUsageState.totals["median_feedback"], weight="bold", size="2", id="median-feedback"
-                ),
+                rx.text(TOTALS["median_feedback"], weight="bold", size="2", id="median-feedback"),
                 wrap="wrap",
                 align="center",
                 spacing="2",
@@ -321,11 +334,11 @@ def _revenue_card() -> rx.Component:
             ),
             rx.hstack(
                 rx.text("Total:", size="2", color=rx.color("gray", 11)),
-                rx.text(AdminUsageState.totals["revenue"], weight="bold", size="2", id="revenue-total"),
+                rx.text(TOTALS["revenue"], weight="bold", size="2", id="revenue-total"),
                 rx.spacer(),
                 rx.text("Active subscribers:", size="2", color=rx.color("gray", 11)),
                 rx.text(
-                    AdminUsageState.totals["active_subscribers"],
+                    TOTALS["active_subscribers"],
                     weight="bold",
                     size="2",
                     id="active-subscribers",
@@ -347,14 +360,14 @@ def _errors_card() -> rx.Component:
             rx.hstack(
                 rx.badge(
                     "Interviews failed with an error: ",
-                    AdminUsageState.totals["interview_errors"],
+                    TOTALS["interview_errors"],
                     color_scheme="red",
                     variant="soft",
                     id="interview-errors",
                 ),
                 rx.badge(
                     "Feedback failures: ",
-                    AdminUsageState.totals["feedback_failures"],
+                    TOTALS["feedback_failures"],
                     color_scheme="orange",
                     variant="soft",
                     id="feedback-failures",

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.wording import CREDITS_NAME
 
+# Calling a state's event handler with arguments carries ``type: ignore[operator]``: Reflex types
+# ``@rx.event`` for pyright (``EventNamespace.__new__`` returns the handler), so mypy sees an
+# ``EventNamespace`` where the page holds an ``EventHandler``.
+
 S = AdminUsersState
+# Reflex's Field typing reads a dict field as an array under mypy; at runtime it is this ObjectVar.
+PROFILE = cast("ObjectVar[dict[str, Any]]", S.profile)
 
 
 def _search_form() -> rx.Component:
@@ -33,7 +42,7 @@ def _search_form() -> rx.Component:
     )
 
 
-def _status_badges(row: rx.Var) -> rx.Component:
+def _status_badges(row: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.hstack(
         rx.cond(row["role"] == "admin", rx.badge("admin", color_scheme="violet", variant="soft")),
         rx.cond(
@@ -46,7 +55,7 @@ def _status_badges(row: rx.Var) -> rx.Component:
     )
 
 
-def _user_row(row: rx.Var) -> rx.Component:
+def _user_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
@@ -58,14 +67,21 @@ def _user_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["credits"].to(str), white_space="nowrap"),
         rx.table.cell(_status_badges(row)),
         rx.table.cell(row["created"].to(str), white_space="nowrap", display=["none", "none", "table-cell"]),
-        rx.table.cell(rx.button("Open", size="1", variant="soft", on_click=S.open_user(row["id"].to(int)))),
+        rx.table.cell(
+            rx.button(
+                "Open",
+                size="1",
+                variant="soft",
+                on_click=S.open_user(row["id"].to(int)),  # type: ignore[operator]  # rx.event
+            )
+        ),
         align="center",
     )
 
 
 def _pager() -> rx.Component:
     return rx.hstack(
-        rx.text(S.total.to_string() + " users", size="2", color=rx.color("gray", 11), id="user-total"),
+        rx.text(f"{S.total} users", size="2", color=rx.color("gray", 11), id="user-total"),
         rx.spacer(),
         rx.button(
             rx.icon("chevron-left", size=16),
@@ -73,16 +89,16 @@ def _pager() -> rx.Component:
             size="1",
             variant="soft",
             disabled=S.page <= 1,
-            on_click=S.go_to_page(S.page - 1),
+            on_click=S.go_to_page(S.page - 1),  # type: ignore[operator]  # rx.event
         ),
-        rx.text("Page " + S.page.to_string() + " of " + S.pages.to_string(), size="2", id="user-page"),
+        rx.text(f"Page {S.page} of {S.pages}", size="2", id="user-page"),
         rx.button(
             "Next",
             rx.icon("chevron-right", size=16),
             size="1",
             variant="soft",
             disabled=S.page >= S.pages,
-            on_click=S.go_to_page(S.page + 1),
+            on_click=S.go_to_page(S.page + 1),  # type: ignore[operator]  # rx.event
             id="next-page",
         ),
         align="center",
@@ -189,12 +205,12 @@ def _premium_controls() -> rx.Component:
     return rx.vstack(
         rx.heading("Premium", size="3"),
         rx.cond(
-            S.profile["premium"],
+            PROFILE["premium"],
             rx.hstack(
                 rx.text(
                     rx.cond(
-                        S.profile["premium_until"] != "",
-                        "Premium until " + S.profile["premium_until"].to(str),
+                        PROFILE["premium_until"] != "",
+                        "Premium until " + PROFILE["premium_until"].to(str),
                         "Premium, no end date",
                     ),
                     size="2",
@@ -232,9 +248,9 @@ def _delete_controls() -> rx.Component:
     return rx.vstack(
         rx.heading("Account", size="3"),
         rx.cond(
-            S.profile["deleted"],
+            PROFILE["deleted"],
             rx.hstack(
-                rx.text("Deleted on " + S.profile["deleted_at"].to(str), size="2", color=rx.color("red", 11)),
+                rx.text("Deleted on " + PROFILE["deleted_at"].to(str), size="2", color=rx.color("red", 11)),
                 rx.button("Restore account", size="1", on_click=S.restore, id="restore-user"),
                 align="center",
                 wrap="wrap",
@@ -285,7 +301,7 @@ def _delete_controls() -> rx.Component:
 
 
 def _mini_table(
-    headers: list[str], rows: rx.Var, cells: list[str], table_id: str, empty: str
+    headers: list[str], rows: ArrayVar[Any], cells: list[str], table_id: str, empty: str
 ) -> rx.Component:
     return rx.cond(
         rows.length() > 0,
@@ -311,7 +327,7 @@ def _mini_table(
 
 
 def _detail_body() -> rx.Component:
-    profile = S.profile
+    profile = PROFILE
     return rx.vstack(
         rx.hstack(
             rx.vstack(

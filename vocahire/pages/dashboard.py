@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from vocahire import routes
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
@@ -69,7 +72,7 @@ def _cta_card() -> rx.Component:
     )
 
 
-def _interview_row(row: rx.Var) -> rx.Component:
+def _interview_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.vstack(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from vocahire import routes
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
@@ -238,7 +241,7 @@ def _labelled(icon: str, label: str, text: rx.Var, color: str) -> rx.Component:
     )
 
 
-def _question_card(q: rx.Var) -> rx.Component:
+def _question_card(q: ObjectVar[dict[str, Any]]) -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
@@ -265,7 +268,7 @@ def _question_card(q: rx.Var) -> rx.Component:
     )
 
 
-def _figure_card(f: rx.Var) -> rx.Component:
+def _figure_card(f: ObjectVar[dict[str, Any]]) -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
@@ -290,7 +293,7 @@ def _figure_card(f: rx.Var) -> rx.Component:
 
 
 def _answers_table() -> rx.Component:
-    def row(a: rx.Var) -> rx.Component:
+    def row(a: ObjectVar[dict[str, Any]]) -> rx.Component:
         return rx.table.row(
             rx.table.cell(a["number"]),
             rx.table.cell(
@@ -447,7 +450,7 @@ def _measured() -> rx.Component:
 
 
 def _transcript() -> rx.Component:
-    def line(t: rx.Var) -> rx.Component:
+    def line(t: ObjectVar[dict[str, Any]]) -> rx.Component:
         is_you = t["role"] == "candidate"
         return rx.box(
             rx.hstack(

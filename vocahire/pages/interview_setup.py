@@ -10,6 +10,10 @@ from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_RESUME_BYTES, MAX_RESUME_
 from vocahire.state.interview import InterviewSetupState as S
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
+# Calling a state's event handler with arguments carries ``type: ignore[operator]``: Reflex types
+# ``@rx.event`` for pyright (``EventNamespace.__new__`` returns the handler), so mypy sees an
+# ``EventNamespace`` where the page holds an ``EventHandler``.
+
 UPLOAD_ID = "resume-upload"
 ACCEPT = {
     "application/pdf": [".pdf"],
@@ -81,7 +85,7 @@ def _resume_upload() -> rx.Component:
             max_files=1,
             multiple=False,
             max_size=MAX_RESUME_BYTES,
-            on_drop=S.upload_resume(rx.upload_files(upload_id=UPLOAD_ID)),
+            on_drop=S.upload_resume(rx.upload_files(upload_id=UPLOAD_ID)),  # type: ignore[operator]  # rx.event
             border=f"1px dashed {rx.color('gray', 7)}",
             border_radius="10px",
             padding="16px",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from vocahire import routes
 from vocahire.components.layout import card, page_header, template
@@ -10,6 +13,10 @@ from vocahire.state.billing import BillingState
 from vocahire.state.pricing import PricingState
 from vocahire.state.session import SessionState
 from vocahire.wording import CREDITS_NAME
+
+# Calling a state's event handler with arguments carries ``type: ignore[operator]``: Reflex types
+# ``@rx.event`` for pyright (``EventNamespace.__new__`` returns the handler), so mypy sees an
+# ``EventNamespace`` where the page holds an ``EventHandler``.
 
 PACK_FEATURES = ["One practice interview per credit", "Feedback and transcript included", "Never expires"]
 PLAN_FEATURES = ["Unlimited practice interviews", "Full AI feedback every time", "Cancel anytime"]
@@ -53,7 +60,9 @@ def _notices() -> rx.Component:
                     rx.button(
                         "Continue to checkout",
                         size="2",
-                        on_click=PricingState.checkout(PricingState.chosen_offer),
+                        on_click=PricingState.checkout(  # type: ignore[operator]  # rx.event
+                            PricingState.chosen_offer
+                        ),
                         loading=PricingState.busy_offer == PricingState.chosen_offer,
                         id="continue-checkout",
                     ),
@@ -68,7 +77,7 @@ def _notices() -> rx.Component:
     )
 
 
-def _price(offer: rx.Var) -> rx.Component:
+def _price(offer: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.cond(
         offer["price_label"] != "",
         rx.vstack(
@@ -108,7 +117,7 @@ def _price(offer: rx.Var) -> rx.Component:
     )
 
 
-def _buy_button(offer: rx.Var, is_plan: bool) -> rx.Component:
+def _buy_button(offer: ObjectVar[dict[str, Any]], is_plan: bool) -> rx.Component:
     buy = rx.button(
         rx.cond(
             ~offer["available"].to(bool),
@@ -120,7 +129,7 @@ def _buy_button(offer: rx.Var, is_plan: bool) -> rx.Component:
         variant=rx.cond(offer["featured"], "solid", "soft"),
         disabled=~offer["available"].to(bool),
         loading=PricingState.busy_offer == offer["key"].to(str),
-        on_click=PricingState.checkout(offer["key"].to(str)),
+        on_click=PricingState.checkout(offer["key"].to(str)),  # type: ignore[operator]  # rx.event
         id="buy-" + offer["key"].to(str),
     )
     if not is_plan:
@@ -137,7 +146,7 @@ def _buy_button(offer: rx.Var, is_plan: bool) -> rx.Component:
     return rx.cond(SessionState.is_premium, manage, buy)
 
 
-def _offer_card(offer: rx.Var, is_plan: bool) -> rx.Component:
+def _offer_card(offer: ObjectVar[dict[str, Any]], is_plan: bool) -> rx.Component:
     features = PLAN_FEATURES if is_plan else PACK_FEATURES
     return card(
         rx.vstack(

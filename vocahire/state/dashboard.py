@@ -12,7 +12,7 @@ from vocahire.state.session import SessionState, current_user, friendly_error
 
 
 class DashboardState(rx.State):
-    recent: list[dict[str, Any]] = []
+    recent: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     loading: bool = True
     error: str = ""
 

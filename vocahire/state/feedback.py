@@ -49,16 +49,16 @@ class FeedbackState(rx.State):
     has_feedback: bool = False
     overall_score: int = 0
     score_band: str = ""
-    categories: list[dict[str, Any]] = []
-    strengths: list[str] = []
-    improvements: list[str] = []
-    questions: list[dict[str, Any]] = []
-    figures: list[dict[str, Any]] = []
-    answers: list[dict[str, Any]] = []
-    filler_totals: list[dict[str, Any]] = []
-    keywords_mentioned: list[str] = []
-    keywords_missing: list[str] = []
-    transcript: list[dict[str, Any]] = []
+    categories: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    strengths: rx.Field[list[str]] = rx.field(default_factory=list)
+    improvements: rx.Field[list[str]] = rx.field(default_factory=list)
+    questions: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    figures: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    answers: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    filler_totals: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    keywords_mentioned: rx.Field[list[str]] = rx.field(default_factory=list)
+    keywords_missing: rx.Field[list[str]] = rx.field(default_factory=list)
+    transcript: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     retrying: bool = False
 
     # Backend-only: the interview this client's live-status watcher follows ("" when none runs).
@@ -132,7 +132,10 @@ class FeedbackState(rx.State):
 
     @rx.event
     async def load(self) -> Any:
-        """On page load: the owner's feedback, or "not found"; starts the live watcher while it's being written."""
+        """On page load: the owner's feedback, or "not found".
+
+        Starts the live watcher while the feedback is being written.
+        """
         self.loading = True
         self.error = ""
         self.interview_id = interview_id_from_path(self.router.url.path)

@@ -16,8 +16,8 @@ MAX_ROWS = 100
 
 
 class HistoryState(rx.State):
-    rows: list[dict[str, Any]] = []
-    points: list[dict[str, Any]] = []
+    rows: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    points: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     metric: str = "wpm"
     loading: bool = True
     error: str = ""

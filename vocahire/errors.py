@@ -1,4 +1,9 @@
-"""Specific failures raised by services; ``api/errors.py`` and ``state/`` turn them into statuses and text."""
+"""Specific failures raised by services: what went wrong, in domain terms, with a message safe to show.
+
+No HTTP here: ``api/errors.py`` holds the one table from these classes to statuses and codes, and
+``state/errors.py``'s ``friendly_error`` turns them into the text a page shows. The names say what
+happened (``raise NotFound()``) and are used across the code, hence no ``Error`` suffix (N818).
+"""
 
 from __future__ import annotations
 
@@ -8,56 +13,61 @@ from decimal import Decimal
 class VocaHireError(Exception):
     """Base of every expected failure; ``message`` is safe to show to the user."""
 
-    status_code = 400
-    code = "bad_request"
+    default_message = "That didn't work. Please check and try again."
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class InvalidInput(VocaHireError):
-    status_code = 422
-    code = "invalid_input"
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
 
 
-class NotAuthenticated(VocaHireError):
-    status_code = 401
-    code = "unauthenticated"
+class InvalidInput(VocaHireError):  # noqa: N818
+    """What the user sent can't be used (the message says what to fix)."""
 
-    def __init__(self, message: str = "Please sign in to continue.") -> None:
-        super().__init__(message)
+    default_message = "Please check what you entered and try again."
 
 
-class Forbidden(VocaHireError):
-    status_code = 403
-    code = "forbidden"
-
-    def __init__(self, message: str = "You don't have access to this.") -> None:
-        super().__init__(message)
+class InvalidEmail(InvalidInput):
+    default_message = "That doesn't look like an e-mail address (for example: name@example.com)."
 
 
-class NotFound(VocaHireError):
-    status_code = 404
-    code = "not_found"
-
-    def __init__(self, message: str = "We couldn't find that.") -> None:
-        super().__init__(message)
+class MissingEmail(InvalidEmail):
+    default_message = "Enter your e-mail address."
 
 
-class Conflict(VocaHireError):
-    status_code = 409
-    code = "conflict"
+class WeakPassword(InvalidInput):
+    """A password the strength rule refuses; the message says why."""
+
+    default_message = "Choose a stronger password."
 
 
-class TooManyAttempts(VocaHireError):
-    status_code = 429
-    code = "too_many_attempts"
+class NotAuthenticated(VocaHireError):  # noqa: N818
+    default_message = "Please sign in to continue."
 
 
-class InsufficientCredits(VocaHireError):
-    status_code = 402
-    code = "insufficient_credits"
+class Forbidden(VocaHireError):  # noqa: N818
+    default_message = "You don't have access to this."
+
+
+class NotFound(VocaHireError):  # noqa: N818
+    default_message = "We couldn't find that."
+
+
+class Conflict(VocaHireError):  # noqa: N818
+    """The request clashes with the current state of things (already done, already exists, still live)."""
+
+    default_message = "That can't be done right now."
+
+
+class EmailTaken(Conflict):
+    default_message = "An account with this e-mail already exists. Sign in instead."
+
+
+class TooManyAttempts(VocaHireError):  # noqa: N818
+    default_message = "Too many attempts. Please wait a moment and try again."
+
+
+class InsufficientCredits(VocaHireError):  # noqa: N818
+    """Not enough credits to start; ``balance`` and ``required`` are the figures."""
 
     def __init__(self, balance: Decimal, required: Decimal) -> None:
         super().__init__(
@@ -68,35 +78,31 @@ class InsufficientCredits(VocaHireError):
 
 
 class UpstreamError(VocaHireError):
-    status_code = 502
-    code = "upstream_error"
+    """A service we depend on (OpenAI, Stripe, Clerk) refused or failed."""
+
+    default_message = "A service we depend on didn't answer properly. Please try again."
 
 
-class UpstreamTimeout(VocaHireError):
-    status_code = 504
-    code = "upstream_timeout"
+class UpstreamTimeout(VocaHireError):  # noqa: N818
+    """A service we depend on didn't answer in time."""
+
+    default_message = "A service we depend on took too long to answer. Please try again."
 
 
-class InvalidWebhook(VocaHireError):
-    """A webhook delivery whose signature, timestamp or body can't be trusted (answered 400, nothing applied)."""
+class InvalidWebhook(VocaHireError):  # noqa: N818
+    """A webhook delivery whose signature, timestamp or body can't be trusted (nothing was applied)."""
 
-    status_code = 400
-    code = "invalid_webhook"
-
-
-class PaymentsNotConfigured(VocaHireError):
-    status_code = 503
-    code = "payments_not_configured"
-
-    def __init__(self, message: str = "Payments are not configured on this deployment yet.") -> None:
-        super().__init__(message)
+    default_message = "The webhook could not be verified."
 
 
-class NotConfigured(VocaHireError):
-    """An integration this request needs has no keys on this deployment (503: try again once configured)."""
+class NotConfigured(VocaHireError):  # noqa: N818
+    """An integration this request needs has no keys on this deployment (try again once configured)."""
 
-    status_code = 503
-    code = "not_configured"
+    default_message = "This feature is not configured on this deployment yet."
+
+
+class PaymentsNotConfigured(NotConfigured):
+    default_message = "Payments are not configured on this deployment yet."
 
 
 class InterviewInProgress(Conflict):

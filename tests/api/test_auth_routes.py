@@ -73,6 +73,16 @@ def test_weak_password_and_malformed_email_change_nothing(api_client):
     assert _user_count() == 0
 
 
+def test_the_form_error_follows_the_kind_of_failure_not_its_wording():
+    from vocahire.api.auth_routes import _error_code
+    from vocahire.errors import EmailTaken, InvalidEmail, MissingEmail, WeakPassword
+
+    assert _error_code(WeakPassword("Enter a password that isn't your e-mail address.")) == "weak_password"
+    assert _error_code(MissingEmail("Please type it in.")) == "missing_email"
+    assert _error_code(InvalidEmail()) == "invalid_email"
+    assert _error_code(EmailTaken()) == "email_taken"
+
+
 def test_sign_in_with_right_and_wrong_password(api_client):
     make_user("ada@example.com")
     bad = api_client.post(

@@ -9,9 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import reflex as rx
 
 from tests.utils.states import call, state_for
-from tests.utils.stripe import event, fake_stripe, post_event, stripe_env  # noqa: F401
+from tests.utils.stripe import event, fake_stripe, post_event, start_checkout, stripe_env  # noqa: F401
 from tests.utils.users import make_user
-from vocahire.services import billing
 from vocahire.settings import get_settings
 from vocahire.state.billing import BillingState
 from vocahire.state.billing_success import BillingSuccessState
@@ -67,6 +66,10 @@ def test_a_signed_in_user_is_sent_to_stripe_checkout_for_their_own_account(db, s
     [created] = stripe_env.requests_to("/v1/checkout/sessions", "POST")
     assert created.params["client_reference_id"] == str(user.id)
     assert redirect_path(out) == stripe_env.sessions[next(iter(stripe_env.sessions))]["url"]
+    # After paying they land on the success page for this session; cancelling brings them back to pricing.
+    app = get_settings().app_url
+    assert created.params["success_url"] == f"{app}/billing/success?session_id={{CHECKOUT_SESSION_ID}}"
+    assert created.params["cancel_url"] == f"{app}/pricing?canceled=1"
 
 
 def test_a_junk_offer_is_refused_in_words_without_calling_stripe(db, stripe_env):
@@ -100,7 +103,7 @@ def test_pricing_with_stripe_loads_prices_after_the_page(db, stripe_env):
 
 def test_the_success_page_waits_honestly_then_shows_the_new_balance(api_client, stripe_env):
     user = make_user()
-    start = billing.start_checkout(get_settings(), user.id, "credits_5")
+    start = start_checkout(user.id, "credits_5")
     session = stripe_env.complete_session(start.session_id)
     page = at_url(state_for(BillingSuccessState, user.id), f"/billing/success?session_id={start.session_id}")
 
@@ -115,7 +118,7 @@ def test_the_success_page_waits_honestly_then_shows_the_new_balance(api_client, 
 
 def test_the_success_page_says_processing_for_a_bank_payment_not_yet_confirmed(db, stripe_env):
     user = make_user()
-    start = billing.start_checkout(get_settings(), user.id, "credits_3")
+    start = start_checkout(user.id, "credits_3")
     stripe_env.complete_session(start.session_id, payment_status="unpaid")
     page = at_url(state_for(BillingSuccessState, user.id), f"/billing/success?session_id={start.session_id}")
     asyncio.run(call(page, "load"))
@@ -124,7 +127,7 @@ def test_the_success_page_says_processing_for_a_bank_payment_not_yet_confirmed(d
 
 def test_someone_elses_checkout_shows_nothing_of_theirs(api_client, stripe_env):
     owner, other = make_user(), make_user("eve@example.com", name="Eve")
-    start = billing.start_checkout(get_settings(), owner.id, "credits_5")
+    start = start_checkout(owner.id, "credits_5")
     post_event(
         api_client, event("checkout.session.completed", dict(stripe_env.complete_session(start.session_id)))
     )
@@ -145,7 +148,7 @@ def test_someone_elses_checkout_shows_nothing_of_theirs(api_client, stripe_env):
 
 def test_billing_history_is_the_users_own_ledger(api_client, stripe_env):
     ada, eve = make_user(), make_user("eve@example.com", name="Eve")
-    start = billing.start_checkout(get_settings(), ada.id, "credits_5")
+    start = start_checkout(ada.id, "credits_5")
     post_event(
         api_client, event("checkout.session.completed", dict(stripe_env.complete_session(start.session_id)))
     )
@@ -166,10 +169,11 @@ def test_billing_history_is_the_users_own_ledger(api_client, stripe_env):
 
 def test_the_portal_opens_for_the_users_own_customer_only(db, stripe_env):
     ada, eve = make_user(), make_user("eve@example.com", name="Eve")
-    billing.start_checkout(get_settings(), ada.id, "coach_monthly")
+    start_checkout(ada.id, "coach_monthly")
 
     out = asyncio.run(call(state_for(BillingState, ada.id), "open_portal"))
     assert redirect_path(out) == stripe_env.portal_sessions[0]["url"]
+    assert stripe_env.portal_sessions[0]["return_url"] == f"{get_settings().app_url}/account"
     assert (
         stripe_env.portal_sessions[0]["customer"]
         == stripe_env.requests_to("/v1/checkout/sessions")[0].params["customer"]

@@ -1,4 +1,4 @@
-"""Clerk's webhook route: deliveries signed with the real Svix scheme (the ``svix`` package), applied exactly once.
+"""Clerk's webhook route: deliveries signed with the real Svix scheme (``svix`` package), applied once.
 
 A person signs up at Clerk, changes their name, deletes their account; Svix delivers
 each event (sometimes twice); forged and stale deliveries change nothing.

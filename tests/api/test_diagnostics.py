@@ -12,7 +12,8 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from tests.utils.users import make_user, session_cookie_for
-from vocahire.api.errors import RequestContextMiddleware, json_route
+from vocahire.api.errors import json_route
+from vocahire.api.middleware import RequestContextMiddleware
 from vocahire.errors import (
     Forbidden,
     InsufficientCredits,

@@ -1,4 +1,4 @@
-"""Stripe's webhook route: events signed as Stripe signs them, posted to the running route, applied exactly once.
+"""Stripe's webhook route: events signed as Stripe signs them, posted to the running route, applied once.
 
 Each test tells a user's story: they pay, Stripe tells us (sometimes twice, late, or out of
 order), and the user sees the right balance or plan.
@@ -28,6 +28,7 @@ from tests.utils.stripe import (
     invoice_obj,
     post_event,
     sign,
+    start_checkout,
     stripe_env,  # noqa: F401
     subscription_obj,
 )
@@ -86,7 +87,7 @@ def spend(user_id: int, cents: int) -> None:
 
 def paid_checkout(fake: Any, user_id: int, offer: str, payment_status: str = "paid") -> dict[str, Any]:
     """The user starts a checkout in the app and pays on Stripe's page."""
-    start = billing.start_checkout(get_settings(), user_id, offer)
+    start = start_checkout(user_id, offer)
     return fake.complete_session(start.session_id, payment_status=payment_status)
 
 
@@ -329,7 +330,7 @@ def test_a_subscription_refund_is_matched_through_invoice_payments_and_leaves_cr
     api_client, stripe_env
 ):
     user = make_user()
-    billing.start_checkout(get_settings(), user.id, "coach_monthly")
+    start_checkout(user.id, "coach_monthly")
     customer = customer_of(user.id)
     end = int(time.time()) + 30 * DAY
     post_event(
@@ -414,7 +415,7 @@ def test_subscribing_links_the_plan_and_premium_lasts_through_the_paid_period(ap
 
 def test_cancellation_ends_premium(api_client, stripe_env):
     user = make_user()
-    billing.start_checkout(get_settings(), user.id, "coach_monthly")
+    start_checkout(user.id, "coach_monthly")
     customer, now = customer_of(user.id), int(time.time())
     post_event(
         api_client,
@@ -447,7 +448,7 @@ def test_cancellation_ends_premium(api_client, stripe_env):
 
 def test_deleted_arriving_before_created_leaves_the_plan_cancelled(api_client, stripe_env):
     user = make_user()
-    billing.start_checkout(get_settings(), user.id, "coach_monthly")
+    start_checkout(user.id, "coach_monthly")
     customer, now = customer_of(user.id), int(time.time())
     end = now + 30 * DAY
     post_event(
@@ -482,7 +483,7 @@ def test_deleted_arriving_before_created_leaves_the_plan_cancelled(api_client, s
 
 def test_a_failed_renewal_ends_premium_and_a_successful_retry_restores_it(api_client, stripe_env):
     user = make_user()
-    billing.start_checkout(get_settings(), user.id, "coach_monthly")
+    start_checkout(user.id, "coach_monthly")
     customer, now = customer_of(user.id), int(time.time())
     post_event(
         api_client,
@@ -517,7 +518,7 @@ def test_a_failed_renewal_ends_premium_and_a_successful_retry_restores_it(api_cl
 
 def test_an_invoice_paid_extends_premium_to_the_new_period_end(api_client, stripe_env):
     user = make_user()
-    billing.start_checkout(get_settings(), user.id, "coach_monthly")
+    start_checkout(user.id, "coach_monthly")
     customer, now = customer_of(user.id), int(time.time())
     post_event(
         api_client,
@@ -660,7 +661,7 @@ def test_an_error_half_way_through_rolls_back_the_credits_and_the_event(api_clie
 
 def test_an_active_subscription_whose_period_is_over_gives_no_premium(api_client, stripe_env):
     user = make_user()
-    billing.start_checkout(get_settings(), user.id, "coach_monthly")
+    start_checkout(user.id, "coach_monthly")
     customer, now = customer_of(user.id), int(time.time())
     post_event(
         api_client,

@@ -14,14 +14,25 @@ from vocahire.models import StripeSubscription, User, utcnow
 from vocahire.services import billing
 from vocahire.settings import get_settings
 
+# The caller decides where Stripe sends the user back; the service passes it on untouched.
+RETURN_TO = billing.CheckoutReturn(
+    success_url="https://app.example/done?session_id={CHECKOUT_SESSION_ID}",
+    cancel_url="https://app.example/offers?canceled=1",
+)
+
 
 def _user_row(user_id: int) -> User:
     return in_session(lambda *, session: session.get(User, user_id))
 
 
+def start_checkout(user_id: int, offer: object, attempt_id: str | None = None) -> billing.CheckoutStart:
+    """The user picks ``offer``; Stripe is asked to send them back to ``RETURN_TO``."""
+    return billing.start_checkout(get_settings(), user_id, offer, return_to=RETURN_TO, attempt_id=attempt_id)
+
+
 def test_credit_pack_checkout_is_a_payment_for_the_user_with_return_urls(db, stripe_env):
     user = make_user()
-    start = billing.start_checkout(get_settings(), user.id, "credits_5")
+    start = start_checkout(user.id, "credits_5")
 
     [created] = stripe_env.requests_to("/v1/checkout/sessions", "POST")
     p = created.params
@@ -30,8 +41,7 @@ def test_credit_pack_checkout_is_a_payment_for_the_user_with_return_urls(db, str
     assert p["client_reference_id"] == str(user.id)
     assert p["metadata"] == {"user_id": str(user.id), "offer": "credits_5"}
     assert p["payment_intent_data"]["metadata"]["user_id"] == str(user.id)
-    assert p["success_url"] == "http://localhost:3000/billing/success?session_id={CHECKOUT_SESSION_ID}"
-    assert p["cancel_url"] == "http://localhost:3000/pricing?canceled=1"
+    assert p["success_url"] == RETURN_TO.success_url and p["cancel_url"] == RETURN_TO.cancel_url
     assert p["customer"] == _user_row(user.id).stripe_customer_id
     assert created.idempotency_key and created.idempotency_key.startswith(
         f"vocahire-checkout-{user.id}-credits_5-"
@@ -41,7 +51,7 @@ def test_credit_pack_checkout_is_a_payment_for_the_user_with_return_urls(db, str
 
 def test_subscription_checkout_carries_the_user_on_the_subscription(db, stripe_env):
     user = make_user()
-    billing.start_checkout(get_settings(), user.id, "coach_annual")
+    start_checkout(user.id, "coach_annual")
     [created] = stripe_env.requests_to("/v1/checkout/sessions", "POST")
     assert created.params["mode"] == "subscription"
     assert created.params["line_items"][0]["price"] == PRICE_ANNUAL
@@ -55,10 +65,9 @@ def test_subscription_checkout_carries_the_user_on_the_subscription(db, stripe_e
 def test_one_customer_per_user_is_created_once_and_reused(db, stripe_env):
     ada = make_user("ada@example.com")
     bob = make_user("bob@example.com")
-    settings = get_settings()
-    billing.start_checkout(settings, ada.id, "credits_3")
-    billing.start_checkout(settings, ada.id, "coach_monthly")
-    billing.start_checkout(settings, bob.id, "credits_3")
+    start_checkout(ada.id, "credits_3")
+    start_checkout(ada.id, "coach_monthly")
+    start_checkout(bob.id, "credits_3")
 
     customers = stripe_env.requests_to("/v1/customers", "POST")
     assert [c.params["email"] for c in customers] == ["ada@example.com", "bob@example.com"]
@@ -76,11 +85,10 @@ def test_one_customer_per_user_is_created_once_and_reused(db, stripe_env):
 
 def test_every_attempt_has_its_own_idempotency_key_and_a_retried_attempt_reuses_it(db, stripe_env):
     user = make_user()
-    settings = get_settings()
-    first = billing.start_checkout(settings, user.id, "credits_3")
-    second = billing.start_checkout(settings, user.id, "credits_3")
-    replay = billing.start_checkout(settings, user.id, "credits_3", attempt_id="attempt-0001")
-    again = billing.start_checkout(settings, user.id, "credits_3", attempt_id="attempt-0001")
+    first = start_checkout(user.id, "credits_3")
+    second = start_checkout(user.id, "credits_3")
+    replay = start_checkout(user.id, "credits_3", attempt_id="attempt-0001")
+    again = start_checkout(user.id, "credits_3", attempt_id="attempt-0001")
 
     keys = [r.idempotency_key for r in stripe_env.requests_to("/v1/checkout/sessions", "POST")]
     assert len(set(keys[:3])) == 3 and keys[2] == keys[3]
@@ -104,8 +112,8 @@ def test_a_subscriber_is_not_sold_a_second_plan_but_can_still_buy_credits(db, st
 
     in_session(subscribe)
     with pytest.raises(Conflict):
-        billing.start_checkout(get_settings(), user.id, "coach_annual")
-    billing.start_checkout(get_settings(), user.id, "credits_3")
+        start_checkout(user.id, "coach_annual")
+    start_checkout(user.id, "credits_3")
     assert [r.params["mode"] for r in stripe_env.requests_to("/v1/checkout/sessions", "POST")] == ["payment"]
 
 
@@ -124,19 +132,19 @@ def test_a_lapsed_plan_does_not_block_subscribing_again(db, stripe_env):
         )
 
     in_session(lapsed)
-    billing.start_checkout(get_settings(), user.id, "coach_monthly")
+    start_checkout(user.id, "coach_monthly")
     assert len(stripe_env.requests_to("/v1/checkout/sessions", "POST")) == 1
 
 
 def test_price_of_another_deployment_or_junk_offer_is_refused_before_stripe(db, stripe_env, env):
     user = make_user()
     with pytest.raises(InvalidInput):
-        billing.start_checkout(get_settings(), user.id, "credits_1000")
+        start_checkout(user.id, "credits_1000")
     with pytest.raises(InvalidInput):
-        billing.start_checkout(get_settings(), user.id, {"offer": "credits_3"})
+        start_checkout(user.id, {"offer": "credits_3"})
     env(STRIPE_PRICE_ID_QUARTERLY=None)
     with pytest.raises(PaymentsNotConfigured):
-        billing.start_checkout(get_settings(), user.id, "coach_quarterly")
+        start_checkout(user.id, "coach_quarterly")
     assert stripe_env.requests_to("/v1/checkout/sessions") == []
 
 
@@ -144,16 +152,16 @@ def test_without_stripe_keys_checkout_says_payments_are_not_configured(db, env):
     user = make_user()
     env(STRIPE_SECRET_KEY=None)
     with pytest.raises(PaymentsNotConfigured):
-        billing.start_checkout(get_settings(), user.id, "credits_3")
+        start_checkout(user.id, "credits_3")
 
 
 def test_a_customer_stripe_no_longer_knows_is_replaced(db, stripe_env):
     user = make_user()
-    billing.start_checkout(get_settings(), user.id, "credits_3")
+    start_checkout(user.id, "credits_3")
     old = _user_row(user.id).stripe_customer_id
     del stripe_env.customers[old]  # deleted in the dashboard, or the keys moved from test to live mode
 
-    start = billing.start_checkout(get_settings(), user.id, "credits_5")
+    start = start_checkout(user.id, "credits_5")
 
     new = _user_row(user.id).stripe_customer_id
     assert new and new != old and new in stripe_env.customers
@@ -164,7 +172,7 @@ def test_stripe_failure_becomes_an_upstream_error_and_nothing_is_stored(db, stri
     user = make_user()
     stripe_env.fail("/v1/customers", status=500)
     with pytest.raises(UpstreamError):
-        billing.start_checkout(get_settings(), user.id, "credits_3")
+        start_checkout(user.id, "credits_3")
     assert _user_row(user.id).stripe_customer_id is None
     assert stripe_env.requests_to("/v1/checkout/sessions") == []
 
@@ -173,20 +181,18 @@ def test_unknown_price_at_stripe_is_an_upstream_error(db, stripe_env):
     user = make_user()
     del stripe_env.prices[PRICE_3]
     with pytest.raises(UpstreamError):
-        billing.start_checkout(get_settings(), user.id, "credits_3")
+        start_checkout(user.id, "credits_3")
 
 
-def test_customer_portal_for_a_customer_returns_to_the_account_page(db, stripe_env):
+def test_customer_portal_for_a_customer_returns_where_the_caller_asked(db, stripe_env):
     user = make_user()
+    back = "https://app.example/my-account"
     with pytest.raises(NotFound):
-        billing.start_portal(get_settings(), user.id)
-    billing.start_checkout(get_settings(), user.id, "coach_monthly")
-    url = billing.start_portal(get_settings(), user.id)
+        billing.start_portal(get_settings(), user.id, return_url=back)
+    start_checkout(user.id, "coach_monthly")
+    url = billing.start_portal(get_settings(), user.id, return_url=back)
     [portal] = stripe_env.requests_to("/v1/billing_portal/sessions", "POST")
-    assert portal.params == {
-        "customer": _user_row(user.id).stripe_customer_id,
-        "return_url": "http://localhost:3000/account",
-    }
+    assert portal.params == {"customer": _user_row(user.id).stripe_customer_id, "return_url": back}
     assert url.startswith(stripe_env.url)
 
 

@@ -1,4 +1,4 @@
-"""Sentry receives errors and traces at a local DSN, and no transcript, résumé, e-mail or token goes with them."""
+"""Sentry gets errors and traces at a local DSN, and no transcript, résumé, e-mail or token goes with them."""
 
 from __future__ import annotations
 

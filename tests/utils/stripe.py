@@ -65,6 +65,18 @@ def stripe_env(env: Callable[..., None], fake_stripe: FakeStripe) -> FakeStripe:
     return fake_stripe
 
 
+def start_checkout(user_id: int, offer: str, attempt_id: str | None = None) -> Any:
+    """The user picks an offer on the pricing page: a Checkout Session that returns to the app's pages."""
+    from vocahire.services import billing
+    from vocahire.settings import get_settings
+    from vocahire.state.pricing import checkout_return
+
+    settings = get_settings()
+    return billing.start_checkout(
+        settings, user_id, offer, return_to=checkout_return(settings), attempt_id=attempt_id
+    )
+
+
 # --- signed webhook events ---
 
 

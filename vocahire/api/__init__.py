@@ -10,12 +10,11 @@ from vocahire.api.account_routes import account_routes
 from vocahire.api.auth_routes import auth_routes
 from vocahire.api.clerk_webhook import clerk_webhook_routes
 from vocahire.api.diagnostics import diagnostics_routes
-from vocahire.api.errors import RequestContextMiddleware
 from vocahire.api.fallback import api_fallback_route
 from vocahire.api.health import health_routes
+from vocahire.api.middleware import RequestContextMiddleware, SentryRequestIdMiddleware
 from vocahire.api.realtime_routes import realtime_routes
 from vocahire.api.stripe_webhook import stripe_webhook_routes
-from vocahire.infra.observability import SentryRequestIdMiddleware
 
 
 def all_routes() -> list[BaseRoute]:

@@ -8,8 +8,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from vocahire import routes
-from vocahire.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
-from vocahire.infra.database import DatabaseUnavailable, in_session
+from vocahire.api.errors import DATABASE_ERRORS
+from vocahire.errors import (
+    EmailTaken,
+    InvalidEmail,
+    InvalidInput,
+    MissingEmail,
+    NotAuthenticated,
+    TooManyAttempts,
+    WeakPassword,
+)
+from vocahire.infra.database import in_session
 from vocahire.services.accounts import users as accounts
 from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
 from vocahire.settings import Settings, get_settings
@@ -53,20 +62,24 @@ def _back(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+# The code the form page is sent back with (its text lives in ``wording.AUTH_ERRORS``), chosen by the
+# failure's type alone; the first matching row wins, so the more specific class comes first.
+FORM_ERROR_CODES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
+    (EmailTaken, "email_taken"),
+    (TooManyAttempts, "locked"),
+    (NotAuthenticated, "bad_credentials"),
+    (MissingEmail, "missing_email"),
+    (InvalidEmail, "invalid_email"),
+    (WeakPassword, "weak_password"),
+    (DATABASE_ERRORS, "unavailable"),
+)
+
+
 def _error_code(exc: Exception) -> str:
-    if isinstance(exc, Conflict):
-        return "email_taken"
-    if isinstance(exc, TooManyAttempts):
-        return "locked"
-    if isinstance(exc, NotAuthenticated):
-        return "bad_credentials"
-    if isinstance(exc, DatabaseUnavailable):
-        return "unavailable"
-    if isinstance(exc, InvalidInput):
-        msg = exc.message.lower()
-        if "e-mail" in msg:
-            return "missing_email" if msg.startswith("enter") else "invalid_email"
-        return "weak_password"
+    """The form's error code for an expected failure; anything else is raised (a 500, and logged)."""
+    for kind, code in FORM_ERROR_CODES:
+        if isinstance(exc, kind):
+            return code
     raise exc
 
 

@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vocahire import routes
-from vocahire.api.errors import error_response, json_route
-from vocahire.errors import InvalidWebhook, NotConfigured
+from vocahire.api.errors import WEBHOOK_FAILED, answer, json_route
+from vocahire.errors import InvalidWebhook
 from vocahire.infra.database import DatabaseUnavailable
 from vocahire.services.accounts import clerk_webhooks
 from vocahire.settings import get_settings
@@ -38,23 +38,16 @@ async def _read_body(request: Request) -> bytes:
 @json_route
 async def clerk_webhook(request: Request) -> Response:
     settings = get_settings()
-    try:
-        body = await _read_body(request)
-        event = clerk_webhooks.verify_and_parse(body, request.headers, settings.clerk_webhook_secret)
-    except (InvalidWebhook, NotConfigured) as exc:
-        return error_response(request, exc.status_code, exc.code, exc.message)
+    # InvalidWebhook (400) and NotConfigured (503) are answered by the error table.
+    body = await _read_body(request)
+    event = clerk_webhooks.verify_and_parse(body, request.headers, settings.clerk_webhook_secret)
     try:
         outcome = await clerk_webhooks.process_event(settings, event)
     except (DatabaseUnavailable, InvalidWebhook):
-        raise  # 503 / 400 through the shared mapping
+        raise  # 503 / 400 through the error table (a user payload that isn't one is refused, not retried)
     except Exception:
         log.exception("clerk webhook %s (%s) failed and was rolled back", event.id, event.type)
-        return error_response(
-            request,
-            500,
-            "webhook_failed",
-            "The event could not be applied; it was rolled back. Please retry.",
-        )
+        return answer(request, WEBHOOK_FAILED)
     return JSONResponse({"received": True, "result": outcome.result, "id": outcome.event_id})
 
 

@@ -1,26 +1,92 @@
-"""One place that turns failures into JSON statuses with a request id, and logs one line per request."""
+"""The one table from failures to HTTP statuses, and the JSON error every API route answers with.
+
+Services raise domain errors (``vocahire.errors``) that know nothing of HTTP; this is where each
+class gets its status and code. The body is always ``{"error": {"code", "message", "request_id"}}``.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import time
-import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vocahire.errors import VocaHireError
+from vocahire.api.middleware import REQUEST_ID_HEADER, request_id_of
+from vocahire.errors import (
+    Conflict,
+    Forbidden,
+    InsufficientCredits,
+    InvalidInput,
+    InvalidWebhook,
+    NotAuthenticated,
+    NotConfigured,
+    NotFound,
+    PaymentsNotConfigured,
+    TooManyAttempts,
+    UpstreamError,
+    UpstreamTimeout,
+    VocaHireError,
+)
 from vocahire.infra.database import DatabaseUnavailable
 
 log = logging.getLogger("vocahire.requests")
-REQUEST_ID_HEADER = "x-request-id"
+
+DATABASE_UNAVAILABLE_MESSAGE = "The service is temporarily unavailable. Please try again shortly."
+INTERNAL_ERROR_MESSAGE = "Something went wrong on our side. Please try again."
+# Failures that mean "the database didn't answer", ours or SQLAlchemy's own (all 503 in the table).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DatabaseUnavailable, OperationalError, PoolTimeout)
 
 
-def request_id_of(request: Request) -> str:
-    return str(request.scope.get("state", {}).get("request_id") or "")
+@dataclass(frozen=True)
+class HttpError:
+    """How one failure class is answered; ``message`` replaces the exception's own text when set."""
+
+    status: int
+    code: str
+    message: str | None = None
+
+
+_DATABASE = HttpError(503, "database_unavailable", DATABASE_UNAVAILABLE_MESSAGE)
+
+# The most specific class in an exception's MRO wins, so a subclass may get its own row.
+ERROR_TABLE: dict[type[BaseException], HttpError] = {
+    VocaHireError: HttpError(400, "bad_request"),
+    InvalidWebhook: HttpError(400, "invalid_webhook"),
+    NotAuthenticated: HttpError(401, "unauthenticated"),
+    InsufficientCredits: HttpError(402, "insufficient_credits"),
+    Forbidden: HttpError(403, "forbidden"),
+    NotFound: HttpError(404, "not_found"),
+    Conflict: HttpError(409, "conflict"),
+    InvalidInput: HttpError(422, "invalid_input"),
+    TooManyAttempts: HttpError(429, "too_many_attempts"),
+    UpstreamError: HttpError(502, "upstream_error"),
+    NotConfigured: HttpError(503, "not_configured"),
+    PaymentsNotConfigured: HttpError(503, "payments_not_configured"),
+    UpstreamTimeout: HttpError(504, "upstream_timeout"),
+    DatabaseUnavailable: _DATABASE,
+    OperationalError: _DATABASE,
+    PoolTimeout: _DATABASE,
+}
+INTERNAL_ERROR = HttpError(500, "internal_error", INTERNAL_ERROR_MESSAGE)
+WEBHOOK_FAILED = HttpError(
+    500, "webhook_failed", "The event could not be applied; it was rolled back. Please retry."
+)
+
+
+def http_error_for(exc: BaseException) -> HttpError | None:
+    """The table's row for this failure (its most specific listed class), or ``None`` if it isn't listed."""
+    for cls in type(exc).__mro__:
+        if issubclass(cls, BaseException) and cls in ERROR_TABLE:
+            return ERROR_TABLE[cls]
+    return None
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_ERRORS)
 
 
 def error_response(request: Request, status: int, code: str, message: str) -> JSONResponse:
@@ -32,34 +98,24 @@ def error_response(request: Request, status: int, code: str, message: str) -> JS
     )
 
 
-def map_exception(request: Request, exc: BaseException) -> JSONResponse:
-    """Known failures keep their status and message; everything else is a generic 500 without details."""
-    if isinstance(exc, VocaHireError):
-        return error_response(request, exc.status_code, exc.code, exc.message)
-    if isinstance(exc, DatabaseUnavailable):
-        return error_response(
-            request,
-            503,
-            "database_unavailable",
-            "The service is temporarily unavailable. Please try again shortly.",
-        )
-    try:
-        from sqlalchemy.exc import OperationalError
-        from sqlalchemy.exc import TimeoutError as PoolTimeout
+def answer(request: Request, error: HttpError, exc: BaseException | None = None) -> JSONResponse:
+    """The JSON answer for a table row; the message is the row's own or the domain error's safe text."""
+    if error.message is not None:
+        message = error.message
+    elif isinstance(exc, VocaHireError):
+        message = exc.message
+    else:
+        message = INTERNAL_ERROR_MESSAGE
+    return error_response(request, error.status, error.code, message)
 
-        if isinstance(exc, (OperationalError, PoolTimeout)):
-            return error_response(
-                request,
-                503,
-                "database_unavailable",
-                "The service is temporarily unavailable. Please try again shortly.",
-            )
-    except ImportError:  # pragma: no cover
-        pass
-    log.exception("unhandled error", exc_info=exc)
-    return error_response(
-        request, 500, "internal_error", "Something went wrong on our side. Please try again."
-    )
+
+def map_exception(request: Request, exc: BaseException) -> JSONResponse:
+    """Listed failures get their status and safe message; anything else is a generic 500 without details."""
+    row = http_error_for(exc)
+    if row is None:
+        log.exception("unhandled error", exc_info=exc)
+        row = INTERNAL_ERROR
+    return answer(request, row, exc)
 
 
 def json_route(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
@@ -76,49 +132,18 @@ def json_route(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[R
     return wrapped
 
 
-class RequestContextMiddleware:
-    """Gives every API request an id (echoed in the response) and writes one JSON log line for it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        rid = (
-            incoming
-            if incoming.isascii() and 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum()
-            else uuid.uuid4().hex
-        )
-        scope.setdefault("state", {})["request_id"] = rid
-        started = time.perf_counter()
-        status_holder = {"status": 0}
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                headers = list(message.get("headers") or [])
-                if not any(k.lower() == b"x-request-id" for k, _ in headers):
-                    headers.append((b"x-request-id", rid.encode()))
-                message["headers"] = headers
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            path = scope.get("path", "")
-            if path.startswith("/api/"):
-                log.info(
-                    json.dumps(
-                        {
-                            "event": "request",
-                            "request_id": rid,
-                            "method": scope.get("method"),
-                            "route": path,
-                            "status": status_holder["status"],
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                        }
-                    )
-                )
+__all__ = [
+    "DATABASE_ERRORS",
+    "ERROR_TABLE",
+    "INTERNAL_ERROR",
+    "REQUEST_ID_HEADER",
+    "WEBHOOK_FAILED",
+    "HttpError",
+    "answer",
+    "error_response",
+    "http_error_for",
+    "is_database_unavailable",
+    "json_route",
+    "map_exception",
+    "request_id_of",
+]

@@ -15,8 +15,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vocahire import routes
-from vocahire.api.errors import error_response, json_route
-from vocahire.errors import InvalidWebhook, PaymentsNotConfigured
+from vocahire.api.errors import WEBHOOK_FAILED, answer, json_route
+from vocahire.errors import InvalidWebhook
 from vocahire.infra.database import DatabaseUnavailable
 from vocahire.services import billing
 from vocahire.services.billing.webhooks import MAX_BODY_BYTES
@@ -40,25 +40,18 @@ async def _read_body(request: Request) -> bytes:
 @json_route
 async def stripe_webhook(request: Request) -> Response:
     settings = get_settings()
-    try:
-        payload = await _read_body(request)
-        event = billing.verify_and_parse(
-            payload, request.headers.get("stripe-signature"), settings.stripe_webhook_secret
-        )
-    except (InvalidWebhook, PaymentsNotConfigured) as exc:
-        return error_response(request, exc.status_code, exc.code, exc.message)
+    # InvalidWebhook (400) and PaymentsNotConfigured (503) are answered by the error table.
+    payload = await _read_body(request)
+    event = billing.verify_and_parse(
+        payload, request.headers.get("stripe-signature"), settings.stripe_webhook_secret
+    )
     try:
         outcome = await anyio.to_thread.run_sync(billing.process_event, settings, event)
     except DatabaseUnavailable:
-        raise  # 503 through the shared mapping
+        raise  # 503 through the error table: Stripe redelivers
     except Exception:
         log.exception("stripe webhook %s (%s) failed and was rolled back", event.id, event.type)
-        return error_response(
-            request,
-            500,
-            "webhook_failed",
-            "The event could not be applied; it was rolled back. Please retry.",
-        )
+        return answer(request, WEBHOOK_FAILED)
     return JSONResponse({"received": True, "result": outcome.result, "id": outcome.event_id})
 
 

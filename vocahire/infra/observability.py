@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 
 from vocahire.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sentry_sdk._types import Event, Hint
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +213,11 @@ def scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any] | None = None) 
     return _scrub(crumb, _configured_secrets(get_settings()), structural=True)
 
 
+def _before_send(event: Event, hint: Hint) -> Event:
+    """Sentry's hook for errors and transactions: its ``Event`` is the JSON dict ``scrub_event`` walks."""
+    return cast("Event", scrub_event(cast("dict[str, Any]", event), hint))
+
+
 def init_sentry(settings: Settings | None = None) -> bool:
     """Start the Sentry SDK when ``SENTRY_DSN`` is set; returns whether it is on."""
     settings = settings or get_settings()
@@ -239,8 +246,8 @@ def init_sentry(settings: Settings | None = None) -> bool:
         include_local_variables=False,
         include_source_context=True,
         max_request_body_size="never",
-        before_send=scrub_event,
-        before_send_transaction=scrub_event,
+        before_send=_before_send,
+        before_send_transaction=_before_send,
         before_breadcrumb=scrub_breadcrumb,
         integrations=[
             StarletteIntegration(transaction_style="url"),
@@ -257,50 +264,38 @@ def init_sentry(settings: Settings | None = None) -> bool:
 
 def enable_asyncio_tracing() -> None:
     """Called from inside the running event loop (a lifespan task) so asyncio tasks are traced too."""
-    if not get_settings().sentry_dsn:
+    if not sentry_enabled():
         return
     from sentry_sdk.integrations.asyncio import enable_asyncio_integration
 
     enable_asyncio_integration()
 
 
+def sentry_enabled() -> bool:
+    """Whether this deployment reports to Sentry (``SENTRY_DSN`` is set)."""
+    return bool(get_settings().sentry_dsn)
+
+
 def tag_request(request_id: str) -> None:
     """Tag the current request's events with its id (the one shown to the user and in the logs)."""
-    if not get_settings().sentry_dsn:
+    if not sentry_enabled():
         return
     import sentry_sdk
 
     sentry_sdk.set_tag("request_id", request_id)
 
 
-class SentryRequestIdMiddleware:
-    """ASGI middleware placed inside ``RequestContextMiddleware``: copies its request id onto Sentry's scope."""
+def name_transaction(name: str, *, source: Literal["url", "route"]) -> None:
+    """Name the current trace: after the raw path (``"url"``) or the route template matched (``"route"``)."""
+    if not sentry_enabled():
+        return
+    import sentry_sdk
 
-    def __init__(self, app: Callable[..., Any]) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope.get("type") != "http" or not get_settings().sentry_dsn:
-            await self.app(scope, receive, send)
-            return
-        import sentry_sdk
-
-        rid = (scope.get("state") or {}).get("request_id")
-        if rid:
-            tag_request(str(rid))
-        # Behind Reflex's own mounts Sentry can't see which route runs: name the trace after the path
-        # now (errors raised inside carry it), then after the route template the router matched.
-        sentry_sdk.get_current_scope().set_transaction_name(str(scope.get("path", "")), source="url")
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            route = getattr(scope.get("route"), "path", None)
-            if route:
-                sentry_sdk.get_current_scope().set_transaction_name(route, source="route")
+    sentry_sdk.get_current_scope().set_transaction_name(name, source=source)
 
 
 def flush(timeout: float = 2.0) -> None:
-    if get_settings().sentry_dsn:
+    if sentry_enabled():
         import sentry_sdk
 
         sentry_sdk.flush(timeout=timeout)
@@ -308,7 +303,7 @@ def flush(timeout: float = 2.0) -> None:
 
 def capture_exception(exc: BaseException) -> None:
     """Report an exception to Sentry (no-op without a DSN)."""
-    if get_settings().sentry_dsn:
+    if sentry_enabled():
         import sentry_sdk
 
         sentry_sdk.capture_exception(exc)

@@ -9,7 +9,8 @@ import reflex as rx
 from vocahire.infra.database import run_db
 from vocahire.services.accounts import user_data
 from vocahire.settings import get_settings
-from vocahire.state.session import SessionState, current_user, friendly_error
+from vocahire.state.errors import friendly_error
+from vocahire.state.session import SessionState, current_user
 
 CONFIRM_WORD = "DELETE"
 SIGN_OUT_FORM_ID = "account-sign-out-form"
@@ -29,7 +30,7 @@ _EMPTY: dict[str, Any] = {
 
 
 class AccountState(rx.State):
-    profile: dict[str, Any] = dict(_EMPTY)
+    profile: rx.Field[dict[str, Any]] = rx.field(default_factory=lambda: dict(_EMPTY))
     loading: bool = True
     error: str = ""
     delete_open: bool = False

@@ -10,7 +10,8 @@ from vocahire.errors import InvalidInput
 from vocahire.infra.database import run_db
 from vocahire.services.admin import usage as admin_usage
 from vocahire.services.admin.usage import DateRange
-from vocahire.state.session import current_admin, friendly_error
+from vocahire.state.errors import friendly_error
+from vocahire.state.session import current_admin
 
 PRESETS = (7, 30, 90, 365)
 
@@ -20,11 +21,11 @@ class AdminUsageState(rx.State):
 
     start: str = ""
     end: str = ""
-    daily: list[dict[str, int | float | str]] = []
-    revenue: list[dict[str, int | float | str]] = []
+    daily: rx.Field[list[dict[str, int | float | str]]] = rx.field(default_factory=list)
+    revenue: rx.Field[list[dict[str, int | float | str]]] = rx.field(default_factory=list)
     revenue_available: bool = False
-    recent_errors: list[dict[str, str]] = []
-    totals: dict[str, str] = {}
+    recent_errors: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    totals: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     loading: bool = True
     error: str = ""
     range_error: str = ""
@@ -39,8 +40,8 @@ class AdminUsageState(rx.State):
         report = await run_db(admin_usage.usage_report, date_range=date_range)
         self.start, self.end = date_range.start.isoformat(), date_range.end.isoformat()
         self.form_version += 1
-        self.daily = report.daily_dicts()  # type: ignore[assignment]
-        self.revenue = [line.as_dict() for line in report.revenue]  # type: ignore[misc]
+        self.daily = report.daily_dicts()
+        self.revenue = [line.as_dict() for line in report.revenue]
         self.revenue_available = report.revenue_available
         self.recent_errors = [{k: str(v) for k, v in e.items()} for e in report.error_messages]
         self.totals = report.totals()
@@ -52,7 +53,7 @@ class AdminUsageState(rx.State):
             await self._fetch(date_range or admin_usage.default_range())
             self.range_error = ""
         except InvalidInput as exc:
-            self.range_error = exc.message
+            self.range_error = friendly_error(exc)
         except Exception as exc:
             self._clear()
             self.error = friendly_error(exc)
@@ -80,7 +81,7 @@ class AdminUsageState(rx.State):
                 raise InvalidInput("Pick a start and an end date.")
             date_range = admin_usage.parse_range(form_data.get("start"), form_data.get("end"))
         except InvalidInput as exc:
-            self.range_error = exc.message
+            self.range_error = friendly_error(exc)
             return
         except Exception as exc:
             self._clear()

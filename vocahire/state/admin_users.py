@@ -7,7 +7,7 @@ handlers never take a user id from the browser.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import reflex as rx
@@ -15,7 +15,8 @@ import reflex as rx
 from vocahire.errors import Conflict, InvalidInput, NotFound
 from vocahire.infra.database import run_db
 from vocahire.services.admin import users as admin_users
-from vocahire.state.session import SessionState, current_admin, friendly_error
+from vocahire.state.errors import friendly_error
+from vocahire.state.session import SessionState, current_admin
 
 
 def _form_value(form_data: Any, key: str) -> Any:
@@ -27,16 +28,16 @@ class AdminUsersState(rx.State):
     page: int = 1
     pages: int = 1
     total: int = 0
-    rows: list[dict[str, Any]] = []
+    rows: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     loading: bool = True
     error: str = ""
 
     detail_open: bool = False
     detail_loading: bool = False
-    profile: dict[str, Any] = {}
-    sessions: list[dict[str, Any]] = []
-    ledger: list[dict[str, Any]] = []
-    actions: list[dict[str, Any]] = []
+    profile: rx.Field[dict[str, Any]] = rx.field(default_factory=dict)
+    sessions: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    ledger: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    actions: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     action_error: str = ""
     action_notice: str = ""
 
@@ -59,7 +60,7 @@ class AdminUsersState(rx.State):
                 change()
             await self._fetch_page(admin.id)
         except InvalidInput as exc:
-            self.error = exc.message
+            self.error = friendly_error(exc)
         except Exception as exc:
             self.rows, self.total = [], 0
             self.error = friendly_error(exc)
@@ -101,7 +102,7 @@ class AdminUsersState(rx.State):
         self.ledger, self.actions = detail["ledger"], detail["actions"]
 
     @rx.event
-    async def open_user(self, user_id: int) -> None:
+    async def open_user(self, user_id: int) -> AsyncIterator[None]:
         self.action_error = self.action_notice = ""
         try:
             admin = await current_admin(self)
@@ -145,7 +146,7 @@ class AdminUsersState(rx.State):
             if self._selected_id == admin.id:
                 await (await self.get_state(SessionState))._refresh_user()
         except Conflict as exc:
-            self.action_notice = exc.message
+            self.action_notice = friendly_error(exc)
         except Exception as exc:
             self.action_error = friendly_error(exc)
 

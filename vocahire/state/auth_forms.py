@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from vocahire import routes
 from vocahire.errors import VocaHireError
@@ -19,7 +20,7 @@ class AuthFormState(rx.State):
     next_path: str = routes.DASHBOARD
 
     @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> EventSpec | None:
         params = self.router.url.query_parameters
         code = params.get("error", "")
         self.error = AUTH_ERRORS.get(code, "") if isinstance(code, str) else ""

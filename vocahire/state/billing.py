@@ -7,14 +7,16 @@ from typing import Any
 import anyio.to_thread
 import reflex as rx
 
+from vocahire import routes
 from vocahire.infra.database import run_db
 from vocahire.services import billing
 from vocahire.settings import get_settings
-from vocahire.state.session import current_user, friendly_error
+from vocahire.state.errors import friendly_error
+from vocahire.state.session import current_user
 
 
 class BillingState(rx.State):
-    history: list[dict[str, Any]] = []
+    history: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     has_plan: bool = False
     plan_active: bool = False
     plan_name: str = ""
@@ -60,7 +62,7 @@ class BillingState(rx.State):
 
     @rx.event
     async def open_portal(self) -> Any:
-        """Stripe's customer portal for this user's own customer: change or cancel the plan, invoices, card."""
+        """Stripe's customer portal for this user's own customer: change or cancel the plan, invoices."""
         if self.portal_busy:
             return
         try:
@@ -70,8 +72,13 @@ class BillingState(rx.State):
             return
         self.portal_busy = True
         yield
+        settings = get_settings()
         try:
-            url = await anyio.to_thread.run_sync(billing.start_portal, get_settings(), user.id)
+            url = await anyio.to_thread.run_sync(
+                lambda: billing.start_portal(
+                    settings, user.id, return_url=f"{settings.app_url}{routes.ACCOUNT}"
+                )
+            )
         except Exception as exc:
             self.portal_busy = False
             yield rx.toast.error(friendly_error(exc))

@@ -12,14 +12,15 @@ import reflex as rx
 from vocahire.infra.database import run_db
 from vocahire.services import billing
 from vocahire.settings import get_settings
-from vocahire.state.session import SessionState, current_user, friendly_error
+from vocahire.state.errors import friendly_error
+from vocahire.state.session import SessionState, current_user
 
 POLL_SECONDS = 1.5
 WATCH_SECONDS = 120.0
 
 
 class BillingSuccessState(rx.State):
-    # "loading" | "waiting" | "processing" | "credited" | "subscribed" | "failed" | "invalid" | "slow" | "error"
+    # loading | waiting | processing | credited | subscribed | failed | invalid | slow | error
     phase: str = "loading"
     offer_name: str = ""
     credits_added: str = ""
@@ -27,7 +28,7 @@ class BillingSuccessState(rx.State):
     premium_until: str = ""
     error: str = ""
 
-    # Backend-only: which checkout this page is about (from the URL the server routed), one watcher per client.
+    # Backend-only: the checkout this page is about (from the URL the server routed); one watcher per client.
     _checkout_id: str = ""
     _watching: bool = False
 

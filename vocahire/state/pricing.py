@@ -11,14 +11,23 @@ import reflex as rx
 from vocahire import routes
 from vocahire.errors import NotAuthenticated
 from vocahire.services import billing
-from vocahire.settings import get_settings
-from vocahire.state.session import current_user, friendly_error
+from vocahire.settings import Settings, get_settings
+from vocahire.state.errors import friendly_error
+from vocahire.state.session import current_user
 
 log = logging.getLogger(__name__)
 
 
+def checkout_return(settings: Settings) -> billing.CheckoutReturn:
+    """Stripe sends the buyer to the success page (Stripe fills in the session id) or back to pricing."""
+    return billing.CheckoutReturn(
+        success_url=f"{settings.app_url}{routes.BILLING_SUCCESS}?session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=f"{settings.app_url}{routes.PRICING}?canceled=1",
+    )
+
+
 class PricingState(rx.State):
-    offers: list[dict[str, Any]] = []
+    offers: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     payments_configured: bool = False
     prices_loading: bool = False
     chosen_offer: str = ""  # the offer picked before signing in (from ?offer=)
@@ -76,7 +85,7 @@ class PricingState(rx.State):
 
     @rx.event
     async def checkout(self, offer_key: Any) -> Any:
-        """Create a Checkout Session for the signed-in user and go to Stripe; signed-out visitors sign in first."""
+        """Send the signed-in user to a Checkout Session of their own; a signed-out visitor signs in first."""
         try:
             user = await current_user(self)
         except NotAuthenticated:
@@ -97,8 +106,13 @@ class PricingState(rx.State):
             return  # a double click: the first attempt is already on its way
         self.busy_offer = offer_key
         yield
+        settings = get_settings()
         try:
-            start = await anyio.to_thread.run_sync(billing.start_checkout, get_settings(), user.id, offer_key)
+            start = await anyio.to_thread.run_sync(
+                lambda: billing.start_checkout(
+                    settings, user.id, offer_key, return_to=checkout_return(settings)
+                )
+            )
         except Exception as exc:
             self.busy_offer = ""
             yield rx.toast.error(friendly_error(exc))

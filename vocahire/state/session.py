@@ -19,6 +19,7 @@ from vocahire.infra.database import DatabaseUnavailable
 from vocahire.services.accounts.identity import Credential, require_user
 from vocahire.services.accounts.users import UserView
 from vocahire.settings import get_settings
+from vocahire.state.errors import friendly_error  # re-exported: its home is state/errors.py
 
 log = logging.getLogger(__name__)
 
@@ -116,16 +117,6 @@ async def current_admin(state: rx.State) -> UserView:
     if not user.is_admin:
         raise Forbidden("That is for administrators only.")
     return user
-
-
-def friendly_error(exc: BaseException) -> str:
-    """The one mapping from failures to text shown in the UI."""
-    if isinstance(exc, VocaHireError):
-        return exc.message
-    if isinstance(exc, DatabaseUnavailable):
-        return "We couldn't reach our database. Please try again in a moment."
-    log.exception("unexpected error in a handler", exc_info=exc)
-    return "Something went wrong on our side. Please try again."
 
 
 __all__ = ["NotAuthenticated", "SessionState", "current_admin", "current_user", "friendly_error"]

@@ -12,7 +12,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from vocahire.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
+from vocahire.errors import (
+    EmailTaken,
+    InvalidEmail,
+    InvalidInput,
+    MissingEmail,
+    NotAuthenticated,
+    TooManyAttempts,
+    WeakPassword,
+)
 from vocahire.infra import cache
 from vocahire.models import User, utcnow
 from vocahire.models.user import ROLE_ADMIN
@@ -98,9 +106,9 @@ def normalize_email(raw: str) -> str:
     """Lower-cased, trimmed e-mail, or ``InvalidInput`` with a readable message."""
     email = (raw or "").strip().lower()
     if not email:
-        raise InvalidInput("Enter your e-mail address.")
+        raise MissingEmail()
     if len(email) > 320 or not _EMAIL_RE.match(email):
-        raise InvalidInput("That doesn't look like an e-mail address (for example: name@example.com).")
+        raise InvalidEmail()
     return email
 
 
@@ -115,10 +123,10 @@ def sign_up(*, session: Session, settings: Settings, email: str, password: str, 
     email = normalize_email(email)
     problem = passwords.password_problem(password or "")
     if problem:
-        raise InvalidInput(problem)
+        raise WeakPassword(problem)
     name = (name or "").strip()[:200]
     if session.execute(select(User.id).where(func.lower(User.email) == email)).first():
-        raise Conflict("An account with this e-mail already exists. Sign in instead.")
+        raise EmailTaken()
     user = User(
         auth_provider="builtin",
         email=email,
@@ -131,7 +139,7 @@ def sign_up(*, session: Session, settings: Settings, email: str, password: str, 
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise Conflict("An account with this e-mail already exists. Sign in instead.") from None
+        raise EmailTaken() from None
     assert user.id is not None
     credits.grant_signup_credits(session=session, user_id=user.id)
     session.refresh(user)

@@ -9,6 +9,7 @@
 
 from vocahire.services.billing.checkout import (
     CheckoutHint,
+    CheckoutReturn,
     CheckoutStart,
     cancel_renewing_subscriptions,
     checkout_hint,
@@ -41,6 +42,7 @@ __all__ = [
     "PRICE_CACHE",
     "CheckoutHint",
     "CheckoutProgress",
+    "CheckoutReturn",
     "CheckoutStart",
     "Offer",
     "WebhookOutcome",

@@ -6,6 +6,7 @@ These talk to Stripe, so they open short database sessions themselves around the
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -15,9 +16,9 @@ from typing import Any
 
 import stripe
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
+from stripe.params.checkout import SessionCreateParams, SessionRetrieveParams
 
-from vocahire import routes
 from vocahire.errors import (
     Conflict,
     InvalidInput,
@@ -54,6 +55,17 @@ class CheckoutStart:
     url: str
 
 
+@dataclass(frozen=True)
+class CheckoutReturn:
+    """Where Stripe sends the user back (absolute URLs chosen by the caller).
+
+    ``success_url`` may carry Stripe's ``{CHECKOUT_SESSION_ID}`` placeholder, which Stripe fills in.
+    """
+
+    success_url: str
+    cancel_url: str
+
+
 def parse_offer(raw: Any) -> Offer:
     """An offer key from the browser -> the offer, or ``InvalidInput``."""
     if not isinstance(raw, str) or raw not in OFFERS_BY_KEY:
@@ -72,21 +84,21 @@ def _customer_facts(*, session: Session, user_id: int) -> CustomerFacts:
 
 
 def _store_customer_id(*, session: Session, user_id: int, customer_id: str) -> str:
-    """Keep the first customer stored for the user (a concurrent attempt may have won); returns the one kept."""
+    """Keep the user's first stored customer (a concurrent attempt may have won); returns the kept one."""
     session.execute(
         update(User)
-        .where(User.id == user_id, User.stripe_customer_id.is_(None))  # type: ignore[union-attr]
+        .where(col(User.id) == user_id, col(User.stripe_customer_id).is_(None))
         .values(stripe_customer_id=customer_id, updated_at=utcnow())
     )
     cache.invalidate_user_on_commit(session, user_id)
-    stored = session.execute(select(User.stripe_customer_id).where(User.id == user_id)).scalar_one()
+    stored = session.execute(select(col(User.stripe_customer_id)).where(col(User.id) == user_id)).scalar_one()
     return str(stored)
 
 
 def _forget_customer_id(*, session: Session, user_id: int, customer_id: str) -> None:
     session.execute(
         update(User)
-        .where(User.id == user_id, User.stripe_customer_id == customer_id)
+        .where(col(User.id) == user_id, col(User.stripe_customer_id) == customer_id)
         .values(stripe_customer_id=None, updated_at=utcnow())
     )
     cache.invalidate_user_on_commit(session, user_id)
@@ -127,28 +139,28 @@ def _missing_at_stripe(exc: UpstreamError, param: str | None = None) -> bool:
 
 def _has_live_subscription(*, session: Session, user_id: int) -> bool:
     row = session.execute(
-        select(StripeSubscription.id).where(
-            StripeSubscription.user_id == user_id,
-            StripeSubscription.status.in_(SUBSCRIPTION_LIVE_STATUSES),  # type: ignore[union-attr]
-            StripeSubscription.current_period_end > utcnow(),  # type: ignore[operator]
+        select(col(StripeSubscription.id)).where(
+            col(StripeSubscription.user_id) == user_id,
+            col(StripeSubscription.status).in_(SUBSCRIPTION_LIVE_STATUSES),
+            col(StripeSubscription.current_period_end) > utcnow(),
         )
     ).first()
     return row is not None
 
 
 def checkout_params(
-    settings: Settings, offer: Offer, price_id: str, user_id: int, customer_id: str
-) -> dict[str, Any]:
+    offer: Offer, price_id: str, user_id: int, customer_id: str, return_to: CheckoutReturn
+) -> SessionCreateParams:
     """What we ask Stripe Checkout for: the price, who pays, and where to come back."""
     metadata = {"user_id": str(user_id), "offer": offer.key}
-    params: dict[str, Any] = {
+    params: SessionCreateParams = {
         "mode": "subscription" if offer.is_subscription else "payment",
         "customer": customer_id,
         "client_reference_id": str(user_id),
         "line_items": [{"price": price_id, "quantity": 1}],
         "metadata": metadata,
-        "success_url": f"{settings.app_url}{routes.BILLING_SUCCESS}?session_id={{CHECKOUT_SESSION_ID}}",
-        "cancel_url": f"{settings.app_url}{routes.PRICING}?canceled=1",
+        "success_url": return_to.success_url,
+        "cancel_url": return_to.cancel_url,
     }
     if offer.is_subscription:
         params["subscription_data"] = {"metadata": metadata}
@@ -158,9 +170,14 @@ def checkout_params(
 
 
 def start_checkout(
-    settings: Settings, user_id: int, offer_key: Any, attempt_id: str | None = None
+    settings: Settings,
+    user_id: int,
+    offer_key: Any,
+    *,
+    return_to: CheckoutReturn,
+    attempt_id: str | None = None,
 ) -> CheckoutStart:
-    """Create a Checkout Session for one attempt (its own idempotency key) and return where to send the user."""
+    """Create a Checkout Session for one attempt (its own idempotency key); returns where to send the user."""
     offer = parse_offer(offer_key)
     if not settings.stripe_configured:
         raise PaymentsNotConfigured()
@@ -173,10 +190,10 @@ def start_checkout(
     client = stripe_client(settings)
 
     def create(customer_id: str) -> Any:
-        params = checkout_params(settings, offer, price_id, user_id, customer_id)
+        params = checkout_params(offer, price_id, user_id, customer_id, return_to)
         return stripe_call(
             lambda: client.v1.checkout.sessions.create(
-                params,  # type: ignore[arg-type]
+                params,
                 {"idempotency_key": f"vocahire-checkout-{user_id}-{offer.key}-{attempt}-{customer_id}"},
             )
         )
@@ -193,18 +210,16 @@ def start_checkout(
     return CheckoutStart(session_id=created.id, url=created.url)
 
 
-def start_portal(settings: Settings, user_id: int) -> str:
-    """A customer-portal session (manage or cancel the plan, invoices, card) returning to the account page."""
+def start_portal(settings: Settings, user_id: int, *, return_url: str) -> str:
+    """A customer-portal session (manage or cancel the plan, invoices, card) coming back to ``return_url``."""
     if not settings.stripe_configured:
         raise PaymentsNotConfigured()
-    facts = in_session(_customer_facts, user_id=user_id)
-    if not facts.stripe_customer_id:
+    customer_id = in_session(_customer_facts, user_id=user_id).stripe_customer_id
+    if not customer_id:
         raise NotFound("There's no billing account to manage yet: buy credits or a Coach plan first.")
     client = stripe_client(settings)
     portal = stripe_call(
-        lambda: client.v1.billing_portal.sessions.create(
-            {"customer": facts.stripe_customer_id, "return_url": f"{settings.app_url}{routes.ACCOUNT}"}  # type: ignore[typeddict-item]
-        )
+        lambda: client.v1.billing_portal.sessions.create({"customer": customer_id, "return_url": return_url})
     )
     return str(portal.url)
 
@@ -213,10 +228,10 @@ def renewing_subscription_ids(*, session: Session, user_id: int) -> list[str]:
     """The user's plans that will charge again (live and not set to end at the period's end)."""
     return list(
         session.execute(
-            select(StripeSubscription.subscription_id).where(
-                StripeSubscription.user_id == user_id,
-                StripeSubscription.status.in_(SUBSCRIPTION_LIVE_STATUSES),  # type: ignore[union-attr]
-                StripeSubscription.cancel_at_period_end.is_(False),  # type: ignore[attr-defined]
+            select(col(StripeSubscription.subscription_id)).where(
+                col(StripeSubscription.user_id) == user_id,
+                col(StripeSubscription.status).in_(SUBSCRIPTION_LIVE_STATUSES),
+                col(StripeSubscription.cancel_at_period_end).is_(False),
             )
         ).scalars()
     )
@@ -234,7 +249,7 @@ def cancel_renewing_subscriptions(settings: Settings, user_id: int) -> list[str]
     client = stripe_client(settings)
     for subscription_id in ids:
         try:
-            stripe_call(lambda sid=subscription_id: client.v1.subscriptions.cancel(sid))  # type: ignore[misc]
+            stripe_call(functools.partial(client.v1.subscriptions.cancel, subscription_id))
         except UpstreamError as exc:
             if not _missing_at_stripe(exc):
                 raise
@@ -255,20 +270,20 @@ def retrieve_checkout_session(
 ) -> dict[str, Any]:
     """Re-read a Checkout Session from Stripe (the webhook payload is never trusted for what was bought)."""
     client = stripe_client(settings)
-    params: dict[str, Any] = {"expand": ["line_items"]} if expand_line_items else {}
+    params: SessionRetrieveParams = {"expand": ["line_items"]} if expand_line_items else {}
     # No retry inside the call: a webhook answers fast, and a failure is retried by Stripe's redelivery.
     session = stripe_call(
         lambda: client.v1.checkout.sessions.retrieve(checkout_session_id, params, {"max_network_retries": 0})
-    )  # type: ignore[arg-type]
+    )
     return session.to_dict()
 
 
 def invoice_for_payment_intent(settings: Settings, payment_intent_id: str) -> str | None:
-    """The invoice a PaymentIntent paid (charges no longer name their invoice): via the Invoice Payments list."""
+    """The invoice a PaymentIntent paid (charges no longer name their invoice), from Invoice Payments."""
     client = stripe_client(settings)
     listed = stripe_call(
         lambda: client.v1.invoice_payments.list(
-            {"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 1},  # type: ignore[typeddict-item]
+            {"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 1},
             {"max_network_retries": 0},
         )
     )

@@ -137,10 +137,8 @@ def offer_for_price(price_id: str | None, settings: Settings) -> Offer | None:
 def format_money(amount_minor: int, currency: str) -> str:
     """``1200, "eur"`` -> ``€12.00``; zero-decimal currencies (JPY...) have no minor unit."""
     code = (currency or "").lower()
-    if code in ZERO_DECIMAL_CURRENCIES:
-        number = f"{amount_minor:,}"
-    else:
-        number = f"{Decimal(amount_minor) / 100:,.2f}"
+    zero_decimal = code in ZERO_DECIMAL_CURRENCIES
+    number = f"{amount_minor:,}" if zero_decimal else f"{Decimal(amount_minor) / 100:,.2f}"
     symbol = CURRENCY_SYMBOLS.get(code)
     return f"{symbol}{number}" if symbol else f"{code.upper()} {number}".strip()
 
@@ -180,7 +178,7 @@ class PriceInfo:
 
 
 class PriceCache:
-    """Prices by id with a TTL; one lookup per price per TTL whatever the traffic, failures retried after a minute."""
+    """Prices by id, one lookup per price per TTL whatever the traffic; a failure is retried in a minute."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from vocahire.models import utcnow
 from vocahire.models.billing import (
@@ -154,19 +154,19 @@ def apply_checkout_failed(*, session: Session, checkout: CheckoutSession) -> str
 def payment_for_charge(
     session: Session, payment_intent_id: str | None, invoice_id: str | None
 ) -> StripePayment | None:
-    """Our payment behind a charge: by its PaymentIntent, or by the invoice that PaymentIntent paid. Locked."""
+    """Our payment behind a charge (locked): by its PaymentIntent, or by the invoice that one paid."""
     found = None
     if payment_intent_id:
         found = (
             session.execute(
-                select(StripePayment.id).where(StripePayment.payment_intent_id == payment_intent_id)
+                select(col(StripePayment.id)).where(col(StripePayment.payment_intent_id) == payment_intent_id)
             )
             .scalars()
             .first()
         )
     if found is None and invoice_id:
         found = (
-            session.execute(select(StripePayment.id).where(StripePayment.invoice_id == invoice_id))
+            session.execute(select(col(StripePayment.id)).where(col(StripePayment.invoice_id) == invoice_id))
             .scalars()
             .first()
         )
@@ -212,7 +212,7 @@ def _claw_back(
 
 
 def apply_charge_refunded(*, session: Session, charge: Charge, invoice_id: str | None) -> str:
-    """charge.refunded: ``amount_refunded`` is a running total, so only the growth since the last one counts."""
+    """charge.refunded: ``amount_refunded`` is a running total, so only its growth since the last counts."""
     payment = payment_for_charge(session, charge.payment_intent, invoice_id)
     if payment is None:
         return "ignored: not one of our payments"
@@ -227,13 +227,14 @@ def apply_charge_refunded(*, session: Session, charge: Charge, invoice_id: str |
         # Credits back in proportion to the money back (half a refund takes half the pack).
         wanted_total = min(payment.credits_cents, (payment.credits_cents * total * 2 + base) // (2 * base))
         wanted = wanted_total - payment.credits_clawed_back_cents - payment.credits_shortfall_cents
+        currency = charge.currency or payment.currency
         _claw_back(
             session,
             payment,
             wanted,
             KIND_REFUND,
             f"stripe-refund:{charge.id}:{total}",
-            f"Payment refunded ({format_money(total, charge.currency or payment.currency)} of {format_money(base, charge.currency or payment.currency)})",
+            f"Payment refunded ({format_money(total, currency)} of {format_money(base, currency)})",
         )
     payment.updated_at = utcnow()
     session.add(payment)

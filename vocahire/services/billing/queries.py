@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from vocahire.models import CreditLedgerEntry, User, utcnow
 from vocahire.models.billing import PAYMENT_FAILED, PAYMENT_PENDING, StripePayment, StripeSubscription
@@ -42,8 +42,8 @@ def billing_history(*, session: Session, user_id: int, limit: int = HISTORY_LIMI
     rows = (
         session.execute(
             select(CreditLedgerEntry)
-            .where(CreditLedgerEntry.user_id == user_id)
-            .order_by(CreditLedgerEntry.created_at.desc(), CreditLedgerEntry.id.desc())  # type: ignore[attr-defined, union-attr]
+            .where(col(CreditLedgerEntry.user_id) == user_id)
+            .order_by(col(CreditLedgerEntry.created_at).desc(), col(CreditLedgerEntry.id).desc())
             .limit(max(1, min(limit, HISTORY_LIMIT)))
         )
         .scalars()
@@ -88,12 +88,15 @@ class CheckoutProgress:
 def checkout_progress(*, session: Session, user_id: int, checkout_session_id: str) -> CheckoutProgress:
     """Only the owner's rows are read: someone else's session id looks like one that hasn't arrived."""
     user = session.execute(
-        select(User.credits_cents, User.is_premium, User.premium_until).where(User.id == user_id)
+        select(col(User.credits_cents), col(User.is_premium), col(User.premium_until)).where(
+            col(User.id) == user_id
+        )
     ).one()
     balance = from_cents(user[0])
     payment = session.execute(
         select(StripePayment).where(
-            StripePayment.checkout_session_id == checkout_session_id, StripePayment.user_id == user_id
+            col(StripePayment.checkout_session_id) == checkout_session_id,
+            col(StripePayment.user_id) == user_id,
         )
     ).scalar_one_or_none()
     if payment is not None:
@@ -105,8 +108,8 @@ def checkout_progress(*, session: Session, user_id: int, checkout_session_id: st
         return CheckoutProgress("waiting", name, balance=balance)
     sub = session.execute(
         select(StripeSubscription).where(
-            StripeSubscription.checkout_session_id == checkout_session_id,
-            StripeSubscription.user_id == user_id,
+            col(StripeSubscription.checkout_session_id) == checkout_session_id,
+            col(StripeSubscription.user_id) == user_id,
         )
     ).scalar_one_or_none()
     if sub is not None and user[1] and (user[2] is None or user[2] > utcnow()):
@@ -116,5 +119,7 @@ def checkout_progress(*, session: Session, user_id: int, checkout_session_id: st
 
 def has_billing_account(*, session: Session, user_id: int) -> bool:
     """Whether the user has a Stripe customer (so the customer portal has something to show)."""
-    customer = session.execute(select(User.stripe_customer_id).where(User.id == user_id)).scalar_one_or_none()
+    customer = session.execute(
+        select(col(User.stripe_customer_id)).where(col(User.id) == user_id)
+    ).scalar_one_or_none()
     return bool(customer)

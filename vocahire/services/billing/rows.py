@@ -1,4 +1,4 @@
-"""Small database helpers shared by the webhook effects: locked upserts and finding the user behind Stripe ids."""
+"""Database helpers shared by the webhook effects: locked upserts and finding the user behind Stripe ids."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from vocahire.models import User
 
@@ -14,7 +14,7 @@ M = TypeVar("M", bound=SQLModel)
 
 
 def locked_row(session: Session, model: type[M], column: str, value: str, defaults: dict[str, Any]) -> M:
-    """The row with ``column == value``, created if missing, locked for this transaction (PostgreSQL ``FOR UPDATE``).
+    """The row with ``column == value``, created if missing, locked for the transaction (``FOR UPDATE``).
 
     Concurrent deliveries touching the same payment or subscription queue up on the lock
     instead of both reading the old state.
@@ -34,7 +34,7 @@ def locked_row(session: Session, model: type[M], column: str, value: str, defaul
 
 
 def user_exists(session: Session, user_id: int) -> bool:
-    return session.execute(select(User.id).where(User.id == user_id)).first() is not None
+    return session.execute(select(col(User.id)).where(col(User.id) == user_id)).first() is not None
 
 
 def user_from_metadata(session: Session, metadata: dict[str, str], *extra_ids: str | None) -> int | None:
@@ -48,4 +48,6 @@ def user_from_metadata(session: Session, metadata: dict[str, str], *extra_ids: s
 def user_for_customer(session: Session, customer_id: str | None) -> int | None:
     if not customer_id:
         return None
-    return session.execute(select(User.id).where(User.stripe_customer_id == customer_id)).scalar_one_or_none()
+    return session.execute(
+        select(col(User.id)).where(col(User.stripe_customer_id) == customer_id)
+    ).scalar_one_or_none()

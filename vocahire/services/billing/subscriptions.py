@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from vocahire.infra import cache
 from vocahire.models import User, utcnow
@@ -56,7 +56,7 @@ def lock_subscription(session: Session, subscription_id: str) -> StripeSubscript
 def sync_user_premium(*, session: Session, user_id: int) -> None:
     """Premium = some subscription of the user is active/trialing and paid up to a future date."""
     subs = (
-        session.execute(select(StripeSubscription).where(StripeSubscription.user_id == user_id))
+        session.execute(select(StripeSubscription).where(col(StripeSubscription.user_id) == user_id))
         .scalars()
         .all()
     )
@@ -70,13 +70,15 @@ def sync_user_premium(*, session: Session, user_id: int) -> None:
     ]
     premium, until = (True, max(ends)) if ends else (False, None)
     current = session.execute(
-        select(User.is_premium, User.premium_until).where(User.id == user_id)
+        select(col(User.is_premium), col(User.premium_until)).where(col(User.id) == user_id)
     ).one_or_none()
     if current is None or (current[0], current[1]) == (premium, until):
         return
     session.execute(
-        update(User).where(User.id == user_id).values(is_premium=premium, premium_until=until, updated_at=now)
-    )  # type: ignore[arg-type]
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(is_premium=premium, premium_until=until, updated_at=now)
+    )
     cache.invalidate_user_on_commit(session, user_id)
 
 
@@ -160,7 +162,7 @@ def _invoice_payment(
 
 
 def apply_invoice_event(*, session: Session, settings: Settings, event: StripeEvent, invoice: Invoice) -> str:
-    """invoice.paid: revenue recorded and premium through the paid period; invoice.payment_failed: plan past due."""
+    """invoice.paid: revenue recorded, premium through the paid period; invoice.payment_failed: past due."""
     sub_id = invoice.subscription_id
     if not sub_id:
         return "ignored: not a subscription invoice"
@@ -196,7 +198,8 @@ def apply_invoice_event(*, session: Session, settings: Settings, event: StripeEv
     session.flush()
     if row.user_id:
         sync_user_premium(session=session, user_id=row.user_id)
-    return f"invoice {invoice.id} {'paid' if paid else 'payment failed'}; subscription {row.subscription_id} is {row.status}"
+    outcome = "paid" if paid else "payment failed"
+    return f"invoice {invoice.id} {outcome}; subscription {row.subscription_id} is {row.status}"
 
 
 def link_checkout_subscription(
@@ -227,8 +230,8 @@ def subscription_summary(*, session: Session, user_id: int) -> dict[str, Any]:
     rows = (
         session.execute(
             select(StripeSubscription)
-            .where(StripeSubscription.user_id == user_id)
-            .order_by(StripeSubscription.updated_at.desc())  # type: ignore[attr-defined]
+            .where(col(StripeSubscription.user_id) == user_id)
+            .order_by(col(StripeSubscription.updated_at).desc())
         )
         .scalars()
         .all()

@@ -21,7 +21,7 @@ import stripe
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from vocahire.errors import InvalidWebhook, PaymentsNotConfigured
 from vocahire.infra.database import in_session
@@ -65,7 +65,7 @@ class WebhookOutcome:
 
 
 def verify_and_parse(payload: bytes, signature_header: str | None, secret: str | None) -> StripeEvent:
-    """Check the ``Stripe-Signature`` (any of its v1 values, within 5 minutes) on the raw body, then parse it."""
+    """Check the ``Stripe-Signature`` (any v1 value, within 5 minutes) on the raw body, then parse it."""
     if not secret:
         raise PaymentsNotConfigured("Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET).")
     if len(payload) > MAX_BODY_BYTES:
@@ -98,7 +98,7 @@ def _prepare_checkout(settings: Settings, event: StripeEvent) -> CheckoutSession
 
 def _payment_known(*, session: Session, payment_intent_id: str) -> bool:
     found = session.execute(
-        select(StripePayment.id).where(StripePayment.payment_intent_id == payment_intent_id)
+        select(col(StripePayment.id)).where(col(StripePayment.payment_intent_id) == payment_intent_id)
     ).first()
     return found is not None
 
@@ -172,8 +172,8 @@ HANDLERS: dict[str, Handler] = {
 
 def _already_processed(*, session: Session, event_id: str) -> bool:
     row = session.execute(
-        select(ProcessedWebhookEvent.id).where(
-            ProcessedWebhookEvent.provider == PROVIDER, ProcessedWebhookEvent.event_id == event_id
+        select(col(ProcessedWebhookEvent.id)).where(
+            col(ProcessedWebhookEvent.provider) == PROVIDER, col(ProcessedWebhookEvent.event_id) == event_id
         )
     ).first()
     return row is not None

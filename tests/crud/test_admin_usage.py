@@ -206,7 +206,7 @@ def _report(session_setup: str | None = None):
 
 def test_daily_series_and_totals_match_the_fixture(usage_fixture):
     report = _report()
-    days, granted, median = _expected()
+    days, granted, _median = _expected()
 
     assert [d.day for d in report.days] == ["2025-03-10", "2025-03-11", "2025-03-12"]
     for fig in report.days:
@@ -324,7 +324,7 @@ def test_revenue_by_offer_counts_money_received_in_the_range_net_of_refunds(db):
 
     in_session(arrange)
     expected: dict[tuple[str, str], list[int]] = {}
-    for offer, status, currency, amount, refunded, paid_at in payments:
+    for offer, _status, currency, amount, refunded, paid_at in payments:
         if paid_at is None or not _in(paid_at):
             continue
         line = expected.setdefault((offer, currency), [0, 0])

@@ -1,4 +1,5 @@
-"""The feedback job, on SQLite and PostgreSQL: queued when an interview ends, generated once, retried, recovered."""
+"""The feedback job, on SQLite and PostgreSQL: queued when an interview ends, generated once, retried,
+recovered."""
 
 from __future__ import annotations
 
@@ -149,9 +150,15 @@ def test_a_worker_killed_mid_job_is_recovered_and_cannot_overwrite_later(feedbac
     assert outcome.outcome == "completed" and outcome.attempt == 2
     assert get_interview(interview_id).feedback_status == "completed"
     # The crashed worker wakes up late: its fenced writes change nothing.
-    late = dict(
-        overall_score=1, categories=[], strengths=[], improvements=[], questions=[], metrics={}, model="late"
-    )
+    late = {
+        "overall_score": 1,
+        "categories": [],
+        "strengths": [],
+        "improvements": [],
+        "questions": [],
+        "metrics": {},
+        "model": "late",
+    }
     assert in_session(jobs.complete_job, job=crashed, **late) is False
     assert in_session(jobs.fail_job, job=crashed, reason="late") is False
     assert stored_feedback(interview_id).overall_score == 72

@@ -4,16 +4,16 @@ from vocahire.services.interviews.prompt import InterviewBrief, build_instructio
 
 
 def brief(**overrides):
-    values = dict(
-        job_title="Backend Engineer",
-        job_description="Design REST APIs in Python and scale PostgreSQL.",
-        resume_text="Ada Lovelace. Led the billing migration at Acme.",
-        interview_type="technical",
-        difficulty="hard",
-        duration_minutes=20,
-        pace="patient",
-        candidate_name="Ada",
-    )
+    values = {
+        "job_title": "Backend Engineer",
+        "job_description": "Design REST APIs in Python and scale PostgreSQL.",
+        "resume_text": "Ada Lovelace. Led the billing migration at Acme.",
+        "interview_type": "technical",
+        "difficulty": "hard",
+        "duration_minutes": 20,
+        "pace": "patient",
+        "candidate_name": "Ada",
+    }
     values.update(overrides)
     return InterviewBrief(**values)
 

@@ -16,19 +16,19 @@ def words(n: int, *, prefix: str = "") -> str:
     return " ".join(head + [f"w{i}" for i in range(n - len(head))])
 
 
-I, C = "interviewer", "candidate"
+INTERVIEWER, CANDIDATE = "interviewer", "candidate"
 
 # Worked by hand (seconds):
 #  I1 0-5 | C1 6-36 (60 words, 4 fillers) | I2 37-40 | C2 42-52 "I like Python." (3 words)
 #  I3 53-58 | C3 57.5-257.5 (400 words, starts 0.5 s before I3 ends) | 7.5 s silence | I4 265-269
 BASIC = [
-    Line(I, "Tell me about yourself.", 0, 5),
-    Line(C, words(60, prefix="um so um you know I basically"), 6, 36),
-    Line(I, "Why this role?", 37, 40),
-    Line(C, "I like Python.", 42, 52),
-    Line(I, "Walk me through your biggest project, from the start.", 53, 58),
-    Line(C, words(400), 57.5, 257.5),
-    Line(I, "Thank you, that's all.", 265, 269),
+    Line(INTERVIEWER, "Tell me about yourself.", 0, 5),
+    Line(CANDIDATE, words(60, prefix="um so um you know I basically"), 6, 36),
+    Line(INTERVIEWER, "Why this role?", 37, 40),
+    Line(CANDIDATE, "I like Python.", 42, 52),
+    Line(INTERVIEWER, "Walk me through your biggest project, from the start.", 53, 58),
+    Line(CANDIDATE, words(400), 57.5, 257.5),
+    Line(INTERVIEWER, "Thank you, that's all.", 265, 269),
 ]
 
 
@@ -79,10 +79,10 @@ def test_metrics_are_json_for_the_feedback_row_and_deterministic():
 def test_golden_empty_answers():
     m = compute_speech_metrics(
         [
-            Line(I, "First question?", 0, 3),
-            Line(C, "", 4, 8),  # transcription produced nothing
-            Line(I, "Let me ask another way: what did you build?", 9, 12),
-            Line(C, words(30), 13, 28),
+            Line(INTERVIEWER, "First question?", 0, 3),
+            Line(CANDIDATE, "", 4, 8),  # transcription produced nothing
+            Line(INTERVIEWER, "Let me ask another way: what did you build?", 9, 12),
+            Line(CANDIDATE, words(30), 13, 28),
         ]
     )
     assert [a.words for a in m.answers] == [0, 30]
@@ -100,14 +100,14 @@ def test_golden_no_transcript_at_all():
 
 def test_golden_one_sided_interviews():
     only_interviewer = compute_speech_metrics(
-        [Line(I, "Hello? Can you hear me?", 0, 3), Line(I, "I'll wait a moment.", 10, 12)]
+        [Line(INTERVIEWER, "Hello? Can you hear me?", 0, 3), Line(INTERVIEWER, "I'll wait a moment.", 10, 12)]
     )
     assert only_interviewer.answers == []
     assert only_interviewer.summary["talk_ratio_percent"] == 0.0
     assert only_interviewer.summary["wpm"] is None
     assert only_interviewer.turn_taking.long_silences == 1  # 7 s of nothing
 
-    only_candidate = compute_speech_metrics([Line(C, words(50), 0, 20)])
+    only_candidate = compute_speech_metrics([Line(CANDIDATE, words(50), 0, 20)])
     (answer,) = only_candidate.answers
     assert answer.question == "" and answer.latency_seconds is None and answer.wpm == 150.0
     assert only_candidate.summary["talk_ratio_percent"] == 100.0
@@ -117,11 +117,15 @@ def test_golden_one_sided_interviews():
 def test_golden_overlapping_speech():
     m = compute_speech_metrics(
         [
-            Line(C, words(50), 0, 20),
-            Line(I, "Sorry to jump in: which database?", 15, 18),  # talks over the candidate for 3 s
-            Line(C, words(10), 19, 23),  # starts after the interviewer stopped at 18: no overlap
-            Line(I, "Great, and then?", 22.9, 25),  # 0.1 s overlap: timestamp jitter, not an interruption
-            Line(C, words(20), 24, 30),  # 1 s over the interviewer: an interruption
+            Line(CANDIDATE, words(50), 0, 20),
+            Line(
+                INTERVIEWER, "Sorry to jump in: which database?", 15, 18
+            ),  # talks over the candidate for 3 s
+            Line(CANDIDATE, words(10), 19, 23),  # starts after the interviewer stopped at 18: no overlap
+            Line(
+                INTERVIEWER, "Great, and then?", 22.9, 25
+            ),  # 0.1 s overlap: timestamp jitter, not an interruption
+            Line(CANDIDATE, words(20), 24, 30),  # 1 s over the interviewer: an interruption
         ]
     )
     t = m.turn_taking
@@ -133,7 +137,12 @@ def test_golden_overlapping_speech():
 
 def test_golden_untimed_transcript_falls_back_to_words():
     m = compute_speech_metrics(
-        [Line(I, "Tell me about you."), Line(C, words(120)), Line(I, "And why us?"), Line(C, words(40))]
+        [
+            Line(INTERVIEWER, "Tell me about you."),
+            Line(CANDIDATE, words(120)),
+            Line(INTERVIEWER, "And why us?"),
+            Line(CANDIDATE, words(40)),
+        ]
     )
     assert not m.timed
     assert m.summary["wpm"] is None and m.summary["median_latency_seconds"] is None
@@ -143,12 +152,13 @@ def test_golden_untimed_transcript_falls_back_to_words():
 
 
 def sixty_minutes() -> list[Line]:
-    """30 two-minute cycles: question 0-8 s (20 words), answer 10-110 s (200 words, 2 fillers), silence to 120 s."""
+    """30 two-minute cycles: question 0-8 s (20 words), answer 10-110 s (200 words, 2 fillers),
+    silence to 120 s."""
     lines = []
     for k in range(30):
         t = 120 * k
-        lines.append(Line(I, words(20), t, t + 8))
-        lines.append(Line(C, words(200, prefix="um well uh"), t + 10, t + 110))
+        lines.append(Line(INTERVIEWER, words(20), t, t + 8))
+        lines.append(Line(CANDIDATE, words(200, prefix="um well uh"), t + 10, t + 110))
     return lines
 
 
@@ -169,7 +179,11 @@ def test_keyword_coverage_of_the_job_description():
     jd = "Python Python Django PostgreSQL. REST APIs, REST APIs. Node.js and C++ too."
     assert key_terms(jd) == ["rest apis", "python", "django", "postgresql", "node.js", "c++"]
     m = compute_speech_metrics(
-        [Line(I, "Tell me about a project."), Line(C, "I built a REST API in Python with Django models.")], jd
+        [
+            Line(INTERVIEWER, "Tell me about a project."),
+            Line(CANDIDATE, "I built a REST API in Python with Django models."),
+        ],
+        jd,
     )
     assert m.keywords.mentioned == ["rest apis", "python", "django"]
     assert m.keywords.missing == ["postgresql", "node.js", "c++"]

@@ -29,7 +29,10 @@ def _portal_button(label: str) -> rx.Component:
 
 
 def _plan_block() -> rx.Component:
-    """The plan with the customer portal (manage, cancel, invoices, card); nothing when there is nothing to manage."""
+    """The plan with the customer portal (manage, cancel, invoices, card).
+
+    Nothing when there is nothing to manage.
+    """
     active = rx.vstack(
         rx.hstack(
             rx.icon("crown", size=16, color=rx.color("amber", 10)),

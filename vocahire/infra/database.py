@@ -19,7 +19,7 @@ from vocahire.settings import get_settings
 T = TypeVar("T")
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(RuntimeError):  # noqa: N818 (named like the errors in vocahire.errors)
     """The database did not answer in time or refused the connection (shown as 503)."""
 
 

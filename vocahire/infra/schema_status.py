@@ -41,7 +41,10 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade_to_head(url: str | None = None) -> None:
-    """Apply every migration, as `alembic upgrade head` does (tests and benchmarks build databases with it)."""
+    """Apply every migration, as `alembic upgrade head` does.
+
+    Tests and benchmarks build their databases with it.
+    """
     command.upgrade(alembic_config(url), "head")
 
 

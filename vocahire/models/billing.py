@@ -61,7 +61,10 @@ class StripePayment(SQLModel, table=True):
 
 
 class StripeSubscription(SQLModel, table=True):
-    """One Coach subscription as last reported by Stripe; events older than ``last_event_created`` don't move it."""
+    """One Coach subscription as last reported by Stripe.
+
+    Events older than ``last_event_created`` don't move it.
+    """
 
     __tablename__ = "stripe_subscriptions"
 

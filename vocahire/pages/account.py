@@ -216,7 +216,8 @@ def data_section() -> rx.Component:
             rx.cond(
                 P["renewing_subscription"].to(bool),
                 rx.text(
-                    "You have an active Coach subscription: cancel it under Billing before deleting your account.",
+                    "You have an active Coach subscription: cancel it under Billing before deleting your "
+                    "account.",
                     size="1",
                     color=rx.color("amber", 11),
                 ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 import reflex as rx
 from reflex.vars import ObjectVar
@@ -450,7 +450,8 @@ def _figures() -> rx.Component:
             width="100%",
         ),
         rx.text(
-            "Days are UTC. An interview counts on the day it was started; credits and payments on the day they were recorded.",
+            "Days are UTC. An interview counts on the day it was started; credits and payments on the day "
+            "they were recorded.",
             size="1",
             color=rx.color("gray", 10),
         ),

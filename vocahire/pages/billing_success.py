@@ -126,8 +126,8 @@ def _slow() -> rx.Component:
         "amber",
         "This is taking longer than usual",
         _muted(
-            "Your payment is safe. Stripe hasn't told us about it yet; your purchase will be added automatically as soon as it does. "
-            "Check again in a few minutes."
+            "Your payment is safe. Stripe hasn't told us about it yet; your purchase will be added "
+            "automatically as soon as it does. Check again in a few minutes."
         ),
         _actions(rx.button("Check again", size="3", on_click=S.load), _history_button()),
     )
@@ -139,7 +139,8 @@ def _invalid() -> rx.Component:
         "gray",
         "We couldn't find that checkout",
         _muted(
-            "This link doesn't point to one of your purchases. Your billing history shows everything you've bought."
+            "This link doesn't point to one of your purchases. Your billing history shows everything you've "
+            "bought."
         ),
         _actions(
             _history_button(), rx.link(rx.button("Pricing", size="3", variant="soft"), href=routes.PRICING)

@@ -131,7 +131,8 @@ def _recent() -> rx.Component:
                     empty_state(
                         "messages-square",
                         "No interviews yet",
-                        "Your practice interviews and their feedback will appear here. Start your first one: it takes about 20 minutes.",
+                        "Your practice interviews and their feedback will appear here. Start your first one: "
+                        "it takes about 20 minutes.",
                         rx.link(rx.button("Start your first interview"), href=routes.INTERVIEW_NEW),
                     ),
                 ),

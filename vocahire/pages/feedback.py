@@ -1,4 +1,5 @@
-"""One interview's feedback: live status, scores, strengths, per-question notes, measured figures, transcript."""
+"""One interview's feedback: live status, scores, strengths, per-question notes, measured figures and the
+transcript."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ def _status_panel() -> rx.Component:
                 rx.heading("Writing your feedback", size="4"),
                 rx.text(FeedbackState.status_text, color=rx.color("gray", 11), size="2"),
                 rx.text(
-                    "This page updates by itself: no need to refresh. You can also leave and come back later.",
+                    "This page updates by itself: no need to refresh. You can also leave and come back "
+                    "later.",
                     color=rx.color("gray", 10),
                     size="1",
                 ),
@@ -359,7 +361,8 @@ def _measured() -> rx.Component:
         _section_title(
             "activity",
             "Measured from your speech",
-            "Counted from your transcript's words and timestamps, not by the AI. Each figure says what it means and what to aim for.",
+            "Counted from your transcript's words and timestamps, not by the AI. Each figure says what it "
+            "means and what to aim for.",
         ),
         rx.grid(
             rx.foreach(FeedbackState.figures, _figure_card),
@@ -522,7 +525,8 @@ def _content() -> rx.Component:
             _actions(),
         ),
         rx.callout(
-            "Practice feedback written by an AI from your mock interview with an AI interviewer. It's a coaching aid, not a hiring decision.",
+            "Practice feedback written by an AI from your mock interview with an AI interviewer. It's a "
+            "coaching aid, not a hiring decision.",
             icon="bot",
             color_scheme="gray",
             variant="surface",

@@ -186,7 +186,8 @@ def _delete_button(row: ObjectVar[dict[str, Any]]) -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete this interview?"),
             rx.alert_dialog.description(
-                "It disappears from your history and progress charts, with its feedback and transcript. This can't be undone in the app."
+                "It disappears from your history and progress charts, with its feedback and transcript. This "
+                "can't be undone in the app."
             ),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
@@ -295,7 +296,8 @@ def history_page() -> rx.Component:
                     empty_state(
                         "history",
                         "No interviews yet",
-                        "Once you finish a practice interview, it shows up here with its feedback, and your scores start charting your progress.",
+                        "Once you finish a practice interview, it shows up here with its feedback, and your "
+                        "scores start charting your progress.",
                         rx.link(rx.button("Start your first interview"), href=routes.INTERVIEW_NEW),
                     ),
                 ),

@@ -66,7 +66,8 @@ def landing_page() -> rx.Component:
             ),
             rx.text(
                 "Talk in real time with an interviewer that listens, follows up and lets you interrupt. "
-                "Watch the live transcript, then get sharp, measured feedback on what to say better next time.",
+                "Watch the live transcript, then get sharp, measured feedback on what to say better next "
+                "time.",
                 size="4",
                 color=rx.color("gray", 11),
                 text_align="center",
@@ -106,7 +107,8 @@ def landing_page() -> rx.Component:
             _feature(
                 "audio-lines",
                 "Real-time voice",
-                "Full-duplex conversation over WebRTC: speak naturally, pause to think, interrupt when you need to.",
+                "Full-duplex conversation over WebRTC: speak naturally, pause to think, interrupt when you "
+                "need to.",
             ),
             _feature(
                 "scroll-text",
@@ -116,7 +118,8 @@ def landing_page() -> rx.Component:
             _feature(
                 "chart-no-axes-column",
                 "Measured feedback",
-                "Scores per category, stronger sample answers, and figures like pace, filler words and response time.",
+                "Scores per category, stronger sample answers, and figures like pace, filler words and "
+                "response time.",
             ),
             _feature(
                 "trending-up",
@@ -138,7 +141,8 @@ def landing_page() -> rx.Component:
                 _step(
                     "2",
                     "Talk",
-                    "Your AI interviewer greets you and asks one question at a time, following up like a real panel.",
+                    "Your AI interviewer greets you and asks one question at a time, following up like a "
+                    "real panel.",
                 ),
                 _step(
                     "3",

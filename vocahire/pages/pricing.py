@@ -223,8 +223,9 @@ def pricing_page() -> rx.Component:
             "3",
         ),
         rx.text(
-            "Payments are processed securely by Stripe. Plans renew automatically until you cancel; "
-            "manage or cancel anytime from Account & billing, and you keep access until the end of the period you paid for.",
+            "Payments are processed securely by Stripe. Plans renew automatically until you cancel; manage "
+            "or cancel anytime from Account & billing, and you keep access until the end of the period you "
+            "paid for.",
             size="1",
             color=rx.color("gray", 10),
         ),

@@ -1,1 +1,2 @@
-"""Feedback: the background jobs, the AI call, the measured speech figures and the report a candidate reads."""
+"""Feedback: the background jobs, the AI call, the measured speech figures, and the report a candidate
+reads."""

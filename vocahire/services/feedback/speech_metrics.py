@@ -8,6 +8,7 @@ still counts for words and fillers, just not for pace or timing.
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from collections import Counter
@@ -378,7 +379,7 @@ def _keywords(job_description: str, candidate_text: str) -> KeywordCoverage:
     if not terms:
         return KeywordCoverage(terms=[], mentioned=[], missing=[], coverage_percent=None)
     said = stems(candidate_text)
-    said_pairs = set(zip(said, said[1:]))
+    said_pairs = set(itertools.pairwise(said))
     said_set = set(said)
     mentioned: list[str] = []
     missing: list[str] = []
@@ -461,8 +462,8 @@ def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> 
             "Speaking pace",
             wpm,
             _fmt(wpm, " wpm"),
-            "How fast you spoke while answering, in words per minute. Around 120–160 sounds confident and is easy to follow; "
-            "much slower can sound hesitant, much faster is hard to take in.",
+            "How fast you spoke while answering, in words per minute. Around 120–160 sounds confident and is "
+            "easy to follow; much slower can sound hesitant, much faster is hard to take in.",
         ),
         _figure(
             "fillers_per_minute",
@@ -477,16 +478,16 @@ def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> 
             "Time to start answering",
             median_latency,
             _fmt(median_latency, " s"),
-            "The typical gap between the end of a question and the start of your answer. A beat to think is good; "
-            "a negative value means you started before the question was finished.",
+            "The typical gap between the end of a question and the start of your answer. A beat to think is "
+            "good; a negative value means you started before the question was finished.",
         ),
         _figure(
             "talk_ratio_percent",
             "Your share of the talking",
             turn_taking.talk_ratio_percent,
             _fmt(turn_taking.talk_ratio_percent, "%"),
-            "How much of the conversation was you. In an interview the candidate should do most of the talking, "
-            "while still leaving room for the interviewer.",
+            "How much of the conversation was you. In an interview the candidate should do most of the "
+            "talking, while still leaving room for the interviewer.",
         ),
     ]
     if answer_secs:
@@ -497,8 +498,8 @@ def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> 
                 "Typical answer length",
                 med,
                 _fmt(med, " s"),
-                "How long your answers usually ran. Under about 45 seconds rarely shows enough; over 2 minutes "
-                "risks losing the listener. A STAR answer fits comfortably in 1–2 minutes.",
+                "How long your answers usually ran. Under about 45 seconds rarely shows enough; over 2 "
+                "minutes risks losing the listener. A STAR answer fits comfortably in 1–2 minutes.",
             )
         )
     else:
@@ -519,8 +520,8 @@ def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> 
             "Times you talked over the interviewer",
             float(turn_taking.candidate_interruptions) if timed else None,
             _fmt(turn_taking.candidate_interruptions, ""),
-            "How often you started speaking while the interviewer was still talking. Letting a question finish shows "
-            "you are listening.",
+            "How often you started speaking while the interviewer was still talking. Letting a question "
+            "finish shows you are listening.",
         ),
         _figure(
             "long_silences",
@@ -535,16 +536,16 @@ def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> 
             "Longest answer without a break",
             turn_taking.longest_monologue_seconds,
             _fmt(turn_taking.longest_monologue_seconds, " s"),
-            "Your longest uninterrupted stretch of talking. Past about 3 minutes, interviewers tend to lose the thread; "
-            "pause and check in.",
+            "Your longest uninterrupted stretch of talking. Past about 3 minutes, interviewers tend to lose "
+            "the thread; pause and check in.",
         ),
         _figure(
             "keyword_coverage_percent",
             "Job description terms you used",
             keywords.coverage_percent,
             _fmt(keywords.coverage_percent, "%"),
-            "How many of the job description's key terms came up in your answers. Using the employer's own words "
-            "(where true for you) shows the fit directly.",
+            "How many of the job description's key terms came up in your answers. Using the employer's own "
+            "words (where true for you) shows the fit directly.",
         ),
     ]
 

@@ -7,6 +7,7 @@ candidate can check a count by reading their own transcript.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter
 
@@ -547,7 +548,7 @@ def key_terms(job_description: str) -> list[str]:
     # Phrases never span punctuation ("PostgreSQL. REST" is not a phrase).
     for segment in _SEGMENT_RE.split((job_description or "").lower()):
         seg = _TERM_RE.findall(segment)
-        for a, b in zip(seg, seg[1:]):
+        for a, b in itertools.pairwise(seg):
             pos += 1
             if _is_term(a) and _is_term(b):
                 key = (a, b)

@@ -85,10 +85,6 @@ def http_error_for(exc: BaseException) -> HttpError | None:
     return None
 
 
-def is_database_unavailable(exc: BaseException) -> bool:
-    return isinstance(exc, DATABASE_ERRORS)
-
-
 def error_response(request: Request, status: int, code: str, message: str) -> JSONResponse:
     rid = request_id_of(request)
     return JSONResponse(
@@ -142,7 +138,6 @@ __all__ = [
     "answer",
     "error_response",
     "http_error_for",
-    "is_database_unavailable",
     "json_route",
     "map_exception",
     "request_id_of",

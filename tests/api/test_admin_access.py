@@ -260,9 +260,13 @@ def test_services_check_the_actor_is_an_admin_themselves(people):
 
 def test_the_same_adjustment_key_applies_once(people):
     admin, victim = people["admin"], people["victim"]
-    args = dict(
-        admin_user_id=admin.id, user_id=victim.id, amount="1.00", reason="retry", request_key="same-key"
-    )
+    args = {
+        "admin_user_id": admin.id,
+        "user_id": victim.id,
+        "amount": "1.00",
+        "reason": "retry",
+        "request_key": "same-key",
+    }
     in_session(admin_users.adjust_credits, **args)
     with pytest.raises(Exception, match="already applied"):
         in_session(admin_users.adjust_credits, **args)

@@ -7,6 +7,7 @@ no balance may change, and no handler may crash.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from typing import Any
 
@@ -47,7 +48,7 @@ def _app_states() -> list[type[rx.State]]:
 def _handlers() -> list[tuple[type[rx.State], str]]:
     out = []
     for cls in _app_states():
-        for name, handler in cls.event_handlers.items():
+        for name in cls.event_handlers:
             if name.startswith("_") or (name.startswith("set_") and name[4:] in cls.base_vars and False):
                 continue
             out.append((cls, name))
@@ -129,10 +130,8 @@ def test_every_handler_refuses_an_anonymous_client_with_junk(db):
                 # (which are tested as handlers themselves); every synced var must stay as it was.
                 for var_name in [*cls.base_vars, "_clerk_token", "router"]:
                     before_value = getattr(state, var_name, None)
-                    try:
+                    with contextlib.suppress(AttributeError):
                         await _call(state, handler, (var_name, "junk"))
-                    except AttributeError:
-                        pass
                     if (
                         getattr(state, var_name, None) != before_value
                         and f"set_{var_name}" not in cls.event_handlers
@@ -143,8 +142,9 @@ def test_every_handler_refuses_an_anonymous_client_with_junk(db):
                 try:
                     await asyncio.wait_for(_call(state_for_call, handler, args), timeout=10)
                 except Exception as exc:
+                    arg_types = tuple(type(a).__name__ for a in args)
                     failures.append(
-                        f"{cls.get_full_name()}.{name}{tuple(type(a).__name__ for a in args)}: {type(exc).__name__}: {str(exc)[:120]}"
+                        f"{cls.get_full_name()}.{name}{arg_types}: {type(exc).__name__}: {str(exc)[:120]}"
                     )
 
     asyncio.run(run_all())

@@ -1,4 +1,4 @@
-"""Clerk users on first sight: created once with the welcome grant (even when first requests race), refused when deleted."""
+"""Clerk users on first sight: created once with the welcome grant (even in a race), refused when deleted."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The candidate's own data: the export holds exactly theirs; deleting leaves none of it, only an anonymous ledger."""
+"""The candidate's own data: the export holds exactly theirs; deleting leaves only an anonymous ledger."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def two_candidates() -> tuple[User, User, str, str]:
 
 
 def test_the_export_contains_exactly_the_users_own_data(db):
-    ada, eve, ada_interview, eve_interview = two_candidates()
+    ada, _, ada_interview, eve_interview = two_candidates()
     data = in_session(user_data.export_user_data, user_id=ada.id)
     raw = user_data.export_json(data).decode()
     json.loads(raw)  # a valid JSON file
@@ -132,7 +132,8 @@ def test_deleting_an_account_leaves_no_transcript_and_only_an_anonymous_ledger(d
     assert (
         count(
             db.url,
-            "SELECT count(*) FROM interview_sessions WHERE (resume_text != '' OR job_description != '' OR job_title != '(deleted)') AND user_id = :u",
+            "SELECT count(*) FROM interview_sessions WHERE user_id = :u"
+            " AND (resume_text != '' OR job_description != '' OR job_title != '(deleted)')",
             u=ada.id,
         )
         == 0

@@ -12,7 +12,7 @@ import logging
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from vocahire.errors import Conflict, NotAuthenticated
 from vocahire.infra import clerk
@@ -30,11 +30,11 @@ INACTIVE_MESSAGE = "Your account is no longer active. Please contact support if 
 
 
 def _by_subject(session: Session, subject: str) -> User | None:
-    return session.execute(select(User).where(User.auth_subject == subject)).scalar_one_or_none()
+    return session.execute(select(User).where(col(User.auth_subject) == subject)).scalar_one_or_none()
 
 
 def _by_email(session: Session, email: str) -> User | None:
-    return session.execute(select(User).where(func.lower(User.email) == email)).scalars().first()
+    return session.execute(select(User).where(func.lower(col(User.email)) == email)).scalars().first()
 
 
 def placeholder_email(clerk_user_id: str) -> str:
@@ -57,7 +57,9 @@ def _active(user: User) -> User:
 def _promote_if_listed(session: Session, user: User, settings: Settings) -> User:
     """``ADMIN_EMAILS`` bootstraps the admin role on sign-in, as for built-in accounts."""
     if user.email in settings.admin_email_set and user.role != ROLE_ADMIN:
-        session.execute(update(User).where(User.id == user.id).values(role=ROLE_ADMIN, updated_at=utcnow()))
+        session.execute(
+            update(User).where(col(User.id) == user.id).values(role=ROLE_ADMIN, updated_at=utcnow())
+        )
         session.refresh(user)
     return user
 
@@ -135,7 +137,7 @@ def _create(session: Session, settings: Settings, profile: ClerkProfile) -> User
 
 
 def _link_existing(session: Session, user: User, profile: ClerkProfile) -> User | None:
-    """A built-in account whose e-mail Clerk has verified becomes this Clerk user's (a move to Clerk keeps history)."""
+    """A built-in account whose e-mail Clerk verified becomes this Clerk user's, history and all."""
     if (
         user.auth_subject is not None
         or user.deleted_at is not None
@@ -143,9 +145,9 @@ def _link_existing(session: Session, user: User, profile: ClerkProfile) -> User 
         or not profile.email_verified
     ):
         return None
-    result = session.execute(
+    result = session.exec(
         update(User)
-        .where(User.id == user.id, User.auth_subject.is_(None))  # type: ignore[union-attr]
+        .where(col(User.id) == user.id, col(User.auth_subject).is_(None))
         .values(
             auth_provider="clerk",
             auth_subject=profile.user_id,
@@ -153,7 +155,7 @@ def _link_existing(session: Session, user: User, profile: ClerkProfile) -> User 
             updated_at=utcnow(),
         )
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         return None
     session.refresh(user)
     log.info(json.dumps({"event": "clerk_user_linked", "user_id": user.id}))
@@ -161,7 +163,7 @@ def _link_existing(session: Session, user: User, profile: ClerkProfile) -> User 
 
 
 def upsert_from_webhook(*, session: Session, settings: Settings, profile: ClerkProfile) -> str:
-    """``user.created`` / ``user.updated``: create the user if new, else bring e-mail, name and picture up to date."""
+    """``user.created``/``user.updated``: create the user if new, else update e-mail, name and picture."""
     user = _by_subject(session, profile.user_id)
     if user is None:
         if _by_subject(session, clerk.tombstone_subject(profile.user_id)) is not None:
@@ -186,5 +188,5 @@ def upsert_from_webhook(*, session: Session, settings: Settings, profile: ClerkP
     elif user.email in settings.admin_email_set:
         values["role"] = ROLE_ADMIN
     values["updated_at"] = utcnow()
-    session.execute(update(User).where(User.id == user.id).values(**values))
+    session.execute(update(User).where(col(User.id) == user.id).values(**values))
     return "updated"

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from vocahire.errors import InvalidWebhook, NotConfigured
 from vocahire.infra import clerk
@@ -125,8 +125,9 @@ def verify_and_parse(body: bytes, headers: Any, secret: str | None, now: float |
 def _already_processed(*, session: Session, event_id: str) -> bool:
     return (
         session.execute(
-            select(ProcessedWebhookEvent.id).where(
-                ProcessedWebhookEvent.provider == PROVIDER, ProcessedWebhookEvent.event_id == event_id
+            select(col(ProcessedWebhookEvent.id)).where(
+                col(ProcessedWebhookEvent.provider) == PROVIDER,
+                col(ProcessedWebhookEvent.event_id) == event_id,
             )
         ).first()
         is not None
@@ -134,7 +135,9 @@ def _already_processed(*, session: Session, event_id: str) -> bool:
 
 
 def _user_id_for(*, session: Session, clerk_user_id: str) -> int | None:
-    return session.execute(select(User.id).where(User.auth_subject == clerk_user_id)).scalar_one_or_none()
+    return session.execute(
+        select(col(User.id)).where(col(User.auth_subject) == clerk_user_id)
+    ).scalar_one_or_none()
 
 
 def _deleted_user_id(event: ClerkEvent) -> str | None:
@@ -174,7 +177,7 @@ def _apply_once(*, session: Session, settings: Settings, event: ClerkEvent) -> W
 
 
 async def process_event(settings: Settings, event: ClerkEvent) -> WebhookOutcome:
-    """Apply one verified event exactly once; a deleted user's live interview is hung up and their plan cancelled first."""
+    """Apply one verified event exactly once; a deleted user's live call and plan are ended first."""
     if await run_db(_already_processed, event_id=event.id):
         return WebhookOutcome("duplicate", event.id, event.type, "already applied")
     subject = _deleted_user_id(event) if event.type == "user.deleted" else None

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func
+from sqlmodel import Session, col, func
 
 from vocahire.errors import InsufficientCredits, InvalidInput, NotFound
 from vocahire.infra import cache
@@ -35,7 +35,9 @@ def interview_cost_cents(balance_cents: int) -> int:
 
 
 def get_balance(*, session: Session, user_id: int) -> Decimal:
-    cents = session.execute(select(User.credits_cents).where(User.id == user_id)).scalar_one_or_none()
+    cents = session.execute(
+        select(col(User.credits_cents)).where(col(User.id) == user_id)
+    ).scalar_one_or_none()
     if cents is None:
         raise NotFound("User not found.")
     return from_cents(cents)
@@ -45,7 +47,7 @@ def ledger_sum(*, session: Session, user_id: int) -> Decimal:
     """The sum of a user's ledger rows (the balance must always equal it)."""
     total = session.execute(
         select(func.coalesce(func.sum(CreditLedgerEntry.amount_cents), 0)).where(
-            CreditLedgerEntry.user_id == user_id
+            col(CreditLedgerEntry.user_id) == user_id
         )
     ).scalar_one()
     return from_cents(int(total))
@@ -73,11 +75,13 @@ def apply_credit_change(
     if not reason.strip():
         raise InvalidInput("A reason is required for every credit change.")
     if session.execute(
-        select(CreditLedgerEntry.id).where(CreditLedgerEntry.idempotency_key == idempotency_key)
+        select(col(CreditLedgerEntry.id)).where(col(CreditLedgerEntry.idempotency_key) == idempotency_key)
     ).first():
         return None
     for _attempt in range(20):
-        balance = session.execute(select(User.credits_cents).where(User.id == user_id)).scalar_one_or_none()
+        balance = session.execute(
+            select(col(User.credits_cents)).where(col(User.id) == user_id)
+        ).scalar_one_or_none()
         if balance is None:
             raise NotFound("User not found.")
         applied = amount_cents
@@ -86,9 +90,9 @@ def apply_credit_change(
                 raise InsufficientCredits(from_cents(balance), from_cents(-amount_cents))
             applied = -balance
         # Compare-and-set: a concurrent change makes this match nothing, and we re-read.
-        result = session.execute(
+        result = session.exec(
             update(User)
-            .where(User.id == user_id, User.credits_cents == balance)  # type: ignore[arg-type]
+            .where(col(User.id) == user_id, col(User.credits_cents) == balance)
             .values(credits_cents=balance + applied, updated_at=func.now())
         )
         if result.rowcount == 1:
@@ -110,7 +114,9 @@ def apply_credit_change(
     except IntegrityError:
         # Another transaction applied the same key between our check and insert: undo our update.
         session.execute(
-            update(User).where(User.id == user_id).values(credits_cents=User.credits_cents - applied)  # type: ignore[arg-type]
+            update(User)
+            .where(col(User.id) == user_id)
+            .values(credits_cents=col(User.credits_cents) - applied)
         )
         session.expunge(entry)
         return None
@@ -133,7 +139,9 @@ def grant_signup_credits(*, session: Session, user_id: int) -> CreditLedgerEntry
 
 def reserve_interview_credit(*, session: Session, user_id: int, interview_id: str) -> int:
     """Debit the interview's cost atomically; returns the cents taken. Refuses below 0.50."""
-    balance = session.execute(select(User.credits_cents).where(User.id == user_id)).scalar_one_or_none()
+    balance = session.execute(
+        select(col(User.credits_cents)).where(col(User.id) == user_id)
+    ).scalar_one_or_none()
     if balance is None:
         raise NotFound("User not found.")
     if balance < to_cents(MINIMUM_TO_START):
@@ -157,8 +165,8 @@ def reserve_interview_credit(*, session: Session, user_id: int, interview_id: st
 def refund_interview_credit(*, session: Session, user_id: int, interview_id: str, reason: str) -> int:
     """Give back exactly what the interview's debit took (once); returns cents refunded."""
     debit = session.execute(
-        select(CreditLedgerEntry.amount_cents).where(
-            CreditLedgerEntry.idempotency_key == f"interview-debit:{interview_id}"
+        select(col(CreditLedgerEntry.amount_cents)).where(
+            col(CreditLedgerEntry.idempotency_key) == f"interview-debit:{interview_id}"
         )
     ).scalar_one_or_none()
     if not debit:

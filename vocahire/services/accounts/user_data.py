@@ -16,7 +16,7 @@ from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import delete, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from vocahire.errors import Conflict, NotFound, VocaHireError
 from vocahire.infra import clerk
@@ -63,7 +63,7 @@ def account_overview(*, session: Session, user_id: int) -> dict[str, Any]:
     interviews = session.execute(
         select(func.count())
         .select_from(InterviewSession)
-        .where(InterviewSession.user_id == user_id, InterviewSession.deleted_at.is_(None))  # type: ignore[union-attr]
+        .where(col(InterviewSession.user_id) == user_id, col(InterviewSession.deleted_at).is_(None))
     ).scalar_one()
     premium = user.has_premium()
     return {
@@ -125,8 +125,8 @@ def _interviews(session: Session, user_id: int) -> list[dict[str, Any]]:
     rows = (
         session.execute(
             select(InterviewSession)
-            .where(InterviewSession.user_id == user_id)
-            .order_by(InterviewSession.created_at)  # type: ignore[arg-type]
+            .where(col(InterviewSession.user_id) == user_id)
+            .order_by(col(InterviewSession.created_at))
         )
         .scalars()
         .all()
@@ -137,8 +137,8 @@ def _interviews(session: Session, user_id: int) -> list[dict[str, Any]]:
     if ids:
         for line in session.execute(
             select(TranscriptEntry)
-            .where(TranscriptEntry.session_id.in_(ids))
-            .order_by(TranscriptEntry.session_id, TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[attr-defined,arg-type]
+            .where(col(TranscriptEntry.session_id).in_(ids))
+            .order_by(col(TranscriptEntry.session_id), col(TranscriptEntry.position), col(TranscriptEntry.id))
         ).scalars():
             lines[line.session_id].append(
                 {
@@ -148,7 +148,7 @@ def _interviews(session: Session, user_id: int) -> list[dict[str, Any]]:
                     "ended_at": _iso(line.ended_at),
                 }
             )
-        for fb in session.execute(select(Feedback).where(Feedback.session_id.in_(ids))).scalars():  # type: ignore[attr-defined]
+        for fb in session.execute(select(Feedback).where(col(Feedback.session_id).in_(ids))).scalars():
             feedback[fb.session_id] = fb
     return [
         {
@@ -180,8 +180,8 @@ def _interviews(session: Session, user_id: int) -> list[dict[str, Any]]:
 def _ledger(session: Session, user_id: int) -> list[dict[str, Any]]:
     rows = session.execute(
         select(CreditLedgerEntry)
-        .where(CreditLedgerEntry.user_id == user_id)
-        .order_by(CreditLedgerEntry.created_at, CreditLedgerEntry.id)  # type: ignore[arg-type]
+        .where(col(CreditLedgerEntry.user_id) == user_id)
+        .order_by(col(CreditLedgerEntry.created_at), col(CreditLedgerEntry.id))
     ).scalars()
     return [
         {
@@ -196,7 +196,9 @@ def _ledger(session: Session, user_id: int) -> list[dict[str, Any]]:
 
 def _payments(session: Session, user_id: int) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(StripePayment).where(StripePayment.user_id == user_id).order_by(StripePayment.created_at)  # type: ignore[arg-type]
+        select(StripePayment)
+        .where(col(StripePayment.user_id) == user_id)
+        .order_by(col(StripePayment.created_at))
     ).scalars()
     return [
         {
@@ -215,7 +217,9 @@ def _payments(session: Session, user_id: int) -> list[dict[str, Any]]:
 
 
 def _subscriptions(session: Session, user_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(select(StripeSubscription).where(StripeSubscription.user_id == user_id)).scalars()
+    rows = session.execute(
+        select(StripeSubscription).where(col(StripeSubscription.user_id) == user_id)
+    ).scalars()
     return [
         {
             "offer": s.offer,
@@ -264,7 +268,7 @@ class DeletionResult:
 
 
 def renewing_subscription(*, session: Session, user_id: int) -> bool:
-    """A Coach plan that will charge again (the candidate cancels it first: we don't bill deleted accounts)."""
+    """A Coach plan that will charge again (to be cancelled first: deleted accounts aren't billed)."""
     return bool(billing.renewing_subscription_ids(session=session, user_id=user_id))
 
 
@@ -298,24 +302,24 @@ def delete_account_data(*, session: Session, user_id: int, now: datetime | None 
         user.auth_subject if user.auth_provider == "clerk" and clerk.is_user_id(user.auth_subject) else None
     )
     ids = list(
-        session.execute(select(InterviewSession.id).where(InterviewSession.user_id == user_id)).scalars()
+        session.execute(
+            select(col(InterviewSession.id)).where(col(InterviewSession.user_id) == user_id)
+        ).scalars()
     )
     lines = 0
     if ids:
-        lines = (
-            session.execute(delete(TranscriptEntry).where(TranscriptEntry.session_id.in_(ids))).rowcount or 0
-        )  # type: ignore[attr-defined]
-        session.execute(delete(Feedback).where(Feedback.session_id.in_(ids)))  # type: ignore[attr-defined]
+        lines = session.exec(delete(TranscriptEntry).where(col(TranscriptEntry.session_id).in_(ids))).rowcount
+        session.execute(delete(Feedback).where(col(Feedback.session_id).in_(ids)))
         # Live ones end here (the caller hangs the call up first when it can).
         session.execute(
             update(InterviewSession)
-            .where(InterviewSession.user_id == user_id, InterviewSession.status.in_(LIVE_STATUSES))  # type: ignore[attr-defined]
+            .where(col(InterviewSession.user_id) == user_id, col(InterviewSession.status).in_(LIVE_STATUSES))
             .values(status=STATUS_FAILED, ended_at=now, end_reason="cancelled")
         )
         # The rows stay (credits charged, minutes: accounting and usage figures), without their content.
         session.execute(
             update(InterviewSession)
-            .where(InterviewSession.user_id == user_id)  # type: ignore[arg-type]
+            .where(col(InterviewSession.user_id) == user_id)
             .values(
                 job_title=DELETED_JOB_TITLE,
                 job_description="",
@@ -332,7 +336,7 @@ def delete_account_data(*, session: Session, user_id: int, now: datetime | None 
         )
     session.execute(
         update(User)
-        .where(User.id == user_id)
+        .where(col(User.id) == user_id)
         .values(
             email=deleted_email(user_id),
             name=DELETED_NAME,
@@ -371,7 +375,8 @@ async def close_account(
     """
     if requested_by_user and await run_db(renewing_subscription, user_id=user_id):
         raise Conflict(
-            "Your Coach subscription is still active. Cancel it under Billing first, then delete your account."
+            "Your Coach subscription is still active. "
+            "Cancel it under Billing first, then delete your account."
         )
     await end_live_interview(user_id=user_id, settings=settings)
     result = await run_db(delete_account_data, user_id=user_id)
@@ -379,9 +384,11 @@ async def close_account(
         try:
             await anyio.to_thread.run_sync(clerk.delete_clerk_user, settings, result.clerk_user_id)
         except VocaHireError as exc:
-            # Our data is gone and the tombstone refuses the old Clerk id; the Clerk user can be removed later.
+            # Our data is gone and the tombstone refuses the old Clerk id; Clerk's user can go later.
             log.warning(
-                json.dumps({"event": "clerk_user_delete_failed", "user_id": user_id, "error": exc.code})
+                json.dumps(
+                    {"event": "clerk_user_delete_failed", "user_id": user_id, "error": type(exc).__name__}
+                )
             )
     return result
 
@@ -402,5 +409,7 @@ async def end_live_interview(*, user_id: int, settings: Settings) -> None:
         )
     except VocaHireError as exc:  # the data is deleted afterwards whatever the call does
         log.warning(
-            json.dumps({"event": "account_delete_hangup_failed", "user_id": user_id, "error": exc.code})
+            json.dumps(
+                {"event": "account_delete_hangup_failed", "user_id": user_id, "error": type(exc).__name__}
+            )
         )

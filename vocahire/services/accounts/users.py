@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from vocahire.errors import (
     EmailTaken,
@@ -125,7 +125,7 @@ def sign_up(*, session: Session, settings: Settings, email: str, password: str, 
     if problem:
         raise WeakPassword(problem)
     name = (name or "").strip()[:200]
-    if session.execute(select(User.id).where(func.lower(User.email) == email)).first():
+    if session.execute(select(col(User.id)).where(func.lower(col(User.email)) == email)).first():
         raise EmailTaken()
     user = User(
         auth_provider="builtin",
@@ -153,7 +153,7 @@ def authenticate(*, session: Session, settings: Settings, email: str, password: 
     except InvalidInput:
         raise NotAuthenticated("Wrong e-mail or password.") from None
     user = session.execute(
-        select(User).where(User.email == email, User.auth_provider == "builtin")
+        select(User).where(col(User.email) == email, col(User.auth_provider) == "builtin")
     ).scalar_one_or_none()
     now = utcnow()
     if user is not None and user.sign_in_locked_until and user.sign_in_locked_until > now:
@@ -170,7 +170,7 @@ def authenticate(*, session: Session, settings: Settings, email: str, password: 
     role = _role_for(email, settings, user.role)
     if role != user.role:
         values["role"] = role
-    session.execute(update(User).where(User.id == user.id).values(**values))
+    session.execute(update(User).where(col(User.id) == user.id).values(**values))
     if "role" in values:
         cache.invalidate_user_on_commit(session, user.id)  # the cached view carries the role
     session.refresh(user)
@@ -185,7 +185,7 @@ def _record_failure(session: Session, user: User) -> None:
         locked_until = utcnow() + timedelta(seconds=delay)
     session.execute(
         update(User)
-        .where(User.id == user.id)
+        .where(col(User.id) == user.id)
         .values(failed_sign_ins=failures, sign_in_locked_until=locked_until)
     )
     # The failure must be remembered even though the caller raises.

@@ -1,4 +1,4 @@
-"""What the diagnostics routes report: database, tables, migration head, Redis, integrations, query timings."""
+"""What the diagnostics routes report: database, tables, migration head, Redis, integrations, timings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, inspect, select, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from vocahire.infra import cache, schema_status
 from vocahire.infra.database import get_engine, in_session
@@ -85,7 +85,9 @@ def connection_report() -> tuple[dict[str, Any], bool]:
 
 
 def _sample_user(session: Session) -> tuple[int, str]:
-    row = session.execute(select(User.id, User.email).order_by(User.id.desc()).limit(1)).first()
+    row = session.execute(
+        select(col(User.id), col(User.email)).order_by(col(User.id).desc()).limit(1)
+    ).first()
     return (int(row[0]), str(row[1])) if row else (0, "nobody@example.invalid")
 
 
@@ -94,14 +96,17 @@ def _representative_queries(user_id: int, email: str) -> list[tuple[str, Callabl
     since = utcnow() - timedelta(days=30)
     return [
         ("round_trip", lambda s: len(s.execute(text("SELECT 1")).all())),
-        ("user_by_email", lambda s: len(s.execute(select(User.id).where(User.email == email)).all())),
+        (
+            "user_by_email",
+            lambda s: len(s.execute(select(col(User.id)).where(col(User.email) == email)).all()),
+        ),
         (
             "recent_interviews_for_user",
             lambda s: len(
                 s.execute(
-                    select(InterviewSession.id)
-                    .where(InterviewSession.user_id == user_id)
-                    .order_by(InterviewSession.created_at.desc())  # type: ignore[attr-defined]
+                    select(col(InterviewSession.id))
+                    .where(col(InterviewSession.user_id) == user_id)
+                    .order_by(col(InterviewSession.created_at).desc())
                     .limit(20)
                 ).all()
             ),
@@ -111,7 +116,7 @@ def _representative_queries(user_id: int, email: str) -> list[tuple[str, Callabl
             lambda s: len(
                 s.execute(
                     select(func.coalesce(func.sum(CreditLedgerEntry.amount_cents), 0)).where(
-                        CreditLedgerEntry.user_id == user_id
+                        col(CreditLedgerEntry.user_id) == user_id
                     )
                 ).all()
             ),
@@ -120,9 +125,9 @@ def _representative_queries(user_id: int, email: str) -> list[tuple[str, Callabl
             "feedback_queue",
             lambda s: len(
                 s.execute(
-                    select(InterviewSession.id)
-                    .where(InterviewSession.feedback_status == FEEDBACK_PENDING)
-                    .order_by(InterviewSession.feedback_next_attempt_at)
+                    select(col(InterviewSession.id))
+                    .where(col(InterviewSession.feedback_status) == FEEDBACK_PENDING)
+                    .order_by(col(InterviewSession.feedback_next_attempt_at))
                     .limit(10)
                 ).all()
             ),
@@ -133,7 +138,7 @@ def _representative_queries(user_id: int, email: str) -> list[tuple[str, Callabl
                 s.execute(
                     select(func.count())
                     .select_from(InterviewSession)
-                    .where(InterviewSession.created_at >= since)
+                    .where(col(InterviewSession.created_at) >= since)
                 ).scalar_one()
             ),
         ),

@@ -1,12 +1,14 @@
 // The live interview in the browser: microphone, WebRTC to OpenAI Realtime, the `oai-events` data channel.
 //
 // What changes many times a second stays here: the streaming partial line, who is speaking, the audio
-// levels and the clock. Python hears only about state changes, final lines (batched, at most about once a
-// second) and the end, through the event props (onStatus, onLines, onEnded). Final lines are kept in
-// localStorage until the server acknowledges them (the ackSeq prop), so lines said while the app's own
-// connection is down are replayed later; the server ignores duplicates by item id.
+// levels and the clock. The transcript is shown here too: the lines saved before the page loaded
+// (initialLines) and each final line the moment it is final, in conversation order (placeLine). Python
+// hears only about state changes, final lines (batched) and the end, through the event props (onStatus,
+// onLines, onEnded), and answers a batch with its sequence number only (the ackSeq prop). Final lines are
+// kept in localStorage until then, so lines said while the app's own connection is down are replayed
+// later; the server ignores duplicates by item id.
 // The offer goes to the app's own /api/webrtc-exchange (same origin, cookie auth): no API key here.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useRef, useState } from "react";
 
 const CHARS_PER_SECOND = 15; // speech rate used to estimate what was heard before an interruption
 const MAX_BATCH = 40;
@@ -62,37 +64,49 @@ function clock(seconds) {
   return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
 }
 
-// Turns data-channel events into final lines in conversation order (previous_item_id), like the server does.
+// Conversation order, by the same rule as the server's (transcript.place_line): a line goes right after
+// the line it follows (previous_item_id), else right before a line that follows it, else at the end. The
+// candidate's transcription completes after the interviewer's next line, so arrival order won't do.
+function placeLine(lines, line) {
+  if (lines.some((l) => l.item_id === line.item_id)) return lines;
+  const after = line.previous_item_id ? lines.findIndex((l) => l.item_id === line.previous_item_id) : -1;
+  const follower = lines.findIndex((l) => l.previous_item_id === line.item_id);
+  const at = after >= 0 ? after + 1 : follower >= 0 ? follower : lines.length;
+  return [...lines.slice(0, at), line, ...lines.slice(at)];
+}
+
+function reviseLine(lines, revision) {
+  return lines.map((l) => (l.item_id === revision.item_id && revision.text.length <= l.text.length ? { ...l, text: revision.text } : l));
+}
+
+function shownLine(line) {
+  return { item_id: line.item_id, previous_item_id: line.previous_item_id || null, role: line.role, text: line.text };
+}
+
+// What the transcript shows: the saved lines in the server's order, then the lines known only here.
+function withSaved(saved, shown) {
+  let out = Array.isArray(saved) ? saved.map(shownLine) : [];
+  for (const line of shown) out = placeLine(out, line);
+  return out;
+}
+
+function withChanges(shown, out) {
+  let next = shown;
+  for (const line of out.lines) next = placeLine(next, shownLine(line));
+  for (const revision of out.revisions) next = reviseLine(next, revision);
+  return next;
+}
+
+// Turns one call's data-channel events into final lines (each naming the item it follows) and revisions.
 class Assembler {
   constructor() {
     this.items = new Map();
-    this.order = [];
     this.audioStarted = new Map();
     this.responses = new Map();
   }
   item(id) {
-    if (!this.items.has(id)) this.items.set(id, { id, role: null, prev: null, position: null, partial: "", text: null, full: null, emitted: false, heardMs: null, startedAt: null, endedAt: null });
+    if (!this.items.has(id)) this.items.set(id, { id, role: null, prev: null, partial: "", text: null, full: null, emitted: false, heardMs: null, startedAt: null, endedAt: null });
     return this.items.get(id);
-  }
-  place(item, prev, knownPrev) {
-    if (item.position !== null) return;
-    if (knownPrev) item.prev = prev;
-    const p = prev ? this.items.get(prev) : null;
-    if (knownPrev && prev === null && this.order.length) {
-      item.position = (this.items.get(this.order[0]).position || 1) / 2;
-      this.order.unshift(item.id);
-      return;
-    }
-    if (p && p.position !== null && this.order.includes(p.id)) {
-      const i = this.order.indexOf(p.id);
-      const next = i + 1 < this.order.length ? this.items.get(this.order[i + 1]) : null;
-      item.position = next ? (p.position + next.position) / 2 : p.position + 1;
-      this.order.splice(i + 1, 0, item.id);
-      return;
-    }
-    const last = this.order.length ? this.items.get(this.order[this.order.length - 1]).position : 0;
-    item.position = last + 1;
-    this.order.push(item.id);
   }
   finish(item, text, now, out) {
     if (item.emitted || !item.role) return;
@@ -103,11 +117,10 @@ class Assembler {
     if (item.heardMs !== null) text = heardPart(text, item.heardMs);
     if (!text) return;
     item.text = text;
-    if (item.position === null) this.place(item, null, false);
     item.endedAt = item.endedAt || now;
     item.startedAt = item.startedAt && item.startedAt <= item.endedAt ? item.startedAt : item.endedAt;
     item.emitted = true;
-    out.lines.push({ item_id: item.id, previous_item_id: item.prev, role: item.role, text, position: item.position, started_at: new Date(item.startedAt).toISOString(), ended_at: new Date(item.endedAt).toISOString() });
+    out.lines.push({ item_id: item.id, previous_item_id: item.prev, role: item.role, text, started_at: new Date(item.startedAt).toISOString(), ended_at: new Date(item.endedAt).toISOString() });
   }
   truncate(item, heardMs, out) {
     item.heardMs = heardMs;
@@ -129,7 +142,7 @@ class Assembler {
       if (!role) return out;
       const item = this.item(raw.id);
       item.role = role;
-      this.place(item, typeof ev.previous_item_id === "string" ? ev.previous_item_id : null, "previous_item_id" in ev);
+      if (item.prev === null && typeof ev.previous_item_id === "string") item.prev = ev.previous_item_id;
       for (const part of raw.content || []) {
         if (part && part.type === "input_text" && typeof part.text === "string" && part.text.trim()) {
           item.startedAt = item.startedAt || now;
@@ -188,11 +201,10 @@ class Assembler {
     if (this.audioStarted.has(responseId) && !item.startedAt) item.startedAt = this.audioStarted.get(responseId);
   }
   partial() {
-    for (let i = this.order.length - 1; i >= 0; i--) {
-      const item = this.items.get(this.order[i]);
-      if (item.partial && item.text === null) return { role: item.role, text: item.partial };
+    const items = [...this.items.values()];
+    for (let i = items.length - 1; i >= 0; i--) {
+      if (items[i].partial && items[i].text === null) return { role: items[i].role, text: items[i].partial };
     }
-    for (const item of this.items.values()) if (item.partial && item.text === null) return { role: item.role, text: item.partial };
     return null;
   }
 }
@@ -229,7 +241,41 @@ const styles = {
   alert: { padding: "10px 12px", borderRadius: 8, background: "var(--amber-3)", color: "var(--amber-11)", border: "1px solid var(--amber-6)", fontSize: 14 },
   error: { padding: "10px 12px", borderRadius: 8, background: "var(--red-3)", color: "var(--red-11)", border: "1px solid var(--red-6)", fontSize: 14 },
   textarea: { width: "100%", minHeight: 72, padding: 10, borderRadius: 8, border: "1px solid var(--gray-7)", background: "var(--gray-1)", color: "var(--gray-12)", fontSize: 15, fontFamily: "inherit", boxSizing: "border-box" },
+  transcript: { display: "flex", flexDirection: "column", gap: 12, paddingTop: 14, borderTop: "1px solid var(--gray-5)" },
+  heading: { margin: 0, fontSize: "var(--font-size-4)", lineHeight: "var(--line-height-4)", fontWeight: 700 },
+  lines: { display: "flex", flexDirection: "column", gap: 8, width: "100%" },
+  line: (ai) => ({
+    padding: "10px 12px", borderRadius: 10, background: ai ? "var(--accent-3)" : "var(--grass-3)",
+    marginLeft: ai ? 0 : "clamp(16px, 6vw, 48px)", marginRight: ai ? "clamp(16px, 6vw, 48px)" : 0,
+  }),
+  whoLabel: (ai) => ({ fontSize: "var(--font-size-1)", fontWeight: 700, color: ai ? "var(--accent-11)" : "var(--grass-11)" }),
+  lineText: { fontSize: "var(--font-size-3)", lineHeight: "var(--line-height-3)", overflowWrap: "anywhere" },
+  empty: { margin: 0, fontSize: "var(--font-size-2)", color: "var(--gray-10)" },
 };
+
+// The transcript: re-rendered only when a line is added or revised (not on every clock tick).
+const Transcript = memo(function Transcript({ lines }) {
+  return (
+    <div style={styles.transcript}>
+      <h2 style={styles.heading}>Transcript</h2>
+      {lines.length ? (
+        <div style={styles.lines} role="log" aria-live="polite" aria-label="Transcript so far" id="transcript">
+          {lines.map((line) => {
+            const ai = line.role === "interviewer";
+            return (
+              <div key={line.item_id} style={styles.line(ai)} className="transcript-line" data-role={line.role} data-item={line.item_id}>
+                <div style={styles.whoLabel(ai)}>{ai ? "Interviewer" : "You"}</div>
+                <div style={styles.lineText}>{line.text}</div>
+              </div>
+            );
+          })}
+        </div>
+      ) : (
+        <p style={styles.empty} id="transcript-empty">The conversation will appear here as it happens.</p>
+      )}
+    </div>
+  );
+});
 
 // Small inline icons (headless browsers and some systems have no emoji font).
 function BotIcon() {
@@ -249,7 +295,7 @@ function MicIcon() {
 }
 
 export function WebRTCInterview(props) {
-  const { sessionId, exchangeUrl, status, autoStart, limitSeconds, elapsedSeconds, ackSeq, onStatus, onLines, onEnded } = props;
+  const { sessionId, exchangeUrl, status, autoStart, limitSeconds, elapsedSeconds, initialLines, ackSeq } = props;
   const [state, setState] = useState("idle");
   const [speaking, setSpeaking] = useState(null);
   const [partial, setPartial] = useState(null);
@@ -271,7 +317,7 @@ export function WebRTCInterview(props) {
   const rafRef = useRef(0);
   const aiMeterRef = useRef(null);
   const youMeterRef = useRef(null);
-  const asmRef = useRef(new Assembler());
+  const asmRef = useRef(new Assembler()); // this call's events (a new call is a new conversation)
   const pendingRef = useRef(null);
   const lastSentRef = useRef({ seq: -1, at: 0 });
   const endingRef = useRef(false);
@@ -293,6 +339,16 @@ export function WebRTCInterview(props) {
   // --- pending lines: memory + localStorage until acknowledged -------------------------------------
   if (pendingRef.current === null && typeof window !== "undefined") pendingRef.current = loadPending(sessionId);
 
+  // The transcript shown: saved lines first, then lines still waiting in this browser's buffer.
+  const [lines, setLines] = useState(() => {
+    const pending = pendingRef.current || { lines: [], revisions: [] };
+    return withChanges(withSaved(initialLines, []), pending);
+  });
+  const savedKey = Array.isArray(initialLines) ? initialLines.map((l) => `${l.item_id}:${l.text.length}`).join(",") : "";
+  useEffect(() => {
+    setLines((shown) => withSaved(propsRef.current.initialLines, shown));
+  }, [savedKey]);
+
   const flush = useCallback((force) => {
     const pending = pendingRef.current;
     const handler = propsRef.current.onLines;
@@ -300,9 +356,11 @@ export function WebRTCInterview(props) {
     const last = lastSentRef.current;
     const fresh = pending.seq !== last.seq;
     if (!force && !fresh && Date.now() - last.at < RESEND_AFTER_MS) return;
-    const lines = pending.lines.slice(0, MAX_BATCH);
-    const revisions = pending.revisions.slice(0, MAX_BATCH);
-    const seq = Math.max(0, ...lines.map((l) => l.seq), ...revisions.map((r) => r.seq));
+    // The oldest MAX_BATCH changes; the batch's seq acknowledges exactly those.
+    const seqs = [...pending.lines, ...pending.revisions].map((c) => c.seq).sort((a, b) => a - b);
+    const seq = seqs[Math.min(seqs.length, MAX_BATCH) - 1];
+    const lines = pending.lines.filter((l) => l.seq <= seq);
+    const revisions = pending.revisions.filter((r) => r.seq <= seq);
     lastSentRef.current = { seq: pending.seq, at: Date.now() };
     handler({ session_id: propsRef.current.sessionId, seq, lines: lines.map(({ seq: _s, ...l }) => l), revisions: revisions.map(({ seq: _s, ...r }) => r) });
   }, []);
@@ -431,8 +489,11 @@ export function WebRTCInterview(props) {
       setNotice(`The interviewer hit a problem: ${String(ev.error.message || "unknown error").slice(0, 200)}`);
     }
     const out = asmRef.current.feed(ev, Date.now());
-    remember(out);
-    if (out.lines.length || out.revisions.length) flush(true);
+    if (out.lines.length || out.revisions.length) {
+      setLines((shown) => withChanges(shown, out)); // on screen at once; the server hears in the batch
+      remember(out);
+      flush(true);
+    }
     setPartial(asmRef.current.partial());
   }, [flush, remember]);
 
@@ -456,6 +517,7 @@ export function WebRTCInterview(props) {
     }
     if (endingRef.current) { if (mic) mic.getTracks().forEach((t) => t.stop()); return; }
     micRef.current = mic;
+    asmRef.current = new Assembler();
     if (mic) mic.getAudioTracks().forEach((t) => { t.enabled = !muted; });
     const pc = new RTCPeerConnection();
     pcRef.current = pc;
@@ -658,6 +720,7 @@ export function WebRTCInterview(props) {
         ) : null}
       </div>
       <audio ref={audioRef} autoPlay playsInline id="interviewer-audio" aria-label="Interviewer's voice" />
+      <Transcript lines={lines} />
     </section>
   );
 }

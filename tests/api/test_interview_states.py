@@ -1,4 +1,4 @@
-"""The interview pages' handlers as a browser would call them: owner checks, validated events, acknowledgements."""
+"""The interview pages' handlers as a browser would call them: owner checks, validated events, acks."""
 
 from decimal import Decimal
 
@@ -11,6 +11,7 @@ from tests.utils.live import connect_without_upstream, get, lines, start
 from tests.utils.states import call
 from tests.utils.users import balance_of, make_user
 from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
+from vocahire.services.interviews.sideband import SidebandRegistry
 from vocahire.settings import get_settings
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
 
@@ -40,16 +41,20 @@ def batch(interview_id, seq, *lines_, revisions=()):
     return {"session_id": interview_id, "seq": seq, "lines": list(lines_), "revisions": list(revisions)}
 
 
-def line(item_id, role, text, position, previous=None):
+def line(item_id, role, text, previous=None):
     return {
         "item_id": item_id,
         "previous_item_id": previous,
         "role": role,
         "text": text,
-        "position": position,
         "started_at": None,
         "ended_at": None,
     }
+
+
+def sent_to_browser(state) -> dict:
+    """What the last handler changed in the live page's state, as it goes over the websocket."""
+    return state.get_delta().get(state.get_full_name(), {})
 
 
 async def test_without_openai_configured_the_form_says_so_and_cannot_start(db):
@@ -120,45 +125,86 @@ async def test_live_page_is_for_the_owner_only(db):
     await call(theirs, "load")
     assert theirs.not_found and theirs.job_title == "" and theirs.interview_id == ""
     # Events naming the owner's interview from the other user's connection do nothing.
-    await call(theirs, "on_lines", batch(started.id, 1, line("i1", "interviewer", "Injected", 1)))
+    await call(theirs, "on_lines", batch(started.id, 1, line("i1", "interviewer", "Injected")))
     await call(theirs, "on_ended", {"session_id": started.id, "reason": "ended_by_candidate"})
     assert lines(started.id) == [] and get(started.id).status == "starting"
 
 
-async def test_browser_lines_are_saved_acknowledged_and_deduplicated(db):
+async def test_a_batch_is_saved_and_answered_with_its_sequence_number_only(db):
     user = make_user()
     started = start(user.id)
     connect_without_upstream(started.id)
     state = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
     await call(state, "load")
+    state._clean()
+    # The candidate's answer completed after the interviewer's next question: the browser shows both
+    # already and sends them in the order they became final.
     await call(
         state,
         "on_lines",
         batch(
             started.id,
             2,
-            line("i1", "interviewer", "Tell me about yourself.", 1),
-            line("c1", "candidate", "I build APIs.", 2, "i1"),
+            line("i1", "interviewer", "Tell me about yourself."),
+            line("i2", "interviewer", "Why APIs?", "c1"),
+            line("c1", "candidate", "I build APIs.", "i1"),
         ),
     )
-    assert state.ack_seq == 2
-    assert [l["text"] for l in state.lines] == ["Tell me about yourself.", "I build APIs."]
-    # Replayed after a reconnect: nothing new, acknowledged again.
+    assert sent_to_browser(state) == {"ack_seq_rx_state_": 2}  # no transcript echoed back
+    assert state.lines == []
+    assert [e.text for e in lines(started.id)] == ["Tell me about yourself.", "I build APIs.", "Why APIs?"]
+    # Replayed after a reload (the browser's buffer, acknowledged lines included): nothing new, acked again.
+    state._clean()
     await call(
         state,
         "on_lines",
         batch(
             started.id,
             3,
-            line("c1", "candidate", "I build APIs.", 2, "i1"),
+            line("c1", "candidate", "I build APIs.", "i1"),
             revisions=[{"item_id": "i1", "text": "Tell me…"}],
         ),
     )
-    assert state.ack_seq == 3
+    assert sent_to_browser(state) == {"ack_seq_rx_state_": 3}
     assert [(e.item_id, e.text, e.source) for e in lines(started.id)] == [
         ("i1", "Tell me…", "browser"),
         ("c1", "I build APIs.", "browser"),
+        ("i2", "Why APIs?", "browser"),
     ]
+    # A late copy of an older batch changes nothing the browser sees.
+    state._clean()
+    await call(state, "on_lines", batch(started.id, 1, line("c1", "candidate", "I build APIs.", "i1")))
+    assert sent_to_browser(state) == {}
+    # A reload hands the saved lines, in conversation order, to the component for its first render.
+    again = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
+    await call(again, "load")
+    assert [(saved["item_id"], saved["text"]) for saved in again.lines] == [
+        ("i1", "Tell me…"),
+        ("c1", "I build APIs."),
+        ("i2", "Why APIs?"),
+    ]
+
+
+async def test_the_page_events_never_reach_this_processs_sideband_tasks(db, monkeypatch):
+    """Another worker may serve them: the browser's word and the end go through the database."""
+
+    def elsewhere(*args, **kwargs):
+        raise AssertionError("a page event used this process's sideband registry")
+
+    for name in ("start", "get", "stop"):
+        monkeypatch.setattr(SidebandRegistry, name, elsewhere)
+    user = make_user()
+    started = start(user.id)
+    connect_without_upstream(started.id)
+    state = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
+    await call(state, "load")
+    await call(state, "on_status", {"session_id": started.id, "state": "live"})
+    assert state.connection == "live" and state.error == ""
+    assert get(started.id).browser_connected_at is not None  # what the sideband, wherever it runs, reads
+    await call(state, "on_lines", batch(started.id, 1, line("i1", "interviewer", "Hello.")))
+    await call(state, "end_now")
+    assert state.error == "" and state.status == "completed" and get(started.id).status == "completed"
+    assert [saved["text"] for saved in state.lines] == ["Hello."]  # the ended page shows the saved transcript
 
 
 @pytest.mark.parametrize(
@@ -175,7 +221,7 @@ async def test_browser_lines_are_saved_acknowledged_and_deduplicated(db):
         {
             "session_id": "s",
             "seq": 1,
-            "lines": [{"item_id": "a", "role": "candidate", "text": "a", "position": float("nan")}],
+            "lines": [{"item_id": "a", "role": "candidate", "text": "a", "started_at": "yesterday"}],
         },
         {
             "session_id": "s",

@@ -6,9 +6,9 @@ import pytest
 
 from tests.fakes.openai_realtime import CANNED_ANSWER_SDP
 from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
-from tests.utils.live import OFFER_SDP, get, start
+from tests.utils.live import OFFER_SDP, end, get, start
 from tests.utils.users import balance_of, ledger_total, make_user
-from vocahire.errors import Conflict, UpstreamError, UpstreamTimeout, VocaHireError
+from vocahire.errors import Conflict, NotFound, UpstreamError, UpstreamTimeout, VocaHireError
 from vocahire.services.interviews import calls as interview_calls
 
 
@@ -98,9 +98,8 @@ async def test_a_reconnect_that_fails_keeps_the_interview_and_charges_nothing_mo
 async def test_someone_elses_or_an_ended_interview_cannot_connect(fake_realtime):
     owner, other = make_user(), make_user("eve@example.com")
     started = start(owner.id)
-    with pytest.raises(VocaHireError) as info:
+    with pytest.raises(NotFound):  # someone else's interview looks exactly like a missing one
         await interview_calls.connect_call(user_id=other.id, interview_id=started.id, offer_sdp=OFFER_SDP)
-    assert info.value.status_code == 404
     await interview_calls.connect_call(user_id=owner.id, interview_id=started.id, offer_sdp=OFFER_SDP)
     result = await interview_calls.finish_interview(user_id=owner.id, interview_id=started.id)
     assert result.status == "completed"
@@ -116,3 +115,19 @@ async def test_someone_elses_or_an_ended_interview_cannot_connect(fake_realtime)
 def test_offers_are_checked_before_anything_is_sent(sdp):
     with pytest.raises(VocaHireError):
         interview_calls.check_offer(sdp)
+
+
+async def test_only_the_owner_can_say_their_browser_is_connected_and_only_while_it_is_live(fake_realtime):
+    owner, other = make_user(), make_user("eve@example.com")
+    started = start(owner.id)
+    assert not await interview_calls.browser_connected(
+        user_id=owner.id, interview_id=started.id
+    )  # no call yet
+    await interview_calls.connect_call(user_id=owner.id, interview_id=started.id, offer_sdp=OFFER_SDP)
+    with pytest.raises(NotFound):
+        await interview_calls.browser_connected(user_id=other.id, interview_id=started.id)
+    assert get(started.id).browser_connected_at is None
+    assert await interview_calls.browser_connected(user_id=owner.id, interview_id=started.id)
+    assert get(started.id).browser_connected_at is not None
+    end(started.id)
+    assert not await interview_calls.browser_connected(user_id=owner.id, interview_id=started.id)

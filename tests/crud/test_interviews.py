@@ -90,10 +90,10 @@ def test_ending_computes_duration_average_response_and_queues_feedback(db):
         save_lines,
         interview_id=started.id,
         lines=[
-            FinalLine("i1", "interviewer", "Tell me about you.", None, 1, at(0), at(4)),
-            FinalLine("c1", "candidate", "I build APIs.", "i1", 2, at(6), at(20)),
-            FinalLine("i2", "interviewer", "Why?", "c1", 3, at(21), at(22)),
-            FinalLine("c2", "candidate", "I like it.", "i2", 4, at(23), at(30)),
+            FinalLine("i1", "interviewer", "Tell me about you.", None, at(0), at(4)),
+            FinalLine("c1", "candidate", "I build APIs.", "i1", at(6), at(20)),
+            FinalLine("i2", "interviewer", "Why?", "c1", at(21), at(22)),
+            FinalLine("c2", "candidate", "I like it.", "i2", at(23), at(30)),
         ],
     )
     result = end(started.id, now=t0 + timedelta(seconds=300))

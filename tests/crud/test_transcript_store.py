@@ -2,8 +2,11 @@
 
 from datetime import timedelta
 
-from tests.utils.live import connect_without_upstream, lines, start
+import pytest
+
+from tests.utils.live import connect_without_upstream, end, lines, start
 from tests.utils.users import make_user
+from vocahire.errors import NotFound
 from vocahire.infra.database import in_session
 from vocahire.models import utcnow
 from vocahire.services.interviews.transcript import (
@@ -11,80 +14,108 @@ from vocahire.services.interviews.transcript import (
     LineRevision,
     apply_changes,
     revise_line,
-    save_browser_lines,
+    save_browser_batch,
     save_lines,
 )
 
 
-def _interview():
-    user = make_user()
+def _interview(email: str = "ada@example.com") -> tuple[int, str]:
+    user = make_user(email)
     started = start(user.id)
     connect_without_upstream(started.id)
-    return started.id
+    return user.id, started.id
+
+
+def browser(user_id, interview_id, *lines_, revisions=()):
+    return in_session(
+        save_browser_batch,
+        user_id=user_id,
+        interview_id=interview_id,
+        lines=list(lines_),
+        revisions=list(revisions),
+    )
 
 
 def test_the_same_item_saved_twice_is_stored_once(db):
-    interview_id = _interview()
-    line = FinalLine("item_1", "interviewer", "Hello.", None, 1.0)
+    user_id, interview_id = _interview()
+    line = FinalLine("item_1", "interviewer", "Hello.")
     assert in_session(save_lines, interview_id=interview_id, lines=[line]) == 1
     assert in_session(save_lines, interview_id=interview_id, lines=[line, line]) == 0
-    assert (
-        in_session(
-            save_browser_lines,
-            interview_id=interview_id,
-            lines=[FinalLine("item_1", "interviewer", "Hello (browser).", None, 9.0)],
-        )
-        == 0
-    )
+    assert browser(user_id, interview_id, FinalLine("item_1", "interviewer", "Hello (browser).")) == 0
     saved = lines(interview_id)
     assert [(e.item_id, e.text, e.source) for e in saved] == [("item_1", "Hello.", "sideband")]
 
 
-def test_browser_lines_fill_gaps_after_their_predecessor(db):
-    interview_id = _interview()
+def test_a_late_transcription_lands_before_the_reply_that_was_saved_first(db):
+    user_id, interview_id = _interview()
+    # The sideband saved the question and the interviewer's reply; the candidate's answer (between them)
+    # completed its transcription afterwards and reaches the server through the browser's batch.
     in_session(
         save_lines,
         interview_id=interview_id,
-        lines=[FinalLine("a", "interviewer", "Q1", None, 1.0), FinalLine("c", "interviewer", "Q2", "b", 3.0)],
+        lines=[FinalLine("a", "interviewer", "Q1"), FinalLine("c", "interviewer", "Q2", "b")],
     )
-    # The sideband missed the candidate's answer; the browser had it.
-    in_session(
-        save_browser_lines,
-        interview_id=interview_id,
-        lines=[
-            FinalLine("b", "candidate", "A1", "a", 2.0),
-            FinalLine("d", "candidate", "A2", "c", 4.0),
-            FinalLine("z", "candidate", "orphan", "unknown", 1.0),
-        ],
-    )
+    assert browser(user_id, interview_id, FinalLine("b", "candidate", "A1", "a")) == 1
+    in_session(save_lines, interview_id=interview_id, lines=[FinalLine("d", "candidate", "A2", "c")])
+    browser(user_id, interview_id, FinalLine("z", "candidate", "orphan", "unknown"))
     assert [e.text for e in lines(interview_id)] == ["Q1", "A1", "Q2", "A2", "orphan"]
     assert {e.item_id: e.source for e in lines(interview_id)}["b"] == "browser"
 
 
-def test_browser_lines_alone_keep_their_own_order(db):
-    interview_id = _interview()
-    in_session(
-        save_browser_lines,
-        interview_id=interview_id,
-        lines=[
-            FinalLine("b", "candidate", "second", "a", 2.0),
-            FinalLine("a", "interviewer", "first", None, 1.0),
-        ],
+def test_the_sideband_and_the_browser_place_lines_by_the_same_rule(db):
+    _, by_sideband = _interview()
+    user_id, by_browser = _interview("grace@example.com")
+    arrival = [
+        FinalLine("q1", "interviewer", "Tell me about a project."),
+        FinalLine("q2", "interviewer", "How did you test it?", "a1"),
+        FinalLine("a1", "candidate", "I led the billing migration.", "q1"),
+    ]
+    in_session(save_lines, interview_id=by_sideband, lines=arrival)
+    browser(user_id, by_browser, *arrival)
+    expected = ["Tell me about a project.", "I led the billing migration.", "How did you test it?"]
+    assert [e.text for e in lines(by_sideband)] == expected == [e.text for e in lines(by_browser)]
+
+
+def test_a_replayed_browser_buffer_adds_nothing(db):
+    user_id, interview_id = _interview()
+    batch = [FinalLine("a", "interviewer", "Hello."), FinalLine("b", "candidate", "Hi!", "a")]
+    assert browser(user_id, interview_id, *batch) == 2
+    assert browser(user_id, interview_id, *reversed(batch)) == 0  # after a reload, in any order
+    assert [(e.item_id, e.text) for e in lines(interview_id)] == [("a", "Hello."), ("b", "Hi!")]
+
+
+def test_browser_batches_are_for_the_owner_and_live_interviews_only(db):
+    user_id, interview_id = _interview()
+    stranger = make_user("eve@example.com")
+    with pytest.raises(NotFound):
+        browser(stranger.id, interview_id, FinalLine("x", "candidate", "Injected"))
+    end(interview_id, now=utcnow() - timedelta(hours=1))  # ended long ago: a stale buffer is refused
+    assert browser(user_id, interview_id, FinalLine("late", "candidate", "Too late")) == 0
+    assert lines(interview_id) == []
+
+
+def test_browser_times_far_from_the_interview_are_dropped(db):
+    user_id, interview_id = _interview()
+    now = utcnow()
+    browser(
+        user_id,
+        interview_id,
+        FinalLine("a", "candidate", "Fine.", None, now - timedelta(seconds=5), now),
+        FinalLine("b", "candidate", "Clock off.", "a", now - timedelta(days=3), now + timedelta(days=3)),
     )
-    assert [e.text for e in lines(interview_id)] == ["second", "first"] or [
-        e.text for e in lines(interview_id)
-    ] == ["first", "second"]
+    saved = {e.item_id: e for e in lines(interview_id)}
+    assert saved["a"].started_at is not None and saved["a"].ended_at is not None
+    assert saved["b"].started_at is None and saved["b"].ended_at is None
 
 
 def test_revisions_shorten_interrupted_lines_and_extend_ends(db):
-    interview_id = _interview()
+    user_id, interview_id = _interview()
     t0 = utcnow()
     line = FinalLine(
         "a",
         "interviewer",
         "Tell me about the whole architecture in detail.",
         None,
-        1.0,
         t0,
         t0 + timedelta(seconds=1),
     )
@@ -96,12 +127,14 @@ def test_revisions_shorten_interrupted_lines_and_extend_ends(db):
     saved = lines(interview_id)[0]
     assert saved.text == "Tell me about…" and saved.ended_at == t0 + timedelta(seconds=2)
     # A browser may only shorten, never lengthen or rewrite history with a longer text.
-    assert not in_session(
-        revise_line,
-        interview_id=interview_id,
-        revision=LineRevision("a", text="Tell me about the whole architecture in detail, and more"),
+    browser(
+        user_id,
+        interview_id,
+        revisions=[LineRevision("a", text="Tell me about the whole architecture in detail, and more")],
     )
     assert lines(interview_id)[0].text == "Tell me about…"
+    browser(user_id, interview_id, revisions=[LineRevision("a", text="Tell me…")])
+    assert lines(interview_id)[0].text == "Tell me…"
     # An end before the start is ignored; unknown items are ignored.
     assert not in_session(
         revise_line, interview_id=interview_id, revision=LineRevision("a", ended_at=t0 - timedelta(seconds=5))
@@ -110,9 +143,9 @@ def test_revisions_shorten_interrupted_lines_and_extend_ends(db):
 
 
 def test_lines_of_one_interview_never_collide_with_another(db):
-    first, second = _interview(), None
+    _, first = _interview()
     other = make_user("other@example.com")
     second = start(other.id).id
-    same = FinalLine("item_1", "interviewer", "Hello.", None, 1.0)
+    same = FinalLine("item_1", "interviewer", "Hello.")
     assert in_session(save_lines, interview_id=first, lines=[same]) == 1
     assert in_session(save_lines, interview_id=second, lines=[same]) == 1

@@ -1,8 +1,10 @@
 """A real WebRTC call through the app's signalling route: aiortc plays the browser, the fake plays OpenAI.
 
 The "browser" sends microphone audio and opens ``oai-events``; the app exchanges
-its offer, the sideband greets; the browser hears the interviewer, sees the
-transcript events on its data channel, and the server saves the lines.
+its offer; once the browser's word that its call is up is on the interview row
+(as the live page's event records it, on whichever worker), the sideband greets;
+the browser hears the interviewer, sees the transcript events on its data
+channel, and the server saves the lines.
 """
 
 import asyncio
@@ -22,6 +24,7 @@ from tests.fakes.openai_realtime import (
 from tests.utils.live import get, lines, start
 from tests.utils.users import make_user, session_cookie_for
 from vocahire.api import make_api
+from vocahire.services.interviews import calls as interview_calls
 from vocahire.services.interviews.sideband import registry
 
 
@@ -51,6 +54,7 @@ async def test_browser_hears_the_interviewer_and_every_line_is_saved(webrtc_fake
     opened = asyncio.Event()
     channel.on("open", opened.set)
     heard = {"frames": 0, "loud": 0}
+    listeners: list[asyncio.Future] = []
 
     @pc.on("track")
     def on_track(track):
@@ -64,7 +68,7 @@ async def test_browser_hears_the_interviewer_and_every_line_is_saved(webrtc_fake
             except Exception:
                 return
 
-        asyncio.ensure_future(listen())
+        listeners.append(asyncio.ensure_future(listen()))
 
     await pc.setLocalDescription(await pc.createOffer())
     transport = httpx.ASGITransport(app=make_api())
@@ -79,7 +83,7 @@ async def test_browser_hears_the_interviewer_and_every_line_is_saved(webrtc_fake
         await pc.setRemoteDescription(RTCSessionDescription(sdp=response.json()["sdp"], type="answer"))
         await asyncio.wait_for(opened.wait(), 10)
         connected_after = time.monotonic() - t0
-        registry.mark_live(started.id)
+        assert await interview_calls.browser_connected(user_id=user.id, interview_id=started.id)
 
         async def until(predicate, timeout=20.0):
             deadline = time.monotonic() + timeout

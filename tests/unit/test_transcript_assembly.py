@@ -1,14 +1,10 @@
-"""Final transcript lines from recorded Realtime (GA) event sequences: order, deltas, interruptions."""
+"""Final transcript lines from recorded Realtime (GA) event sequences: deltas, interruptions, and the
+conversation order they are placed in (``transcript.place_lines``, the one place order is decided)."""
 
 from datetime import UTC, datetime, timedelta
 
-from vocahire.services.interviews.transcript_assembly import (
-    CUT_MARK,
-    FinalLine,
-    LineRevision,
-    TranscriptAssembler,
-    heard_part,
-)
+from vocahire.services.interviews.transcript import FinalLine, LineRevision, PlacedLine, place_lines
+from vocahire.services.interviews.transcript_assembly import CUT_MARK, TranscriptAssembler, heard_part
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -85,8 +81,10 @@ def lines_of(changes):
     return [c for c in changes if isinstance(c, FinalLine)]
 
 
-def ordered(changes):
-    return [(line.role, line.text) for line in sorted(lines_of(changes), key=lambda l: l.position)]
+def ordered(changes, saved=()):
+    """The lines as they are placed when saved one after another in arrival order."""
+    placed = place_lines(list(saved), lines_of(changes))
+    return [(line.role, line.text) for line, _ in sorted(placed, key=lambda p: p[1])]
 
 
 def test_deltas_build_a_partial_line_and_done_makes_it_final_once():
@@ -159,7 +157,7 @@ def test_out_of_order_transcription_completion_keeps_conversation_order():
             ),
         ]
     )
-    arrival = [(l.role, l.text) for l in lines_of(changes)]
+    arrival = [(final.role, final.text) for final in lines_of(changes)]
     assert arrival == [
         ("interviewer", "Tell me about a project."),
         ("interviewer", "How did you test it?"),
@@ -170,57 +168,46 @@ def test_out_of_order_transcription_completion_keeps_conversation_order():
         ("candidate", "I led the billing migration."),
         ("interviewer", "How did you test it?"),
     ]
-    candidate = next(l for l in lines_of(changes) if l.role == "candidate")
+    candidate = next(final for final in lines_of(changes) if final.role == "candidate")
     assert candidate.started_at == at(3) and candidate.ended_at == at(9)  # speech, not transcription, times
     assert candidate.previous_item_id == "item_a"
 
 
-def test_an_item_inserted_between_two_placed_items_lands_between_them():
-    asm = TranscriptAssembler()
-    asm.feed(
-        {
-            "type": "conversation.item.added",
-            "previous_item_id": None,
-            "item": {"id": "a", "type": "message", "role": "assistant"},
-        },
-        at(0),
-    )
-    asm.feed(
-        {
-            "type": "conversation.item.added",
-            "previous_item_id": "a",
-            "item": {"id": "c", "type": "message", "role": "assistant"},
-        },
-        at(1),
-    )
-    asm.feed(
-        {
-            "type": "conversation.item.added",
-            "previous_item_id": "a",
-            "item": {"id": "b", "type": "message", "role": "user"},
-        },
-        at(2),
-    )
-    changes = asm.feed_all(
-        [
-            ({"type": "response.output_audio_transcript.done", "item_id": "c", "transcript": "third"}, at(3)),
-            (
-                {
-                    "type": "conversation.item.input_audio_transcription.completed",
-                    "item_id": "b",
-                    "transcript": "second",
-                },
-                at(4),
-            ),
-            ({"type": "response.output_audio_transcript.done", "item_id": "a", "transcript": "first"}, at(5)),
-        ]
-    )
-    assert [t for _, t in ordered(changes)] == ["first", "second", "third"]
+def line(item_id, previous=None, text=None):
+    return FinalLine(item_id, "candidate", text or item_id, previous)
+
+
+def test_a_line_goes_after_the_one_it_follows_and_before_the_one_that_follows_it():
+    saved = [PlacedLine("a", None, 1.0), PlacedLine("c", "b", 2.0)]
+    assert place_lines(saved, [line("b", "a")]) == [(line("b", "a"), 1.5)]
+    # Its predecessor is missing (a failed transcription) but its follower is saved: just before it.
+    assert place_lines(saved, [line("b", "lost")]) == [(line("b", "lost"), 1.5)]
+    # Nothing links it: at the end (a new call's first line, say).
+    assert place_lines(saved, [line("x")]) == [(line("x"), 3.0)]
+    assert place_lines([], [line("first")]) == [(line("first"), 1.0)]
+
+
+def test_two_answers_whose_transcriptions_complete_after_the_reply_keep_their_order():
+    # a: question; b1, b2: two answers in a row; c: the reply, final before either answer.
+    for arrival in (["c", "b2", "b1"], ["c", "b1", "b2"]):
+        chain = {"c": "b2", "b2": "b1", "b1": "a"}
+        placed = place_lines([PlacedLine("a", None, 1.0)], [line(i, chain[i]) for i in arrival])
+        assert [i.item_id for i, _ in sorted(placed, key=lambda p: p[1])] == ["b1", "b2", "c"]
+        assert all(position > 1.0 for _, position in placed)
+
+
+def test_lines_already_saved_or_repeated_in_a_batch_are_placed_once():
+    saved = [PlacedLine("a", None, 1.0)]
+    placed = place_lines(saved, [line("a"), line("b", "a"), line("b", "a")])
+    assert placed == [(line("b", "a"), 2.0)]
 
 
 def test_interruption_keeps_only_what_was_heard():
     asm = TranscriptAssembler()
-    text = "Before we move on, I would like you to describe in detail how you planned the cut-over and who you involved."
+    text = (
+        "Before we move on, I would like you to describe in detail how you planned the cut-over"
+        " and who you involved."
+    )
     events = assistant_turn("item_a", None, "resp_1", text, 0, spoken=8.0)
     changes = asm.feed_all(events[:-2])  # up to .done: the whole text was generated
     assert lines_of(changes)[0].text == text

@@ -2,15 +2,17 @@
 
 The JSX owns the microphone, the peer connection, the ``oai-events`` data channel
 and everything that changes many times a second (partial line, who is speaking,
-audio levels, the clock). It calls three event props, each with one plain dict
+audio levels, the clock), and it shows the transcript: ``initial_lines`` (saved
+before the page loaded) followed by each final line as soon as it is final, in
+the conversation's order. It calls three event props, each with one plain dict
 that the state validates with pydantic before use: ``on_status`` (connection
-state changes), ``on_lines`` (batched final lines, acknowledged through
-``ack_seq``) and ``on_ended``.
+state changes), ``on_lines`` (batched final lines, acknowledged by sequence
+number through ``ack_seq``) and ``on_ended``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import reflex as rx
 
@@ -30,11 +32,13 @@ class WebRTCInterview(rx.Component):
     auto_start: rx.Var[bool]
     limit_seconds: rx.Var[int]
     elapsed_seconds: rx.Var[float]
+    initial_lines: rx.Var[list[dict[str, Any]]]
     ack_seq: rx.Var[int]
 
-    on_status: rx.EventHandler[DictEvent]
-    on_lines: rx.EventHandler[DictEvent]
-    on_ended: rx.EventHandler[DictEvent]
+    # What ``rx.EventHandler[DictEvent]`` evaluates to, spelled so mypy reads it too (see clerk.py).
+    on_status: Annotated[rx.EventHandler, DictEvent]
+    on_lines: Annotated[rx.EventHandler, DictEvent]
+    on_ended: Annotated[rx.EventHandler, DictEvent]
 
 
 webrtc_interview = WebRTCInterview.create

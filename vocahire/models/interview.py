@@ -55,6 +55,8 @@ class InterviewSession(SQLModel, table=True):
     status: str = Field(default=STATUS_STARTING, max_length=16)
     credits_charged_cents: int = Field(default=0)
     openai_call_id: str | None = Field(default=None, max_length=255)
+    # When the candidate's browser last said its call is up: the sideband, on whichever worker, greets then.
+    browser_connected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error_message: str | None = Field(default=None, max_length=500)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,8 +1,15 @@
-"""/interview/[session_id]: the live interview (owner only), then the way to the feedback."""
+"""/interview/[session_id]: the live interview (owner only), then the way to the feedback.
+
+While the interview is live the WebRTC component shows the transcript itself (each final line at
+once, in conversation order); afterwards the page shows the saved transcript.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from vocahire import routes
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, template
@@ -21,7 +28,7 @@ def _notice() -> rx.Component:
     )
 
 
-def _line(line: rx.Var) -> rx.Component:
+def _line(line: ObjectVar[dict[str, Any]]) -> rx.Component:
     is_ai = line["role"] == "interviewer"
     return rx.box(
         rx.text(
@@ -41,23 +48,21 @@ def _line(line: rx.Var) -> rx.Component:
     )
 
 
-def _transcript() -> rx.Component:
+def _saved_transcript() -> rx.Component:
     return card(
         rx.vstack(
             rx.heading("Transcript", size="4", as_="h2"),
             rx.cond(
-                L.lines.length() > 0,
+                L.has_lines,
                 rx.vstack(
                     rx.foreach(L.lines, _line),
                     spacing="2",
                     width="100%",
-                    role="log",
-                    aria_live="polite",
-                    aria_label="Transcript so far",
+                    aria_label="Transcript",
                     id="transcript",
                 ),
                 rx.text(
-                    "The conversation will appear here as it happens.",
+                    "No lines were recorded in this interview.",
                     color=rx.color("gray", 10),
                     size="2",
                     id="transcript-empty",
@@ -78,6 +83,7 @@ def _live_panel() -> rx.Component:
             auto_start=True,
             limit_seconds=L.limit_seconds,
             elapsed_seconds=L.elapsed_seconds,
+            initial_lines=L.lines,
             ack_seq=L.ack_seq,
             on_status=L.on_status,
             on_lines=L.on_lines,
@@ -88,6 +94,15 @@ def _live_panel() -> rx.Component:
 
 
 def _ended_panel() -> rx.Component:
+    return rx.vstack(
+        _outcome(),
+        _saved_transcript(),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _outcome() -> rx.Component:
     return card(
         rx.cond(
             L.status == "completed",
@@ -137,12 +152,11 @@ def _content() -> rx.Component:
         ),
         _notice(),
         rx.cond(L.error != "", error_callout(L.error)),
-        rx.cond(L.is_live, _live_panel(), _ended_panel()),
         rx.cond(
             L.ending,
             rx.hstack(rx.spinner(size="2"), rx.text("Ending the interview…", size="2"), align="center"),
         ),
-        _transcript(),
+        rx.cond(L.is_live, _live_panel(), _ended_panel()),
         spacing="4",
         width="100%",
     )

@@ -9,8 +9,8 @@ from the event.
 from __future__ import annotations
 
 import asyncio
-import math
 import re
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, Literal
 
@@ -24,9 +24,8 @@ from vocahire.infra.database import run_db
 from vocahire.limits import MAX_RESUME_BYTES
 from vocahire.services.interviews import calls as interview_calls
 from vocahire.services.interviews import lifecycle as interviews
+from vocahire.services.interviews import transcript
 from vocahire.services.interviews.resume_text import extract_resume_text
-from vocahire.services.interviews.sideband import registry
-from vocahire.services.interviews.transcript_assembly import FinalLine
 from vocahire.settings import get_settings
 from vocahire.state import interview_views
 from vocahire.state.session import SessionState, current_user, friendly_error
@@ -55,21 +54,20 @@ class StatusEvent(_Event):
 
 
 class BrowserLine(BaseModel):
+    """A final line as the browser saw it; where it goes in the conversation is decided on saving."""
+
     model_config = ConfigDict(extra="ignore")
     item_id: str = Field(pattern=_ITEM_ID)
     previous_item_id: str | None = Field(default=None, pattern=_ITEM_ID)
     role: Literal["interviewer", "candidate"]
     text: str = Field(min_length=1, max_length=8000)
-    position: float = 0.0
     started_at: datetime | None = None
     ended_at: datetime | None = None
 
-    @field_validator("position")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value) or abs(value) > 1e9:
-            raise ValueError("position out of range")
-        return value
+    def final_line(self) -> transcript.FinalLine:
+        return transcript.FinalLine(
+            self.item_id, self.role, self.text, self.previous_item_id, self.started_at, self.ended_at
+        )
 
     @field_validator("started_at", "ended_at")
     @classmethod
@@ -81,6 +79,9 @@ class BrowserRevision(BaseModel):
     model_config = ConfigDict(extra="ignore")
     item_id: str = Field(pattern=_ITEM_ID)
     text: str = Field(min_length=1, max_length=8000)
+
+    def revision(self) -> transcript.LineRevision:
+        return transcript.LineRevision(self.item_id, text=self.text)
 
 
 class LinesEvent(_Event):
@@ -131,7 +132,7 @@ class InterviewSetupState(rx.State):
             self.loading = False
 
     @rx.event
-    async def upload_resume(self, files: list[rx.UploadFile]) -> None:
+    async def upload_resume(self, files: list[rx.UploadFile]) -> AsyncIterator[None]:
         """Extract the résumé's text on the server; a bad or oversized file leaves nothing behind."""
         self.resume_error = ""
         self._resume_text, self._resume_filename, self.resume_summary = "", "", ""
@@ -203,7 +204,12 @@ class InterviewSetupState(rx.State):
 
 
 class LiveInterviewState(rx.State):
-    """The live page: the interview's status and final lines; the component does the rest."""
+    """The live page: the interview's status; while it is live the component shows the transcript itself.
+
+    ``lines`` are the lines saved when the page loaded (the component's first render) and, once the
+    interview is over, the saved transcript. Batches of final lines from the browser are saved and
+    acknowledged by their sequence number (``ack_seq``) only: nothing is echoed back.
+    """
 
     _interview_id: str = ""
     _owner_id: int = 0
@@ -223,7 +229,7 @@ class LiveInterviewState(rx.State):
     duration_label: str = ""
     charged: str = ""
     ack_seq: int = 0
-    lines: list[dict[str, Any]] = []
+    lines: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     ending: bool = False
 
     def _show(self, data: dict[str, Any]) -> None:
@@ -232,7 +238,8 @@ class LiveInterviewState(rx.State):
         self.limit_seconds, self.elapsed_seconds = data["limit_seconds"], data["elapsed_seconds"]
         self.error_message, self.end_reason = data["error_message"], data["end_reason"]
         self.duration_label, self.charged = data["duration_label"], data["charged"]
-        self.lines = data["lines"]
+        if "lines" in data:
+            self.lines = data["lines"]
 
     async def _owner(self) -> int:
         """The signed-in user, who must own the interview ``load`` verified."""
@@ -241,7 +248,7 @@ class LiveInterviewState(rx.State):
             raise NotFound("We couldn't find that interview.")
         return user.id
 
-    async def _reload(self) -> None:
+    async def _reload(self, *, with_lines: bool) -> None:
         user_id = await self._owner()
         self._show(
             await run_db(
@@ -249,6 +256,7 @@ class LiveInterviewState(rx.State):
                 settings=get_settings(),
                 user_id=user_id,
                 interview_id=self._interview_id,
+                with_lines=with_lines,
             )
         )
 
@@ -286,7 +294,7 @@ class LiveInterviewState(rx.State):
         """Connection state changes from the component (a handful per interview)."""
         try:
             data = StatusEvent.model_validate(event)
-            await self._owner()
+            user_id = await self._owner()
         except (ValidationError, TypeError):
             return
         except Exception as exc:
@@ -295,17 +303,21 @@ class LiveInterviewState(rx.State):
         if data.session_id != self._interview_id:
             return
         self.connection = data.state
-        if data.state == "live":
-            registry.mark_live(self._interview_id)
-        if data.state in ("live", "failed"):
-            try:
-                await self._reload()
-            except Exception as exc:
-                self.error = friendly_error(exc)
+        try:
+            if data.state == "live":
+                # Through the database: the sideband task may run on another worker.
+                await interview_calls.browser_connected(user_id=user_id, interview_id=self._interview_id)
+            if data.state in ("live", "failed"):
+                await self._reload(with_lines=False)
+        except Exception as exc:
+            self.error = friendly_error(exc)
 
     @rx.event
     async def on_lines(self, event: dict[str, Any]) -> None:
-        """A batch of final lines the browser saw (the sideband saves them too; duplicates are ignored)."""
+        """A batch of final lines the browser saw (the sideband saves them too; duplicates are ignored).
+
+        The browser shows them already; the answer is only the batch's sequence number.
+        """
         try:
             data = LinesEvent.model_validate(event)
             user_id = await self._owner()
@@ -316,33 +328,21 @@ class LiveInterviewState(rx.State):
             return
         if data.session_id != self._interview_id:
             return
-        lines = [
-            FinalLine(l.item_id, l.role, l.text, l.previous_item_id, l.position, l.started_at, l.ended_at)
-            for l in data.lines
-        ]
         try:
             await run_db(
-                interview_views.save_browser_batch,
+                transcript.save_browser_batch,
                 user_id=user_id,
                 interview_id=self._interview_id,
-                lines=lines,
-                revisions=[(r.item_id, r.text) for r in data.revisions],
+                lines=[line.final_line() for line in data.lines],
+                revisions=[revision.revision() for revision in data.revisions],
             )
         except Exception as exc:
             self.error = friendly_error(exc)
             return
-        shown = {line["item_id"]: line for line in self.lines}
-        for line in data.lines:
-            shown.setdefault(
-                line.item_id,
-                {"item_id": line.item_id, "role": line.role, "text": line.text, "position": line.position},
-            )
-        for revision in data.revisions:
-            if revision.item_id in shown and len(revision.text) <= len(shown[revision.item_id]["text"]):
-                shown[revision.item_id] = {**shown[revision.item_id], "text": revision.text}
-        self.lines = sorted(shown.values(), key=lambda line: line["position"])
-        self.ack_seq = max(self.ack_seq, data.seq)
-        self.error = ""
+        if data.seq > self.ack_seq:
+            self.ack_seq = data.seq
+        if self.error:
+            self.error = ""
 
     @rx.event
     async def on_ended(self, event: dict[str, Any]) -> Any:
@@ -368,7 +368,7 @@ class LiveInterviewState(rx.State):
                 await interview_calls.finish_interview(
                     user_id=user_id, interview_id=self._interview_id, reason="disconnected"
                 )
-            await self._reload()
+            await self._reload(with_lines=True)
         except Exception as exc:
             self.error = friendly_error(exc)
         finally:
@@ -382,7 +382,7 @@ class LiveInterviewState(rx.State):
         try:
             user_id = await self._owner()
             await interview_calls.finish_interview(user_id=user_id, interview_id=self._interview_id)
-            await self._reload()
+            await self._reload(with_lines=True)
         except Exception as exc:
             self.error = friendly_error(exc)
 
@@ -393,3 +393,7 @@ class LiveInterviewState(rx.State):
     @rx.var
     def is_live(self) -> bool:
         return self.status in ("starting", "active")
+
+    @rx.var
+    def has_lines(self) -> bool:
+        return len(self.lines) > 0

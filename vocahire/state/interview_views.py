@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -14,7 +13,6 @@ from vocahire.services.accounts import credits
 from vocahire.services.accounts.users import load_active_user
 from vocahire.services.interviews import lifecycle as interviews
 from vocahire.services.interviews import transcript
-from vocahire.services.interviews.transcript_assembly import MAX_LINE_CHARS, FinalLine
 from vocahire.settings import Settings
 
 TYPE_LABELS = {"behavioural": "Behavioural", "technical": "Technical", "mixed": "Mixed"}
@@ -27,11 +25,16 @@ END_REASON_LABELS = {
     "abandoned": "The interview was left running and was closed automatically.",
     "start_failed": "The interview could not be started.",
 }
-CLOCK_SKEW = timedelta(minutes=2)
 
 
 def line_view(entry: TranscriptEntry) -> dict[str, Any]:
-    return {"item_id": entry.item_id, "role": entry.role, "text": entry.text, "position": entry.position}
+    """A saved line as the page and the live component show it (they keep the order they are given)."""
+    return {
+        "item_id": entry.item_id,
+        "previous_item_id": entry.previous_item_id,
+        "role": entry.role,
+        "text": entry.text,
+    }
 
 
 def setup_page_data(*, session: Session, user_id: int, settings: Settings | None = None) -> dict[str, Any]:
@@ -66,9 +69,19 @@ def setup_page_data(*, session: Session, user_id: int, settings: Settings | None
 
 
 def live_page_data(
-    *, session: Session, settings: Settings, user_id: int, interview_id: Any, now: datetime | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    interview_id: Any,
+    with_lines: bool = True,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Everything the live page needs for the owner's interview (``NotFound`` for anyone else)."""
+    """What the live page shows of the owner's interview (``NotFound`` for anyone else).
+
+    ``lines`` (with ``with_lines``) are the lines saved so far, for the first render: while the call is
+    live the component shows the new ones itself.
+    """
     now = now or utcnow()
     row = interviews.owned_interview(session=session, user_id=user_id, interview_id=interview_id)
     limit = interviews.limit_seconds(settings, row.duration_minutes)
@@ -77,7 +90,7 @@ def live_page_data(
     else:
         until = row.ended_at if row.ended_at and row.status != STATUS_ACTIVE else now
         elapsed = max(0.0, min(float(limit), (until - row.started_at).total_seconds()))
-    return {
+    data: dict[str, Any] = {
         "id": row.id,
         "status": row.status,
         "job_title": row.job_title,
@@ -95,8 +108,10 @@ def live_page_data(
         "end_reason": END_REASON_LABELS.get(row.end_reason or "", ""),
         "duration_label": _duration(row.duration_seconds),
         "charged": f"{credits.from_cents(row.credits_charged_cents):.2f}",
-        "lines": [line_view(e) for e in transcript.list_lines(session=session, interview_id=row.id)],
     }
+    if with_lines:
+        data["lines"] = [line_view(e) for e in transcript.list_lines(session=session, interview_id=row.id)]
+    return data
 
 
 def _duration(seconds: int | None) -> str:
@@ -104,46 +119,3 @@ def _duration(seconds: int | None) -> str:
         return ""
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
-
-
-def save_browser_batch(
-    *,
-    session: Session,
-    user_id: int,
-    interview_id: Any,
-    lines: Sequence[FinalLine],
-    revisions: Sequence[tuple[str, str]],
-    now: datetime | None = None,
-) -> int:
-    """The browser's fallback copy of final lines (owner only, live or just ended); returns how many were new."""
-    now = now or utcnow()
-    row = interviews.owned_interview(session=session, user_id=user_id, interview_id=interview_id)
-    if not interviews.accepts_browser_lines(row, now):
-        return 0
-    lower = (row.started_at or row.created_at) - CLOCK_SKEW
-    upper = now + CLOCK_SKEW
-
-    def clamp(moment: datetime | None) -> datetime | None:
-        return moment if moment is not None and lower <= moment <= upper else None
-
-    cleaned = [
-        FinalLine(
-            line.item_id,
-            line.role,
-            line.text[:MAX_LINE_CHARS],
-            line.previous_item_id,
-            line.position,
-            clamp(line.started_at),
-            clamp(line.ended_at),
-        )
-        for line in lines
-    ]
-    new = transcript.save_browser_lines(session=session, interview_id=row.id, lines=cleaned)
-    for item_id, text in revisions:
-        transcript.revise_line(
-            session=session,
-            interview_id=row.id,
-            revision=transcript.LineRevision(item_id, text=text),
-            only_shorter=True,
-        )
-    return new

@@ -1,17 +1,25 @@
-"""Connecting and ending an interview's call: the async steps around the database ones in ``interviews``."""
+"""Connecting and ending an interview's call: the async steps around the database ones in ``interviews``.
+
+What a page's event does here (the browser's call is up, End) goes through the database only:
+the event may be served by another worker than the one whose sideband task watches the call.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from vocahire.errors import Conflict, UpstreamError, VocaHireError
 from vocahire.infra import openai_realtime as realtime
 from vocahire.infra.database import run_db
-from vocahire.models import utcnow
+from vocahire.models import InterviewSession, utcnow
+from vocahire.models.interview import STATUS_ACTIVE
 from vocahire.services.interviews import lifecycle as interviews
 from vocahire.services.interviews.sideband import registry
 from vocahire.settings import Settings, get_settings
@@ -84,6 +92,24 @@ async def connect_call(
     return answer.sdp
 
 
+def record_browser_connected(
+    *, session: Session, user_id: int, interview_id: Any, now: datetime | None = None
+) -> bool:
+    """The owner's browser says its call is up; the sideband task, wherever it runs, reads it from the row."""
+    row = interviews.owned_interview(session=session, user_id=user_id, interview_id=interview_id)
+    result = session.exec(
+        update(InterviewSession)
+        .where(col(InterviewSession.id) == row.id, col(InterviewSession.status) == STATUS_ACTIVE)
+        .values(browser_connected_at=now or utcnow())
+    )
+    return result.rowcount == 1
+
+
+async def browser_connected(*, user_id: int, interview_id: Any) -> bool:
+    """Record that the browser's call is up (the interviewer may speak first); False if it isn't live."""
+    return await run_db(record_browser_connected, user_id=user_id, interview_id=interview_id)
+
+
 async def finish_interview(
     *,
     user_id: int,
@@ -91,12 +117,11 @@ async def finish_interview(
     reason: interviews.EndReason = "ended_by_candidate",
     settings: Settings | None = None,
 ) -> interviews.EndResult:
-    """End the user's interview now: complete it, stop watching, hang the call up."""
+    """End the user's interview now: complete it and hang the call up (its sideband task sees both)."""
     settings = settings or get_settings()
     result = await run_db(
         interviews.end_for_owner, settings=settings, user_id=user_id, interview_id=interview_id, reason=reason
     )
-    registry.stop(str(interview_id))
     if result.call_id and result.changed:
         await realtime.hangup_call(settings, result.call_id)
     return result

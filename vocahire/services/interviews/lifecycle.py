@@ -378,13 +378,24 @@ def average_response_seconds(lines: list[TranscriptEntry]) -> float | None:
 
 
 def end_interview(
-    *, session: Session, interview_id: str, reason: EndReason, settings: Settings, now: datetime | None = None
+    *,
+    session: Session,
+    interview_id: str,
+    reason: EndReason,
+    settings: Settings,
+    now: datetime | None = None,
+    call_id: str | None = None,
 ) -> EndResult:
-    """Complete a live interview (duration, average response time, feedback queued); idempotent."""
+    """Complete a live interview (duration, average response time, feedback queued); idempotent.
+
+    With ``call_id`` (the sideband of that call), nothing happens once a reconnection replaced the call.
+    """
     now = now or utcnow()
     row = session.get(IS, interview_id)
     if row is None:
         raise NotFound("We couldn't find that interview.")
+    if call_id is not None and row.openai_call_id != call_id:
+        return EndResult(row.status, False, row.openai_call_id)
     if row.status == STATUS_STARTING:
         # Ended before it ever connected: nothing happened, so nothing is charged.
         changed = fail_start(
@@ -399,9 +410,10 @@ def end_interview(
     started = row.started_at or row.created_at
     limit = limit_seconds(settings, row.duration_minutes)
     duration = int(max(0, min((now - started).total_seconds(), limit + END_GRACE.total_seconds())))
+    same_call = [IS.openai_call_id == call_id] if call_id is not None else []
     result = session.execute(
         update(IS)
-        .where(IS.id == interview_id, IS.status == STATUS_ACTIVE)
+        .where(IS.id == interview_id, IS.status == STATUS_ACTIVE, *same_call)
         .values(
             status=STATUS_COMPLETED,
             ended_at=now,

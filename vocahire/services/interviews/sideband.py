@@ -1,13 +1,20 @@
 """The server's own connection to each live call (OpenAI's sideband websocket): record, greet, keep time.
 
-One ``SidebandCall`` task per live interview runs in the backend process's event
-loop, kept in ``registry`` by interview id. It opens
-``{OPENAI_BASE_URL as ws}/realtime?call_id=...`` with the standard key, asks the
-interviewer to speak first once the browser is connected (``response.create``),
-saves every final transcript line as it happens (idempotent by item id), asks for
-a polite closing shortly before the limit and hangs the call up at the limit, so
-a tampered browser cannot talk past it. If the call drops and no reconnection
-replaces it within a grace period, the interview is ended.
+One ``SidebandCall`` task per live interview runs in the event loop of the backend
+process that created the call (``registry`` holds this process's own tasks, and
+only the call set-up and the janitor of that process touch it). It opens
+``{OPENAI_BASE_URL as ws}/realtime?call_id=...`` with the standard key, saves every
+final transcript line as it happens (``transcript.apply_changes``), asks for a
+polite closing shortly before the limit and hangs the call up at the limit, so a
+tampered browser cannot talk past it.
+
+Everything another worker may do reaches the task through the interview row,
+which it polls (``call_progress``): the browser saying its call is up (recorded
+by whichever worker serves the page's event) lets the interviewer speak first;
+an end, or a reconnection that replaced the call, stops the task without ending
+or charging anything. If the call drops and no reconnection replaces it within a
+grace period, the interview is ended, but only while the row still names this
+call.
 """
 
 from __future__ import annotations
@@ -17,28 +24,52 @@ import contextlib
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from sqlmodel import Session, col, select
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from vocahire.infra import openai_realtime as realtime
 from vocahire.infra.database import DatabaseUnavailable, run_db
-from vocahire.models import utcnow
+from vocahire.models import InterviewSession, utcnow
+from vocahire.models.interview import STATUS_ACTIVE
 from vocahire.services.interviews import lifecycle as interviews
 from vocahire.services.interviews import transcript
 from vocahire.services.interviews.prompt import CLOSING_INSTRUCTIONS
-from vocahire.services.interviews.transcript_assembly import FinalLine, LineRevision, TranscriptAssembler
+from vocahire.services.interviews.transcript import FinalLine, LineRevision
+from vocahire.services.interviews.transcript_assembly import TranscriptAssembler
 from vocahire.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-GREETING_FALLBACK_SECONDS = 4.0  # greet even if the browser never says it is connected
+GREETING_FALLBACK_SECONDS = 8.0  # greet even if the browser's word never arrives (its app connection is down)
+GREETING_POLL_SECONDS = 0.25  # how often the row is read while waiting for the browser's word
+ROW_POLL_SECONDS = 2.0  # then: how soon an end or a reconnection on another worker is noticed
 CONNECT_ATTEMPTS = 3
 DROP_GRACE_SECONDS = 20.0  # a dropped call may be replaced by a reconnection within this
 CLOSING_OVERRUN_SECONDS = 15.0  # the goodbye may run this far past the limit, no further
 MAX_EVENT_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CallProgress:
+    """What the interview row says about a call, whoever wrote it."""
+
+    status: str
+    call_id: str | None
+    browser_connected: bool
+
+
+def call_progress(*, session: Session, interview_id: str) -> CallProgress | None:
+    row = session.exec(
+        select(
+            InterviewSession.status, InterviewSession.openai_call_id, InterviewSession.browser_connected_at
+        ).where(col(InterviewSession.id) == interview_id)
+    ).first()
+    return None if row is None else CallProgress(row[0], row[1], row[2] is not None)
 
 
 class SidebandCall:
@@ -64,7 +95,7 @@ class SidebandCall:
         self.greet = greet
         self.closing_lead = closing_lead
         self.assembler = TranscriptAssembler(speed=speed)
-        self.live = asyncio.Event()
+        self.browser_live = asyncio.Event()
         self.connected = asyncio.Event()
         self.ws: ClientConnection | None = None
         self.task: asyncio.Task[None] | None = None
@@ -84,25 +115,31 @@ class SidebandCall:
     async def run(self) -> None:
         watch = asyncio.create_task(self._watch(), name=f"sideband-watch:{self.interview_id}")
         timer = asyncio.create_task(self._timer(), name=f"sideband-timer:{self.interview_id}")
+        row = asyncio.create_task(self._follow_row(), name=f"sideband-row:{self.interview_id}")
         greeter = (
             asyncio.create_task(self._greet(), name=f"sideband-greet:{self.interview_id}")
             if self.greet
             else None
         )
         try:
-            done, _ = await asyncio.wait({watch, timer}, return_when=asyncio.FIRST_COMPLETED)
-            if watch in done and timer not in done:
+            await asyncio.wait({watch, timer, row}, return_when=asyncio.FIRST_COMPLETED)
+            if watch.done() and not (timer.done() or row.done()):
                 if watch.result() == "never":
                     # No sideband: the call may still be going; the limit is still enforced over HTTP.
-                    await timer
+                    await asyncio.wait({timer, row}, return_when=asyncio.FIRST_COMPLETED)
                 else:
-                    # The call dropped: wait for a reconnection (which cancels this task) before ending.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(asyncio.shield(timer), timeout=DROP_GRACE_SECONDS)
-                    if not timer.done():
+                    # The call dropped: a reconnection (on any worker) replaces it within the grace,
+                    # or the interview ends.
+                    await asyncio.wait(
+                        {timer, row}, timeout=DROP_GRACE_SECONDS, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if not (timer.done() or row.done()):
                         await self._end("disconnected")
+            if row.done() and not row.cancelled():
+                self.ended_reason = self.ended_reason or row.result()
+                log.info("sideband %s: %s elsewhere; stopped watching", self.interview_id, row.result())
         finally:
-            for task in (watch, timer, greeter):
+            for task in (watch, timer, row, greeter):
                 if task is not None and not task.done():
                     task.cancel()
             await self._close_ws()
@@ -118,11 +155,29 @@ class SidebandCall:
                 interview_id=self.interview_id,
                 reason=reason,
                 settings=self.settings,
+                call_id=self.call_id,  # a no-op if a reconnection replaced this call meanwhile
             )
         except Exception as exc:
             log.warning(
                 "sideband %s: could not end the interview (%s)", self.interview_id, type(exc).__name__
             )
+
+    async def _follow_row(self) -> Literal["ended", "replaced"]:
+        """Read the interview row until it says the interview ended or another call replaced this one."""
+        while True:
+            try:
+                progress = await run_db(call_progress, interview_id=self.interview_id)
+            except Exception as exc:  # a database hiccup must not stop the recording
+                log.warning("sideband %s: reading the row failed (%s)", self.interview_id, type(exc).__name__)
+            else:
+                if progress is None or progress.status != STATUS_ACTIVE:
+                    return "ended"
+                if progress.call_id != self.call_id:
+                    return "replaced"
+                if progress.browser_connected:
+                    self.browser_live.set()
+            waiting = self.greet and not self.browser_live.is_set()
+            await asyncio.sleep(GREETING_POLL_SECONDS if waiting else ROW_POLL_SECONDS)
 
     async def _close_ws(self) -> None:
         ws, self.ws = self.ws, None
@@ -195,7 +250,7 @@ class SidebandCall:
             return
         self.events_seen += 1
         kind = event.get("type")
-        response = event.get("response") if isinstance(event.get("response"), dict) else {}
+        response = _object(event.get("response"))
         if kind == "response.created":
             self.responded = True
             self.active_response = response.get("id")
@@ -205,7 +260,7 @@ class SidebandCall:
             if self.active_response == response.get("id"):
                 self.active_response = None
             if response.get("id") and response.get("id") == self.closing_response:
-                spoken = sum(len(t or "") for t in _transcripts(response))
+                spoken = sum(len(t) for t in _transcripts(response))
                 start = self.closing_audio_started or time.monotonic()
                 self.closing_finish_at = start + spoken / 15.0 + 0.5
         elif kind == "output_audio_buffer.started" and event.get("response_id") == self.closing_response:
@@ -217,7 +272,7 @@ class SidebandCall:
         ):
             self.closing_finish_at = time.monotonic()
         elif kind == "error":
-            err = event.get("error") if isinstance(event.get("error"), dict) else {}
+            err = _object(event.get("error"))
             log.warning(
                 "sideband %s: realtime error %s", self.interview_id, err.get("code") or err.get("type")
             )
@@ -244,15 +299,22 @@ class SidebandCall:
     # --- greeting and time ------------------------------------------------------------------------
 
     async def _greet(self) -> None:
-        """The interviewer speaks first, once the browser's connection is up (or after a short fallback)."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.live.wait(), timeout=GREETING_FALLBACK_SECONDS)
+        """The interviewer speaks first, once the browser's call is up (or after a fallback delay)."""
+        try:
+            await asyncio.wait_for(self.browser_live.wait(), timeout=GREETING_FALLBACK_SECONDS)
+            log.info("sideband %s: the browser's call is up; the interviewer speaks first", self.interview_id)
+        except TimeoutError:
+            log.warning(
+                "sideband %s: no word from the browser after %.0f s; the interviewer speaks first anyway",
+                self.interview_id,
+                GREETING_FALLBACK_SECONDS,
+            )
         await self.connected.wait()
         if not self.responded:
             await self.send({"type": "response.create"})
 
     async def _timer(self) -> None:
-        """At the limit minus the closing lead: ask for a goodbye; at the limit (or when it is said): hang up."""
+        """Shortly before the limit ask for a goodbye; at the limit (or once it is said) hang up."""
         await _sleep_until(self.deadline.timestamp() - self.closing_lead)
         if self.ws is not None and self.closing_lead > 0:
             await self._request_closing()
@@ -280,6 +342,10 @@ class SidebandCall:
         await self.send({"type": "response.create", "response": {"instructions": CLOSING_INSTRUCTIONS}})
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _transcripts(response: dict[str, Any]) -> list[str]:
     out = []
     for item in response.get("output") or []:
@@ -296,7 +362,11 @@ async def _sleep_until(epoch_seconds: float) -> None:
 
 
 class SidebandRegistry:
-    """This process's sideband tasks by interview id (a reconnection replaces the previous call's task)."""
+    """This process's own sideband tasks by interview id (a reconnection here replaces the previous task).
+
+    Only this process's call set-up and janitor use it: no state event depends on it, since another
+    worker may serve that event.
+    """
 
     def __init__(self) -> None:
         self.calls: dict[str, SidebandCall] = {}
@@ -335,14 +405,6 @@ class SidebandRegistry:
 
     def get(self, interview_id: str) -> SidebandCall | None:
         return self.calls.get(interview_id)
-
-    def mark_live(self, interview_id: str) -> bool:
-        """The browser's connection is up: the interviewer may greet now."""
-        call = self.calls.get(interview_id)
-        if call is None:
-            return False
-        call.live.set()
-        return True
 
     def stop(self, interview_id: str) -> str | None:
         """Stop watching (the interview was ended elsewhere); returns the call id to hang up."""

@@ -1,54 +1,134 @@
-"""Transcript lines saved idempotently by realtime item id (sideband first, the browser as a fallback).
+"""A transcript's final lines: their conversation order, decided here once, and their idempotent store.
 
-The event-to-line assembly lives in ``transcript_assembly`` (pure); this module
-writes its output: ``INSERT ... ON CONFLICT DO NOTHING`` on (session, item id),
-so the same line arriving from the sideband and the browser, or twice from a
-replayed browser buffer, is stored once.
+Both copies of a line go through ``save_lines``: the server's own record (the
+sideband) and the browser's fallback batch (``save_browser_batch``). Each new
+line is placed by ``place_line`` among the lines already saved: right after the
+line it follows (``previous_item_id``), else right before a saved line that
+follows it, else at the end. The candidate's transcription completes after the
+interviewer's next line was saved, so arrival order is not conversation order.
+Inserts are ``ON CONFLICT DO NOTHING`` on (interview, item id): the same line
+from the sideband and the browser, or replayed from the browser's buffer, is
+stored once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from vocahire.models import TranscriptEntry, utcnow
-from vocahire.services.interviews.transcript_assembly import (
-    MAX_LINE_CHARS,
-    FinalLine,
-    LineRevision,
-    TranscriptAssembler,
-)
+from vocahire.models import InterviewSession, TranscriptEntry, utcnow
+from vocahire.services.interviews import lifecycle as interviews
 
-__all__ = [
-    "FinalLine",
-    "LineRevision",
-    "TranscriptAssembler",
-    "apply_changes",
-    "list_lines",
-    "revise_line",
-    "save_browser_lines",
-    "save_lines",
-]
+Role = Literal["interviewer", "candidate"]
+MAX_LINE_CHARS = 8_000
+CLOCK_SKEW = timedelta(minutes=2)  # how far a browser's clock may be off before its times are dropped
 
 
-# --- persistence ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FinalLine:
+    """A line that became final, as the sideband or the browser saw it (no position: that is decided here)."""
+
+    item_id: str
+    role: Role
+    text: str
+    previous_item_id: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LineRevision:
+    """A change to a line already saved: a shorter text (an interruption) and/or a later end."""
+
+    item_id: str
+    text: str | None = None
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PlacedLine:
+    """What ordering needs to know of a saved line."""
+
+    item_id: str
+    previous_item_id: str | None
+    position: float
+
+
+# --- conversation order ---------------------------------------------------------------------------
+
+
+def place_line(saved: Sequence[PlacedLine], line: FinalLine) -> float:
+    """The position for ``line`` among ``saved`` (sorted by position), by the conversation's links."""
+    after = next((i for i, p in enumerate(saved) if p.item_id == line.previous_item_id), None)
+    if after is None:
+        follower = next((i for i, p in enumerate(saved) if p.previous_item_id == line.item_id), None)
+        after = follower - 1 if follower is not None else len(saved) - 1
+    low = saved[after].position if after >= 0 else None
+    high = saved[after + 1].position if after + 1 < len(saved) else None
+    if low is None:
+        return 1.0 if high is None else high - 1.0
+    return low + 1.0 if high is None else (low + high) / 2
+
+
+def place_lines(saved: Sequence[PlacedLine], lines: Iterable[FinalLine]) -> list[tuple[FinalLine, float]]:
+    """Place new lines one after another (each among the saved and the ones placed before it)."""
+    order = sorted(saved, key=lambda p: p.position)
+    known = {p.item_id for p in order}
+    placed: list[tuple[FinalLine, float]] = []
+    for line in lines:
+        if line.item_id in known:
+            continue
+        position = place_line(order, line)
+        bisect.insort(order, PlacedLine(line.item_id, line.previous_item_id, position), key=_by_position)
+        known.add(line.item_id)
+        placed.append((line, position))
+    return placed
+
+
+def _by_position(line: PlacedLine) -> float:
+    return line.position
+
+
+# --- the store ------------------------------------------------------------------------------------
 
 
 def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+def _saved_order(session: Session, interview_id: str) -> list[PlacedLine]:
+    """The saved lines' links, after locking the interview so concurrent savers place one at a time."""
+    session.exec(
+        select(InterviewSession.id)
+        .where(col(InterviewSession.id) == interview_id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE on PostgreSQL; SQLite has one writer anyway
+    )
+    rows = session.exec(
+        select(TranscriptEntry.item_id, TranscriptEntry.previous_item_id, TranscriptEntry.position)
+        .where(col(TranscriptEntry.session_id) == interview_id)
+        .order_by(col(TranscriptEntry.position), col(TranscriptEntry.id))
+    ).all()
+    return [PlacedLine(item_id, previous, position) for item_id, previous, position in rows]
+
+
 def save_lines(
     *, session: Session, interview_id: str, lines: Sequence[FinalLine], source: str = "sideband"
 ) -> int:
-    """Insert lines, ignoring any whose item id is already saved for this interview; returns how many were new."""
+    """Place and insert lines, ignoring any whose item id is already saved; returns how many were new."""
     if not lines:
         return 0
+    placed = place_lines(_saved_order(session, interview_id), lines)
+    if not placed:
+        return 0
+    now = utcnow()
     rows = [
         {
             "session_id": interview_id,
@@ -56,13 +136,13 @@ def save_lines(
             "text": line.text[:MAX_LINE_CHARS],
             "item_id": line.item_id[:128],
             "previous_item_id": (line.previous_item_id or None) and line.previous_item_id[:128],
-            "position": float(line.position),
+            "position": position,
             "source": source,
             "started_at": line.started_at,
             "ended_at": line.ended_at,
-            "created_at": utcnow(),
+            "created_at": now,
         }
-        for line in lines
+        for line, position in placed
     ]
     stmt = (
         _insert(session)(TranscriptEntry)
@@ -73,52 +153,18 @@ def save_lines(
     return len(session.execute(stmt).all())
 
 
-def save_browser_lines(*, session: Session, interview_id: str, lines: Sequence[FinalLine]) -> int:
-    """The browser's fallback copy: place each missing line after its predecessor among the saved ones."""
-    saved = session.execute(
-        select(TranscriptEntry.item_id, TranscriptEntry.position)
-        .where(TranscriptEntry.session_id == interview_id)
-        .order_by(TranscriptEntry.position)  # type: ignore[arg-type]
-    ).all()
-    positions = {item_id: pos for item_id, pos in saved}
-    ordered = [pos for _, pos in saved]
-    placed: list[FinalLine] = []
-    for line in lines:
-        if line.item_id in positions:
-            continue
-        if not positions:
-            position = line.position
-        elif line.previous_item_id in positions:
-            prev = positions[line.previous_item_id]
-            later = [p for p in ordered if p > prev]
-            position = (prev + min(later)) / 2 if later else prev + 1
-        else:
-            position = max(ordered) + 1
-        positions[line.item_id] = position
-        ordered = sorted([*ordered, position])
-        placed.append(
-            FinalLine(
-                line.item_id,
-                line.role,
-                line.text,
-                line.previous_item_id,
-                position,
-                line.started_at,
-                line.ended_at,
-            )
-        )
-    return save_lines(session=session, interview_id=interview_id, lines=placed, source="browser")
-
-
 def revise_line(
     *, session: Session, interview_id: str, revision: LineRevision, only_shorter: bool = True
 ) -> bool:
-    """Apply a revision. From the browser (``only_shorter``) a text may only get shorter; an end must follow the start."""
-    entry = session.execute(
+    """Apply a revision; from the browser (``only_shorter``) a text may only get shorter.
+
+    An end is kept only if it follows the line's start.
+    """
+    entry = session.exec(
         select(TranscriptEntry).where(
-            TranscriptEntry.session_id == interview_id, TranscriptEntry.item_id == revision.item_id
+            col(TranscriptEntry.session_id) == interview_id, col(TranscriptEntry.item_id) == revision.item_id
         )
-    ).scalar_one_or_none()
+    ).one_or_none()
     if entry is None:
         return False
     values: dict[str, Any] = {}
@@ -132,7 +178,7 @@ def revise_line(
         values["ended_at"] = revision.ended_at
     if not values:
         return False
-    session.execute(update(TranscriptEntry).where(TranscriptEntry.id == entry.id).values(**values))  # type: ignore[arg-type]
+    session.exec(update(TranscriptEntry).where(col(TranscriptEntry.id) == entry.id).values(**values))
     return True
 
 
@@ -158,21 +204,58 @@ def apply_changes(
     return new
 
 
+def save_browser_batch(
+    *,
+    session: Session,
+    user_id: int,
+    interview_id: Any,
+    lines: Sequence[FinalLine],
+    revisions: Sequence[LineRevision],
+    now: datetime | None = None,
+) -> int:
+    """The browser's fallback copy of final lines (owner only, live or just ended); returns how many were new.
+
+    A browser may only shorten a line, and its clock is trusted only near the interview's own times.
+    """
+    now = now or utcnow()
+    row = interviews.owned_interview(session=session, user_id=user_id, interview_id=interview_id)
+    if not interviews.accepts_browser_lines(row, now):
+        return 0
+    lower = (row.started_at or row.created_at) - CLOCK_SKEW
+    upper = now + CLOCK_SKEW
+
+    def clamp(moment: datetime | None) -> datetime | None:
+        return moment if moment is not None and lower <= moment <= upper else None
+
+    cleaned = [
+        FinalLine(
+            line.item_id,
+            line.role,
+            line.text[:MAX_LINE_CHARS],
+            line.previous_item_id,
+            clamp(line.started_at),
+            clamp(line.ended_at),
+        )
+        for line in lines
+    ]
+    shorter = [LineRevision(r.item_id, text=r.text) for r in revisions if r.text]
+    return apply_changes(session=session, interview_id=row.id, changes=[*cleaned, *shorter], source="browser")
+
+
 def list_lines(*, session: Session, interview_id: str) -> list[TranscriptEntry]:
+    """The saved lines in conversation order."""
     return list(
-        session.execute(
+        session.exec(
             select(TranscriptEntry)
-            .where(TranscriptEntry.session_id == interview_id)
-            .order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
-        ).scalars()
+            .where(col(TranscriptEntry.session_id) == interview_id)
+            .order_by(col(TranscriptEntry.position), col(TranscriptEntry.id))
+        ).all()
     )
 
 
 def count_lines(*, session: Session, interview_id: str) -> int:
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(TranscriptEntry)
-            .where(TranscriptEntry.session_id == interview_id)
-        ).scalar_one()
-    )
+    return session.exec(
+        select(func.count())
+        .select_from(TranscriptEntry)
+        .where(col(TranscriptEntry.session_id) == interview_id)
+    ).one()

@@ -1,11 +1,11 @@
-"""Assembling final transcript lines from OpenAI Realtime (GA) events: pure, no I/O.
+"""Final transcript lines from OpenAI Realtime (GA) events: pure, no I/O.
 
-``TranscriptAssembler`` is pure (no I/O): feed it the GA events in arrival order
-with their arrival time and it returns the lines that became final and the
-revisions of lines already returned (an interruption cut the interviewer off,
-or the interviewer's audio finished playing). Lines are ordered by the
-conversation (``previous_item_id``), not by arrival: the candidate's
-transcription completes asynchronously, often after the interviewer's reply.
+``TranscriptAssembler`` is fed the GA events in arrival order with their arrival
+time and returns the lines that became final and the revisions of lines already
+returned (an interruption cut the interviewer off, or the interviewer's audio
+finished playing). Each line carries the item it follows (``previous_item_id``);
+where it goes in the conversation is decided once, when it is saved
+(``transcript.place_line``).
 """
 
 from __future__ import annotations
@@ -13,36 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from vocahire.models import utcnow
+from vocahire.services.interviews.transcript import MAX_LINE_CHARS, FinalLine, LineRevision, Role
 
-Role = Literal["interviewer", "candidate"]
 ROLES: dict[str, Role] = {"assistant": "interviewer", "user": "candidate"}
-MAX_LINE_CHARS = 8_000
 # Speech rate used to estimate how much of an interrupted line was heard (characters per second at speed 1.0).
 SPOKEN_CHARS_PER_SECOND = 15.0
 CUT_MARK = "…"
-
-
-@dataclass(frozen=True)
-class FinalLine:
-    item_id: str
-    role: Role
-    text: str
-    previous_item_id: str | None
-    position: float
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class LineRevision:
-    """A change to a line already returned: a shorter text (truncation) and/or a later end."""
-
-    item_id: str
-    text: str | None = None
-    ended_at: datetime | None = None
 
 
 @dataclass
@@ -50,7 +29,6 @@ class _Item:
     item_id: str
     role: Role | None = None
     previous_item_id: str | None = None
-    position: float | None = None
     partial: str = ""
     text: str | None = None
     full: str | None = None  # the whole transcript, before any cut for an interruption
@@ -77,48 +55,20 @@ def heard_part(text: str, heard_ms: int, speed: float = 1.0) -> str:
 
 @dataclass
 class TranscriptAssembler:
-    """Turns Realtime server events into ordered final lines (see module docstring)."""
+    """Turns Realtime server events into final lines and their revisions (see module docstring)."""
 
     speed: float = 1.0
     items: dict[str, _Item] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
     responses: dict[str, list[str]] = field(default_factory=dict)
     audio_started: dict[str, datetime] = field(default_factory=dict)
     speaking: Role | None = None
     errors: list[str] = field(default_factory=list)
-
-    # --- ordering ---------------------------------------------------------------------------------
 
     def _item(self, item_id: str) -> _Item:
         item = self.items.get(item_id)
         if item is None:
             item = self.items[item_id] = _Item(item_id)
         return item
-
-    def _place(self, item: _Item, previous_item_id: str | None, known_previous: bool) -> None:
-        """Give ``item`` a position right after its predecessor (between it and whatever followed it)."""
-        if item.position is not None:
-            return
-        if known_previous:
-            item.previous_item_id = previous_item_id
-        prev = self.items.get(previous_item_id) if previous_item_id else None
-        if known_previous and previous_item_id is None and self.order:
-            first = self.items[self.order[0]]
-            item.position = (first.position or 1.0) / 2
-            self.order.insert(0, item.item_id)
-            return
-        if prev is not None and prev.position is not None and prev.item_id in self.order:
-            index = self.order.index(prev.item_id)
-            if index + 1 < len(self.order):
-                following = self.items[self.order[index + 1]]
-                item.position = (prev.position + (following.position or prev.position + 1)) / 2
-            else:
-                item.position = prev.position + 1
-            self.order.insert(index + 1, item.item_id)
-            return
-        last = self.items[self.order[-1]].position if self.order else 0.0
-        item.position = (last or 0.0) + 1
-        self.order.append(item.item_id)
 
     # --- events -----------------------------------------------------------------------------------
 
@@ -158,11 +108,8 @@ class TranscriptAssembler:
             return
         item = self._item(raw["id"])
         item.role = role
-        self._place(
-            item,
-            ev.get("previous_item_id") if isinstance(ev.get("previous_item_id"), str) else None,
-            "previous_item_id" in ev,
-        )
+        if item.previous_item_id is None and isinstance(ev.get("previous_item_id"), str):
+            item.previous_item_id = ev["previous_item_id"]
         for part in raw.get("content") or []:
             if not isinstance(part, dict):
                 continue
@@ -355,24 +302,15 @@ class TranscriptAssembler:
         if item.heard_ms is not None and not item.exact_text:
             text = heard_part(text, item.heard_ms, self.speed)
         item.text = text
-        if item.position is None:
-            self._place(item, None, False)
         if item.ended_at is None:
             item.ended_at = now
         if item.started_at is None or item.started_at > item.ended_at:
             item.started_at = item.ended_at
         item.emitted = bool(text)
         if item.emitted:
-            assert item.position is not None
             out.append(
                 FinalLine(
-                    item.item_id,
-                    item.role,
-                    text,
-                    item.previous_item_id,
-                    item.position,
-                    item.started_at,
-                    item.ended_at,
+                    item.item_id, item.role, text, item.previous_item_id, item.started_at, item.ended_at
                 )
             )
 

@@ -8,6 +8,9 @@ Fixtures for e2e tests (mark them ``@pytest.mark.e2e``):
   ``e2e_app.env`` the environment it runs with.
 - ``e2e_app_factory(**env)``: another build with extra/overridden settings
   (``STRIPE_SECRET_KEY=None`` removes one); cached per distinct environment.
+- ``scale_out_env``: the settings for a build served by two backend workers that
+  keep Reflex's state in a throwaway Redis database (skipped without Redis), as
+  in production: ``e2e_app_factory(**scale_out_env, ...)``.
 - ``app_db``: points this test process's settings at ``e2e_app``'s database so
   services (``in_session``) read and write what the app sees.
 - ``page``: a fresh Playwright page (new context, microphone granted) on ``e2e_app``;
@@ -35,7 +38,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, migrate, refresh_settings
+from tests.conftest import REDIS_HOST, ROOT, migrate, redis_available, refresh_settings
 from tests.e2e.upstreams import STARTERS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -239,6 +242,41 @@ def e2e_app_factory(
         return cache[key]
 
     return factory
+
+
+REDIS_CLAIM_KEY = "vocahire-e2e-claim"
+REDIS_DBS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15)  # 13 and 14 belong to other tests and benches
+
+
+def _claim_redis_db(stack: ExitStack) -> str:
+    """A Redis database number no other run is using, emptied now and when the session ends."""
+    import redis
+
+    for number in REDIS_DBS:
+        url = f"redis://{REDIS_HOST[0]}:{REDIS_HOST[1]}/{number}"
+        client = redis.Redis.from_url(url)
+        if client.set(REDIS_CLAIM_KEY, str(os.getpid()), nx=True, ex=4 * 3600):
+            client.flushdb()
+            client.set(REDIS_CLAIM_KEY, str(os.getpid()), ex=4 * 3600)
+            stack.callback(client.close)
+            stack.callback(client.flushdb)
+            return url
+        client.close()
+    raise RuntimeError("no free Redis database for the e2e run")
+
+
+@pytest.fixture(scope="session")
+def scale_out_env(_e2e_stack: ExitStack) -> dict[str, str]:
+    """Two backend workers, Reflex's state in a throwaway Redis database (README: processes, workers)."""
+    if not redis_available():
+        pytest.skip("Redis is not answering on 127.0.0.1:6379 (the one-worker build covers the rest)")
+    url = _claim_redis_db(_e2e_stack)
+    return {
+        "GRANIAN_WORKERS": "2",
+        "REDIS_URL": url,
+        "REFLEX_REDIS_URL": url,
+        "REFLEX_BACKEND_START_METHOD": "spawn",
+    }
 
 
 @pytest.fixture(scope="session")

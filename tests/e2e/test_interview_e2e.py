@@ -4,15 +4,20 @@ The app is pointed at the local fake OpenAI Realtime (aiortc answers Chromium's
 offer, plays speech or a chime, and scripts the conversation); Chromium's fake
 microphone provides the candidate's audio. The interviews are short
 (``INTERVIEW_LIMIT_SECONDS``) so the server's own hang-up at the limit is seen too.
+The whole interview also runs against a build served by two backend workers with
+Reflex's state in Redis: the page's events and the call's sideband task may then
+live in different processes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,25 +43,47 @@ def realtime_fake() -> Iterator[FakeRealtime]:
         yield fake
 
 
+def interview_settings(realtime_fake: FakeRealtime) -> dict[str, str]:
+    return {
+        "OPENAI_API_KEY": realtime_fake.api_key,
+        "OPENAI_BASE_URL": realtime_fake.base_url,
+        "INTERVIEW_LIMIT_SECONDS": str(LIMIT_SECONDS),
+        "INTERVIEW_CLOSING_SECONDS": "6",
+        "FEEDBACK_WORKER_ENABLED": "false",
+    }
+
+
 @pytest.fixture(scope="module")
 def interview_app(e2e_app_factory: Any, realtime_fake: FakeRealtime) -> AppServer:
-    return e2e_app_factory(
-        OPENAI_API_KEY=realtime_fake.api_key,
-        OPENAI_BASE_URL=realtime_fake.base_url,
-        INTERVIEW_LIMIT_SECONDS=str(LIMIT_SECONDS),
-        INTERVIEW_CLOSING_SECONDS="6",
-        FEEDBACK_WORKER_ENABLED="false",
-    )
+    return e2e_app_factory(**interview_settings(realtime_fake))
+
+
+@pytest.fixture(scope="module")
+def scaled_interview_app(
+    e2e_app_factory: Any, realtime_fake: FakeRealtime, scale_out_env: dict[str, str]
+) -> AppServer:
+    return e2e_app_factory(**interview_settings(realtime_fake), **scale_out_env)
+
+
+def use_database_of(app: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppServer]:
+    monkeypatch.setenv("DATABASE_URL", app.database_url)
+    monkeypatch.setenv("SESSION_SECRET", app.env["SESSION_SECRET"])
+    refresh_settings()
+    yield app
+    monkeypatch.undo()
+    refresh_settings()
 
 
 @pytest.fixture
 def app_data(interview_app: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppServer]:
-    monkeypatch.setenv("DATABASE_URL", interview_app.database_url)
-    monkeypatch.setenv("SESSION_SECRET", interview_app.env["SESSION_SECRET"])
-    refresh_settings()
-    yield interview_app
-    monkeypatch.undo()
-    refresh_settings()
+    yield from use_database_of(interview_app, monkeypatch)
+
+
+@pytest.fixture(params=["1 worker", "2 workers + Redis"])
+def any_build(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppServer]:
+    """The whole interview runs on both: one process, and two workers sharing state through Redis."""
+    app = request.getfixturevalue("interview_app" if request.param == "1 worker" else "scaled_interview_app")
+    yield from use_database_of(app, monkeypatch)
 
 
 def new_page(browser: Any, app: AppServer, width: int = 1280, height: int = 900) -> Any:
@@ -128,17 +155,81 @@ def test_setup_page_explains_cost_and_microphone(page: Any, app_data: AppServer)
     shot(page, "interview-setup-phone")
 
 
+class EventSocket:
+    """The page's Reflex websocket, passed through Playwright: what the server sent, and batches held back."""
+
+    def __init__(self, page: Any) -> None:
+        self.from_server: list[str] = []
+        self.held: list[str] = []
+        self.holding = False
+        self._server: Any = None
+        page.route_web_socket(re.compile(r"/_event"), self._route)
+
+    def _route(self, ws: Any) -> None:
+        server = self._server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if self.holding and isinstance(message, str) and ".on_lines" in message:
+                self.held.append(message)  # the app's connection is "slow": the batch hasn't arrived yet
+            else:
+                server.send(message)
+
+        def to_page(message: str | bytes) -> None:
+            if isinstance(message, str):
+                self.from_server.append(message)
+            ws.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(to_page)
+
+    def release(self) -> None:
+        self.holding = False
+        held, self.held = self.held, []
+        for message in held:
+            self._server.send(message)
+
+    def echoed(self, text: str) -> bool:
+        return any(text in frame for frame in self.from_server)
+
+
+def backend_workers(app: AppServer) -> int:
+    """The app's worker processes (Granian spawns them: ``REFLEX_BACKEND_START_METHOD=spawn``)."""
+    group = os.getpgid(app.process.pid)
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.getpgid(int(pid)) == group and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+def pending_in_browser(page: Any, interview_id: str) -> dict[str, Any] | None:
+    raw = page.evaluate(f"window.localStorage.getItem('vocahire.pending.{interview_id}')")
+    return json.loads(raw) if raw else None
+
+
 def test_a_whole_interview_in_the_browser(
-    page: Any, app_data: AppServer, realtime_fake: FakeRealtime
+    browser: Any, any_build: AppServer, realtime_fake: FakeRealtime
 ) -> None:
+    app = any_build
+    if "REDIS_URL" in app.env:
+        assert backend_workers(app) == 2
+    page = new_page(browser, app)
+    socket = EventSocket(page)
     email = "live@example.com"
     sign_up(page, email)
+    socket.holding = True  # from now on no batch of lines reaches the server until released
     interview_id = start_interview(page)
     page.wait_for_selector("#connection-state:has-text('Live')")
     assert page.locator("#ai-notice").inner_text().startswith("AI interviewer · mock interview")
 
-    # The interviewer speaks first, and the browser really receives its audio (the level meter moves).
+    # The interviewer speaks first, once the browser's call is up (its word recorded on the interview
+    # row by whichever worker served it), and the browser really receives its audio (the meter moves).
     page.wait_for_selector("#transcript .transcript-line[data-role='interviewer']")
+    assert wait_for(lambda: f"sideband {interview_id}: the browser's call is up" in app.log_tail(400), 10)
+    assert f"sideband {interview_id}: no word from the browser" not in app.log_tail(400)
     assert (
         wait_for(
             lambda: page.evaluate(
@@ -154,7 +245,9 @@ def test_a_whole_interview_in_the_browser(
     assert INTERVIEWER_LINES[0] in page.locator("#transcript").inner_text()
     shot(page, "interview-live-desktop")
 
-    # The candidate's (fake microphone) answer and the next question appear live, in order.
+    # The candidate's (fake microphone) answer and the next question appear live, in conversation order
+    # (the answer's transcription completes after the next question), shown by the browser itself: no
+    # batch of lines has reached the server, and nothing of the transcript came back from it.
     page.wait_for_selector(f"#transcript :text('{CANDIDATE_LINES[0][:30]}')")
     page.wait_for_selector(f"#transcript :text('{INTERVIEWER_LINES[1][:30]}')")
     texts = page.locator("#transcript .transcript-line").all_inner_texts()
@@ -163,7 +256,18 @@ def test_a_whole_interview_in_the_browser(
         and CANDIDATE_LINES[0] in texts[1]
         and INTERVIEWER_LINES[1] in texts[2]
     )
+    assert socket.held, "the browser sent its batches (held back here)"
+    waiting = pending_in_browser(page, interview_id)
+    assert waiting and CANDIDATE_LINES[0] in [line["text"] for line in waiting["lines"]]
+    assert not any(socket.echoed(text) for text in (INTERVIEWER_LINES[0], CANDIDATE_LINES[0]))
     assert realtime_fake.call().audio_frames_in > 0  # the candidate's microphone reached "OpenAI"
+
+    # The batches arrive: the server answers each with its sequence number; the browser's buffer empties.
+    socket.release()
+    assert wait_for(lambda: pending_in_browser(page, interview_id) is None, 15)
+    assert socket.echoed("ack_seq")
+    assert not any(socket.echoed(text) for text in (INTERVIEWER_LINES[0], CANDIDATE_LINES[0]))
+    assert page.locator("#transcript .transcript-line").all_inner_texts()[:3] == texts[:3]
     page.set_viewport_size({"width": 375, "height": 812})
     page.wait_for_timeout(300)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
@@ -178,6 +282,8 @@ def test_a_whole_interview_in_the_browser(
     page.click("#confirm-end")
     page.wait_for_selector("#ended-panel")
     assert page.locator("#feedback-link").get_attribute("href") == f"/feedback/{interview_id}"
+    ended = page.locator("#transcript .transcript-line").all_inner_texts()
+    assert CANDIDATE_LINES[0] in ended[1] and INTERVIEWER_LINES[1] in ended[2]  # the saved transcript
     shot(page, "interview-ended")
 
     row = interview_of(interview_id)
@@ -202,6 +308,7 @@ def test_a_whole_interview_in_the_browser(
     page.goto("/dashboard")
     page.wait_for_selector("#balance-amount")
     page.get_by_text("2.00").first.wait_for()
+    page.context.close()
 
 
 def test_closing_the_page_keeps_every_line(
@@ -250,7 +357,8 @@ def test_without_a_microphone_the_candidate_can_type(
 ) -> None:
     page = new_page(browser, app_data)
     page.add_init_script(
-        "navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));"
+        "navigator.mediaDevices.getUserMedia ="
+        " () => Promise.reject(new DOMException('denied', 'NotAllowedError'));"
     )
     sign_up(page, "typist@example.com")
     interview_id = start_interview(page, "Copywriter")
@@ -296,29 +404,34 @@ def test_lines_buffered_in_the_browser_are_replayed_once(page: Any, app_data: Ap
     # Acknowledged lines are not kept in the browser.
     assert wait_for(lambda: page.evaluate(f"window.localStorage.getItem('{key}')") is None, 10)
     # A line the app's connection could not deliver (still in the buffer when the tab went away).
+    first_line = page.locator("#transcript .transcript-line").first.get_attribute("data-item")
     offline = {
         "seq": 1000,
         "item_id": "item_said_offline",
-        "previous_item_id": None,
+        "previous_item_id": first_line,
         "role": "candidate",
         "text": "A line said while the app was offline.",
-        "position": 0.5,
         "started_at": None,
         "ended_at": None,
     }
-    page.evaluate(
-        f"window.localStorage.setItem('{key}', JSON.stringify({{seq: 1000, lines: [{json.dumps(offline)}], revisions: []}}))"
-    )
+    buffer = {"seq": 1000, "lines": [offline], "revisions": []}
+    page.evaluate(f"window.localStorage.setItem('{key}', {json.dumps(json.dumps(buffer))})")
     page.reload()
     wait_hydrated(page)
     page.wait_for_selector(
         "#reconnect-button"
     )  # a reload mid-interview offers to reconnect, never starts twice
+    # Shown at once from the buffer, after the line it follows; saved once; acknowledged, so forgotten.
+    page.wait_for_selector(f"#transcript :text('{offline['text']}')")
+    assert offline["text"] in page.locator("#transcript .transcript-line").nth(1).inner_text()
     assert wait_for(lambda: ("candidate", offline["text"]) in db_lines(interview_id), 15)
     assert wait_for(lambda: page.evaluate(f"window.localStorage.getItem('{key}')") is None, 10)
     page.reload()
     wait_hydrated(page)
     page.wait_for_selector("#reconnect-button")
+    shown = page.locator("#transcript .transcript-line").all_inner_texts()
+    assert sum(offline["text"] in text for text in shown) == 1  # from the saved lines now, not twice
+    assert offline["text"] in shown[1]
     assert [t for _, t in db_lines(interview_id)].count(offline["text"]) == 1
     page.click("#end-button")
     page.click("#confirm-end")

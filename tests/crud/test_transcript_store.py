@@ -1,5 +1,6 @@
 """Saving transcript lines: once per item id whoever sends it, in conversation order, revisions applied."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -74,6 +75,30 @@ def test_the_sideband_and_the_browser_place_lines_by_the_same_rule(db):
     browser(user_id, by_browser, *arrival)
     expected = ["Tell me about a project.", "I led the billing migration.", "How did you test it?"]
     assert [e.text for e in lines(by_sideband)] == expected == [e.text for e in lines(by_browser)]
+
+
+def test_the_sideband_and_a_browser_batch_saving_at_the_same_moment_still_keep_order(db):
+    for attempt in range(5):
+        user_id, interview_id = _interview(f"race{attempt}@example.com")
+        in_session(save_lines, interview_id=interview_id, lines=[FinalLine("a", "interviewer", "Q1")])
+        start_together = threading.Barrier(2)
+
+        def sideband(interview_id: str = interview_id) -> None:
+            start_together.wait()
+            in_session(
+                save_lines, interview_id=interview_id, lines=[FinalLine("c", "interviewer", "Q2", "b")]
+            )
+
+        def page(user_id: int = user_id, interview_id: str = interview_id) -> None:
+            start_together.wait()
+            browser(user_id, interview_id, FinalLine("b", "candidate", "A1", "a"))
+
+        savers = [threading.Thread(target=sideband), threading.Thread(target=page)]
+        for saver in savers:
+            saver.start()
+        for saver in savers:
+            saver.join()
+        assert [e.text for e in lines(interview_id)] == ["Q1", "A1", "Q2"]
 
 
 def test_a_replayed_browser_buffer_adds_nothing(db):

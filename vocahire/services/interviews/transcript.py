@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, update
+from sqlalchemy import false, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -104,13 +104,17 @@ def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+def _lock_interview(session: Session, interview_id: str) -> None:
+    """Savers of one interview's lines take turns, so each places its lines among all saved before it."""
+    if session.get_bind().dialect.name == "sqlite":
+        # Any write, even of no row, takes SQLite's one write lock until the commit.
+        session.exec(update(InterviewSession).where(false()).values(status=col(InterviewSession.status)))
+    else:
+        # FOR NO KEY UPDATE in a statement of its own: the lines read next get a fresh snapshot.
+        session.get(InterviewSession, interview_id, with_for_update={"key_share": True})
+
+
 def _saved_order(session: Session, interview_id: str) -> list[PlacedLine]:
-    """The saved lines' links, after locking the interview so concurrent savers place one at a time."""
-    session.exec(
-        select(InterviewSession.id)
-        .where(col(InterviewSession.id) == interview_id)
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE on PostgreSQL; SQLite has one writer anyway
-    )
     rows = session.exec(
         select(TranscriptEntry.item_id, TranscriptEntry.previous_item_id, TranscriptEntry.position)
         .where(col(TranscriptEntry.session_id) == interview_id)
@@ -125,6 +129,11 @@ def save_lines(
     """Place and insert lines, ignoring any whose item id is already saved; returns how many were new."""
     if not lines:
         return 0
+    _lock_interview(session, interview_id)
+    return _insert_placed(session, interview_id, lines, source)
+
+
+def _insert_placed(session: Session, interview_id: str, lines: Sequence[FinalLine], source: str) -> int:
     placed = place_lines(_saved_order(session, interview_id), lines)
     if not placed:
         return 0
@@ -190,12 +199,14 @@ def apply_changes(
     source: str = "sideband",
 ) -> int:
     """Save new lines and apply revisions in one transaction; returns how many lines were new."""
-    new = save_lines(
-        session=session,
-        interview_id=interview_id,
-        lines=[c for c in changes if isinstance(c, FinalLine)],
-        source=source,
-    )
+    _lock_interview(session, interview_id)
+    return _apply_locked(session, interview_id, changes, source)
+
+
+def _apply_locked(
+    session: Session, interview_id: str, changes: Sequence[FinalLine | LineRevision], source: str
+) -> int:
+    new = _insert_placed(session, interview_id, [c for c in changes if isinstance(c, FinalLine)], source)
     for change in changes:
         if isinstance(change, LineRevision):
             revise_line(
@@ -218,6 +229,8 @@ def save_browser_batch(
     A browser may only shorten a line, and its clock is trusted only near the interview's own times.
     """
     now = now or utcnow()
+    if interviews.valid_id(interview_id):
+        _lock_interview(session, interview_id)  # first: the row read next is then the locked one
     row = interviews.owned_interview(session=session, user_id=user_id, interview_id=interview_id)
     if not interviews.accepts_browser_lines(row, now):
         return 0
@@ -239,7 +252,7 @@ def save_browser_batch(
         for line in lines
     ]
     shorter = [LineRevision(r.item_id, text=r.text) for r in revisions if r.text]
-    return apply_changes(session=session, interview_id=row.id, changes=[*cleaned, *shorter], source="browser")
+    return _apply_locked(session, row.id, [*cleaned, *shorter], "browser")
 
 
 def list_lines(*, session: Session, interview_id: str) -> list[TranscriptEntry]:

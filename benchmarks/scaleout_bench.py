@@ -4,7 +4,7 @@ What it shows (and prints figures for):
 1. both workers serve one app through one address (nginx on loopback, round robin,
    websocket upgrade), Reflex's state manager in Redis, data in PostgreSQL;
 2. a signed-in candidate's state (dashboard, a form value, and a live interview: the
-   call's state, the final lines and the acknowledged batch number), built on worker A,
+   call's state and the acknowledged batch number of final lines), built on worker A,
    is there when the socket lands on worker B (A was stopped for a rolling restart), and
    B accepts the interview's next batch of lines; again when it lands on the restarted A;
 3. what happens when a worker crashes (SIGKILL) instead of stopping cleanly;
@@ -468,9 +468,10 @@ def seed_interview(database_url: str, user_id: int) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO interview_sessions (id, user_id, job_title, job_description, resume_text, interview_type, difficulty,"
-                " duration_minutes, pace, status, credits_charged_cents, feedback_status, feedback_attempts, duration_seconds,"
-                " created_at, updated_at) VALUES (:id, :uid, 'Staff Platform Engineer', '', '', 'mixed', 'medium', 20, 'patient',"
+                "INSERT INTO interview_sessions (id, user_id, job_title, job_description, resume_text,"
+                " interview_type, difficulty, duration_minutes, pace, status, credits_charged_cents,"
+                " feedback_status, feedback_attempts, duration_seconds, created_at, updated_at)"
+                " VALUES (:id, :uid, 'Staff Platform Engineer', '', '', 'mixed', 'medium', 20, 'patient',"
                 " 'completed', 100, 'completed', 0, 1260, now(), now())"
             ),
             {"id": uuid.uuid4().hex, "uid": user_id},
@@ -485,9 +486,10 @@ def seed_live_interview(database_url: str, user_id: int) -> str:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO interview_sessions (id, user_id, job_title, job_description, resume_text, interview_type, difficulty,"
-                " duration_minutes, pace, status, credits_charged_cents, feedback_status, feedback_attempts,"
-                " started_at, created_at, updated_at) VALUES (:id, :uid, 'Site Reliability Engineer', '', '', 'mixed', 'medium', 20,"
+                "INSERT INTO interview_sessions (id, user_id, job_title, job_description, resume_text,"
+                " interview_type, difficulty, duration_minutes, pace, status, credits_charged_cents,"
+                " feedback_status, feedback_attempts, started_at, created_at, updated_at)"
+                " VALUES (:id, :uid, 'Site Reliability Engineer', '', '', 'mixed', 'medium', 20,"
                 " 'patient', 'active', 100, 'none', 0, now(), now(), now())"
             ),
             {"id": interview_id, "uid": user_id},
@@ -521,8 +523,9 @@ class LiveCall:
         for text_ in texts:
             self.sent += 1
             role = "interviewer" if self.sent % 2 else "candidate"
+            previous = f"item_{self.sent - 1}" if self.sent > 1 else None
             lines.append(
-                {"item_id": f"item_{self.sent}", "role": role, "text": text_, "position": float(self.sent)}
+                {"item_id": f"item_{self.sent}", "previous_item_id": previous, "role": role, "text": text_}
             )
         return await self.tab.send(
             "live", "on_lines", {"event": {"session_id": self.interview_id, "seq": self.seq, "lines": lines}}
@@ -553,17 +556,17 @@ def remembered(tab: Tab, call: LiveCall | None = None) -> tuple[bool, str]:
     ok = "Staff Platform Engineer" in titles and email == "casey@example.com"
     detail = f"dashboard.recent={titles}, auth_form.email={email!r}, credits={credits!r}"
     if call is not None:
-        lines = tab.var("live", "lines") or []
+        # The page's state holds no transcript (the component shows it): the acknowledged batch number does.
         ack, connection = tab.var("live", "ack_seq"), tab.var("live", "connection")
-        ok = ok and len(lines) == call.sent and ack == call.seq and connection == "live"
-        detail += f", live interview: {len(lines)} lines, ack_seq={ack}, connection={connection!r}"
+        ok = ok and ack == call.seq and connection == "live"
+        detail += f", live interview: ack_seq={ack}, connection={connection!r}"
     return ok, detail + f", new_token={'yes' if tab.new_token else 'no'}"
 
 
 async def move_socket(
     tab: Tab, workers: list[Worker], label: str, sig: int, call: LiveCall | None
 ) -> Outcome:
-    """Stop (or kill) the worker holding the tab's socket; the tab reconnects through nginx to whoever is left."""
+    """Stop (or kill) the worker holding the tab's socket; the tab reconnects through nginx to the other."""
     current = holder(workers)
     assert current is not None, "could not tell which worker holds the socket"
     started = time.monotonic()
@@ -580,7 +583,7 @@ async def move_socket(
         # The interview goes on: the next batch of lines is accepted by the new worker, which only
         # knows the interview (a server-side, backend-only var) from the stored state.
         await call.say("And how would you handle an incident at 3 a.m.?")
-        ok = tab.var("live", "ack_seq") == call.seq and len(tab.var("live", "lines") or []) == call.sent
+        ok = tab.var("live", "ack_seq") == call.seq
         detail += (
             f"; next batch accepted there: {'yes' if ok else 'no'} (ack_seq={tab.var('live', 'ack_seq')})"
         )
@@ -613,7 +616,7 @@ async def scenario(
             "I run platform teams for payment systems.",
         )
     first = holder(workers)
-    ok, detail = remembered(tab, call)
+    _, detail = remembered(tab, call)
     results = {
         "hydrate": hydrate,
         "first_worker": first.name if first else "?",
@@ -671,7 +674,7 @@ async def load_test(
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def run_setup(
@@ -713,35 +716,44 @@ def run_setup(
 
 def report(title: str, res: dict[str, Any]) -> None:
     print(f"\n== {title} ==")
+    starts = res["starts"]
     print(
-        f"front: {res['proxy']} on one loopback address; backend start-to-ready: median {statistics.median(res['starts']):.2f} s over {len(res['starts'])} starts"
+        f"front: {res['proxy']} on one loopback address; backend start-to-ready:"
+        f" median {statistics.median(starts):.2f} s over {len(starts)} starts"
     )
     print(
-        f"first connect + hydrate: {ms(res['hydrate'])}; dashboard socket held by {res['first_worker']}: {res['initial']}"
+        f"first connect + hydrate: {ms(res['hydrate'])};"
+        f" dashboard socket held by {res['first_worker']}: {res['initial']}"
     )
     rt = res["rtts"]
     print(
-        f"event round trip through the proxy (1 tab, {len(rt)} events): median {ms(statistics.median(rt))}, p95 {ms(pct(rt, 0.95))}"
+        f"event round trip through the proxy (1 tab, {len(rt)} events):"
+        f" median {ms(statistics.median(rt))}, p95 {ms(pct(rt, 0.95))}"
     )
     print(f"restarted worker ready again after {res['restart']:.2f} s")
     for o in res["outcomes"]:
         verdict = "SURVIVED" if o.survived else "LOST"
         print(
-            f"- {o.label}: socket landed on {o.landed_on}; state {verdict}; reconnect+rehydrate {ms(o.seconds)}\n    {o.detail}"
+            f"- {o.label}: socket landed on {o.landed_on}; state {verdict};"
+            f" reconnect+rehydrate {ms(o.seconds)}\n    {o.detail}"
         )
     if "transcript_rows" in res:
         print(
-            f"  live interview: {res.get('transcript_sent', 0)} lines sent over the run, {res['transcript_rows']} transcript rows in PostgreSQL"
+            f"  live interview: {res.get('transcript_sent', 0)} lines sent over the run,"
+            f" {res['transcript_rows']} transcript rows in PostgreSQL"
         )
     reload, ok = res["crash_reload"]
     print(
-        f"  after the crash, the dashboard route's loader refilled it from PostgreSQL: {'yes' if ok else 'no'} ({ms(reload)})"
+        "  after the crash, the dashboard route's loader refilled it from PostgreSQL:"
+        f" {'yes' if ok else 'no'} ({ms(reload)})"
     )
     if "load" in res:
         ld = res["load"]
+        rtts = ld["rtts"]
         print(
-            f"load: {len(ld['spread'])} workers, sockets per worker {ld['spread']}; {ld['count']} events in {ld['wall']:.2f} s "
-            f"= {ld['count'] / ld['wall']:.0f} events/s; round trip median {ms(statistics.median(ld['rtts']))}, p95 {ms(pct(ld['rtts'], 0.95))}"
+            f"load: {len(ld['spread'])} workers, sockets per worker {ld['spread']};"
+            f" {ld['count']} events in {ld['wall']:.2f} s = {ld['count'] / ld['wall']:.0f} events/s;"
+            f" round trip median {ms(statistics.median(rtts))}, p95 {ms(pct(rtts, 0.95))}"
         )
 
 

@@ -1,7 +1,9 @@
 """Saving transcript lines: once per item id whoever sends it, in conversation order, revisions applied."""
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 import pytest
 
@@ -77,27 +79,33 @@ def test_the_sideband_and_the_browser_place_lines_by_the_same_rule(db):
     assert [e.text for e in lines(by_sideband)] == expected == [e.text for e in lines(by_browser)]
 
 
+def at_the_same_moment(*savers: Callable[[], object]) -> None:
+    start_together = threading.Barrier(len(savers))
+
+    def run(save: Callable[[], object]) -> None:
+        start_together.wait()
+        save()
+
+    threads = [threading.Thread(target=run, args=(save,)) for save in savers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_the_sideband_and_a_browser_batch_saving_at_the_same_moment_still_keep_order(db):
     for attempt in range(5):
         user_id, interview_id = _interview(f"race{attempt}@example.com")
         in_session(save_lines, interview_id=interview_id, lines=[FinalLine("a", "interviewer", "Q1")])
-        start_together = threading.Barrier(2)
-
-        def sideband(interview_id: str = interview_id) -> None:
-            start_together.wait()
-            in_session(
-                save_lines, interview_id=interview_id, lines=[FinalLine("c", "interviewer", "Q2", "b")]
-            )
-
-        def page(user_id: int = user_id, interview_id: str = interview_id) -> None:
-            start_together.wait()
-            browser(user_id, interview_id, FinalLine("b", "candidate", "A1", "a"))
-
-        savers = [threading.Thread(target=sideband), threading.Thread(target=page)]
-        for saver in savers:
-            saver.start()
-        for saver in savers:
-            saver.join()
+        at_the_same_moment(
+            partial(
+                in_session,
+                save_lines,
+                interview_id=interview_id,
+                lines=[FinalLine("c", "interviewer", "Q2", "b")],
+            ),
+            partial(browser, user_id, interview_id, FinalLine("b", "candidate", "A1", "a")),
+        )
         assert [e.text for e in lines(interview_id)] == ["Q1", "A1", "Q2"]
 
 

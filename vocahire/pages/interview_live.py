@@ -96,7 +96,7 @@ def _live_panel() -> rx.Component:
 def _ended_panel() -> rx.Component:
     return rx.vstack(
         _outcome(),
-        _saved_transcript(),
+        rx.cond(L.status == "completed", _saved_transcript()),
         spacing="4",
         width="100%",
     )

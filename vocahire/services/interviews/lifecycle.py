@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from vocahire.errors import Conflict, InterviewInProgress, InvalidInput, NotFound
 from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
@@ -410,7 +410,7 @@ def end_interview(
     started = row.started_at or row.created_at
     limit = limit_seconds(settings, row.duration_minutes)
     duration = int(max(0, min((now - started).total_seconds(), limit + END_GRACE.total_seconds())))
-    same_call = [IS.openai_call_id == call_id] if call_id is not None else []
+    same_call = [col(IS.openai_call_id) == call_id] if call_id is not None else []
     result = session.execute(
         update(IS)
         .where(IS.id == interview_id, IS.status == STATUS_ACTIVE, *same_call)

@@ -1,8 +1,9 @@
 """A transcript's final lines: their conversation order, decided here once, and their idempotent store.
 
-Both copies of a line go through ``save_lines``: the server's own record (the
-sideband) and the browser's fallback batch (``save_browser_batch``). Each new
-line is placed by ``place_line`` among the lines already saved: right after the
+Both copies of a line are placed the same way: the server's own record (the
+sideband, ``apply_changes``) and the browser's fallback batch
+(``save_browser_batch``). Each new line is placed by ``place_line`` among the
+lines already saved (savers of one interview take turns): right after the
 line it follows (``previous_item_id``), else right before a saved line that
 follows it, else at the end. The candidate's transcription completes after the
 interviewer's next line was saved, so arrival order is not conversation order.
@@ -80,7 +81,7 @@ def place_line(saved: Sequence[PlacedLine], line: FinalLine) -> float:
 
 def place_lines(saved: Sequence[PlacedLine], lines: Iterable[FinalLine]) -> list[tuple[FinalLine, float]]:
     """Place new lines one after another (each among the saved and the ones placed before it)."""
-    order = sorted(saved, key=lambda p: p.position)
+    order = sorted(saved, key=_by_position)
     known = {p.item_id for p in order}
     placed: list[tuple[FinalLine, float]] = []
     for line in lines:

@@ -96,7 +96,7 @@ def test_a_stopped_database_is_reported_as_503(api_client, token_env, env):
     port = closed_port()
     for url in (
         f"postgresql://postgres@127.0.0.1:{port}/vocahire",
-        "sqlite:////nonexistent-dir/vocahire.infra.database",
+        "sqlite:////nonexistent-dir/vocahire.db",
     ):
         env(DATABASE_URL=url, DB_TIMEOUT_SECONDS="2")
         resp = api_client.get("/api/diagnostic/connection-test", headers=AUTH)

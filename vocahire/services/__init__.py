@@ -1,2 +1,3 @@
-"""The business rules in plain Python, one package per domain (accounts, interviews, feedback, billing,
-admin). No Reflex or Starlette import and no HTTP status here: errors are domain errors (``vocahire.errors``)."""
+"""The business rules in plain Python, one package per domain (accounts, interviews, feedback,
+billing, admin). No Reflex or Starlette import and no HTTP status here: errors are domain errors
+(``vocahire.errors``)."""

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError, field_validator
@@ -39,7 +40,6 @@ from vocahire.services.feedback.jobs import queue_feedback
 from vocahire.services.interviews.prompt import InterviewBrief, build_instructions, build_resume_instructions
 from vocahire.settings import Settings
 
-IS = InterviewSession
 INTERVIEW_TYPES = ("behavioural", "technical", "mixed")
 DIFFICULTIES = ("easy", "medium", "hard")
 LENGTHS = (10, 20, 30)
@@ -156,9 +156,9 @@ def close_stale_sessions(
 ) -> list[StaleClosure]:
     """Close live sessions that can no longer be live: never connected (refunded) or past their limit."""
     now = now or utcnow()
-    query = select(IS).where(IS.status.in_(LIVE_STATUSES))  # type: ignore[attr-defined]
+    query = select(InterviewSession).where(col(InterviewSession.status).in_(LIVE_STATUSES))
     if user_id is not None:
-        query = query.where(IS.user_id == user_id)
+        query = query.where(col(InterviewSession.user_id) == user_id)
     closed: list[StaleClosure] = []
     for row in session.execute(query).scalars().all():
         if row.status == STATUS_STARTING and row.created_at < now - STARTING_GRACE:
@@ -181,11 +181,10 @@ def close_stale_sessions(
 
 
 def live_interview_id(*, session: Session, user_id: int) -> str | None:
-    return (
-        session.execute(select(IS.id).where(IS.user_id == user_id, IS.status.in_(LIVE_STATUSES)))
-        .scalars()
-        .first()
-    )  # type: ignore[attr-defined]
+    query = select(col(InterviewSession.id)).where(
+        col(InterviewSession.user_id) == user_id, col(InterviewSession.status).in_(LIVE_STATUSES)
+    )
+    return session.execute(query).scalars().first()
 
 
 def start_interview(
@@ -205,28 +204,30 @@ def start_interview(
     existing = live_interview_id(session=session, user_id=user_id)
     if existing:
         raise InterviewInProgress(existing)
-    values = dict(
-        id=new_id(),
-        user_id=user_id,
-        job_title=setup.job_title,
-        job_description=setup.job_description,
-        resume_text=(resume_text or "")[:MAX_RESUME_CHARS],
-        resume_filename=(resume_filename or None) and resume_filename[:255],
-        interview_type=setup.interview_type,
-        difficulty=setup.difficulty,
-        duration_minutes=setup.duration_minutes,
-        pace=setup.pace,
-        status=STATUS_STARTING,
-        created_at=now,
-        updated_at=now,
-    )
-    # ON CONFLICT DO NOTHING: a concurrent start that won the one-live-interview index makes this insert nothing
-    # (no exception, so the transaction stays usable on every database).
+    values: dict[str, Any] = {
+        "id": new_id(),
+        "user_id": user_id,
+        "job_title": setup.job_title,
+        "job_description": setup.job_description,
+        "resume_text": (resume_text or "")[:MAX_RESUME_CHARS],
+        "resume_filename": (resume_filename or None) and resume_filename[:255],
+        "interview_type": setup.interview_type,
+        "difficulty": setup.difficulty,
+        "duration_minutes": setup.duration_minutes,
+        "pace": setup.pace,
+        "status": STATUS_STARTING,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # ON CONFLICT DO NOTHING: a concurrent start that won the one-live-interview index makes this insert
+    # nothing (no exception, so the transaction stays usable on every database).
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = session.execute(insert(IS).values(**values).on_conflict_do_nothing().returning(IS.id)).first()
+    inserted = session.execute(
+        insert(InterviewSession).values(**values).on_conflict_do_nothing().returning(col(InterviewSession.id))
+    ).first()
     if inserted is None:
         raise InterviewInProgress(live_interview_id(session=session, user_id=user_id) or "")
-    row = session.get(IS, values["id"])
+    row = session.get(InterviewSession, values["id"])
     assert row is not None
     premium = user.has_premium(now)
     charged = 0
@@ -239,7 +240,7 @@ def start_interview(
 
 def owned_interview(*, session: Session, user_id: int, interview_id: Any) -> InterviewSession:
     """The user's own interview, or ``NotFound`` (someone else's id looks exactly like a missing one)."""
-    row = session.get(IS, interview_id) if valid_id(interview_id) else None
+    row = session.get(InterviewSession, interview_id) if valid_id(interview_id) else None
     if row is None or row.user_id != user_id or row.deleted_at is not None:
         raise NotFound("We couldn't find that interview.")
     return row
@@ -303,13 +304,13 @@ def mark_connected(
     Returns when the interview started, or None if it ended meanwhile.
     """
     now = now or utcnow()
-    row = session.get(IS, interview_id)
+    row = session.get(InterviewSession, interview_id)
     if row is None or row.status not in LIVE_STATUSES:
         return None
     started_at = row.started_at or now
-    result = session.execute(
-        update(IS)
-        .where(IS.id == interview_id, IS.status.in_(LIVE_STATUSES))  # type: ignore[attr-defined]
+    result = session.exec(
+        update(InterviewSession)
+        .where(col(InterviewSession.id) == interview_id, col(InterviewSession.status).in_(LIVE_STATUSES))
         .values(status=STATUS_ACTIVE, openai_call_id=call_id, started_at=started_at, updated_at=now)
     )
     return started_at if result.rowcount == 1 else None
@@ -318,12 +319,12 @@ def mark_connected(
 def fail_start(*, session: Session, interview_id: str, message: str, now: datetime | None = None) -> bool:
     """The interview could not start: mark it failed with a readable reason and refund its credit (once)."""
     now = now or utcnow()
-    row = session.get(IS, interview_id)
+    row = session.get(InterviewSession, interview_id)
     if row is None:
         return False
-    result = session.execute(
-        update(IS)
-        .where(IS.id == interview_id, IS.status == STATUS_STARTING)
+    result = session.exec(
+        update(InterviewSession)
+        .where(col(InterviewSession.id) == interview_id, col(InterviewSession.status) == STATUS_STARTING)
         .values(
             status=STATUS_FAILED,
             error_message=message[:500],
@@ -357,8 +358,8 @@ def _lines(session: Session, interview_id: str) -> list[TranscriptEntry]:
     return list(
         session.execute(
             select(TranscriptEntry)
-            .where(TranscriptEntry.session_id == interview_id)
-            .order_by(TranscriptEntry.position, TranscriptEntry.id)  # type: ignore[arg-type]
+            .where(col(TranscriptEntry.session_id) == interview_id)
+            .order_by(col(TranscriptEntry.position), col(TranscriptEntry.id))
         ).scalars()
     )
 
@@ -366,7 +367,7 @@ def _lines(session: Session, interview_id: str) -> list[TranscriptEntry]:
 def average_response_seconds(lines: list[TranscriptEntry]) -> float | None:
     """Mean time from the end of an interviewer line to the start of the candidate's answer to it."""
     gaps: list[float] = []
-    for previous, line in zip(lines, lines[1:]):
+    for previous, line in pairwise(lines):
         if (
             previous.role == "interviewer"
             and line.role == "candidate"
@@ -391,7 +392,7 @@ def end_interview(
     With ``call_id`` (the sideband of that call), nothing happens once a reconnection replaced the call.
     """
     now = now or utcnow()
-    row = session.get(IS, interview_id)
+    row = session.get(InterviewSession, interview_id)
     if row is None:
         raise NotFound("We couldn't find that interview.")
     if call_id is not None and row.openai_call_id != call_id:
@@ -410,10 +411,14 @@ def end_interview(
     started = row.started_at or row.created_at
     limit = limit_seconds(settings, row.duration_minutes)
     duration = int(max(0, min((now - started).total_seconds(), limit + END_GRACE.total_seconds())))
-    same_call = [col(IS.openai_call_id) == call_id] if call_id is not None else []
-    result = session.execute(
-        update(IS)
-        .where(IS.id == interview_id, IS.status == STATUS_ACTIVE, *same_call)
+    same_call = [col(InterviewSession.openai_call_id) == call_id] if call_id is not None else []
+    result = session.exec(
+        update(InterviewSession)
+        .where(
+            col(InterviewSession.id) == interview_id,
+            col(InterviewSession.status) == STATUS_ACTIVE,
+            *same_call,
+        )
         .values(
             status=STATUS_COMPLETED,
             ended_at=now,
@@ -456,13 +461,13 @@ def accepts_browser_lines(row: InterviewSession, now: datetime | None = None) ->
 def orphaned_live_sessions(
     *, session: Session, settings: Settings, now: datetime | None = None
 ) -> list[tuple[str, str, datetime]]:
-    """Active calls still within their time: (interview id, call id, deadline), to re-attach after a restart."""
+    """Active calls still within their time, as (interview id, call id, deadline), to re-attach after a
+    restart."""
     now = now or utcnow()
-    rows = (
-        session.execute(select(IS).where(IS.status == STATUS_ACTIVE, IS.openai_call_id.is_not(None)))
-        .scalars()
-        .all()
-    )  # type: ignore[union-attr]
+    query = select(InterviewSession).where(
+        col(InterviewSession.status) == STATUS_ACTIVE, col(InterviewSession.openai_call_id).is_not(None)
+    )
+    rows = session.execute(query).scalars().all()
     out = []
     for row in rows:
         deadline = deadline_of(row, settings)

@@ -1,18 +1,31 @@
-"""HTTP routes served beside Reflex (they match before Reflex's own)."""
+"""HTTP routes served beside Reflex (they match before Reflex's own), and the layers every response passes."""
 
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
 
 from vocahire.api.account_routes import account_routes
 from vocahire.api.auth_routes import auth_routes
 from vocahire.api.clerk_webhook import clerk_webhook_routes
+from vocahire.api.cors import ForeignPreflightMiddleware
 from vocahire.api.diagnostics import diagnostics_routes
+from vocahire.api.errors import (
+    RejectedRequestError,
+    http_exception_answer,
+    rejected_request_answer,
+    unexpected_error_answer,
+)
 from vocahire.api.fallback import api_fallback_route
 from vocahire.api.health import health_routes
-from vocahire.api.middleware import RequestContextMiddleware, SentryRequestIdMiddleware
+from vocahire.api.middleware import (
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+    SentryRequestIdMiddleware,
+)
 from vocahire.api.realtime_routes import realtime_routes
 from vocahire.api.stripe_webhook import stripe_webhook_routes
 
@@ -29,9 +42,31 @@ def all_routes() -> list[BaseRoute]:
     ]
 
 
+def edge_middleware() -> list[Middleware]:
+    """Outermost first: security headers on every answer, a request id, JSON refusal of foreign preflights."""
+    return [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(RequestContextMiddleware),
+        Middleware(ForeignPreflightMiddleware),
+    ]
+
+
+def harden(app: ASGIApp) -> ASGIApp:
+    """``app`` inside the edge layers: the app module wraps the whole ASGI app Reflex builds with it, outside
+    Reflex's own CORS layer, so static pages and Reflex's refusals pass them too."""
+    for cls, args, kwargs in reversed(edge_middleware()):
+        app = cls(app, *args, **kwargs)
+    return app
+
+
 def make_api() -> Starlette:
     """A fresh Starlette app each call (an instance that served requests can't take middleware)."""
     return Starlette(
         routes=[*all_routes(), api_fallback_route()],  # the JSON 404/405 for /api/ comes last
-        middleware=[Middleware(RequestContextMiddleware), Middleware(SentryRequestIdMiddleware)],
+        middleware=[*edge_middleware(), Middleware(SentryRequestIdMiddleware)],
+        exception_handlers={
+            RejectedRequestError: rejected_request_answer,
+            HTTPException: http_exception_answer,
+            Exception: unexpected_error_answer,
+        },
     )

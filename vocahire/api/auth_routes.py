@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import anyio.to_thread
+from python_multipart.multipart import parse_options_header
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import Message
 
 from vocahire import routes
-from vocahire.api.errors import DATABASE_ERRORS
+from vocahire.api.errors import (
+    DATABASE_ERRORS,
+    MALFORMED_REQUEST,
+    PAYLOAD_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
+    RejectedRequestError,
+)
 from vocahire.errors import (
     EmailTaken,
     InvalidEmail,
-    InvalidInput,
     MissingEmail,
     NotAuthenticated,
     TooManyAttempts,
@@ -24,6 +33,7 @@ from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_sess
 from vocahire.settings import Settings, get_settings
 
 MAX_FORM_BYTES = 16 * 1024
+FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
 
 def _origin_allowed(request: Request, settings: Settings) -> bool:
@@ -39,10 +49,38 @@ def _origin_allowed(request: Request, settings: Settings) -> bool:
     )
 
 
+async def _read_body(request: Request) -> bytes:
+    """The whole body, refused as soon as it is larger than a sign-in form can be (declared or not)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_FORM_BYTES):
+        raise RejectedRequestError(PAYLOAD_TOO_LARGE)
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise RejectedRequestError(PAYLOAD_TOO_LARGE)
+    return body
+
+
 async def _read_form(request: Request) -> dict[str, str]:
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        raise InvalidInput("That form was too large.")
-    form = await request.form(max_files=0, max_fields=10)
+    """The form's text fields; anything that isn't a small, well-formed HTML form is a JSON 4xx."""
+    content_type, _ = parse_options_header(request.headers.get("content-type"))
+    if content_type not in FORM_TYPES:
+        raise RejectedRequestError(UNSUPPORTED_MEDIA_TYPE)
+    body = await _read_body(request)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(max_files=0, max_fields=10)
+    except (HTTPException, MultiPartException):  # Starlette turns a parser error into a 400
+        raise RejectedRequestError(MALFORMED_REQUEST) from None
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
@@ -89,10 +127,7 @@ async def sign_up(request: Request) -> Response:
         return _back(routes.sign_up_url(error="clerk_only"))  # accounts come from Clerk on this deployment
     if not _origin_allowed(request, settings):
         return _back(routes.sign_up_url(error="forbidden_origin"))
-    try:
-        form = await _read_form(request)
-    except InvalidInput:
-        return _back(routes.sign_up_url(error="invalid_email"))
+    form = await _read_form(request)
     next_path = routes.safe_next(form.get("next"))
     email = form.get("email", "")[:320]
     try:
@@ -123,10 +158,7 @@ async def sign_in(request: Request) -> Response:
         return _back(routes.sign_in_url(error="clerk_only"))
     if not _origin_allowed(request, settings):
         return _back(routes.sign_in_url(error="forbidden_origin"))
-    try:
-        form = await _read_form(request)
-    except InvalidInput:
-        return _back(routes.sign_in_url(error="bad_credentials"))
+    form = await _read_form(request)
     next_path = routes.safe_next(form.get("next"))
     email = form.get("email", "")[:320]
     try:

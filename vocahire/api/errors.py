@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -76,6 +77,28 @@ WEBHOOK_FAILED = HttpError(
     500, "webhook_failed", "The event could not be applied; it was rolled back. Please retry."
 )
 
+# Refusals of the request itself, before any route logic: HTTP's business, so no domain error for them.
+MALFORMED_REQUEST = HttpError(400, "malformed_request", "That request could not be read.")
+ORIGIN_REFUSED = HttpError(403, "origin_not_allowed", "Requests from that site are not allowed here.")
+NOT_FOUND = HttpError(404, "not_found", "There is no such API endpoint.")
+METHOD_NOT_ALLOWED = HttpError(405, "method_not_allowed", "That method isn't supported here.")
+PAYLOAD_TOO_LARGE = HttpError(413, "payload_too_large", "That request is too large.")
+UNSUPPORTED_MEDIA_TYPE = HttpError(
+    415, "unsupported_media_type", "That kind of request body isn't accepted here."
+)
+HTTP_STATUS_ERRORS: dict[int, HttpError] = {
+    e.status: e
+    for e in (MALFORMED_REQUEST, NOT_FOUND, METHOD_NOT_ALLOWED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE)
+}
+
+
+class RejectedRequestError(Exception):
+    """A route refuses the request as such (its size, type or encoding); answered with ``error``."""
+
+    def __init__(self, error: HttpError) -> None:
+        super().__init__(error.code)
+        self.error = error
+
 
 def http_error_for(exc: BaseException) -> HttpError | None:
     """The table's row for this failure (its most specific listed class), or ``None`` if it isn't listed."""
@@ -128,17 +151,52 @@ def json_route(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[R
     return wrapped
 
 
+# --- the API app's exception handlers: what escapes a route still answers JSON ---
+async def rejected_request_answer(request: Request, exc: Exception) -> Response:
+    """A ``RejectedRequestError`` raised by a route."""
+    assert isinstance(exc, RejectedRequestError)
+    return answer(request, exc.error)
+
+
+async def http_exception_answer(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (405 for a method a route lacks, 400 for a form it couldn't parse...)."""
+    assert isinstance(exc, HTTPException)
+    row = HTTP_STATUS_ERRORS.get(exc.status_code) or HttpError(
+        exc.status_code, "http_error", "That request failed."
+    )
+    response = answer(request, row)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value  # Allow on a 405
+    return response
+
+
+async def unexpected_error_answer(request: Request, exc: Exception) -> Response:
+    """The last resort for an exception no route caught: a 500 without details (the server logs it)."""
+    return answer(request, INTERNAL_ERROR)
+
+
 __all__ = [
     "DATABASE_ERRORS",
     "ERROR_TABLE",
+    "HTTP_STATUS_ERRORS",
     "INTERNAL_ERROR",
+    "MALFORMED_REQUEST",
+    "METHOD_NOT_ALLOWED",
+    "NOT_FOUND",
+    "ORIGIN_REFUSED",
+    "PAYLOAD_TOO_LARGE",
     "REQUEST_ID_HEADER",
+    "UNSUPPORTED_MEDIA_TYPE",
     "WEBHOOK_FAILED",
     "HttpError",
+    "RejectedRequestError",
     "answer",
     "error_response",
     "http_error_for",
+    "http_exception_answer",
     "json_route",
     "map_exception",
+    "rejected_request_answer",
     "request_id_of",
+    "unexpected_error_answer",
 ]

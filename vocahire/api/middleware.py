@@ -1,4 +1,8 @@
-"""ASGI middleware around the API: a request id for every request, one log line each, Sentry tags."""
+"""ASGI middleware: a request id for every request (one log line per API call), security headers, Sentry tags.
+
+The first two sit both inside the API app and around the whole app Reflex builds (``vocahire.api.
+harden``), so they run once: an inner copy finds its work done.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,13 @@ import uuid
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vocahire.api.security_headers import built_script_hashes, security_headers
 from vocahire.infra import observability
+from vocahire.settings import Settings, get_settings
 
 log = logging.getLogger("vocahire.requests")
 REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID_KEY = "vocahire.request_id"  # in the ASGI scope, which every layer below shares
 
 
 def request_id_of(request: Request) -> str:
@@ -22,7 +29,7 @@ def request_id_of(request: Request) -> str:
 
 
 def _scope_request_id(scope: Scope) -> str:
-    return str((scope.get("state") or {}).get("request_id") or "")
+    return str(scope.get(_REQUEST_ID_KEY) or "")
 
 
 def _accepted_request_id(incoming: str) -> str:
@@ -38,12 +45,12 @@ class RequestContextMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _scope_request_id(scope):
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         rid = _accepted_request_id(incoming)
-        scope.setdefault("state", {})["request_id"] = rid
+        scope[_REQUEST_ID_KEY] = rid
         started = time.perf_counter()
         status_holder = {"status": 0}
 
@@ -97,3 +104,36 @@ class SentryRequestIdMiddleware:
             route = getattr(scope.get("route"), "path", None)
             if route:
                 observability.name_transaction(str(route), source="route")
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers (``api/security_headers.py``) to every HTTP response that lacks them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._for: tuple[Settings, tuple[str, ...]] | None = None
+        self._headers: list[tuple[bytes, bytes]] = []
+
+    def _current(self) -> list[tuple[bytes, bytes]]:
+        """The encoded headers, rebuilt only when the settings or the build changed."""
+        key = (get_settings(), built_script_hashes())
+        if self._for is None or self._for[0] is not key[0] or self._for[1] != key[1]:
+            headers = security_headers(*key)
+            self._headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+            self._for = key
+        return self._headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {k.lower() for k, _ in headers}
+                headers.extend((k, v) for k, v in self._current() if k not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -91,6 +91,18 @@ def test_redis_down_is_degraded_not_unavailable(api_client, token_env, env):
     assert body["database"]["reachable"] is True
 
 
+def test_readiness_names_redis_when_it_is_configured_and_does_not_answer(api_client, env):
+    resp = api_client.get("/api/ready")
+    assert resp.status_code == 200 and resp.json()["redis"] == "not_configured"
+    port = closed_port()
+    env(REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    resp = api_client.get("/api/ready")
+    assert resp.status_code == 503
+    body = resp.json()
+    assert body["status"] == "not_ready" and body["failing"] == ["redis"] and body["redis"] == "unavailable"
+    assert body["database"] == "ok" and str(port) not in resp.text
+
+
 def test_a_stopped_database_is_reported_as_503(api_client, token_env, env):
     user = make_user("root@example.com")
     port = closed_port()

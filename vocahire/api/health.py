@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from vocahire import routes
 from vocahire.api.errors import json_route
-from vocahire.infra import schema_status
+from vocahire.infra import cache, schema_status
 from vocahire.settings import get_settings
 
 
@@ -18,13 +18,37 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "version": get_settings().app_version})
 
 
+def _redis_status() -> str:
+    """``ok``, ``unavailable`` or ``not_configured``: with ``REDIS_URL`` every page's state lives there."""
+    if not get_settings().redis_url:
+        return "not_configured"
+    reachable, _latency, _error = cache.ping()  # its own short-timeout client, past the cache's breaker
+    return "ok" if reachable else "unavailable"
+
+
 @json_route
 async def ready(request: Request) -> JSONResponse:
-    """Readiness: the database answers and its schema is at the migration head."""
+    """Readiness: the database answers at the migration head, and Redis answers when it is configured.
+
+    The body names what is failing (``"failing": ["redis"]``), so a load balancer's log or an operator's
+    ``curl`` says why an instance is out of rotation.
+    """
     status = await anyio.to_thread.run_sync(schema_status.check_database)
+    redis = await anyio.to_thread.run_sync(_redis_status)
+    failing = [
+        name
+        for name, ok in (
+            ("database", status.reachable),
+            ("migration", not status.reachable or status.at_head),
+            ("redis", redis != "unavailable"),
+        )
+        if not ok
+    ]
     body = {
-        "status": "ready" if status.ready else "not_ready",
+        "status": "not_ready" if failing else "ready",
+        "failing": failing,
         "database": "ok" if status.reachable else "unavailable",
+        "redis": redis,
         "migration": {
             "current": status.current_revision,
             "head": status.head_revision,
@@ -32,7 +56,7 @@ async def ready(request: Request) -> JSONResponse:
         },
         "version": get_settings().app_version,
     }
-    return JSONResponse(body, status_code=200 if status.ready else 503)
+    return JSONResponse(body, status_code=503 if failing else 200)
 
 
 def health_routes() -> list[Route]:

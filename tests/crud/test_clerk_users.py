@@ -14,7 +14,7 @@ from vocahire.errors import Conflict, NotAuthenticated, UpstreamError
 from vocahire.infra import clerk
 from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, User
-from vocahire.services.accounts import clerk_users, user_data
+from vocahire.services.accounts import clerk_users, credits, user_data
 from vocahire.services.accounts import users as accounts
 from vocahire.settings import get_settings
 
@@ -177,3 +177,58 @@ def test_webhook_upserts_keep_the_profile_current(db, fake):
     assert (
         users_with_subject(CLERK_ID)[0].email == "ada.l@example.com"
     )  # never steals another account's address
+
+
+def _first_sights_at_once(n: int, clerk_user_id: str) -> tuple[list[Decimal], list[BaseException]]:
+    """``n`` first requests of one new Clerk user at the same moment; the balance each one answers with."""
+    barrier = threading.Barrier(n)
+    shown: list[Decimal] = []
+    errors: list[BaseException] = []
+
+    def request() -> None:
+        barrier.wait()
+        try:
+            shown.append(accounts.to_view(first_sight(clerk_user_id)).credits)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=request) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return shown, errors
+
+
+def test_first_sight_race_on_sqlite_shows_the_welcome_grant_in_every_answer(sqlite_db, fake):
+    """SQLite (the default database): the new row and its grant commit together, so no answer shows 0.00."""
+    for attempt in range(3):
+        clerk_id = f"user_2sqliteRace{attempt}Abcdef"
+        fake.add_user(clerk_id, email=f"race{attempt}@example.com")
+        fake.user_delay = 0.1  # every request is inside the Backend API call at the same time
+        shown, errors = _first_sights_at_once(8, clerk_id)
+        assert errors == []
+        assert shown == [Decimal("3.00")] * 8
+        (user,) = users_with_subject(clerk_id)
+        assert grants_for(user.id) == 1
+        assert balance_of(user.id) == Decimal("3.00") == ledger_total(user.id)
+
+
+def test_a_crash_between_the_new_user_and_its_grant_leaves_no_account(db, fake, monkeypatch):
+    """Sign-up and first sign-in are one transaction: a failure before the grant keeps nothing."""
+    fake.add_user(CLERK_ID)
+
+    def crash(**_kwargs: object) -> None:
+        raise RuntimeError("power cut")
+
+    real_grant = credits.grant_signup_credits
+    monkeypatch.setattr(credits, "grant_signup_credits", crash)
+    with pytest.raises(RuntimeError):
+        first_sight()
+    with pytest.raises(RuntimeError):
+        make_user("grace@example.com")
+    assert users_with_subject(CLERK_ID) == []
+    assert in_session(lambda *, session: session.scalar(select(func.count()).select_from(User))) == 0
+
+    monkeypatch.setattr(credits, "grant_signup_credits", real_grant)
+    assert balance_of(first_sight().id) == Decimal("3.00")  # the next request creates it whole

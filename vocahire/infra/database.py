@@ -33,11 +33,22 @@ def make_engine(url: str, timeout_seconds: float) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # pysqlite would BEGIN lazily, at the first INSERT/UPDATE/DELETE: reads before it
+            # ran outside the transaction, and a SAVEPOINT opened its own, which its RELEASE
+            # committed. SQLAlchemy's recipe: the driver never begins, the "begin" event does.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={int(timeout_seconds * 1000)}")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # IMMEDIATE: the one write lock is taken (waiting up to busy_timeout) as the transaction
+            # starts, so a transaction that reads and then writes can't find its snapshot overtaken
+            # by another writer (SQLITE_BUSY_SNAPSHOT, which no timeout waits out).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(

@@ -3,6 +3,8 @@
 The Clerk user id is the key (``users.auth_subject``, unique). Two first requests of one
 new user can race: both insert, the database's unique index lets one win, the other
 re-reads the winner's row; the 3.00 welcome grant is keyed by user so it happens once.
+The new row and its grant commit together, on SQLite as on PostgreSQL (``infra.database``
+begins SQLite's transaction with its first statement), so no answer ever shows the row alone.
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 import reflex as rx
+from starlette.types import ASGIApp
 
 from vocahire import routes
-from vocahire.api import make_api
+from vocahire.api import harden, make_api
 from vocahire.infra import observability
 from vocahire.pages.account import account_page
 from vocahire.pages.admin_usage import admin_usage_page
@@ -39,7 +40,19 @@ from vocahire.workers.feedback_worker import run_feedback_worker
 logging.basicConfig(level=get_settings().log_level, format="%(message)s")
 observability.init_sentry()  # before the app exists, so every request is traced
 
-app = rx.App(
+
+class VocaHireApp(rx.App):
+    """``rx.App`` whose ASGI app sits inside the API's edge layers (``vocahire.api.harden``).
+
+    Reflex puts its own CORS layer outermost, after every ``api_transformer``: only around the app it
+    returns do the built pages and Reflex's CORS refusals get the security headers and JSON errors too.
+    """
+
+    def __call__(self) -> ASGIApp:
+        return harden(super().__call__())
+
+
+app = VocaHireApp(
     api_transformer=make_api(),
     head_components=[
         rx.el.meta(

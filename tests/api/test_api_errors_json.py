@@ -7,16 +7,17 @@ sites the app doesn't allow used to get Starlette's plain-text answers.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import HTMLResponse
-from starlette.routing import Route
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 from starlette.testclient import TestClient
 
-from vocahire.api import harden, make_api
+from vocahire.api import harden, make_api, security_headers
 from vocahire.settings import get_settings
 
 FOREIGN = "https://evil.example"
@@ -112,16 +113,28 @@ def test_an_unexpected_failure_in_a_form_route_is_a_json_500_without_details(db,
 # --- the whole app as production serves it: Reflex's CORS layer outermost, inside our edge layers ---
 
 
+INLINE_SCRIPT = b'window.__reactRouterContext = {"ssr": false};'
+
+
 @pytest.fixture
-def production_stack(db) -> Iterator[TestClient]:
-    """What ``VocaHireApp.__call__`` returns, in small: Reflex's app (a page) under the API, inside the
-    CORS layer Reflex adds outermost, all inside ``harden``."""
+def built_pages(tmp_path, monkeypatch) -> Path:
+    """A built front end (one page with an inline script), where the headers layer looks for it."""
+    (tmp_path / "index.html").write_bytes(
+        b"<!doctype html><title>VocaHire</title><script>"
+        + INLINE_SCRIPT
+        + b'</script><script type="module" src="/assets/a.js"></script>'
+    )
+    monkeypatch.setattr(security_headers, "built_pages_dir", lambda: tmp_path)
+    return tmp_path
 
-    async def page(request):
-        return HTMLResponse("<!doctype html><title>VocaHire</title>")
 
+@pytest.fixture
+def production_stack(db, built_pages) -> Iterator[TestClient]:
+    """What ``VocaHireApp.__call__`` returns, in small: Reflex's app (its built pages, served for any path
+    and refusing other methods than GET in plain text) mounted under the API, inside the CORS layer
+    Reflex adds outermost, all inside ``harden``."""
     api = make_api()
-    api.mount("", Starlette(routes=[Route("/", page)]))
+    api.mount("", Starlette(routes=[Mount("/", StaticFiles(directory=built_pages, html=True))]))
     cors = Middleware(
         CORSMiddleware,
         allow_origins=get_settings().allowed_origins,
@@ -147,3 +160,13 @@ def test_reflex_cors_refusals_become_json_and_allowed_preflights_still_pass(prod
     assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == own
     page = production_stack.get("/")
     assert page.status_code == 200 and page.headers["x-request-id"]
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PUT", "FOO"])
+def test_an_api_method_never_falls_through_to_the_pages(production_stack, method):
+    resp = production_stack.request(method, "/api/health")
+    assert_json_error(resp, 405, "method_not_allowed")
+    assert resp.headers["allow"] == "GET, HEAD"
+    assert_json_error(production_stack.request(method, "/api/nope"), 404, "not_found")
+    page = production_stack.request(method, "/")
+    assert page.status_code == 405  # the pages themselves are not the API's business

@@ -13,7 +13,12 @@ import time
 
 import pytest
 
-from tests.api.test_api_errors_json import FOREIGN, production_stack  # noqa: F401 - a fixture
+from tests.api.test_api_errors_json import (  # noqa: F401 - fixtures
+    FOREIGN,
+    INLINE_SCRIPT,
+    built_pages,
+    production_stack,
+)
 from vocahire.api import security_headers as policy
 
 BASELINE = {
@@ -104,23 +109,18 @@ def test_clerk_gets_its_script_frontend_api_images_and_bot_check(api_client, env
 
 
 def test_the_pages_of_the_built_app_carry_the_headers_with_their_inline_scripts_hashed(
-    production_stack, tmp_path, monkeypatch
+    production_stack, built_pages
 ):
-    script = b'window.__reactRouterContext = {"ssr": false};'
-    (tmp_path / "index.html").write_bytes(
-        b"<!doctype html><script>" + script + b'</script><script type="module" src="/assets/a.js"></script>'
-    )
-    monkeypatch.setattr(policy, "built_pages_dir", lambda: tmp_path)
     page = production_stack.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     csp = assert_secured(page)
-    digest = base64.b64encode(hashlib.sha256(script).digest()).decode()
+    digest = base64.b64encode(hashlib.sha256(INLINE_SCRIPT).digest()).decode()
     assert csp["script-src"] == ["'self'", f"'sha256-{digest}'", "'unsafe-eval'"]
 
     # A rebuild while the server runs: the new build's scripts are allowed, the old ones no longer.
-    (tmp_path / "index.html").write_bytes(b"<script>console.log('rebuilt')</script>")
+    (built_pages / "index.html").write_bytes(b"<script>console.log('rebuilt')</script>")
     later = time.time() + 5
-    os.utime(tmp_path / "index.html", (later, later))
+    os.utime(built_pages / "index.html", (later, later))
     rebuilt = csp_of(production_stack.get("/"))["script-src"]
     assert f"'sha256-{digest}'" not in rebuilt and len(rebuilt) == 3
 

@@ -15,6 +15,8 @@ Fixtures for e2e tests (mark them ``@pytest.mark.e2e``):
   services (``in_session``) read and write what the app sees.
 - ``page``: a fresh Playwright page (new context, microphone granted) on ``e2e_app``;
   ``browser``: the session's Chromium (launched with fake media devices).
+- ``csp_watch``: every context ``browser`` opens reports Content-Security-Policy violations to it, and
+  every e2e test fails when one was seen (a test that provokes one on purpose clears the list).
 - ``shot(page, name)``: saves ``test-output/<name>.png`` (look at them).
 - ``sign_up(page, email, password)`` / ``sign_in(...)``: helpers through the real forms.
 """
@@ -296,13 +298,69 @@ def app_db(e2e_app: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppS
     refresh_settings()
 
 
+# Registered in every page before its own scripts, so violations during the first parse count too.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => window.__reportCspViolation({
+  directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber,
+  sample: e.sample, page: document.location.href,
+}));
+"""
+
+
+@dataclass
+class CspWatch:
+    """Content-Security-Policy violations seen in any page of any context the session's Chromium opened."""
+
+    violations: list[dict[str, Any]] = field(default_factory=list)
+
+    def attach(self, context: Any) -> None:
+        context.expose_binding("__reportCspViolation", lambda _source, found: self.violations.append(found))
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.violations.append({"console": message.text, "page": message.location.get("url", "")})
+
+
+class WatchedBrowser:
+    """The session's Chromium: each context it opens (tests open their own too) reports to ``CspWatch``."""
+
+    def __init__(self, browser: Any, watch: CspWatch) -> None:
+        self._browser = browser
+        self._watch = watch
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        self._watch.attach(context)
+        return context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(scope="session")
+def csp_watch() -> CspWatch:
+    return CspWatch()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(csp_watch: CspWatch) -> Iterator[None]:
+    """Every e2e test fails on a Content-Security-Policy violation in any of its pages."""
+    csp_watch.violations.clear()
+    yield
+    found = list(csp_watch.violations)
+    csp_watch.violations.clear()
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(map(str, found))
+
+
 @pytest.fixture(scope="package")
-def browser(_e2e_stack: ExitStack) -> Iterator[Any]:
+def browser(_e2e_stack: ExitStack, csp_watch: CspWatch) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
+        yield WatchedBrowser(b, csp_watch)
         b.close()
 
 

@@ -1,6 +1,6 @@
 """Text the user reads that more than one module needs, in one home."""
 
-from vocahire.limits import MIN_PASSWORD_LENGTH
+from vocahire.limits import MAX_RESUME_MB, MIN_PASSWORD_LENGTH
 
 CREDITS_NAME = "VocahireCredits"
 AI_DISCLAIMER = (
@@ -22,3 +22,16 @@ AUTH_ERRORS: dict[str, str] = {
     "forbidden_origin": "That request came from another site and was refused.",
     "clerk_only": "Sign-in on this deployment goes through our identity provider.",
 }
+
+RESUME_ONE_FILE = "Choose one file: PDF, Word (.docx) or text."
+RESUME_WRONG_TYPE = "Upload your résumé as a PDF, Word (.docx) or text file."
+RESUME_TOO_BIG = (
+    f"That file is too big: the limit is {MAX_RESUME_MB} MB. "
+    "Upload a smaller file (a PDF export is usually well under it)."
+)
+RESUME_TOO_COMPLEX = (
+    "This résumé is too large or complex for us to read. "
+    "Try exporting it as a PDF, or save its text as a .txt file and upload that."
+)
+RESUME_READERS_BUSY = "We're reading a lot of résumés right now. Please try again in a minute."
+RESUME_UPLOAD_STOPPED = "The upload stopped before it finished. Please try again."

@@ -1,19 +1,31 @@
 """The interview pages' handlers as a browser would call them: owner checks, validated events, acks."""
 
+import asyncio
+import contextlib
 from decimal import Decimal
 
 import pytest
 import reflex as rx
 
 from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
-from tests.utils.documents import make_pdf
+from tests.utils.documents import make_docx_of_tiny_paragraphs, make_pdf, make_pdf_with_inflating_stream
 from tests.utils.live import connect_without_upstream, get, lines, start
 from tests.utils.states import call
+from tests.utils.uploads import running_app, upload_of
 from tests.utils.users import balance_of, make_user
 from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
+from vocahire.services.interviews.resume_text import ResumeText, ResumeTooComplex
 from vocahire.services.interviews.sideband import SidebandRegistry
 from vocahire.settings import get_settings
+from vocahire.state import interview as interview_state
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
+from vocahire.wording import (
+    RESUME_ONE_FILE,
+    RESUME_TOO_BIG,
+    RESUME_TOO_COMPLEX,
+    RESUME_UPLOAD_STOPPED,
+    RESUME_WRONG_TYPE,
+)
 
 FORM = {
     "job_title": "QA Engineer",
@@ -90,29 +102,200 @@ async def test_setup_refuses_bad_forms_with_a_message(db):
     assert balance_of(user.id) == Decimal("3.00")
 
 
+async def upload(app, token, user_id, *files):
+    """One upload from the set-up page, run to its end as the app runs it (a background task)."""
+    future = await app.send(
+        token,
+        InterviewSetupState,
+        "upload_resume",
+        user_id=user_id,
+        path="/interview",
+        chunks=upload_of(*files),
+    )
+    await asyncio.wait_for(future, timeout=30)
+    async with app.state(token, InterviewSetupState) as state:
+        return state
+
+
 async def test_resume_upload_is_checked_on_the_server(db):
     user = make_user()
-    state = state_at(InterviewSetupState, user.id, "/interview")
+    async with running_app() as app:
+        pdf = make_pdf(["Grace Hopper", "Compiler engineer at Remington Rand"])
+        state = await upload(app, "tab-1", user.id, ("cv.pdf", pdf))
+        assert "cv.pdf" in state.resume_summary and "Compiler engineer" in state._resume_text
+        assert not state.resume_busy and state.resume_error == ""
+        state = await upload(app, "tab-1", user.id, ("huge.pdf", b"%PDF" + b"0" * (6 * 1024 * 1024)))
+        assert "5 MB" in state.resume_error and state._resume_text == "" and state.resume_summary == ""
+        state = await upload(
+            app, "tab-1", user.id, ("a.txt", b"one two three four five six"), ("b.txt", b"x")
+        )
+        assert "one file" in state.resume_error and not state.resume_busy
+        anonymous = await upload(app, "tab-2", None, ("cv.pdf", pdf))
+        assert "sign in" in anonymous.resume_error and anonymous.resume_summary == ""
 
-    class Upload:
-        def __init__(self, name, data):
-            self.filename, self._data = name, data
 
-        async def read(self, size=-1):
-            return self._data[: size if size >= 0 else None]
+async def test_reading_a_resume_leaves_the_state_free_and_always_ends(db, monkeypatch):
+    """While the résumé is read, other events of the same page run (the lock isn't held) and the page
+    shows "Reading your résumé…"; when the reading ends, so does that line."""
+    user = make_user()
+    reading, release = asyncio.Event(), asyncio.Event()
 
-    await call(
-        state,
-        "upload_resume",
-        [Upload("cv.pdf", make_pdf(["Grace Hopper", "Compiler engineer at Remington Rand"]))],
-    )
-    assert "cv.pdf" in state.resume_summary and "Compiler engineer" in state._resume_text
-    await call(state, "upload_resume", [Upload("huge.pdf", b"%PDF" + b"0" * (6 * 1024 * 1024))])
-    assert "5 MB" in state.resume_error and state._resume_text == "" and state.resume_summary == ""
-    await call(
-        state, "upload_resume", [Upload("a.txt", b"one two three four five six"), Upload("b.txt", b"x")]
-    )
-    assert "one file" in state.resume_error
+    async def slow_reader(filename, data):
+        reading.set()
+        await release.wait()
+        return ResumeText(filename, "Grace Hopper, compiler engineer at Remington Rand", "text")
+
+    monkeypatch.setattr(interview_state, "read_resume", slow_reader)
+    async with running_app() as app:
+        opened = await app.send("tab-1", InterviewSetupState, "load", user_id=user.id, path="/interview")
+        await asyncio.wait_for(opened, timeout=10)
+        app.namespace.updates.clear()
+        pending = await app.send(
+            "tab-1",
+            InterviewSetupState,
+            "upload_resume",
+            user_id=user.id,
+            path="/interview",
+            chunks=upload_of(("cv.txt", b"Grace Hopper, compiler engineer at Remington Rand")),
+        )
+        await asyncio.wait_for(reading.wait(), timeout=10)
+        # Another event of the same state completes while the reading is under way.
+        other = await app.send("tab-1", InterviewSetupState, "load", user_id=user.id, path="/interview")
+        await asyncio.wait_for(other, timeout=10)
+        async with app.state("tab-1", InterviewSetupState) as state:
+            assert state.resume_busy and not state.loading and state.balance == "3.00"
+        assert not pending.done()
+        release.set()
+        await asyncio.wait_for(pending, timeout=10)
+        async with app.state("tab-1", InterviewSetupState) as state:
+            assert not state.resume_busy and "cv.txt" in state.resume_summary
+        busy_flags = [d["resume_busy"] for d in app.sent("tab-1", InterviewSetupState) if "resume_busy" in d]
+        assert busy_flags == [True, False], "the page saw 'Reading…' start and end"
+
+
+@pytest.mark.parametrize(
+    "failure,message",
+    [
+        (RuntimeError("a bug in a parser"), "Something went wrong on our side"),
+        (ResumeTooComplex(), RESUME_TOO_COMPLEX),
+        (asyncio.CancelledError(), RESUME_UPLOAD_STOPPED),
+    ],
+)
+async def test_a_failed_reading_ends_with_a_message(db, monkeypatch, failure, message):
+    user = make_user()
+
+    async def failing_reader(filename, data):
+        raise failure
+
+    monkeypatch.setattr(interview_state, "read_resume", failing_reader)
+    async with running_app() as app:
+        with contextlib.suppress(asyncio.CancelledError):
+            await upload(app, "tab-1", user.id, ("cv.txt", b"Grace Hopper, compiler engineer"))
+        async with app.state("tab-1", InterviewSetupState) as state:
+            assert not state.resume_busy and message in state.resume_error and state._resume_text == ""
+
+
+@pytest.mark.parametrize(
+    "name,make", [("cv.docx", make_docx_of_tiny_paragraphs), ("cv.pdf", make_pdf_with_inflating_stream)]
+)
+async def test_hostile_resumes_get_a_clear_message_and_start_stays_usable(db, name, make):
+    user = make_user()
+    async with running_app() as app:
+        state = await upload(app, "tab-1", user.id, (name, make()))
+        assert state.resume_error == RESUME_TOO_COMPLEX
+        assert not state.resume_busy and state._resume_text == "" and state.resume_summary == ""
+
+
+async def test_a_newer_upload_or_a_remove_replaces_a_reading_under_way(db, monkeypatch):
+    user = make_user()
+    gates: dict[str, asyncio.Event] = {}
+
+    async def gated_reader(filename, data):
+        gates[filename] = asyncio.Event()
+        await gates[filename].wait()
+        return ResumeText(filename, f"words words words words words from {filename}", "text")
+
+    monkeypatch.setattr(interview_state, "read_resume", gated_reader)
+    async with running_app() as app:
+
+        async def start(name):
+            return await app.send(
+                "tab-1",
+                InterviewSetupState,
+                "upload_resume",
+                user_id=user.id,
+                path="/interview",
+                chunks=upload_of((name, b"some words")),
+            )
+
+        old = await start("old.txt")
+        while "old.txt" not in gates:
+            await asyncio.sleep(0.01)
+        new = await start("new.txt")
+        while "new.txt" not in gates:
+            await asyncio.sleep(0.01)
+        gates["new.txt"].set()
+        await asyncio.wait_for(new, timeout=10)
+        gates["old.txt"].set()  # finishes last: changes nothing
+        await asyncio.wait_for(old, timeout=10)
+        async with app.state("tab-1", InterviewSetupState) as state:
+            assert "new.txt" in state.resume_summary and "new.txt" in state._resume_text
+        third = await start("third.txt")
+        while "third.txt" not in gates:
+            await asyncio.sleep(0.01)
+        removed = await app.send(
+            "tab-1", InterviewSetupState, "clear_resume", user_id=user.id, path="/interview"
+        )
+        await asyncio.wait_for(removed, timeout=10)
+        gates["third.txt"].set()
+        await asyncio.wait_for(third, timeout=10)
+        async with app.state("tab-1", InterviewSetupState) as state:
+            assert state.resume_summary == "" and state._resume_text == "" and not state.resume_busy
+
+
+REJECTED_50_MB = [
+    {
+        "file": {"path": "./portfolio.pdf", "relativePath": "./portfolio.pdf"},
+        "errors": [{"code": "file-too-large", "message": "File is larger than 5242880 bytes"}],
+    }
+]
+
+
+async def test_a_file_too_big_for_the_browser_gets_the_size_message(db):
+    """The dropzone refuses it, then sends an upload without a file: the size message stays."""
+    user = make_user()
+    async with running_app() as app:
+        rejected = await app.send(
+            "tab-1",
+            InterviewSetupState,
+            "resume_rejected",
+            user_id=user.id,
+            path="/interview",
+            rejections=REJECTED_50_MB,
+        )
+        await asyncio.wait_for(rejected, timeout=10)
+        state = await upload(app, "tab-1", user.id)  # the dropzone's on_drop, with no accepted file
+        assert state.resume_error == RESUME_TOO_BIG and "5 MB" in state.resume_error
+        assert not state.resume_busy
+
+
+@pytest.mark.parametrize(
+    "rejections,message",
+    [
+        (REJECTED_50_MB, RESUME_TOO_BIG),
+        ([{"file": {"path": "cv.png"}, "errors": [{"code": "file-invalid-type"}]}], RESUME_WRONG_TYPE),
+        (
+            [{"errors": [{"code": "too-many-files"}]}, {"errors": [{"code": "too-many-files"}]}],
+            RESUME_ONE_FILE,
+        ),
+        ("junk", RESUME_ONE_FILE),
+        ([{"errors": [{"code": "x" * 10_000}]}], RESUME_ONE_FILE),
+    ],
+)
+async def test_every_refusal_in_the_browser_says_why(rejections, message):
+    state = state_at(InterviewSetupState, None, "/interview")
+    await call(state, "resume_rejected", rejections)
+    assert state.resume_error == message
 
 
 async def test_live_page_is_for_the_owner_only(db):

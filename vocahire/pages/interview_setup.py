@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from vocahire import routes
 from vocahire.components.layout import card, error_callout, loading_block, page_header, template
@@ -12,7 +15,8 @@ from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
 # Calling a state's event handler with arguments carries ``type: ignore[operator]``: Reflex types
 # ``@rx.event`` for pyright (``EventNamespace.__new__`` returns the handler), so mypy sees an
-# ``EventNamespace`` where the page holds an ``EventHandler``.
+# ``EventNamespace`` where the page holds an ``EventHandler``; for a background handler
+# (``@rx.event(background=True)``) mypy reports it as ``[misc]`` ("EventCallback not callable").
 
 UPLOAD_ID = "resume-upload"
 ACCEPT = {
@@ -65,6 +69,16 @@ def _choice(
     )
 
 
+def _rejected(rejections: ArrayVar) -> Any:
+    """Only why the dropzone refused the file goes to the server: sent as it is, the refused file
+    itself would travel over the websocket (all 50 MB of it)."""
+    return S.resume_rejected(  # type: ignore[operator]  # rx.event
+        rejections.to(ArrayVar, list[dict[str, Any]]).map(
+            lambda rejection: {"errors": rejection.to(ObjectVar, dict[str, Any])["errors"]}
+        )
+    )
+
+
 def _resume_upload() -> rx.Component:
     return rx.vstack(
         _label(
@@ -85,7 +99,11 @@ def _resume_upload() -> rx.Component:
             max_files=1,
             multiple=False,
             max_size=MAX_RESUME_BYTES,
-            on_drop=S.upload_resume(rx.upload_files(upload_id=UPLOAD_ID)),  # type: ignore[operator]  # rx.event
+            disabled=S.resume_busy,
+            # Streamed to a background handler: the file is read outside the state lock.
+            on_drop=S.upload_resume(rx.upload_files_chunk(upload_id=UPLOAD_ID)),  # type: ignore[misc]
+            # Too big or the wrong type: the browser refuses it and the message says why.
+            on_drop_rejected=_rejected,
             border=f"1px dashed {rx.color('gray', 7)}",
             border_radius="10px",
             padding="16px",

@@ -10,25 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+import time
 from datetime import datetime
 from typing import Any, Literal
 
-import anyio.to_thread
 import reflex as rx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vocahire import routes
-from vocahire.errors import InterviewInProgress, NotFound
+from vocahire.errors import InterviewInProgress, InvalidInput, NotFound
 from vocahire.infra.database import run_db
-from vocahire.limits import MAX_RESUME_BYTES
+from vocahire.limits import MAX_RESUME_BYTES, RESUME_READ_QUEUE_SECONDS, RESUME_READ_SECONDS
 from vocahire.services.interviews import calls as interview_calls
 from vocahire.services.interviews import lifecycle as interviews
 from vocahire.services.interviews import transcript
-from vocahire.services.interviews.resume_text import extract_resume_text
+from vocahire.services.interviews.resume_reader import read_resume
 from vocahire.settings import get_settings
 from vocahire.state import interview_views
 from vocahire.state.session import SessionState, current_user, friendly_error
+from vocahire.wording import RESUME_ONE_FILE, RESUME_TOO_BIG, RESUME_UPLOAD_STOPPED, RESUME_WRONG_TYPE
 
 _ITEM_ID = r"^[A-Za-z0-9_\-.:]{1,128}$"
 _PATH_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -94,7 +94,55 @@ class EndedEvent(_Event):
     reason: Literal["ended_by_candidate", "call_closed"]
 
 
+class DropError(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    code: str = Field(default="", max_length=64)
+
+
+class RejectedFile(BaseModel):
+    """One file the dropzone refused (react-dropzone's ``FileRejection``; its ``file`` isn't needed)."""
+
+    model_config = ConfigDict(extra="ignore")
+    errors: list[DropError] = Field(default_factory=list, max_length=10)
+
+
+class DropRejection(BaseModel):
+    files: list[RejectedFile] = Field(max_length=50)
+
+
+def rejection_message(rejections: Any) -> str:
+    """Why the browser refused the chosen file(s), in the words the server would use."""
+    try:
+        files = DropRejection.model_validate({"files": rejections}).files
+    except ValidationError:
+        return RESUME_ONE_FILE
+    codes = {error.code for file in files for error in file.errors}
+    if len(files) > 1 or "too-many-files" in codes:
+        return RESUME_ONE_FILE
+    if "file-too-large" in codes:
+        return RESUME_TOO_BIG
+    if "file-invalid-type" in codes:
+        return RESUME_WRONG_TYPE
+    return RESUME_ONE_FILE
+
+
 # --- set-up ---------------------------------------------------------------------------------------
+
+
+# Longer than any reading takes (waiting for a slot, then reading): "Reading…" older than this was lost.
+_LOST_READING_SECONDS = RESUME_READ_QUEUE_SECONDS + RESUME_READ_SECONDS + 60
+
+
+async def _receive_one_file(first: rx.UploadChunk, chunks: rx.UploadChunkIterator) -> bytes:
+    """The upload's one file, received no further than the size limit plus a byte (then refused)."""
+    data = bytearray(first.data[: MAX_RESUME_BYTES + 1])
+    async for chunk in chunks:
+        if chunk.filename != first.filename or chunk.offset != len(data):
+            raise InvalidInput(RESUME_ONE_FILE)
+        data += chunk.data[: MAX_RESUME_BYTES + 1 - len(data)]
+        if len(data) > MAX_RESUME_BYTES:
+            break  # the rest is never read: the upload request ends there
+    return bytes(data)
 
 
 class InterviewSetupState(rx.State):
@@ -102,6 +150,8 @@ class InterviewSetupState(rx.State):
 
     _resume_text: str = ""
     _resume_filename: str = ""
+    _resume_upload_seq: int = 0  # the latest upload; an older one finishing late changes nothing
+    _resume_busy_since: float = 0.0
 
     loading: bool = True
     balance: str = ""
@@ -120,6 +170,9 @@ class InterviewSetupState(rx.State):
         self.loading = True
         self.error = ""
         self.starting = False
+        if self.resume_busy and time.time() - self._resume_busy_since > _LOST_READING_SECONDS:
+            self._resume_upload_seq += 1  # lost with its worker (a restart): the page must not wait on it
+            self.resume_busy = False
         try:
             user = await current_user(self)
             data = await run_db(interview_views.setup_page_data, user_id=user.id, settings=get_settings())
@@ -131,40 +184,54 @@ class InterviewSetupState(rx.State):
         finally:
             self.loading = False
 
-    @rx.event
-    async def upload_resume(self, files: list[rx.UploadFile]) -> AsyncIterator[None]:
-        """Extract the résumé's text on the server; a bad or oversized file leaves nothing behind."""
-        self.resume_error = ""
-        self._resume_text, self._resume_filename, self.resume_summary = "", "", ""
-        try:
-            await current_user(self)
-        except Exception as exc:
-            self.resume_error = friendly_error(exc)
+    @rx.event(background=True)
+    async def upload_resume(self, chunks: rx.UploadChunkIterator) -> None:
+        """Read the résumé in a separate process, outside the state lock; a bad file leaves nothing behind.
+
+        "Reading your résumé…" always ends, with the summary or a message. A file the browser refused
+        (too big, wrong type) arrives as an upload without a file: ``resume_rejected`` says why.
+        """
+        if not isinstance(chunks, rx.UploadChunkIterator):
             return
-        if not isinstance(files, list) or len(files) != 1 or not hasattr(files[0], "read"):
-            self.resume_error = "Choose one file: PDF, Word (.docx) or text."
+        first = await anext(chunks, None)
+        if first is None:
             return
-        self.resume_busy = True
-        yield
+        async with self:
+            try:
+                await current_user(self)
+            except Exception as exc:
+                self.resume_error = friendly_error(exc)
+                return
+            self._resume_upload_seq += 1
+            upload_seq = self._resume_upload_seq
+            self._resume_text, self._resume_filename, self.resume_summary = "", "", ""
+            self.resume_error, self.resume_busy, self._resume_busy_since = "", True, time.time()
+        text = filename = summary = error = ""
         try:
-            upload = files[0]
-            data = await upload.read(MAX_RESUME_BYTES + 1)  # never more than the limit plus one byte
-            result = await anyio.to_thread.run_sync(
-                extract_resume_text, getattr(upload, "filename", None) or getattr(upload, "name", None), data
-            )
-            self._resume_text, self._resume_filename, self.resume_summary = (
-                result.text,
-                result.filename,
-                result.summary,
-            )
+            data = await _receive_one_file(first, chunks)
+            result = await read_resume(first.filename, data)
+            text, filename, summary = result.text, result.filename, result.summary
+        except asyncio.CancelledError:  # the browser went away mid-upload
+            error = RESUME_UPLOAD_STOPPED
+            raise
         except Exception as exc:
-            self.resume_error = friendly_error(exc)
+            error = friendly_error(exc)
         finally:
-            self.resume_busy = False
+            async with self:
+                if self._resume_upload_seq == upload_seq:  # not replaced by a newer upload or a Remove
+                    self._resume_text, self._resume_filename, self.resume_summary = text, filename, summary
+                    self.resume_error, self.resume_busy = error, False
+
+    @rx.event
+    def resume_rejected(self, rejections: list[dict[str, Any]]) -> None:
+        """The browser refused the chosen file (too big, wrong type, several): say which."""
+        self.resume_error = rejection_message(rejections)
 
     @rx.event
     def clear_resume(self) -> None:
+        self._resume_upload_seq += 1  # a reading still under way is dropped
         self._resume_text, self._resume_filename, self.resume_summary, self.resume_error = "", "", "", ""
+        self.resume_busy = False
 
     @rx.event
     async def start_interview(self, form_data: dict[str, Any]) -> Any:
@@ -196,7 +263,9 @@ class InterviewSetupState(rx.State):
             return
         session_state = await self.get_state(SessionState)
         await session_state._refresh_user()
+        self._resume_upload_seq += 1
         self._resume_text, self._resume_filename, self.resume_summary = "", "", ""
+        self.resume_busy = False
         yield rx.redirect(routes.interview_live_url(started.id))
 
 

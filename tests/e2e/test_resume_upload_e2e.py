@@ -18,10 +18,12 @@ pytestmark = pytest.mark.e2e
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-@pytest.fixture(scope="module")
-def app_that_can_start(e2e_app_factory: Any) -> AppServer:
-    """The shared build with an OpenAI key set, so Start is enabled (nothing here presses it)."""
-    return e2e_app_factory(OPENAI_API_KEY="sk-test-e2e-resume-upload-0123456789")
+@pytest.fixture(params=["1 worker", "2 workers + Redis"])
+def app_that_can_start(request: pytest.FixtureRequest, e2e_app_factory: Any) -> AppServer:
+    """The shared build with an OpenAI key set, so Start is enabled (nothing here presses it); also
+    served by two workers keeping Reflex's state in Redis, where a lock held too long expires."""
+    scale_out = request.getfixturevalue("scale_out_env") if request.param != "1 worker" else {}
+    return e2e_app_factory(OPENAI_API_KEY="sk-test-e2e-resume-upload-0123456789", **scale_out)
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def _choose(page, name: str, mime: str, data: bytes) -> None:
 def test_resume_upload_shows_the_file_or_a_clear_message(page):
     from playwright.sync_api import expect
 
-    sign_up(page, "resume-upload-e2e@example.com", name="Grace Hopper")
+    sign_up(page, "resume-upload-e2e@example.com", name="Grace Hopper")  # each build has its own database
     page.goto("/interview")
     wait_hydrated(page)
     page.wait_for_selector("#start-interview:not([disabled])")

@@ -162,3 +162,12 @@ def _children_running(marker: str) -> bool:
         if stat.rsplit(")", 1)[1].split()[1] == me and marker in cmdline and " Z " not in stat:
             return True
     return False
+
+
+async def test_when_no_process_can_start_the_candidate_is_told_to_retry(monkeypatch):
+    async def out_of_processes(*args, **kwargs):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", out_of_processes)
+    with pytest.raises(ResumeReadersBusy):
+        await read_resume("cv.pdf", make_resume_pdf(1))

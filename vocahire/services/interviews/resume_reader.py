@@ -79,17 +79,21 @@ async def read_resume(filename: str | None, data: bytes) -> ResumeText:
 
 
 async def _read_in_child(name: str, data: bytes) -> ResumeText:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-I",  # isolated: no environment variables, no user site, no current directory on the path
-        "-B",  # writes no bytecode (it may not write files at all)
-        "-c",
-        _CHILD_CODE,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={},
-    )
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-I",  # isolated: no environment variables, no user site, no current directory on the path
+            "-B",  # writes no bytecode (it may not write files at all)
+            "-c",
+            _CHILD_CODE,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={},
+        )
+    except OSError:  # out of processes or memory on this machine: a moment later may do
+        log.exception("could not start a résumé reader")
+        raise ResumeReadersBusy() from None
     request = json.dumps({"filename": name}).encode() + b"\n" + data
     try:
         async with asyncio.timeout(RESUME_READ_SECONDS):

@@ -7,6 +7,9 @@
 // onLines, onEnded), and answers a batch with its sequence number only (the ackSeq prop). Final lines are
 // kept in localStorage until then, so lines said while the app's own connection is down are replayed
 // later; the server ignores duplicates by item id.
+// The page keeps this component mounted for as long as the interview may be live, even while the page's
+// state is briefly empty (Reflex gives a tab whose state its Redis lost a fresh one, defaults first): an
+// empty sessionId then means "no news", never "another interview", so the call and the buffer stay.
 // The offer goes to the app's own /api/webrtc-exchange (same origin, cookie auth): no API key here.
 import { memo, useCallback, useEffect, useRef, useState } from "react";
 
@@ -328,16 +331,17 @@ export function WebRTCInterview(props) {
   const replyWantedRef = useRef(false);
   const propsRef = useRef(props);
   propsRef.current = props;
+  const idRef = useRef(sessionId || ""); // the interview this component serves (see the top of the file)
 
   const report = useCallback((next, message) => {
     stateRef.current = next;
     setState(next);
     const handler = propsRef.current.onStatus;
-    if (handler) handler({ session_id: propsRef.current.sessionId, state: next, message: message || "" });
+    if (handler && idRef.current) handler({ session_id: idRef.current, state: next, message: message || "" });
   }, []);
 
   // --- pending lines: memory + localStorage until acknowledged -------------------------------------
-  if (pendingRef.current === null && typeof window !== "undefined") pendingRef.current = loadPending(sessionId);
+  if (pendingRef.current === null && typeof window !== "undefined") pendingRef.current = loadPending(idRef.current);
 
   // The transcript shown: saved lines first, then lines still waiting in this browser's buffer.
   const [lines, setLines] = useState(() => {
@@ -352,7 +356,7 @@ export function WebRTCInterview(props) {
   const flush = useCallback((force) => {
     const pending = pendingRef.current;
     const handler = propsRef.current.onLines;
-    if (!pending || !handler || (!pending.lines.length && !pending.revisions.length)) return;
+    if (!pending || !handler || !idRef.current || (!pending.lines.length && !pending.revisions.length)) return;
     const last = lastSentRef.current;
     const fresh = pending.seq !== last.seq;
     if (!force && !fresh && Date.now() - last.at < RESEND_AFTER_MS) return;
@@ -362,7 +366,7 @@ export function WebRTCInterview(props) {
     const lines = pending.lines.filter((l) => l.seq <= seq);
     const revisions = pending.revisions.filter((r) => r.seq <= seq);
     lastSentRef.current = { seq: pending.seq, at: Date.now() };
-    handler({ session_id: propsRef.current.sessionId, seq, lines: lines.map(({ seq: _s, ...l }) => l), revisions: revisions.map(({ seq: _s, ...r }) => r) });
+    handler({ session_id: idRef.current, seq, lines: lines.map(({ seq: _s, ...l }) => l), revisions: revisions.map(({ seq: _s, ...r }) => r) });
   }, []);
 
   const remember = useCallback((out) => {
@@ -370,7 +374,7 @@ export function WebRTCInterview(props) {
     const pending = pendingRef.current;
     for (const line of out.lines) pending.lines.push({ ...line, seq: ++pending.seq });
     for (const rev of out.revisions) pending.revisions.push({ ...rev, seq: ++pending.seq });
-    savePending(propsRef.current.sessionId, pending);
+    if (idRef.current) savePending(idRef.current, pending);
   }, []);
 
   useEffect(() => {
@@ -379,8 +383,8 @@ export function WebRTCInterview(props) {
     if (!pending || typeof ackSeq !== "number" || ackSeq <= 0) return;
     pending.lines = pending.lines.filter((l) => l.seq > ackSeq);
     pending.revisions = pending.revisions.filter((r) => r.seq > ackSeq);
-    savePending(sessionId, pending);
-  }, [ackSeq, sessionId]);
+    if (idRef.current) savePending(idRef.current, pending);
+  }, [ackSeq]);
 
   useEffect(() => {
     const timer = window.setInterval(() => {
@@ -391,6 +395,7 @@ export function WebRTCInterview(props) {
   }, [flush]);
 
   useEffect(() => {
+    if (!propsRef.current.sessionId) return; // a state reset's defaults, not the interview's time
     elapsedBaseRef.current = { elapsed: Number(elapsedSeconds) || 0, at: Date.now() };
   }, [elapsedSeconds]);
 
@@ -463,7 +468,7 @@ export function WebRTCInterview(props) {
     setState("ended");
     setPartial(null);
     const handler = propsRef.current.onEnded;
-    if (handler) handler({ session_id: propsRef.current.sessionId, reason });
+    if (handler && idRef.current) handler({ session_id: idRef.current, reason });
   }, [flush, teardown]);
 
   // --- events from OpenAI ---------------------------------------------------------------------------
@@ -574,7 +579,7 @@ export function WebRTCInterview(props) {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ session_id: sessionId, sdp: pc.localDescription.sdp }),
+        body: JSON.stringify({ session_id: idRef.current, sdp: pc.localDescription.sdp }),
       });
       let body = null;
       try { body = await response.json(); } catch (e) { body = null; }
@@ -591,10 +596,29 @@ export function WebRTCInterview(props) {
       setError(message);
       report("failed", message);
     }
-  }, [exchangeUrl, finish, muted, onEvent, report, sessionId, startMeters, teardown, textMode]);
+  }, [exchangeUrl, finish, muted, onEvent, report, startMeters, teardown, textMode]);
 
   useEffect(() => {
-    if (autoStart && status === "starting" && !started.has(sessionId)) {
+    // The page's state names the interview (at first, or again after a reset): serve it. Another
+    // interview than the one this component serves means starting over for that one.
+    if (!sessionId || sessionId === idRef.current) return;
+    if (idRef.current) {
+      teardown();
+      endingRef.current = false;
+      reconnectsRef.current = 0;
+      asmRef.current = new Assembler();
+      stateRef.current = "idle";
+      setState("idle");
+    }
+    idRef.current = sessionId;
+    pendingRef.current = loadPending(sessionId);
+    lastSentRef.current = { seq: -1, at: 0 };
+    setLines(withChanges(withSaved(propsRef.current.initialLines, []), pendingRef.current));
+    flush(true); // replay anything a previous visit could not deliver
+  }, [sessionId, flush, teardown]);
+
+  useEffect(() => {
+    if (autoStart && sessionId && status === "starting" && !started.has(sessionId)) {
       started.add(sessionId);
       connect(false);
     }

@@ -28,6 +28,7 @@ from vocahire.state.account import AccountState
 from vocahire.state.admin_usage import AdminUsageState
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.auth_forms import AuthFormState
+from vocahire.state.availability import backend_exception_handler, watch_redis
 from vocahire.state.billing_success import BillingSuccessState
 from vocahire.state.dashboard import DashboardState
 from vocahire.state.feedback import FeedbackState
@@ -54,6 +55,7 @@ class VocaHireApp(rx.App):
 
 app = VocaHireApp(
     api_transformer=make_api(),
+    backend_exception_handler=backend_exception_handler,  # Redis away: the tab's banner says so
     head_components=[
         rx.el.meta(
             name="description", content="VocaHire: practise job interviews out loud with an AI interviewer."
@@ -62,6 +64,7 @@ app = VocaHireApp(
 )
 
 app.register_lifespan_task(observability.enable_asyncio_tracing)
+app.register_lifespan_task(watch_redis)  # tells open tabs when Redis goes away and comes back
 if get_settings().feedback_worker_enabled:
     app.register_lifespan_task(run_feedback_worker)
 app.register_lifespan_task(

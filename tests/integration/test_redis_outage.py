@@ -2,30 +2,42 @@
 
 Readiness names Redis while it doesn't answer, so a load balancer stops routing pages to an instance
 whose page state can't be read; the user/credits cache keeps answering from the database meanwhile,
-and once Redis is back nothing it held from before the outage is served.
+and once Redis is back nothing it held from before the outage is served. A failed page event tells
+the tab's banner (Reflex's backend exception handler), and a live page whose state Redis lost carries
+on from its address. The browser's side runs in ``tests/e2e/test_redis_outage_e2e.py``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from reflex.event import Event
 
+from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
+from tests.utils.live import connect_without_upstream, get, lines, start
 from tests.utils.redis_server import RedisServer, redis_server_installed
-from tests.utils.users import make_user, session_cookie_for
+from tests.utils.states import call
+from tests.utils.users import balance_of, make_user, session_cookie_for
 from vocahire.infra import cache
 from vocahire.infra.database import in_session
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT
 from vocahire.services.accounts import credits
-
-pytestmark = pytest.mark.skipif(not redis_server_installed(), reason="redis-server is not installed")
+from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
+from vocahire.settings import get_settings
+from vocahire.state import availability
+from vocahire.state.interview import LiveInterviewState
 
 
 @pytest.fixture
 def redis_server(tmp_path: Path, env, monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisServer]:
     """The app's ``REDIS_URL`` on a server of this test's own that keeps its data across a restart."""
+    if not redis_server_installed():
+        pytest.skip("redis-server is not installed")
     server = RedisServer(persist_dir=tmp_path)
     server.start()
     cache.reset()
@@ -114,3 +126,65 @@ def test_the_user_cache_answers_from_the_database_while_redis_is_down(
     assert _credits(api_client, user.id) == "2.00"
     fresh = _cached_view(redis_server, user.id)
     assert fresh is not None and '"2.00"' in fresh  # and Redis serves the user again
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+
+def test_a_page_event_that_failed_for_want_of_redis_tells_the_tab() -> None:
+    import redis.exceptions
+
+    refused = redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6390.")
+    wrapped = RuntimeError("state manager")
+    wrapped.__cause__ = refused
+    for failure in (refused, wrapped, redis.exceptions.TimeoutError("Timeout reading from socket")):
+        (sent,) = Event.from_event_type(availability.backend_exception_handler(failure))
+        code = sent.payload["javascript_code"]  # what the tab runs: the banner's event, nothing else
+        assert availability.UNAVAILABLE_EVENT in code and "window.__vocahireUnavailable = true" in code
+    (other,) = Event.from_event_type(availability.backend_exception_handler(ValueError("a bug")))
+    assert availability.UNAVAILABLE_EVENT not in str(other.payload)  # Reflex's own "An error occurred."
+
+
+def _live_state(user_id: int, interview_id: str) -> LiveInterviewState:
+    """The live page's state as Reflex rebuilds it for a tab whose Redis came back empty: defaults,
+    the page's address and the tab's cookie, and no ``load`` yet."""
+    import reflex as rx
+
+    import vocahire.vocahire  # noqa: F401 - registers every state
+
+    path = f"/interview/{interview_id}"
+    cookie = f"{SESSION_COOKIE}={issue_session_token(user_id, get_settings())}"
+    root = rx.State(_reflex_internal_init=True)
+    root._update_router_vars({"headers": {"cookie": cookie}, "asPath": path, "pathname": path}, {})
+    return root.get_substate(LiveInterviewState.get_full_name().split(".")[1:])  # type: ignore[return-value]
+
+
+def _batch(interview_id: str, seq: int, item_id: str, text: str) -> dict[str, Any]:
+    line = {"item_id": item_id, "role": "candidate", "text": text, "started_at": None, "ended_at": None}
+    return {"session_id": interview_id, "seq": seq, "lines": [line], "revisions": []}
+
+
+async def test_a_live_page_whose_state_redis_lost_keeps_saving_and_can_end(fake_realtime) -> None:
+    user, other = make_user(), make_user("eve@example.com")
+    started = start(user.id)
+    connect_without_upstream(started.id, call_id="rtc_kept")
+
+    rebuilt = _live_state(user.id, started.id)
+    await call(rebuilt, "on_lines", _batch(started.id, 4, "c9", "Said while Redis was away."))
+    assert rebuilt.ack_seq == 4 and rebuilt.error == ""
+    assert rebuilt.status == "active" and rebuilt.is_live and not rebuilt.loading  # the page shows it again
+    assert [(e.item_id, e.text) for e in lines(started.id)] == [("c9", "Said while Redis was away.")]
+
+    # Someone else's tab at that address adopts nothing.
+    theirs = _live_state(other.id, started.id)
+    await call(theirs, "on_lines", _batch(started.id, 5, "x1", "Injected."))
+    await call(theirs, "on_ended", {"session_id": started.id, "reason": "ended_by_candidate"})
+    assert theirs.ack_seq == 0 and len(lines(started.id)) == 1 and get(started.id).status == "active"
+
+    # End pressed right after a rebuild still ends the interview, once, as the candidate's choice.
+    ending = _live_state(user.id, started.id)
+    await call(ending, "on_ended", {"session_id": started.id, "reason": "ended_by_candidate"})
+    row = get(started.id)
+    assert row.status == "completed" and row.end_reason == "ended_by_candidate"
+    assert fake_realtime.hangups == ["rtc_kept"]
+    assert balance_of(user.id) == Decimal("2.00")

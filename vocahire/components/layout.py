@@ -9,6 +9,7 @@ import reflex as rx
 from vocahire import routes
 from vocahire.components.clerk import clerk_bridge
 from vocahire.components.native_form import native_form
+from vocahire.components.service_status import service_status_banner
 from vocahire.state.session import SessionState
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
@@ -248,6 +249,7 @@ def page_shell(*children: rx.Component, width: str = MAX_WIDTH) -> rx.Component:
     return rx.box(
         navbar(),
         clerk_bridge(),  # renders nothing unless Clerk is the sign-in provider
+        service_status_banner(),  # renders nothing unless the app's Redis is away
         rx.el.main(
             *children,
             max_width=width,

@@ -174,6 +174,21 @@ def ping() -> tuple[bool, float | None, str | None]:
     return True, round((time.perf_counter() - started) * 1000, 2), None
 
 
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether a failure is Redis not answering (refused, dropped, timed out, still loading), as the
+    failure itself or anywhere in the chain of exceptions that led to it (Reflex wraps some)."""
+    import redis.exceptions as redis_errors
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (redis_errors.ConnectionError, redis_errors.TimeoutError)):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 # --- reading and writing the signed-in user's view -------------------------------------------
 
 

@@ -2,6 +2,10 @@
 
 While the interview is live the WebRTC component shows the transcript itself (each final line at
 once, in conversation order); afterwards the page shows the saved transcript.
+
+The component stays mounted for as long as the interview may be live, outside the page's loading and
+not-found branches (only hidden while they show): a tab whose state Reflex had to rebuild (its Redis
+came back empty) briefly has the defaults again, and unmounting would hang up a call that is going on.
 """
 
 from __future__ import annotations
@@ -75,7 +79,8 @@ def _saved_transcript() -> rx.Component:
 
 
 def _live_panel() -> rx.Component:
-    return card(
+    """The call; mounted while the interview may be live, shown once the page knows it is."""
+    panel = card(
         webrtc_interview(
             session_id=L.interview_id,
             exchange_url=routes.API_WEBRTC_EXCHANGE,
@@ -90,7 +95,9 @@ def _live_panel() -> rx.Component:
             on_ended=L.on_ended,
         ),
         id="live-card",
+        display=rx.cond(L.show_live_panel, "block", "none"),
     )
+    return rx.cond(L.may_be_live, panel)
 
 
 def _ended_panel() -> rx.Component:
@@ -156,7 +163,7 @@ def _content() -> rx.Component:
             L.ending,
             rx.hstack(rx.spinner(size="2"), rx.text("Ending the interview…", size="2"), align="center"),
         ),
-        rx.cond(L.is_live, _live_panel(), _ended_panel()),
+        rx.cond(L.is_live, rx.fragment(), _ended_panel()),
         spacing="4",
         width="100%",
     )
@@ -164,17 +171,22 @@ def _content() -> rx.Component:
 
 @template(width="820px")
 def interview_live_page() -> rx.Component:
-    return rx.cond(
-        L.loading,
-        loading_block("Opening your interview…"),
+    return rx.vstack(
         rx.cond(
-            L.not_found,
-            empty_state(
-                "search-x",
-                "Interview not found",
-                "This interview doesn't exist or isn't yours.",
-                rx.link(rx.button("Set up an interview"), href=routes.INTERVIEW_NEW),
+            L.loading,
+            loading_block("Opening your interview…"),
+            rx.cond(
+                L.not_found,
+                empty_state(
+                    "search-x",
+                    "Interview not found",
+                    "This interview doesn't exist or isn't yours.",
+                    rx.link(rx.button("Set up an interview"), href=routes.INTERVIEW_NEW),
+                ),
+                _content(),
             ),
-            _content(),
         ),
+        _live_panel(),
+        spacing="4",
+        width="100%",
     )

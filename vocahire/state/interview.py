@@ -311,11 +311,32 @@ class LiveInterviewState(rx.State):
             self.lines = data["lines"]
 
     async def _owner(self) -> int:
-        """The signed-in user, who must own the interview ``load`` verified."""
+        """The signed-in user, who must own the interview ``load`` verified.
+
+        A tab whose state was lost with its Redis (it came back empty) gets a fresh state whose
+        ``load`` hasn't run yet when the component's next event arrives: the interview is then the
+        one in the page's address, if it is this user's, so no line, status or End is dropped.
+        """
         user = await current_user(self)
+        if not self._interview_id:
+            await self._adopt_page_interview(user.id)
         if not self._interview_id or user.id != self._owner_id:
             raise NotFound("We couldn't find that interview.")
         return user.id
+
+    async def _adopt_page_interview(self, user_id: int) -> None:
+        interview_id = interview_id_from_path(self.router.url.path)
+        if not interview_id:
+            return
+        data = await run_db(
+            interview_views.live_page_data,
+            settings=get_settings(),
+            user_id=user_id,
+            interview_id=interview_id,
+        )  # NotFound unless it is the user's own
+        self._interview_id, self._owner_id = data["id"], user_id
+        self._show(data)
+        self.loading, self.not_found = False, False
 
     async def _reload(self, *, with_lines: bool) -> None:
         user_id = await self._owner()
@@ -462,6 +483,15 @@ class LiveInterviewState(rx.State):
     @rx.var
     def is_live(self) -> bool:
         return self.status in ("starting", "active")
+
+    @rx.var
+    def may_be_live(self) -> bool:
+        """Whether the call component stays mounted: until the page knows the interview is over."""
+        return not self.not_found and self.status not in ("completed", "failed")
+
+    @rx.var
+    def show_live_panel(self) -> bool:
+        return self.is_live and not self.loading and not self.not_found
 
     @rx.var
     def has_lines(self) -> bool:

@@ -95,6 +95,16 @@ class InvalidWebhook(VocaHireError):  # noqa: N818
     default_message = "The webhook could not be verified."
 
 
+class MalformedWebhookEvent(InvalidWebhook):
+    """A genuine (signed) event that can't be applied as sent; ``reason`` says why, retrying won't help."""
+
+    def __init__(self, reason: str, event_id: str = "", event_type: str = "") -> None:
+        super().__init__(f"The event can't be applied: {reason}")
+        self.reason = reason
+        self.event_id = event_id
+        self.event_type = event_type
+
+
 class NotConfigured(VocaHireError):  # noqa: N818
     """An integration this request needs has no keys on this deployment (try again once configured)."""
 

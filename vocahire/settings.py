@@ -183,6 +183,11 @@ class Settings(BaseSettings):
             raise ValueError("SESSION_SECRET must be set to a random value of 32+ characters in production")
         if self.stripe_secret_key and not self.stripe_webhook_secret:
             raise ValueError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set")
+        if self.stripe_webhook_secret and not self.stripe_secret_key:
+            raise ValueError(
+                "STRIPE_SECRET_KEY is required when STRIPE_WEBHOOK_SECRET is set "
+                "(webhooks re-read what was bought from Stripe)"
+            )
         if self.resolved_auth_provider == "clerk" and not (
             self.clerk_jwt_key or self.clerk_jwks_url or self.clerk_publishable_key
         ):
@@ -196,6 +201,11 @@ class Settings(BaseSettings):
             )
         if self.clerk_secret_key and not self.clerk_webhook_secret:
             raise ValueError("CLERK_WEBHOOK_SECRET is required when CLERK_SECRET_KEY is set")
+        if self.clerk_webhook_secret and not self.clerk_secret_key:
+            raise ValueError(
+                "CLERK_SECRET_KEY is required when CLERK_WEBHOOK_SECRET is set "
+                "(Clerk's Backend API reads new users and deletes deleted accounts)"
+            )
         if self.diagnostics_token is not None and len(self.diagnostics_token) < 24:
             raise ValueError("DIAGNOSTICS_TOKEN must be at least 24 random characters in production")
         if "*" in self.allowed_origins:

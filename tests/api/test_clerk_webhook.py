@@ -325,3 +325,94 @@ def test_without_a_webhook_secret_the_route_says_it_is_not_configured(api_client
         headers={"svix-id": "msg_1", "svix-timestamp": str(int(time.time())), "svix-signature": "v1,abc"},
     )
     assert resp.status_code == 503 and resp.json()["error"]["code"] == "not_configured"
+
+
+# --- signed but malformed: 400, remembered by svix-id, never retried ---
+
+
+def delivery_rows() -> list[tuple[str, str, str]]:
+    return in_session(
+        lambda *, session: [
+            (row.event_id, row.outcome, row.reason or "")
+            for row in session.execute(select(ProcessedWebhookEvent)).scalars()
+        ]
+    )
+
+
+def _malformed_body(case: str) -> str:
+    if case == "nul_in_the_name":
+        return envelope("user.created", clerk_user(CLERK_ID, "ada@example.com", first_name="Ada\x00"))
+    if case == "nul_in_the_email":
+        return envelope("user.created", clerk_user(CLERK_ID, "ada\x00@example.com"))
+    if case == "nul_in_the_event_type":
+        return envelope("user.created\x00", clerk_user(CLERK_ID, "ada@example.com"))
+    if case == "addresses_not_a_list":
+        return envelope("user.created", {**clerk_user(CLERK_ID, "ada@example.com"), "email_addresses": 5})
+    if case == "user_without_id":
+        user = clerk_user(CLERK_ID, "ada@example.com")
+        return envelope("user.updated", {k: v for k, v in user.items() if k != "id"})
+    if case == "type_not_a_string":
+        return json.dumps({"type": 5, "data": clerk_user(CLERK_ID, "ada@example.com")})
+    if case == "data_not_an_object":
+        return json.dumps({"type": "user.created", "data": [CLERK_ID]})
+    if case == "not_json":
+        return "not json"
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "nul_in_the_name",
+        "nul_in_the_email",
+        "nul_in_the_event_type",
+        "addresses_not_a_list",
+        "user_without_id",
+        "type_not_a_string",
+        "data_not_an_object",
+        "not_json",
+    ],
+)
+def test_a_signed_but_malformed_delivery_is_refused_with_400_recorded_and_refused_again(
+    api_client, fake, case, caplog
+):
+    body = _malformed_body(case)
+    headers = signed_headers(body, msg_id=f"msg_bad_{case}")
+    before = table_counts()
+
+    first = api_client.post(URL, content=body, headers=headers)
+
+    assert first.status_code == 400, first.text
+    assert first.json()["error"]["code"] == "invalid_webhook"
+    assert [(event_id, outcome) for event_id, outcome, _ in delivery_rows()] == [
+        (f"msg_bad_{case}", "rejected")
+    ]
+    assert delivery_rows()[0][2]  # the reason is kept
+    assert any("rejected" in r.getMessage() and f"msg_bad_{case}" in r.getMessage() for r in caplog.records)
+    assert {**table_counts(), "processed_webhook_events": 0} == before
+    assert clerk_row() is None
+
+    again = api_client.post(URL, content=body, headers=headers)  # Svix retries: same answer
+    assert (again.status_code, again.json()["error"]["code"]) == (400, "invalid_webhook")
+    assert len(delivery_rows()) == 1
+
+
+def test_applied_and_ignored_deliveries_are_recorded_with_their_outcome(api_client, fake):
+    deliver(api_client, "user.created", clerk_user(CLERK_ID, "ada@example.com"), msg_id="msg_created")
+    deliver(api_client, "session.created", {"id": "sess_1", "object": "session"}, msg_id="msg_session")
+    assert sorted((event_id, outcome) for event_id, outcome, _ in delivery_rows()) == [
+        ("msg_created", "applied"),
+        ("msg_session", "ignored"),
+    ]
+
+
+def test_a_database_outage_answers_503_so_svix_retries(api_client, fake, env):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env(DATABASE_URL=f"postgresql://postgres@127.0.0.1:{port}/gone", DB_TIMEOUT_SECONDS="1")
+    response = deliver(api_client, "user.created", clerk_user(CLERK_ID, "ada@example.com"))
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_unavailable"

@@ -7,6 +7,7 @@ order), and the user sees the right balance or plan.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from tests.utils.stripe import (
+    PRICE_5,
     PRICE_ANNUAL,
     PRICE_MONTHLY,
     WEBHOOK_SECRET,
@@ -673,3 +675,243 @@ def test_an_active_subscription_whose_period_is_over_gives_no_premium(api_client
     )
     assert subscription_row("sub_old").status == "active"
     assert not user_row(user.id).has_premium()
+
+
+# --- signed but malformed: 400, remembered, never retried ---
+
+
+def delivery_row(event_id: str) -> ProcessedWebhookEvent | None:
+    return in_session(
+        lambda *, session: session.execute(
+            select(ProcessedWebhookEvent).where(ProcessedWebhookEvent.event_id == event_id)
+        ).scalar_one_or_none()
+    )
+
+
+def _malformed(case: str, customer: str, now: int) -> dict[str, Any]:
+    """A genuine-looking event, broken in one way Stripe would never fix by sending it again."""
+    end = now + 30 * DAY
+    sub = subscription_obj("sub_bad", customer, "active", end)
+    if case == "nul_in_a_string":
+        return event("customer.subscription.updated", {**sub, "status": "act\x00ive"})
+    if case == "nul_in_an_id":
+        return event("customer.subscription.updated", {**sub, "customer": "cus_\x00bad"})
+    if case == "nul_in_the_event_type":
+        return event("invoice.paid\x00", invoice_obj("in_bad", "sub_bad", customer, end))
+    if case == "wrong_type":
+        return event("customer.subscription.updated", {**sub, "status": 5})
+    if case == "metadata_not_an_object":
+        return event("customer.subscription.updated", {**sub, "metadata": "user 1"})
+    if case == "missing_field":
+        return event("customer.subscription.updated", {k: v for k, v in sub.items() if k != "status"})
+    if case == "charge_without_id":
+        return event("charge.refunded", {"object": "charge", "amount": 799, "amount_refunded": 799})
+    if case == "checkout_without_id":
+        return event("checkout.session.completed", {"object": "checkout.session"})
+    if case == "amount_out_of_range":
+        return event("invoice.paid", invoice_obj("in_big", "sub_bad", customer, end, amount=10**20))
+    if case == "time_out_of_range":
+        return event("customer.subscription.updated", subscription_obj("sub_bad", customer, "active", 10**15))
+    if case == "id_too_long":
+        return event("customer.subscription.updated", {**sub, "id": "sub_" + "x" * 300})
+    if case == "envelope_without_created":
+        return {k: v for k, v in event("invoice.paid", {"id": "in_x"}).items() if k != "created"}
+    if case == "object_not_an_object":
+        return {**event("invoice.paid", {}), "data": {"object": "in_x"}}
+    raise AssertionError(case)
+
+
+MALFORMED_CASES = [
+    "nul_in_a_string",
+    "nul_in_an_id",
+    "nul_in_the_event_type",
+    "wrong_type",
+    "metadata_not_an_object",
+    "missing_field",
+    "charge_without_id",
+    "checkout_without_id",
+    "amount_out_of_range",
+    "time_out_of_range",
+    "id_too_long",
+    "envelope_without_created",
+    "object_not_an_object",
+]
+
+
+@pytest.mark.parametrize("case", MALFORMED_CASES)
+def test_a_signed_but_malformed_event_is_refused_with_400_recorded_and_refused_again(
+    api_client, stripe_env, case, caplog
+):
+    user = make_user()
+    start_checkout(user.id, "coach_monthly")
+    bad = _malformed(case, customer_of(user.id), int(time.time()))
+    before = snapshot()
+
+    first = post_event(api_client, bad)
+
+    assert first.status_code == 400, first.text
+    assert first.json()["error"]["code"] == "invalid_webhook"
+    assert "can't be applied" in first.json()["error"]["message"]
+    row = delivery_row(bad["id"])
+    assert row is not None and (row.provider, row.outcome) == ("stripe", "rejected")
+    assert row.reason and "\x00" not in row.event_type
+    assert any("rejected" in r.getMessage() and bad["id"] in r.getMessage() for r in caplog.records)
+    assert {**snapshot(), "events": before["events"]} == before  # nothing else changed
+
+    again = post_event(api_client, bad)  # Stripe retries: same answer, nothing tried again
+    assert (again.status_code, again.json()["error"]["code"]) == (400, "invalid_webhook")
+    assert snapshot()["events"] == before["events"] + 1
+
+
+def test_an_event_id_that_cannot_be_stored_is_refused_without_a_record(api_client, stripe_env):
+    response = post_event(api_client, event("invoice.paid", {"id": "in_1"}, event_id="evt_\x00nul"))
+    assert response.status_code == 400
+    assert processed_count() == 0
+
+
+def test_a_checkout_whose_stripe_copy_is_malformed_is_read_once_and_refused_on_every_retry(
+    api_client, stripe_env
+):
+    user = make_user()
+    session = paid_checkout(stripe_env, user.id, "credits_5")
+    completed = event("checkout.session.completed", dict(session))
+    stripe_env.complete_session(session["id"], currency="us\x00d")  # what Stripe answers when re-read
+    reads = f"/v1/checkout/sessions/{session['id']}"
+
+    assert post_event(api_client, completed).status_code == 400
+    assert post_event(api_client, completed).status_code == 400
+    assert len(stripe_env.requests_to(reads, "GET")) == 1
+    assert balance_of(user.id) == Decimal("3.00")
+    assert delivery_row(completed["id"]).outcome == "rejected"
+
+
+def test_applied_and_ignored_events_are_recorded_with_their_outcome(api_client, stripe_env):
+    user = make_user()
+    session = paid_checkout(stripe_env, user.id, "credits_3")
+    applied = event("checkout.session.completed", dict(session))
+    ignored = event("customer.tax_id.created", {"id": "txi_1", "object": "tax_id"})
+    post_event(api_client, applied)
+    post_event(api_client, ignored)
+    assert (delivery_row(applied["id"]).outcome, delivery_row(ignored["id"]).outcome) == (
+        "applied",
+        "ignored",
+    )
+
+
+# --- half-configured payments and outages: 5xx only when a retry can help ---
+
+
+@pytest.mark.parametrize("kind", ["checkout", "subscription"])
+def test_a_webhook_secret_without_the_api_key_answers_503_and_keeps_nothing(
+    api_client, stripe_env, env, kind
+):
+    user = make_user()
+    start = start_checkout(user.id, "credits_5" if kind == "checkout" else "coach_monthly")
+    if kind == "checkout":
+        evt = event("checkout.session.completed", dict(stripe_env.complete_session(start.session_id)))
+    else:
+        evt = event(
+            "customer.subscription.created",
+            subscription_obj(
+                "sub_h", customer_of(user.id), "active", int(time.time()) + DAY, user_id=user.id
+            ),
+        )
+    env(STRIPE_SECRET_KEY=None)
+    before = snapshot()
+
+    response = post_event(api_client, evt)
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "payments_not_configured"
+    assert snapshot() == before
+
+    env(STRIPE_SECRET_KEY=stripe_env.api_key)  # configured: Stripe's retry is applied
+    assert post_event(api_client, evt).json()["result"] == "applied"
+
+
+def test_a_database_outage_answers_503_so_stripe_retries(api_client, stripe_env, env):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    evt = event(
+        "customer.subscription.created", subscription_obj("sub_o", "cus_o", "active", int(time.time()))
+    )
+    env(DATABASE_URL=f"postgresql://postgres@127.0.0.1:{port}/gone", DB_TIMEOUT_SECONDS="1")
+    response = post_event(api_client, evt)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_unavailable"
+
+
+# --- what was paid must be what we sell ---
+
+
+def _checkout_session_for(fake: Any, user_id: int, price: str, **paid: Any) -> dict[str, Any]:
+    """A Checkout Session for ``price`` naming the user (as one the app made), then paid."""
+    session = fake.add_session(
+        price=price,
+        client_reference_id=str(user_id),
+        customer=customer_of(user_id),
+        metadata={"user_id": str(user_id), "offer": "credits_5"},
+    )
+    return fake.complete_session(session["id"], payment_status="paid", **paid)
+
+
+def _purchases(user_id: int) -> list[str]:
+    return in_session(
+        lambda *, session: list(
+            session.execute(
+                select(CreditLedgerEntry.reason).where(
+                    CreditLedgerEntry.user_id == user_id, CreditLedgerEntry.kind == "purchase"
+                )
+            ).scalars()
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "review_says"),
+    [
+        ("price_of_no_offer", "not a configured offer"),
+        ("discounted_to_nothing", "paid $0.00 for 5 VocahireCredits, which costs $7.99"),
+        ("another_currency", "which costs $7.99"),
+        ("less_than_the_price", "paid $1.00"),
+    ],
+)
+def test_a_paid_checkout_that_does_not_match_an_offer_is_kept_for_review_and_grants_nothing(
+    api_client, stripe_env, case, review_says
+):
+    user = make_user()
+    start_checkout(user.id, "credits_3")  # the user has a Stripe customer
+    if case == "price_of_no_offer":  # an old price, still named credits_5 in the metadata
+        stripe_env.add_price("price_retired_5", 799)
+        session = _checkout_session_for(stripe_env, user.id, "price_retired_5")
+    elif case == "discounted_to_nothing":
+        session = _checkout_session_for(stripe_env, user.id, PRICE_5, amount_total=0)
+    elif case == "another_currency":
+        session = _checkout_session_for(stripe_env, user.id, PRICE_5, currency="eur")
+    else:
+        session = _checkout_session_for(stripe_env, user.id, PRICE_5, amount_total=100)
+
+    response = post_event(api_client, event("checkout.session.completed", dict(session)))
+
+    assert response.status_code == 200
+    assert balance_of(user.id) == Decimal("3.00") == ledger_total(user.id)
+    assert _purchases(user.id) == []
+    payment = payment_for(session["id"])
+    assert (payment.status, payment.credits_cents, payment.user_id) == ("needs_review", 0, user.id)
+    assert payment.paid_at is not None and review_says in (payment.review_reason or "")
+    progress = in_session(billing.checkout_progress, user_id=user.id, checkout_session_id=session["id"])
+    assert progress.state == "review" and progress.done
+
+    # Stripe's later delivery of the same payment doesn't grant it either.
+    post_event(api_client, event("checkout.session.async_payment_succeeded", dict(session)))
+    assert balance_of(user.id) == Decimal("3.00") and payment_for(session["id"]).status == "needs_review"
+
+
+def test_a_checkout_at_the_offers_own_price_still_grants(api_client, stripe_env):
+    user = make_user()
+    start_checkout(user.id, "credits_3")
+    session = _checkout_session_for(stripe_env, user.id, PRICE_5)
+    post_event(api_client, event("checkout.session.completed", dict(session)))
+    assert balance_of(user.id) == Decimal("8.00")
+    assert _purchases(user.id) == ["Bought 5 VocahireCredits ($7.99)"]

@@ -121,3 +121,28 @@ def test_production_refuses_a_short_diagnostics_token(env):
     )
     with pytest.raises(SettingsError, match="DIAGNOSTICS_TOKEN"):
         load_settings()
+
+
+PRODUCTION = {"ENVIRONMENT": "production", "SESSION_SECRET": "x" * 40, "APP_URL": "https://v.example"}
+
+
+def test_production_refuses_a_stripe_webhook_secret_without_the_api_key(env):
+    env(**PRODUCTION, STRIPE_WEBHOOK_SECRET="whsec_live_1")
+    with pytest.raises(SettingsError, match="STRIPE_SECRET_KEY is required"):
+        load_settings()
+    env(STRIPE_SECRET_KEY="sk_live_1")
+    assert load_settings().stripe_configured
+
+
+def test_production_refuses_a_clerk_webhook_secret_without_the_secret_key(env):
+    clerk = {"AUTH_PROVIDER": "clerk", "CLERK_PUBLISHABLE_KEY": "pk_live_Y2xlcmsudi5leGFtcGxlJA"}
+    env(**PRODUCTION, **clerk, CLERK_WEBHOOK_SECRET="whsec_dGVzdA==")
+    with pytest.raises(SettingsError, match="CLERK_SECRET_KEY is required"):
+        load_settings()
+    env(CLERK_SECRET_KEY="sk_live_1")
+    assert load_settings().resolved_auth_provider == "clerk"
+
+
+def test_outside_production_a_half_configured_stripe_still_starts(env):
+    env(STRIPE_WEBHOOK_SECRET="whsec_test_1")
+    assert not load_settings().stripe_configured  # its webhooks answer 503 until the key is set

@@ -22,6 +22,9 @@ PAYMENT_FAILED = "failed"
 PAYMENT_REFUNDED = "refunded"
 PAYMENT_PARTIALLY_REFUNDED = "partially_refunded"
 PAYMENT_DISPUTED = "disputed"
+# Money arrived but doesn't match a configured offer (price, amount or currency), or names no user:
+# nothing was granted; an admin decides (``review_reason`` says why).
+PAYMENT_NEEDS_REVIEW = "needs_review"
 
 # Stripe's subscription statuses that give access; "canceled" and "incomplete_expired" are final.
 SUBSCRIPTION_LIVE_STATUSES = ("active", "trialing")
@@ -55,6 +58,7 @@ class StripePayment(SQLModel, table=True):
     # Credits that should have been taken back but had already been spent (the balance stops at zero).
     credits_shortfall_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     dispute_id: str | None = Field(default=None, max_length=255)
+    review_reason: str | None = Field(default=None, max_length=255)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,4 +1,4 @@
-"""Webhook deliveries already applied, so each event takes effect exactly once."""
+"""Webhook deliveries already handled, so each event takes effect exactly once (or is refused once)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ from sqlmodel import Field, SQLModel
 
 from vocahire.models._base import UTCDateTime, utcnow
 
+WEBHOOK_APPLIED = "applied"
+WEBHOOK_IGNORED = "ignored"
+# Signed, but the event itself can't be applied (bad shape, types or values): refused with 400 every time.
+WEBHOOK_REJECTED = "rejected"
+
 
 class ProcessedWebhookEvent(SQLModel, table=True):
-    """One applied delivery from Stripe or Clerk (provider + event id unique)."""
+    """One handled delivery from Stripe or Clerk (provider + event id unique) and what became of it."""
 
     __tablename__ = "processed_webhook_events"
     __table_args__ = (
@@ -22,4 +27,8 @@ class ProcessedWebhookEvent(SQLModel, table=True):
     provider: str = Field(max_length=16)
     event_id: str = Field(max_length=255)
     event_type: str = Field(max_length=128)
+    outcome: str = Field(
+        default=WEBHOOK_APPLIED, max_length=16, sa_column_kwargs={"server_default": WEBHOOK_APPLIED}
+    )
+    reason: str | None = Field(default=None, max_length=500)  # why a rejected event was refused
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -120,6 +120,19 @@ def _failed() -> rx.Component:
     )
 
 
+def _review() -> rx.Component:
+    return _panel(
+        "search-check",
+        "amber",
+        "We're checking your payment",
+        _muted(
+            "Your payment arrived, but it doesn't match the offer as we sell it, so nothing was added "
+            "automatically. Our team checks it by hand; there's nothing you need to do."
+        ),
+        _actions(_history_button()),
+    )
+
+
 def _slow() -> rx.Component:
     return _panel(
         "hourglass",
@@ -161,6 +174,7 @@ def billing_success_page() -> rx.Component:
             ("credited", _credited()),
             ("subscribed", _subscribed()),
             ("failed", _failed()),
+            ("review", _review()),
             ("slow", _slow()),
             ("invalid", _invalid()),
             error_callout(S.error),

@@ -20,7 +20,7 @@ WATCH_SECONDS = 120.0
 
 
 class BillingSuccessState(rx.State):
-    # loading | waiting | processing | credited | subscribed | failed | invalid | slow | error
+    # loading | waiting | processing | credited | subscribed | failed | review | invalid | slow | error
     phase: str = "loading"
     offer_name: str = ""
     credits_added: str = ""

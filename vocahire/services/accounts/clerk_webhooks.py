@@ -7,7 +7,10 @@ more than 5 minutes away from now are refused (replays).
 
 Exactly once: the ``processed_webhook_events`` row (provider ``clerk``, event id =
 ``svix-id``) is the transaction's first write and the effect follows in the same
-transaction, as for Stripe.
+transaction, as for Stripe. A signed delivery whose event can't be applied as sent (not an
+event, an unusable user object, values the database refuses) is refused with 400 and
+remembered by its ``svix-id``, so Svix's redeliveries get the same answer
+(``services/webhook_deliveries``).
 """
 
 from __future__ import annotations
@@ -22,15 +25,18 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import anyio.to_thread
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from vocahire.errors import InvalidWebhook, NotConfigured
+from vocahire.errors import InvalidWebhook, MalformedWebhookEvent, NotConfigured
 from vocahire.infra import clerk
+from vocahire.infra.clerk import ClerkProfile
 from vocahire.infra.database import run_db
-from vocahire.models import ProcessedWebhookEvent, User
+from vocahire.models import User
+from vocahire.models.webhook_event import WEBHOOK_APPLIED, WEBHOOK_IGNORED
+from vocahire.services import webhook_deliveries as deliveries
 from vocahire.services.accounts import clerk_users, user_data
 from vocahire.settings import Settings
 
@@ -50,6 +56,14 @@ class ClerkEvent(BaseModel):
     id: str = Field(default="", max_length=255)  # the svix-id, filled in after verification
     type: str = Field(min_length=1, max_length=128)
     data: dict[str, Any]
+
+    @field_validator("type")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        why = deliveries.unstorable(value)
+        if why:
+            raise ValueError(why)
+        return value
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,12 @@ def verify_signature(
     key = _secret_bytes(secret)
     if not msg_id or not timestamp or not signature_header:
         raise InvalidWebhook("The Svix signature headers are missing.")
-    if len(msg_id) > 255 or len(signature_header) > 4096 or not timestamp.isdigit() or len(timestamp) > 12:
+    if (
+        deliveries.storable_id(msg_id) is None
+        or len(signature_header) > 4096
+        or not timestamp.isdigit()
+        or len(timestamp) > 12
+    ):
         raise InvalidWebhook("The Svix signature headers are malformed.")
     if abs((now if now is not None else time.time()) - int(timestamp)) > TOLERANCE_SECONDS:
         raise InvalidWebhook("The webhook timestamp is too far from now (stale or replayed delivery).")
@@ -104,10 +123,18 @@ def verify_signature(
 
 
 def parse_event(body: bytes, msg_id: str) -> ClerkEvent:
+    """A verified body as an event; ``MalformedWebhookEvent`` (keyed by the svix-id) if it isn't one."""
     try:
-        event = ClerkEvent.model_validate(json.loads(body))
-    except (ValueError, ValidationError):
-        raise InvalidWebhook("The webhook body is not a Clerk event.") from None
+        raw = json.loads(body)
+    except (ValueError, RecursionError):
+        raise MalformedWebhookEvent("the body is not JSON", msg_id) from None
+    event_type = raw.get("type") if isinstance(raw, dict) else None
+    try:
+        event = ClerkEvent.model_validate(raw)
+    except ValidationError as exc:
+        raise MalformedWebhookEvent(
+            deliveries.reason_for(exc), msg_id, event_type if isinstance(event_type, str) else ""
+        ) from None
     return event.model_copy(update={"id": msg_id})
 
 
@@ -122,18 +149,6 @@ def verify_and_parse(body: bytes, headers: Any, secret: str | None, now: float |
 # --- applying -------------------------------------------------------------------------------------
 
 
-def _already_processed(*, session: Session, event_id: str) -> bool:
-    return (
-        session.execute(
-            select(col(ProcessedWebhookEvent.id)).where(
-                col(ProcessedWebhookEvent.provider) == PROVIDER,
-                col(ProcessedWebhookEvent.event_id) == event_id,
-            )
-        ).first()
-        is not None
-    )
-
-
 def _user_id_for(*, session: Session, clerk_user_id: str) -> int | None:
     return session.execute(
         select(col(User.id)).where(col(User.auth_subject) == clerk_user_id)
@@ -145,13 +160,22 @@ def _deleted_user_id(event: ClerkEvent) -> str | None:
     return value if clerk.is_user_id(value) else None
 
 
+def _profile(event: ClerkEvent) -> ClerkProfile:
+    """The user object of a ``user.created``/``user.updated``, fit to store, or ``MalformedWebhookEvent``."""
+    try:
+        profile = clerk.profile_from_user(event.data)
+    except (ValueError, TypeError, AttributeError):
+        raise MalformedWebhookEvent("the user object is unusable", event.id, event.type) from None
+    for value in (profile.email or "", profile.name, profile.image_url or ""):
+        why = deliveries.unstorable(value)
+        if why:
+            raise MalformedWebhookEvent(f"a field of the user object {why}", event.id, event.type)
+    return profile
+
+
 def _apply(session: Session, settings: Settings, event: ClerkEvent) -> str:
     if event.type in USER_UPSERT_TYPES:
-        try:
-            profile = clerk.profile_from_user(event.data)
-        except ValueError:
-            raise InvalidWebhook("The webhook's user object is unusable.") from None
-        return clerk_users.upsert_from_webhook(session=session, settings=settings, profile=profile)
+        return clerk_users.upsert_from_webhook(session=session, settings=settings, profile=_profile(event))
     if event.type == "user.deleted":
         subject = _deleted_user_id(event)
         user_id = _user_id_for(session=session, clerk_user_id=subject) if subject else None
@@ -163,30 +187,54 @@ def _apply(session: Session, settings: Settings, event: ClerkEvent) -> str:
 
 
 def _apply_once(*, session: Session, settings: Settings, event: ClerkEvent) -> WebhookOutcome:
-    # The claim comes first: on SQLite it takes the write lock before anything is read.
-    session.add(ProcessedWebhookEvent(provider=PROVIDER, event_id=event.id, event_type=event.type))
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
+    claimed = deliveries.claim(session=session, provider=PROVIDER, event_id=event.id, event_type=event.type)
+    if claimed is None:
         return WebhookOutcome("duplicate", event.id, event.type, "already applied")
     detail = _apply(session, settings, event)
-    return WebhookOutcome(
-        "ignored" if detail.startswith("ignored") else "applied", event.id, event.type, detail
-    )
+    result: Literal["applied", "ignored"] = "ignored" if detail.startswith("ignored") else "applied"
+    claimed.outcome = WEBHOOK_IGNORED if result == "ignored" else WEBHOOK_APPLIED
+    session.add(claimed)
+    return WebhookOutcome(result, event.id, event.type, detail)
+
+
+async def receive_event(settings: Settings, body: bytes, headers: Any) -> ClerkEvent:
+    """The verified event of one delivery; a signed body that isn't a usable event is recorded as rejected.
+
+    ``InvalidWebhook``: untrusted (400, nothing kept); ``MalformedWebhookEvent``: signed but unusable
+    (400, remembered by its svix-id); ``NotConfigured``: 503, Svix retries.
+    """
+    try:
+        return verify_and_parse(body, headers, settings.clerk_webhook_secret)
+    except MalformedWebhookEvent as exc:
+        raise await anyio.to_thread.run_sync(
+            deliveries.reject, PROVIDER, exc.event_id, exc.event_type, exc
+        ) from None
+
+
+async def _refuse_if_rejected(event: ClerkEvent) -> bool:
+    """Raise the same 400 if this svix-id was rejected before; ``True`` if it was handled (a duplicate)."""
+    prior = await run_db(deliveries.prior_delivery, provider=PROVIDER, event_id=event.id)
+    if prior is not None and prior.rejected:
+        raise deliveries.refuse_again(PROVIDER, event.id, event.type, prior)
+    return prior is not None
 
 
 async def process_event(settings: Settings, event: ClerkEvent) -> WebhookOutcome:
     """Apply one verified event exactly once; a deleted user's live call and plan are ended first."""
-    if await run_db(_already_processed, event_id=event.id):
+    if await _refuse_if_rejected(event):
         return WebhookOutcome("duplicate", event.id, event.type, "already applied")
-    subject = _deleted_user_id(event) if event.type == "user.deleted" else None
-    if subject:
-        user_id = await run_db(_user_id_for, clerk_user_id=subject)
-        if user_id is not None:
-            await user_data.end_live_interview(user_id=user_id, settings=settings)
-            await user_data.stop_billing(user_id=user_id, settings=settings)
-    outcome = await run_db(_apply_once, settings=settings, event=event)
+    try:
+        subject = _deleted_user_id(event) if event.type == "user.deleted" else None
+        if subject:
+            user_id = await run_db(_user_id_for, clerk_user_id=subject)
+            if user_id is not None:
+                await user_data.end_live_interview(user_id=user_id, settings=settings)
+                await user_data.stop_billing(user_id=user_id, settings=settings)
+        outcome = await run_db(_apply_once, settings=settings, event=event)
+    except deliveries.MALFORMED_EVENT_ERRORS as exc:
+        raise await anyio.to_thread.run_sync(deliveries.reject, PROVIDER, event.id, event.type, exc) from None
+    if outcome.result == "duplicate":
+        await _refuse_if_rejected(event)  # a concurrent delivery of the same id got there first
     log.info(
         json.dumps(
             {

@@ -34,7 +34,7 @@ from vocahire.services.billing.queries import (
     parse_checkout_session_id,
 )
 from vocahire.services.billing.subscriptions import subscription_summary
-from vocahire.services.billing.webhooks import WebhookOutcome, process_event, verify_and_parse
+from vocahire.services.billing.webhooks import WebhookOutcome, process_event, receive_event, verify_and_parse
 
 __all__ = [
     "OFFERS",
@@ -56,6 +56,7 @@ __all__ = [
     "parse_checkout_session_id",
     "parse_offer",
     "process_event",
+    "receive_event",
     "renewing_subscription_ids",
     "start_checkout",
     "start_portal",

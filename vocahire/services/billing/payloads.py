@@ -1,6 +1,9 @@
 """Typed views of the Stripe objects we read (API version 2026-10-28); unknown fields are ignored.
 
-Expandable fields arrive as an id or as the expanded object: both become the id.
+Expandable fields arrive as an id or as the expanded object: both become the id. What we keep is
+checked at the door, so a signed event that could never be stored is refused as malformed instead
+of failing in the database: text a column takes (no NUL character, which PostgreSQL refuses, no
+lone surrogate), ids, currencies and statuses that fit their columns, amounts and times in range.
 """
 
 from __future__ import annotations
@@ -8,7 +11,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+
+from vocahire.services.webhook_deliveries import unstorable
+
+MAX_AMOUNT = 10**12  # minor units: far above any Stripe amount, far below a BIGINT
+MAX_UNIX_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last second datetime can hold
+MAX_QUANTITY = 10_000
 
 
 def _expandable_id(value: Any) -> Any:
@@ -25,8 +34,23 @@ def _str_dict(value: Any) -> Any:
     return value
 
 
-ExpandableId = Annotated[str | None, BeforeValidator(_expandable_id)]
+def _unstorable(value: Any) -> str | None:
+    if isinstance(value, str):
+        return unstorable(value)
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list | tuple):
+        return next((why for why in map(_unstorable, value) if why), None)
+    return None
+
+
+StripeId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+ExpandableId = Annotated[StripeId | None, BeforeValidator(_expandable_id)]
 Metadata = Annotated[dict[str, str], BeforeValidator(_str_dict)]
+Currency = Annotated[str, StringConstraints(max_length=8)]
+Status = Annotated[str, StringConstraints(max_length=24)]
+Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
+UnixTime = Annotated[int, Field(ge=0, le=MAX_UNIX_TIME)]
 
 
 def from_unix(value: int | None) -> datetime | None:
@@ -36,15 +60,31 @@ def from_unix(value: int | None) -> datetime | None:
 class _Obj(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        why = _unstorable(value)
+        if why:
+            raise ValueError(why)
+        return value
+
+
+class ObjectRef(_Obj):
+    """Just the id of the object an event is about (when the rest is re-read from Stripe)."""
+
+    id: StripeId
+
 
 class PriceRef(_Obj):
-    id: str
+    id: StripeId
+    unit_amount: Amount | None = None  # present on the full Price a Checkout line item carries
+    currency: Currency | None = None
 
 
 class CheckoutLineItem(_Obj):
     price: PriceRef | None = None
-    quantity: int | None = 1
-    amount_total: int | None = None
+    quantity: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] | None = 1
+    amount_total: Amount | None = None
 
 
 class CheckoutLineItems(_Obj):
@@ -52,23 +92,23 @@ class CheckoutLineItems(_Obj):
 
 
 class CheckoutSession(_Obj):
-    id: str
-    mode: str | None = None
-    status: str | None = None
-    payment_status: str | None = None
+    id: StripeId
+    mode: Status | None = None
+    status: Status | None = None
+    payment_status: Status | None = None
     customer: ExpandableId = None
-    client_reference_id: str | None = None
+    client_reference_id: Annotated[str, StringConstraints(max_length=255)] | None = None
     metadata: Metadata = Field(default_factory=dict)
     payment_intent: ExpandableId = None
     subscription: ExpandableId = None
-    amount_total: int | None = None
-    currency: str | None = None
+    amount_total: Amount | None = None
+    currency: Currency | None = None
     line_items: CheckoutLineItems | None = None  # present only when expanded (or listed)
 
 
 class SubscriptionItem(_Obj):
     price: PriceRef | None = None
-    current_period_end: int | None = None
+    current_period_end: UnixTime | None = None
 
 
 class SubscriptionItems(_Obj):
@@ -76,9 +116,9 @@ class SubscriptionItems(_Obj):
 
 
 class Subscription(_Obj):
-    id: str
+    id: StripeId
     customer: ExpandableId = None
-    status: str
+    status: Status
     metadata: Metadata = Field(default_factory=dict)
     items: SubscriptionItems = Field(default_factory=SubscriptionItems)
     cancel_at_period_end: bool = False
@@ -100,13 +140,13 @@ class SubscriptionDetails(_Obj):
 
 
 class InvoiceParent(_Obj):
-    type: str | None = None
+    type: Annotated[str, StringConstraints(max_length=64)] | None = None
     subscription_details: SubscriptionDetails | None = None
 
 
 class Period(_Obj):
-    start: int | None = None
-    end: int | None = None
+    start: UnixTime | None = None
+    end: UnixTime | None = None
 
 
 class PriceDetails(_Obj):
@@ -140,13 +180,13 @@ class InvoiceLines(_Obj):
 
 
 class Invoice(_Obj):
-    id: str
+    id: StripeId
     customer: ExpandableId = None
-    status: str | None = None
-    billing_reason: str | None = None
-    amount_paid: int = 0
-    amount_due: int = 0
-    currency: str = ""
+    status: Status | None = None
+    billing_reason: Annotated[str, StringConstraints(max_length=64)] | None = None
+    amount_paid: Amount = 0
+    amount_due: Amount = 0
+    currency: Currency = ""
     parent: InvoiceParent | None = None
     lines: InvoiceLines = Field(default_factory=InvoiceLines)
 
@@ -171,24 +211,28 @@ class Invoice(_Obj):
 
 
 class Charge(_Obj):
-    id: str
-    amount: int = 0
-    amount_refunded: int = 0  # a running total over every refund of this charge
-    currency: str = ""
+    id: StripeId
+    amount: Amount = 0
+    amount_refunded: Amount = 0  # a running total over every refund of this charge
+    currency: Currency = ""
     customer: ExpandableId = None
     payment_intent: ExpandableId = None
 
 
 class Dispute(_Obj):
-    id: str
+    id: StripeId
     charge: ExpandableId = None
     payment_intent: ExpandableId = None
-    amount: int = 0
-    currency: str = ""
-    status: str | None = None
+    amount: Amount = 0
+    currency: Currency = ""
+    status: Status | None = None
 
 
-class EventData(_Obj):
+class EventData(BaseModel):
+    """The object the event is about, as sent: each handler reads it through its own typed view."""
+
+    model_config = ConfigDict(extra="ignore")
+
     object: dict[str, Any]
 
 
@@ -197,6 +241,6 @@ class StripeEvent(_Obj):
 
     id: str = Field(min_length=1, max_length=255)
     type: str = Field(min_length=1, max_length=128)
-    created: int
+    created: UnixTime
     livemode: bool = False
     data: EventData

@@ -9,6 +9,7 @@ and ``stripe-dispute:<dispute id>``.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -18,6 +19,7 @@ from vocahire.models.billing import (
     PAYMENT_DISPUTED,
     PAYMENT_FAILED,
     PAYMENT_KIND_ONE_TIME,
+    PAYMENT_NEEDS_REVIEW,
     PAYMENT_PAID,
     PAYMENT_PARTIALLY_REFUNDED,
     PAYMENT_PENDING,
@@ -41,14 +43,44 @@ from vocahire.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _checkout_offer(checkout: CheckoutSession, settings: Settings) -> tuple[Offer | None, int]:
-    """What was bought, from the line items' prices (our metadata as a fallback), and how many."""
+@dataclass(frozen=True)
+class PaidOffer:
+    """What a Checkout Session sold, from its line items as Stripe reports them."""
+
+    offer: Offer | None  # the configured offer whose price the session charged, if any
+    quantity: int = 1
+    mismatch: str = ""  # why the money can't be granted as that offer ("" when it can)
+
+
+def _checkout_offer(checkout: CheckoutSession, settings: Settings) -> PaidOffer:
+    """The configured offer the session's one line item charged, and whether the amount paid is its price.
+
+    Never the metadata: the offer must be named by a configured price, and ``amount_total`` in
+    ``currency`` must be that price times the quantity (a discount, another currency or a changed
+    price means an admin looks at it first).
+    """
     lines = checkout.line_items.data if checkout.line_items else []
-    for line in lines:
-        offer = offer_for_price(line.price.id if line.price else None, settings)
-        if offer is not None:
-            return offer, max(1, line.quantity or 1)
-    return OFFERS_BY_KEY.get(checkout.metadata.get("offer", "")), 1
+    if len(lines) != 1:
+        return PaidOffer(None, mismatch=f"{len(lines)} line items, expected one")
+    line = lines[0]
+    price = line.price
+    offer = offer_for_price(price.id if price else None, settings)
+    if price is None or offer is None:
+        return PaidOffer(None, mismatch=f"price {price.id if price else None} is not a configured offer")
+    quantity = line.quantity or 1
+    paid, currency = checkout.amount_total, (checkout.currency or "").lower()
+    if price.unit_amount is None or not price.currency:
+        return PaidOffer(offer, quantity, f"price {price.id} has no fixed amount")
+    expected, expected_currency = price.unit_amount * quantity, price.currency.lower()
+    if paid != expected or currency != expected_currency:
+        what = f"{offer.name} x{quantity}" if quantity > 1 else offer.name
+        return PaidOffer(
+            offer,
+            quantity,
+            f"paid {format_money(paid or 0, currency)} for {what}, "
+            f"which costs {format_money(expected, expected_currency)}",
+        )
+    return PaidOffer(offer, quantity)
 
 
 def lock_checkout_payment(session: Session, checkout_session_id: str, offer_key: str) -> StripePayment:
@@ -78,7 +110,8 @@ def apply_checkout_completed(*, session: Session, settings: Settings, checkout: 
     user_id = user_from_metadata(
         session, checkout.metadata, checkout.client_reference_id
     ) or user_for_customer(session, checkout.customer)
-    offer, quantity = _checkout_offer(checkout, settings)
+    bought = _checkout_offer(checkout, settings)
+    offer = bought.offer
     if checkout.mode == "subscription":
         if not checkout.subscription:
             return "ignored: subscription checkout without a subscription"
@@ -88,7 +121,7 @@ def apply_checkout_completed(*, session: Session, settings: Settings, checkout: 
             checkout_session_id=checkout.id,
             user_id=user_id,
             customer_id=checkout.customer,
-            offer_key=offer.key if offer else None,
+            offer_key=offer.key if offer and offer.is_subscription else None,
         )
     if checkout.mode != "payment":
         return f"ignored: checkout mode {checkout.mode}"
@@ -104,31 +137,40 @@ def apply_checkout_completed(*, session: Session, settings: Settings, checkout: 
         return f"checkout {checkout.id} completed, payment {checkout.payment_status}: nothing granted yet"
     if payment.status not in (PAYMENT_PENDING, PAYMENT_FAILED):
         return f"checkout {checkout.id} already applied"
-    payment.status, payment.paid_at = PAYMENT_PAID, utcnow()
-    if payment.user_id is None or offer is None or not offer.credits:
-        # Paid, but we can't tell who or what: keep the money visible to admins, and say so loudly.
-        log.error(
-            "paid checkout %s could not be credited (user=%s offer=%s)",
-            checkout.id,
-            payment.user_id,
-            offer and offer.key,
-        )
+    payment.paid_at = utcnow()
+    problem = _why_not_granted(bought, payment.user_id)
+    if problem:
+        # The money arrived but doesn't match what we sell (or whom): nothing is granted, an admin decides.
+        payment.status, payment.review_reason = PAYMENT_NEEDS_REVIEW, problem[:255]
+        log.error("paid checkout %s needs review: %s", checkout.id, problem)
         session.add(payment)
-        return f"checkout {checkout.id} paid but not credited"
-    credits_cents = to_cents(offer.credits) * quantity
+        return f"checkout {checkout.id} paid but needs review: {problem}"
+    assert offer is not None and payment.user_id is not None
+    payment.status = PAYMENT_PAID
+    credits_cents = to_cents(offer.credits) * bought.quantity
     entry = apply_credit_change(
         session=session,
         user_id=payment.user_id,
         amount_cents=credits_cents,
         kind=KIND_PURCHASE,
         reason=f"Bought {offer.name}"
-        + (f" x{quantity}" if quantity > 1 else "")
+        + (f" x{bought.quantity}" if bought.quantity > 1 else "")
         + f" ({format_money(payment.amount_cents, payment.currency)})",
         idempotency_key=f"stripe-checkout:{checkout.id}",
     )
     payment.credits_cents = credits_cents if entry is not None else payment.credits_cents
     session.add(payment)
     return f"checkout {checkout.id} paid: {credits_cents / 100:.2f} credits to user {payment.user_id}"
+
+
+def _why_not_granted(bought: PaidOffer, user_id: int | None) -> str:
+    if bought.mismatch:
+        return bought.mismatch
+    if bought.offer is None or not bought.offer.credits:
+        return "not a credit pack"
+    if user_id is None:
+        return "no user matches the checkout"
+    return ""
 
 
 def apply_checkout_failed(*, session: Session, checkout: CheckoutSession) -> str:

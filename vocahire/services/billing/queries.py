@@ -12,7 +12,13 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from vocahire.models import CreditLedgerEntry, User, utcnow
-from vocahire.models.billing import PAYMENT_FAILED, PAYMENT_PENDING, StripePayment, StripeSubscription
+from vocahire.models.billing import (
+    PAYMENT_FAILED,
+    PAYMENT_NEEDS_REVIEW,
+    PAYMENT_PENDING,
+    StripePayment,
+    StripeSubscription,
+)
 from vocahire.models.ledger import (
     KIND_ADMIN_ADJUSTMENT,
     KIND_CHARGEBACK,
@@ -74,7 +80,7 @@ def parse_checkout_session_id(raw: Any) -> str:
 class CheckoutProgress:
     """Where a checkout stands for its owner: waiting for the webhook, credited, subscribed, or failed."""
 
-    state: str  # "waiting" | "credited" | "subscribed" | "failed"
+    state: str  # "waiting" | "credited" | "subscribed" | "failed" | "review"
     offer_name: str = ""
     credits_added: Decimal = Decimal("0.00")
     balance: Decimal = Decimal("0.00")
@@ -103,6 +109,8 @@ def checkout_progress(*, session: Session, user_id: int, checkout_session_id: st
         name = offer_name(payment.offer)
         if payment.status == PAYMENT_FAILED:
             return CheckoutProgress("failed", name, balance=balance)
+        if payment.status == PAYMENT_NEEDS_REVIEW:
+            return CheckoutProgress("review", name, balance=balance)
         if payment.status != PAYMENT_PENDING:
             return CheckoutProgress("credited", name, from_cents(payment.credits_cents), balance)
         return CheckoutProgress("waiting", name, balance=balance)

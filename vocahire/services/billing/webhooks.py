@@ -4,9 +4,11 @@ Exactly once: the ``processed_webhook_events`` row is the transaction's first wr
 the effects (ledger rows with their own idempotency keys, payments, subscriptions,
 premium) follow in the same transaction. A duplicate delivery hits the unique
 (provider, event id) and changes nothing; a failing handler rolls everything back, the
-route answers 5xx and Stripe's redelivery applies it later. Anything read from Stripe's
-API (a Checkout Session with its line items, an invoice lookup) is fetched before the
-transaction opens, so no lock is held while waiting on the network.
+route answers 5xx and Stripe's redelivery applies it later. A signed event that can't be
+applied as sent (malformed) is refused with 400 and remembered, so a redelivery gets the
+same answer (``services/webhook_deliveries``). Anything read from Stripe's API (a Checkout
+Session with its line items, an invoice lookup) is fetched before the transaction opens, so
+no lock is held while waiting on the network.
 """
 
 from __future__ import annotations
@@ -20,19 +22,20 @@ from typing import Any, Literal
 import stripe
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from vocahire.errors import InvalidWebhook, PaymentsNotConfigured
+from vocahire.errors import InvalidWebhook, MalformedWebhookEvent, PaymentsNotConfigured
 from vocahire.infra.database import in_session
-from vocahire.models import ProcessedWebhookEvent
 from vocahire.models.billing import StripePayment
+from vocahire.models.webhook_event import WEBHOOK_APPLIED, WEBHOOK_IGNORED
+from vocahire.services import webhook_deliveries as deliveries
 from vocahire.services.billing import checkout as stripe_reads
 from vocahire.services.billing.payloads import (
     Charge,
     CheckoutSession,
     Dispute,
     Invoice,
+    ObjectRef,
     StripeEvent,
     Subscription,
 )
@@ -64,8 +67,8 @@ class WebhookOutcome:
     detail: str = ""
 
 
-def verify_and_parse(payload: bytes, signature_header: str | None, secret: str | None) -> StripeEvent:
-    """Check the ``Stripe-Signature`` (any v1 value, within 5 minutes) on the raw body, then parse it."""
+def verify_signature(payload: bytes, signature_header: str | None, secret: str | None) -> str:
+    """Check the ``Stripe-Signature`` (any v1 value, within 5 minutes) on the raw body; returns the body."""
     if not secret:
         raise PaymentsNotConfigured("Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET).")
     if len(payload) > MAX_BODY_BYTES:
@@ -79,10 +82,52 @@ def verify_and_parse(payload: bytes, signature_header: str | None, secret: str |
         raise InvalidWebhook(
             f"Invalid Stripe signature: {exc.user_message or 'verification failed'}"
         ) from None
+    return text
+
+
+def parse_event(text: str) -> StripeEvent:
+    """A verified body as an event; ``MalformedWebhookEvent`` (by its id, when it has one) if it isn't."""
     try:
-        return StripeEvent.model_validate(json.loads(text))
-    except (ValueError, ValidationError):
+        raw = json.loads(text)
+    except (ValueError, RecursionError):
         raise InvalidWebhook("The webhook body is not a Stripe event.") from None
+    if not isinstance(raw, dict):
+        raise InvalidWebhook("The webhook body is not a Stripe event.")
+    try:
+        return StripeEvent.model_validate(raw)
+    except (ValidationError, RecursionError) as exc:
+        if deliveries.storable_id(raw.get("id")) is None:
+            raise InvalidWebhook("The webhook body is not a Stripe event.") from None
+        reason = deliveries.reason_for(exc) if isinstance(exc, ValidationError) else "nested too deeply"
+        raise MalformedWebhookEvent(reason, raw["id"], str(raw.get("type") or "")[:128]) from None
+
+
+def verify_and_parse(payload: bytes, signature_header: str | None, secret: str | None) -> StripeEvent:
+    """Check the signature on the raw body, then parse it."""
+    return parse_event(verify_signature(payload, signature_header, secret))
+
+
+def _require_api_key(settings: Settings) -> None:
+    # With the webhook secret alone nothing could be re-read from Stripe: answer 503 so Stripe keeps
+    # the event and redelivers it once the deployment is configured, rather than fail on some events.
+    if not settings.stripe_configured:
+        raise PaymentsNotConfigured(
+            "Stripe webhooks need STRIPE_SECRET_KEY as well as STRIPE_WEBHOOK_SECRET."
+        )
+
+
+def receive_event(settings: Settings, payload: bytes, signature_header: str | None) -> StripeEvent:
+    """The verified event of one delivery (call from a thread: a malformed one is recorded).
+
+    ``InvalidWebhook``: untrusted, or not an event at all (400, nothing kept); ``MalformedWebhookEvent``:
+    signed but unusable (400, remembered by its id); ``PaymentsNotConfigured``: 503, Stripe retries.
+    """
+    text = verify_signature(payload, signature_header, settings.stripe_webhook_secret)
+    _require_api_key(settings)
+    try:
+        return parse_event(text)
+    except MalformedWebhookEvent as exc:
+        raise deliveries.reject(PROVIDER, exc.event_id, exc.event_type, exc) from None
 
 
 # --- what each event type needs from Stripe before the transaction, and what it does in it ---
@@ -90,10 +135,8 @@ def verify_and_parse(payload: bytes, signature_header: str | None, secret: str |
 
 def _prepare_checkout(settings: Settings, event: StripeEvent) -> CheckoutSession:
     """Never trust the payload for what was bought: re-read the session with its line items."""
-    session_id = str(event.data.object.get("id") or "")
-    if not session_id:
-        raise InvalidWebhook("checkout event without a session id")
-    return CheckoutSession.model_validate(stripe_reads.retrieve_checkout_session(settings, session_id))
+    sent = ObjectRef.model_validate(event.data.object)
+    return CheckoutSession.model_validate(stripe_reads.retrieve_checkout_session(settings, sent.id))
 
 
 def _payment_known(*, session: Session, payment_intent_id: str) -> bool:
@@ -103,19 +146,22 @@ def _payment_known(*, session: Session, payment_intent_id: str) -> bool:
     return found is not None
 
 
-def _prepare_invoice_link(settings: Settings, event: StripeEvent) -> str | None:
+def _invoice_for(settings: Settings, payment_intent: str | None) -> str | None:
     """For a charge we don't know by PaymentIntent (a subscription invoice): which invoice it paid."""
-    payment_intent = event.data.object.get("payment_intent")
-    if isinstance(payment_intent, dict):
-        payment_intent = payment_intent.get("id")
-    if not isinstance(payment_intent, str) or not payment_intent:
-        return None
-    if in_session(_payment_known, payment_intent_id=payment_intent):
+    if not payment_intent or in_session(_payment_known, payment_intent_id=payment_intent):
         return None
     try:
         return stripe_reads.invoice_for_payment_intent(settings, payment_intent)
     except PaymentsNotConfigured:
         return None
+
+
+def _prepare_refund(settings: Settings, event: StripeEvent) -> str | None:
+    return _invoice_for(settings, Charge.model_validate(event.data.object).payment_intent)
+
+
+def _prepare_dispute(settings: Settings, event: StripeEvent) -> str | None:
+    return _invoice_for(settings, Dispute.model_validate(event.data.object).payment_intent)
 
 
 def _on_checkout_completed(session: Session, settings: Settings, event: StripeEvent, fresh: Any) -> str:
@@ -165,45 +211,45 @@ HANDLERS: dict[str, Handler] = {
     "customer.subscription.created": Handler(_on_subscription),
     "customer.subscription.updated": Handler(_on_subscription),
     "customer.subscription.deleted": Handler(_on_subscription),
-    "charge.refunded": Handler(_on_charge_refunded, _prepare_invoice_link),
-    "charge.dispute.created": Handler(_on_dispute, _prepare_invoice_link),
+    "charge.refunded": Handler(_on_charge_refunded, _prepare_refund),
+    "charge.dispute.created": Handler(_on_dispute, _prepare_dispute),
 }
-
-
-def _already_processed(*, session: Session, event_id: str) -> bool:
-    row = session.execute(
-        select(col(ProcessedWebhookEvent.id)).where(
-            col(ProcessedWebhookEvent.provider) == PROVIDER, col(ProcessedWebhookEvent.event_id) == event_id
-        )
-    ).first()
-    return row is not None
 
 
 def _apply_once(
     *, session: Session, settings: Settings, event: StripeEvent, handler: Handler | None, context: Any
 ) -> WebhookOutcome:
-    # The claim comes first: on SQLite it takes the write lock before anything is read.
-    session.add(ProcessedWebhookEvent(provider=PROVIDER, event_id=event.id, event_type=event.type))
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
+    claimed = deliveries.claim(session=session, provider=PROVIDER, event_id=event.id, event_type=event.type)
+    if claimed is None:
         return WebhookOutcome("duplicate", event.id, event.type, "already applied")
-    if handler is None:
-        return WebhookOutcome("ignored", event.id, event.type, "event type not used")
-    detail = handler.apply(session, settings, event, context)
-    return WebhookOutcome(
-        "ignored" if detail.startswith("ignored") else "applied", event.id, event.type, detail
-    )
+    detail = handler.apply(session, settings, event, context) if handler else "ignored: event type not used"
+    result: Literal["applied", "ignored"] = "ignored" if detail.startswith("ignored") else "applied"
+    claimed.outcome = WEBHOOK_IGNORED if result == "ignored" else WEBHOOK_APPLIED
+    session.add(claimed)
+    return WebhookOutcome(result, event.id, event.type, detail)
+
+
+def _refuse_if_rejected(event: StripeEvent) -> bool:
+    """Raise the same 400 if this id was rejected before; ``True`` if it was handled (a duplicate)."""
+    prior = in_session(deliveries.prior_delivery, provider=PROVIDER, event_id=event.id)
+    if prior is not None and prior.rejected:
+        raise deliveries.refuse_again(PROVIDER, event.id, event.type, prior)
+    return prior is not None
 
 
 def process_event(settings: Settings, event: StripeEvent) -> WebhookOutcome:
     """Apply one verified event exactly once (call from a thread: it may read from Stripe first)."""
-    if in_session(_already_processed, event_id=event.id):
+    _require_api_key(settings)
+    if _refuse_if_rejected(event):
         return WebhookOutcome("duplicate", event.id, event.type, "already applied")
     handler = HANDLERS.get(event.type)
-    context = handler.prepare(settings, event) if handler and handler.prepare else None
-    outcome = in_session(_apply_once, settings=settings, event=event, handler=handler, context=context)
+    try:
+        context = handler.prepare(settings, event) if handler and handler.prepare else None
+        outcome = in_session(_apply_once, settings=settings, event=event, handler=handler, context=context)
+    except deliveries.MALFORMED_EVENT_ERRORS as exc:
+        raise deliveries.reject(PROVIDER, event.id, event.type, exc) from None
+    if outcome.result == "duplicate":
+        _refuse_if_rejected(event)  # a concurrent delivery of the same id got there first
     log.info(
         json.dumps(
             {

@@ -67,9 +67,8 @@ app.register_lifespan_task(observability.enable_asyncio_tracing)
 app.register_lifespan_task(watch_redis)  # tells open tabs when Redis goes away and comes back
 if get_settings().feedback_worker_enabled:
     app.register_lifespan_task(run_feedback_worker)
-app.register_lifespan_task(
-    run_interview_janitor
-)  # re-attaches live calls after a restart, closes stale interviews
+# Re-attaches live calls after a restart and closes stale interviews.
+app.register_lifespan_task(run_interview_janitor)
 
 TITLE = "VocaHire · AI mock interviews"
 

@@ -8,7 +8,6 @@ by the same ``identify()`` the API routes use (``services/accounts/identity.py``
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import reflex as rx
@@ -20,8 +19,6 @@ from vocahire.services.accounts.identity import Credential, require_user
 from vocahire.services.accounts.users import UserView
 from vocahire.settings import get_settings
 from vocahire.state.errors import friendly_error  # re-exported: its home is state/errors.py
-
-log = logging.getLogger(__name__)
 
 
 class SessionState(rx.State):

@@ -15,7 +15,6 @@ The fetch is a blocking call: an async caller verifies with ``allow_fetch=False`
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
 import json
 import logging
@@ -33,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from vocahire.errors import NotAuthenticated, UpstreamError, UpstreamTimeout
-from vocahire.settings import Settings
+from vocahire.settings import Settings, clerk_frontend_api_host
 
 log = logging.getLogger(__name__)
 
@@ -42,33 +41,14 @@ CLOCK_SKEW_SECONDS = 5
 MAX_TOKEN_CHARS = 8192
 # While no key is known at all (first fetch failed), retry sooner than the cooldown.
 EMPTY_CACHE_RETRY_SECONDS = 5.0
-CLERK_JS_MAJOR = 5
 _USER_ID_RE = re.compile(r"^user_[A-Za-z0-9]{1,120}$")
 
 
 # --- the instance, from the publishable key ------------------------------------------------------
 
 
-def frontend_api_host(publishable_key: str | None) -> str | None:
-    """The Frontend API host encoded in ``pk_test_`` / ``pk_live_`` + base64("<host>$"), or ``None``."""
-    if not publishable_key:
-        return None
-    for prefix in ("pk_test_", "pk_live_"):
-        if publishable_key.startswith(prefix):
-            encoded = publishable_key[len(prefix) :]
-            break
-    else:
-        return None
-    try:
-        decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    if not decoded.endswith("$"):
-        return None
-    host = decoded[:-1]
-    if not host or any(c in host for c in "/?#@ \t\r\n"):
-        return None
-    return host
+# The host's decoding lives with the settings that derive the ClerkJS URL from it.
+frontend_api_host = clerk_frontend_api_host
 
 
 def encode_publishable_key(host: str, live: bool = False) -> str:
@@ -102,10 +82,7 @@ def authorized_parties(settings: Settings) -> frozenset[str]:
 
 def clerk_js_url(settings: Settings) -> str | None:
     """Where the browser loads ClerkJS from: ``CLERK_JS_URL``, else the instance's Frontend API."""
-    if settings.clerk_js_url:
-        return settings.clerk_js_url
-    host = frontend_api_host(settings.clerk_publishable_key)
-    return f"https://{host}/npm/@clerk/clerk-js@{CLERK_JS_MAJOR}/dist/clerk.browser.js" if host else None
+    return settings.clerk_browser_script_url
 
 
 def account_portal_url(settings: Settings, page: str) -> str | None:

@@ -49,7 +49,19 @@ if [ $DEV = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
-# 4. Database migrations (SQLite file by default; DATABASE_URL / MIGRATE_DATABASE_URL otherwise).
+# 4. axe-core for the accessibility tests (pinned, from the npm registry; Playwright injects it into Chromium).
+AXE_VERSION=4.14.1
+if [ $DEV = 1 ]; then
+  if [ "$(node -p 'try{require("./.tools/axe/node_modules/axe-core/package.json").version}catch(e){""}' 2>/dev/null)" = "$AXE_VERSION" ]; then
+    say "axe-core $AXE_VERSION is installed"
+  else
+    say "Installing axe-core $AXE_VERSION from the npm registry into .tools/axe"
+    npm install --silent --no-audit --no-fund --prefix .tools/axe "axe-core@$AXE_VERSION" >/dev/null
+    [ -f .tools/axe/node_modules/axe-core/axe.min.js ] || { echo "axe-core install failed"; exit 1; }
+  fi
+fi
+
+# 5. Database migrations (SQLite file by default; DATABASE_URL / MIGRATE_DATABASE_URL otherwise).
 if [ $DEV = 0 ]; then
   say "Applying database migrations"
   if ! out=$(.venv/bin/alembic upgrade head 2>&1); then

@@ -405,3 +405,13 @@ def sign_in(
     page.fill("#field-password", password)
     page.click("#sign-in-submit")
     page.wait_for_url(next_url)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The accessibility scans' summary (``tests/utils/axe.py``), when any ran."""
+    from tests.utils import axe
+
+    line = axe.summary()
+    if line:
+        terminalreporter.write_sep("-", "accessibility")
+        terminalreporter.write_line(line)

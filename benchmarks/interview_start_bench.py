@@ -56,8 +56,9 @@ def pct(values: list[float], p: float) -> float:
 def make_users(n: int) -> list[tuple[int, str]]:
     """n users with their 3.00 grant, and a session cookie each (through the real sign-up service)."""
     from vocahire.infra.database import in_session
+    from vocahire.services.accounts import sessions
     from vocahire.services.accounts import users as accounts
-    from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
+    from vocahire.services.accounts.session_tokens import SESSION_COOKIE
     from vocahire.settings import get_settings
 
     settings = get_settings()
@@ -70,7 +71,8 @@ def make_users(n: int) -> list[tuple[int, str]]:
             password="correct-horse-42",
             name="Bench",
         )
-        out.append((user.id, f"{SESSION_COOKIE}={issue_session_token(user.id, settings)}"))
+        token = in_session(sessions.open_session, settings=settings, user_id=user.id)
+        out.append((user.id, f"{SESSION_COOKIE}={token}"))
     return out
 
 

@@ -135,8 +135,8 @@ def test_tampered_or_expired_session_cookie_is_not_a_session(api_client):
 
     user = make_user()
     settings = get_settings()
-    expired = issue_session_token(user.id, settings, now=datetime.now(UTC) - timedelta(days=2))
-    good = issue_session_token(user.id, settings)
+    expired = issue_session_token(user.id, "s1", settings, now=datetime.now(UTC) - timedelta(days=2))
+    good = issue_session_token(user.id, "s1", settings)
     for token in (expired, good[:-2] + "xx", good.replace(good.split(".")[1], good.split(".")[1][::-1])):
         try:
             verify_credential(token, settings)

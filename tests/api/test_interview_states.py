@@ -12,11 +12,9 @@ from tests.utils.documents import make_docx_of_tiny_paragraphs, make_pdf, make_p
 from tests.utils.live import connect_without_upstream, get, lines, start
 from tests.utils.states import call
 from tests.utils.uploads import running_app, upload_of
-from tests.utils.users import balance_of, make_user
-from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
+from tests.utils.users import balance_of, make_user, session_cookie_header
 from vocahire.services.interviews.resume_text import ResumeText, ResumeTooComplex
 from vocahire.services.interviews.sideband import SidebandRegistry
-from vocahire.settings import get_settings
 from vocahire.state import interview as interview_state
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
 from vocahire.wording import (
@@ -40,7 +38,7 @@ FORM = {
 def state_at(cls, user_id, path="/"):
     import vocahire.vocahire  # noqa: F401 - registers every state
 
-    cookie = f"{SESSION_COOKIE}={issue_session_token(user_id, get_settings())}" if user_id else ""
+    cookie = session_cookie_header(user_id)
     root = rx.State(_reflex_internal_init=True)
     root._update_router_vars(
         {"headers": {"cookie": cookie, "origin": "http://localhost:3000"}, "asPath": path, "pathname": path},

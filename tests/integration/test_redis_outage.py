@@ -22,13 +22,11 @@ from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
 from tests.utils.live import connect_without_upstream, get, lines, start
 from tests.utils.redis_server import RedisServer, redis_server_installed
 from tests.utils.states import call
-from tests.utils.users import balance_of, make_user, session_cookie_for
+from tests.utils.users import balance_of, make_user, session_cookie_for, session_cookie_header
 from vocahire.infra import cache
 from vocahire.infra.database import in_session
 from vocahire.models.ledger import KIND_ADMIN_ADJUSTMENT
 from vocahire.services.accounts import credits
-from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
-from vocahire.settings import get_settings
 from vocahire.state import availability
 from vocahire.state.interview import LiveInterviewState
 
@@ -153,7 +151,7 @@ def _live_state(user_id: int, interview_id: str) -> LiveInterviewState:
     import vocahire.vocahire  # noqa: F401 - registers every state
 
     path = f"/interview/{interview_id}"
-    cookie = f"{SESSION_COOKIE}={issue_session_token(user_id, get_settings())}"
+    cookie = session_cookie_header(user_id)
     root = rx.State(_reflex_internal_init=True)
     root._update_router_vars({"headers": {"cookie": cookie}, "asPath": path, "pathname": path}, {})
     return root.get_substate(LiveInterviewState.get_full_name().split(".")[1:])  # type: ignore[return-value]

@@ -31,20 +31,20 @@ def test_reasonable_password_is_accepted():
 
 def test_session_token_round_trip(env):
     s = load_settings()
-    token = issue_session_token(7, s)
+    token = issue_session_token(7, "s1", s)
     assert verify_session_token(token, s).user_id == 7
 
 
 def test_expired_token_is_refused_with_a_clear_message(env):
     s = load_settings()
-    token = issue_session_token(7, s, now=datetime.now(UTC) - timedelta(minutes=s.session_ttl_minutes + 1))
+    token = issue_session_token(7, "s1", s, now=datetime.now(UTC) - timedelta(minutes=s.session_ttl_minutes + 1))
     with pytest.raises(NotAuthenticated, match="expired"):
         verify_session_token(token, s)
 
 
 def test_tampered_token_is_refused(env):
     s = load_settings()
-    token = issue_session_token(7, s)
+    token = issue_session_token(7, "s1", s)
     header, _, sig = token.split(".")
     forged = jwt.encode(
         {"sub": "1", "iss": "vocahire", "aud": "vocahire-web", "iat": 1, "exp": 9999999999},
@@ -92,7 +92,7 @@ def test_nothing_presented_is_anonymous_and_a_bad_token_is_refused_with_its_reas
     from vocahire.services.accounts.identity import Credential, identify, require_user
 
     s = load_settings()
-    expired = issue_session_token(7, s, now=datetime.now(UTC) - timedelta(minutes=s.session_ttl_minutes + 1))
+    expired = issue_session_token(7, "s1", s, now=datetime.now(UTC) - timedelta(minutes=s.session_ttl_minutes + 1))
     for nothing in (None, "", Credential(), Credential(authorization="Bearer ")):
         assert asyncio.run(identify(nothing)) is None
         with pytest.raises(NotAuthenticated):

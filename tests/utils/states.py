@@ -7,8 +7,7 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
-from vocahire.settings import get_settings
+from tests.utils.users import session_cookie_header
 
 S = TypeVar("S", bound=rx.State)
 
@@ -17,7 +16,7 @@ def state_for(cls: type[S], user_id: int | None = None) -> S:
     """A fresh state tree whose connection carries ``user_id``'s session cookie (or none: anonymous)."""
     import vocahire.vocahire  # noqa: F401 - registers every state
 
-    cookie = f"{SESSION_COOKIE}={issue_session_token(user_id, get_settings())}" if user_id else ""
+    cookie = session_cookie_header(user_id)
     root = rx.State(_reflex_internal_init=True)
     root._update_router_vars({"headers": {"cookie": cookie}}, {})
     return root.get_substate(cls.get_full_name().split(".")[1:])  # type: ignore[return-value]

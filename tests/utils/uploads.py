@@ -16,8 +16,7 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
-from vocahire.settings import get_settings
+from tests.utils.users import session_cookie_header
 
 S = TypeVar("S", bound=rx.State)
 CHUNK = 64 * 1024
@@ -70,7 +69,7 @@ class RunningApp:
         from reflex.utils.format import format_event_handler
         from reflex_base.event import Event
 
-        cookie = f"{SESSION_COOKIE}={issue_session_token(user_id, get_settings())}" if user_id else ""
+        cookie = session_cookie_header(user_id)
         router_data = {
             "headers": {"cookie": cookie, "origin": "http://localhost:3000"},
             "pathname": path,

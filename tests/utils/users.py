@@ -26,7 +26,21 @@ def ledger_total(user_id: int) -> Decimal:
     return in_session(credits.ledger_sum, user_id=user_id)
 
 
-def session_cookie_for(user_id: int) -> dict[str, str]:
-    from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
+def session_token_for(user_id: int) -> str:
+    """A signed-in browser's token for ``user_id``, through the real sign-in session service."""
+    from vocahire.services.accounts import sessions
 
-    return {SESSION_COOKIE: issue_session_token(user_id, get_settings())}
+    return in_session(sessions.open_session, settings=get_settings(), user_id=user_id)
+
+
+def session_cookie_header(user_id: int | None) -> str:
+    """The Cookie header of a browser signed in as ``user_id`` (empty: anonymous)."""
+    from vocahire.services.accounts.session_tokens import SESSION_COOKIE
+
+    return f"{SESSION_COOKIE}={session_token_for(user_id)}" if user_id else ""
+
+
+def session_cookie_for(user_id: int) -> dict[str, str]:
+    from vocahire.services.accounts.session_tokens import SESSION_COOKIE
+
+    return {SESSION_COOKIE: session_token_for(user_id)}

@@ -28,8 +28,8 @@ from vocahire.errors import (
     WeakPassword,
 )
 from vocahire.infra.database import in_session
-from vocahire.services.accounts import users as accounts
-from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
+from vocahire.services.accounts import lifecycle
+from vocahire.services.accounts.session_tokens import SESSION_COOKIE
 from vocahire.settings import Settings, get_settings
 
 MAX_FORM_BYTES = 16 * 1024
@@ -84,10 +84,10 @@ async def _read_form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def _set_session_cookie(response: Response, user_id: int, request: Request, settings: Settings) -> None:
+def _set_session_cookie(response: Response, token: str, request: Request, settings: Settings) -> None:
     response.set_cookie(
         SESSION_COOKIE,
-        issue_session_token(user_id, settings),
+        token,
         max_age=settings.session_ttl_minutes * 60,
         httponly=True,
         samesite="lax",
@@ -131,9 +131,9 @@ async def sign_up(request: Request) -> Response:
     next_path = routes.safe_next(form.get("next"))
     email = form.get("email", "")[:320]
     try:
-        user = await anyio.to_thread.run_sync(
+        token = await anyio.to_thread.run_sync(
             lambda: in_session(
-                accounts.sign_up,
+                lifecycle.sign_up,
                 settings=settings,
                 email=email,
                 password=form.get("password", ""),
@@ -147,8 +147,7 @@ async def sign_up(request: Request) -> Response:
             )
         )
     response = _back(next_path)
-    assert user.id is not None
-    _set_session_cookie(response, user.id, request, settings)
+    _set_session_cookie(response, token, request, settings)
     return response
 
 
@@ -162,16 +161,15 @@ async def sign_in(request: Request) -> Response:
     next_path = routes.safe_next(form.get("next"))
     email = form.get("email", "")[:320]
     try:
-        user = await anyio.to_thread.run_sync(
+        token = await anyio.to_thread.run_sync(
             lambda: in_session(
-                accounts.authenticate, settings=settings, email=email, password=form.get("password", "")
+                lifecycle.sign_in, settings=settings, email=email, password=form.get("password", "")
             )
         )
     except Exception as exc:
         return _back(routes.sign_in_url(next_path, error=_error_code(exc), email=email))
     response = _back(next_path)
-    assert user.id is not None
-    _set_session_cookie(response, user.id, request, settings)
+    _set_session_cookie(response, token, request, settings)
     return response
 
 

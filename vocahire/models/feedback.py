@@ -26,3 +26,4 @@ class Feedback(SQLModel, table=True):
     metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     model: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    viewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # first shown to its candidate

@@ -37,6 +37,10 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # Set when the owner opened the link sent to ``email`` (Clerk: when Clerk says it is verified).
+    email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # "Your feedback is ready" e-mails (on by default; one click in the e-mail turns them off).
+    notify_feedback_ready: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
 
     @property
     def credits(self) -> Decimal:

@@ -20,8 +20,9 @@ from vocahire.errors import Conflict, NotAuthenticated
 from vocahire.infra import clerk
 from vocahire.infra.clerk import ClerkProfile
 from vocahire.models import User, utcnow
-from vocahire.models.user import ROLE_ADMIN, ROLE_CANDIDATE
+from vocahire.models.user import ROLE_ADMIN
 from vocahire.services.accounts import credits
+from vocahire.services.accounts.users import role_for
 from vocahire.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -44,12 +45,6 @@ def placeholder_email(clerk_user_id: str) -> str:
     return f"{clerk_user_id.lower()}@{PLACEHOLDER_EMAIL_DOMAIN}"
 
 
-def _role_for(email: str, settings: Settings, current: str | None = None) -> str:
-    if email in settings.admin_email_set:
-        return ROLE_ADMIN
-    return current or ROLE_CANDIDATE
-
-
 def _active(user: User) -> User:
     if user.deleted_at is not None:
         raise NotAuthenticated(INACTIVE_MESSAGE)
@@ -57,8 +52,8 @@ def _active(user: User) -> User:
 
 
 def _promote_if_listed(session: Session, user: User, settings: Settings) -> User:
-    """``ADMIN_EMAILS`` bootstraps the admin role on sign-in, as for built-in accounts."""
-    if user.email in settings.admin_email_set and user.role != ROLE_ADMIN:
+    """``ADMIN_EMAILS`` bootstraps the admin role on sign-in once Clerk has verified the address."""
+    if role_for(user.email, user.email_verified_at is not None, settings, user.role) != user.role:
         session.execute(
             update(User).where(col(User.id) == user.id).values(role=ROLE_ADMIN, updated_at=utcnow())
         )
@@ -117,7 +112,8 @@ def _create(session: Session, settings: Settings, profile: ClerkProfile) -> User
         email=email,
         name=profile.name or email.split("@")[0],
         image_url=profile.image_url,
-        role=_role_for(email, settings),
+        role=role_for(email, profile.email_verified, settings),
+        email_verified_at=utcnow() if profile.email_verified and profile.email else None,
     )
     try:
         with session.begin_nested():
@@ -154,6 +150,7 @@ def _link_existing(session: Session, user: User, profile: ClerkProfile) -> User 
             auth_provider="clerk",
             auth_subject=profile.user_id,
             image_url=profile.image_url or user.image_url,
+            email_verified_at=user.email_verified_at or utcnow(),
             updated_at=utcnow(),
         )
     )
@@ -184,11 +181,13 @@ def upsert_from_webhook(*, session: Session, settings: Settings, profile: ClerkP
         taken = _by_email(session, profile.email)
         if taken is None or taken.id == user.id:
             values["email"] = profile.email
-            values["role"] = _role_for(profile.email, settings, user.role)
+            values["email_verified_at"] = utcnow() if profile.email_verified else None
+            values["role"] = role_for(profile.email, profile.email_verified, settings, user.role)
         else:
             log.warning(json.dumps({"event": "clerk_email_conflict", "user_id": user.id}))
-    elif user.email in settings.admin_email_set:
-        values["role"] = ROLE_ADMIN
+    elif profile.email_verified:
+        values["email_verified_at"] = user.email_verified_at or utcnow()
+        values["role"] = role_for(user.email, True, settings, user.role)
     values["updated_at"] = utcnow()
     session.execute(update(User).where(col(User.id) == user.id).values(**values))
     return "updated"

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from vocahire.errors import NotAuthenticated
 from vocahire.infra import cache, clerk
 from vocahire.infra.database import DatabaseUnavailable, in_session
-from vocahire.services.accounts import users
+from vocahire.services.accounts import sessions, users
 from vocahire.services.accounts.session_tokens import SESSION_COOKIE, verify_session_token
 from vocahire.services.accounts.users import UserView
 from vocahire.settings import Settings, get_settings
@@ -78,17 +78,20 @@ class Credential:
         return self.bearer or parse_cookie_header(self.cookie_header).get(cookie)
 
 
-def verify_credential(token: str | None, settings: Settings, *, allow_fetch: bool = True) -> tuple[str, str]:
-    """Verify a token; returns ``(provider, subject)``: the user id (built-in) or Clerk user id.
+def verify_credential(
+    token: str | None, settings: Settings, *, allow_fetch: bool = True
+) -> tuple[str, str, str | None]:
+    """Verify a token; returns ``(provider, subject, session id)``: the user id and the server-side
+    session it names (built-in), or the Clerk user id (Clerk keeps its sessions; no session id).
 
     With ``allow_fetch=False`` nothing blocks: ``clerk.KeyNotCachedError`` when only a JWKS fetch can tell.
     """
     if not token:
         raise NotAuthenticated()
     if settings.resolved_auth_provider == "clerk":
-        return "clerk", clerk.verify_session_token(token, settings, allow_fetch=allow_fetch)
+        return "clerk", clerk.verify_session_token(token, settings, allow_fetch=allow_fetch), None
     claims = verify_session_token(token, settings)
-    return "builtin", str(claims.user_id)
+    return "builtin", str(claims.user_id), claims.session_id
 
 
 async def identify(credential: Credential | str | None) -> UserView | None:
@@ -103,8 +106,20 @@ async def identify(credential: Credential | str | None) -> UserView | None:
     token = credential.token(settings) if isinstance(credential, Credential) else credential
     if not isinstance(token, str) or not token:
         return None
-    provider, subject = await _verify(token, settings)
-    return await _lookup(provider, subject, settings)
+    provider, subject, session_id = await _verify(token, settings)
+    user = await _lookup(provider, subject, settings)
+    if session_id is not None and session_id not in user.session_ids:
+        raise NotAuthenticated("You were signed out. Please sign in again.")
+    return user
+
+
+def session_id_of(credential: Credential) -> str | None:
+    """The server-side session a built-in account's token names (None for Clerk or a bad token)."""
+    settings = get_settings()
+    try:
+        return verify_credential(credential.token(settings), settings, allow_fetch=False)[2]
+    except Exception:
+        return None
 
 
 async def require_user(credential: Credential | str | None) -> UserView:
@@ -115,7 +130,7 @@ async def require_user(credential: Credential | str | None) -> UserView:
     return user
 
 
-async def _verify(token: str, settings: Settings) -> tuple[str, str]:
+async def _verify(token: str, settings: Settings) -> tuple[str, str, str | None]:
     try:
         return verify_credential(token, settings, allow_fetch=False)  # CPU only, on the loop
     except clerk.KeyNotCachedError:
@@ -150,7 +165,11 @@ def _load_view(provider: str, subject: str) -> UserView:
     """The database read behind a cache miss (Clerk users are created on first sight)."""
 
     def load(*, session: Session) -> UserView:
-        return users.to_view(users.user_for_identity(session=session, provider=provider, subject=subject))
+        user = users.user_for_identity(session=session, provider=provider, subject=subject)
+        if provider != "builtin":
+            return users.to_view(user)
+        assert user.id is not None
+        return users.to_view(user, tuple(sessions.open_session_ids(session=session, user_id=user.id)))
 
     return in_session(load)
 

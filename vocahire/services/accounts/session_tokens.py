@@ -1,4 +1,8 @@
-"""Built-in accounts' session token: a short-lived HS256 JWT in an httpOnly cookie."""
+"""Built-in accounts' session token: a short-lived HS256 JWT in an httpOnly cookie.
+
+The token names its server-side session (``sid``, a row of ``auth_sessions``): a valid signature
+is not enough, the session must still be open (``services/accounts/sessions.py``).
+"""
 
 from __future__ import annotations
 
@@ -18,13 +22,17 @@ _AUDIENCE = "vocahire-web"
 @dataclass(frozen=True)
 class SessionClaims:
     user_id: int
+    session_id: str
     expires_at: datetime
 
 
-def issue_session_token(user_id: int, settings: Settings, now: datetime | None = None) -> str:
+def issue_session_token(
+    user_id: int, session_id: str, settings: Settings, now: datetime | None = None
+) -> str:
     issued = now or datetime.now(UTC)
     payload = {
         "sub": str(user_id),
+        "sid": session_id,
         "iss": _ISSUER,
         "aud": _AUDIENCE,
         "iat": int(issued.timestamp()),
@@ -49,8 +57,13 @@ def verify_session_token(token: str, settings: Settings) -> SessionClaims:
             options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
         user_id = int(claims["sub"])
+        session_id = claims["sid"]
+        if not isinstance(session_id, str) or not session_id:
+            raise ValueError("no session id")
     except jwt.ExpiredSignatureError:
         raise NotAuthenticated("Your session has expired. Please sign in again.") from None
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         raise NotAuthenticated("Your session is not valid. Please sign in again.") from None
-    return SessionClaims(user_id=user_id, expires_at=datetime.fromtimestamp(claims["exp"], UTC))
+    return SessionClaims(
+        user_id=user_id, session_id=session_id, expires_at=datetime.fromtimestamp(claims["exp"], UTC)
+    )

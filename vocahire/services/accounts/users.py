@@ -47,13 +47,17 @@ class UserView:
     is_premium: bool
     premium_until_iso: str | None
     auth_provider: str
+    email_verified: bool = False
+    notify_feedback_ready: bool = True
+    # Built-in accounts: the server-side sessions still open (a token naming another one is refused).
+    session_ids: tuple[str, ...] = ()
 
     @property
     def is_admin(self) -> bool:
         return self.role == ROLE_ADMIN
 
 
-def to_view(user: User) -> UserView:
+def to_view(user: User, session_ids: tuple[str, ...] = ()) -> UserView:
     assert user.id is not None
     return UserView(
         id=user.id,
@@ -65,6 +69,9 @@ def to_view(user: User) -> UserView:
         is_premium=user.has_premium(),
         premium_until_iso=user.premium_until.isoformat() if user.premium_until else None,
         auth_provider=user.auth_provider,
+        email_verified=user.email_verified_at is not None,
+        notify_feedback_ready=user.notify_feedback_ready,
+        session_ids=session_ids,
     )
 
 
@@ -80,6 +87,9 @@ def view_to_json(view: UserView) -> dict[str, Any]:
         "is_premium": view.is_premium,
         "premium_until_iso": view.premium_until_iso,
         "auth_provider": view.auth_provider,
+        "email_verified": view.email_verified,
+        "notify_feedback_ready": view.notify_feedback_ready,
+        "session_ids": list(view.session_ids),
     }
 
 
@@ -99,6 +109,9 @@ def view_from_json(data: dict[str, Any]) -> UserView:
         is_premium=premium,
         premium_until_iso=until,
         auth_provider=str(data["auth_provider"]),
+        email_verified=bool(data["email_verified"]),
+        notify_feedback_ready=bool(data["notify_feedback_ready"]),
+        session_ids=tuple(str(sid) for sid in data["session_ids"]),
     )
 
 
@@ -112,8 +125,9 @@ def normalize_email(raw: str) -> str:
     return email
 
 
-def _role_for(email: str, settings: Settings, current: str | None = None) -> str:
-    if email in settings.admin_email_set:
+def role_for(email: str, verified: bool, settings: Settings, current: str | None = None) -> str:
+    """``ADMIN_EMAILS`` makes an admin only of an address its owner has proved they read."""
+    if verified and email in settings.admin_email_set:
         return ROLE_ADMIN
     return current or "candidate"
 
@@ -131,7 +145,7 @@ def sign_up(*, session: Session, settings: Settings, email: str, password: str, 
         auth_provider="builtin",
         email=email,
         name=name or email.split("@")[0],
-        role=_role_for(email, settings),
+        role=role_for(email, False, settings),
         password_hash=passwords.hash_password(password),
     )
     session.add(user)
@@ -167,7 +181,7 @@ def authenticate(*, session: Session, settings: Settings, email: str, password: 
     values: dict[str, object] = {"failed_sign_ins": 0, "sign_in_locked_until": None}
     if passwords.needs_rehash(user.password_hash or ""):
         values["password_hash"] = passwords.hash_password(password)
-    role = _role_for(email, settings, user.role)
+    role = role_for(email, user.email_verified_at is not None, settings, user.role)
     if role != user.role:
         values["role"] = role
     session.execute(update(User).where(col(User.id) == user.id).values(**values))

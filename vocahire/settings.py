@@ -11,8 +11,10 @@ import base64
 import binascii
 import functools
 from decimal import Decimal
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -146,6 +148,13 @@ class Settings(BaseSettings):
         600, ge=0, le=86400, validation_alias="STRIPE_PRICE_CACHE_SECONDS"
     )
 
+    # --- e-mail ---
+    smtp_url: str | None = Field(None, validation_alias="SMTP_URL")  # a secret: carries the password
+    email_from: str = Field("VocaHire <no-reply@localhost>", validation_alias="EMAIL_FROM")
+    smtp_timeout_seconds: float = Field(15.0, gt=0, le=300, validation_alias="SMTP_TIMEOUT_SECONDS")
+    smtp_ca_file: str | None = Field(None, validation_alias="SMTP_CA_FILE")
+    email_worker_enabled: bool = Field(True, validation_alias="EMAIL_WORKER_ENABLED")
+
     # --- Sentry ---
     sentry_dsn: str | None = Field(None, validation_alias=_alias("SENTRY_DSN"))
     sentry_traces_sample_rate: float = Field(0.1, ge=0, le=1, validation_alias="SENTRY_TRACES_SAMPLE_RATE")
@@ -167,6 +176,33 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_url", "smtp_ca_file", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("must be smtp://host[:port] or smtps://host[:port] (user:password@ optional)")
+        try:
+            parts.port  # noqa: B018 (raises on a port that is not a number)
+        except ValueError:
+            raise ValueError("has a port that is not a number") from None
+        return value
+
+    @field_validator("email_from")
+    @classmethod
+    def _email_from(cls, value: str) -> str:
+        _, address = parseaddr(value)
+        if "@" not in address or any(c in value for c in "\r\n"):
+            raise ValueError("must be an address, optionally with a name: 'VocaHire <no-reply@example.com>'")
+        return value
 
     @field_validator("openai_base_url", "app_url", "clerk_api_base_url")
     @classmethod

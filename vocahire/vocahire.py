@@ -36,6 +36,7 @@ from vocahire.state.history import HistoryState
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
 from vocahire.state.pricing import PricingState
 from vocahire.state.session import SessionState
+from vocahire.workers.email_worker import run_email_worker
 from vocahire.workers.feedback_worker import run_feedback_worker
 
 logging.basicConfig(level=get_settings().log_level, format="%(message)s")
@@ -67,6 +68,8 @@ app.register_lifespan_task(observability.enable_asyncio_tracing)
 app.register_lifespan_task(watch_redis)  # tells open tabs when Redis goes away and comes back
 if get_settings().feedback_worker_enabled:
     app.register_lifespan_task(run_feedback_worker)
+if get_settings().email_worker_enabled:
+    app.register_lifespan_task(run_email_worker)  # sends the outbox: never inside a request
 # Re-attaches live calls after a restart and closes stale interviews.
 app.register_lifespan_task(run_interview_janitor)
 

@@ -24,6 +24,7 @@ from vocahire.models.ledger import (
 from vocahire.services.accounts import credits
 from vocahire.services.admin import usage as admin_usage
 from vocahire.services.admin.usage import DateRange
+from vocahire.state.admin_usage import daily_rows, plural, revenue_rows, usage_totals, wait_label
 
 RANGE = DateRange(date(2025, 3, 10), date(2025, 3, 12))
 UTC = UTC
@@ -245,9 +246,10 @@ def test_feedback_pipeline_and_subscribers(usage_fixture):
     assert report.feedback_failed == 1 and report.feedback_completed == 4
     assert report.median_feedback_seconds == median == statistics.median([45, 200, 120, 61])
     assert report.active_subscribers == 2  # no end date, and a future end; not expired, deleted or unflagged
-    totals = report.totals()
+    totals = usage_totals(report)
     assert totals["median_feedback"] == "1 min 30 s"
     assert totals["credits_spent"] == "1.75" and totals["credits_sold"] == "8.00"
+    assert totals["subscribers_label"] == "2 active subscribers"
 
 
 def test_days_are_utc_whatever_the_database_session_time_zone(usage_fixture, db):
@@ -259,9 +261,16 @@ def test_days_are_utc_whatever_the_database_session_time_zone(usage_fixture, db)
 
 
 def test_the_chart_rows_are_plain_json_numbers(usage_fixture):
-    rows = _report().daily_dicts()
+    rows = daily_rows(_report())
     assert all(isinstance(v, (int, float, str)) for row in rows for v in row.values())
     assert rows[0]["label"] == "10 Mar"
+
+
+def test_the_page_counts_in_words_and_says_one_of_a_thing():
+    assert [plural(n, "user") for n in (0, 1, 2, 1200)] == ["0 users", "1 user", "2 users", "1,200 users"]
+    assert plural(1, "active subscriber") == "1 active subscriber"
+    assert plural(1, "reply", "replies") == "1 reply" and plural(3, "reply", "replies") == "3 replies"
+    assert [wait_label(s) for s in (None, 9.4, 90, 3600 + 5 * 60)] == ["—", "9 s", "1 min 30 s", "1 h 05 min"]
 
 
 @pytest.mark.parametrize(
@@ -335,4 +344,17 @@ def test_revenue_by_offer_counts_money_received_in_the_range_net_of_refunds(db):
     got = {(r.offer, r.currency): [r.payments, r.amount] for r in report.revenue}
     assert got == {k: [n, Decimal(cents) / 100] for k, (n, cents) in expected.items()}
     assert got[("monthly", "usd")] == [2, Decimal("19.99")]  # the refunded one nets to zero
-    assert report.totals()["revenue"] == "EUR 18.99; USD 34.96"
+    totals = usage_totals(report)
+    assert totals["revenue"] == "€18.99; $34.96"
+    # Ten rows, two never paid and two outside the range: six payments counted.
+    assert totals["payments_label"] == "6 payments"
+    shown = {r["offer"]: r["amount"] for r in revenue_rows(report) if r["amount"].startswith("$")}
+    assert shown["3 VocahireCredits"] == "$9.98" and shown["5 VocahireCredits"] == "$4.99"
+
+
+def test_zero_decimal_currencies_come_from_billing():
+    from vocahire.services.billing import offers
+
+    assert admin_usage.ZERO_DECIMAL_CURRENCIES is offers.ZERO_DECIMAL_CURRENCIES
+    assert admin_usage.to_major_units(1999, "usd") == Decimal("19.99")
+    assert admin_usage.to_major_units(1999, "JPY") == Decimal("1999")

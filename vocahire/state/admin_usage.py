@@ -1,7 +1,12 @@
-"""What /admin/usage shows: figures for a date range, as chart series and totals (admins only)."""
+"""What /admin/usage shows: figures for a date range, as chart series and totals (admins only).
+
+The service returns plain figures; the words and number formats the page shows are made here.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 import reflex as rx
@@ -9,11 +14,86 @@ import reflex as rx
 from vocahire.errors import InvalidInput
 from vocahire.infra.database import run_db
 from vocahire.services.admin import usage as admin_usage
-from vocahire.services.admin.usage import DateRange
+from vocahire.services.admin.usage import DateRange, UsageReport
+from vocahire.services.billing.offers import OFFERS_BY_KEY, format_money
 from vocahire.state.errors import friendly_error
 from vocahire.state.session import current_admin
 
 PRESETS = (7, 30, 90, 365)
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 user``, ``2 users``, ``0 users`` (``many`` when adding an "s" isn't the plural)."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def wait_label(seconds: float | None) -> str:
+    """A wait such as the feedback's: ``45 s``, ``1 min 30 s``, ``2 h 05 min``; "—" when unknown."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def offer_label(key: str) -> str:
+    offer = OFFERS_BY_KEY.get(key)
+    return offer.name if offer else key.replace("_", " ").capitalize()
+
+
+def daily_rows(report: UsageReport) -> list[dict[str, Any]]:
+    """One chart row per day: the figures as plain numbers and the axis label ("10 Mar")."""
+    return [{**asdict(d), "label": date.fromisoformat(d.day).strftime("%d %b")} for d in report.days]
+
+
+def revenue_rows(report: UsageReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "offer": offer_label(line.offer),
+            "payments": f"{line.payments:,}",
+            "amount": format_money(line.amount_minor, line.currency),
+            "amount_value": float(line.amount),
+        }
+        for line in report.revenue
+    ]
+
+
+def error_rows(report: UsageReport) -> list[dict[str, str]]:
+    return [
+        {"when": e["when"].strftime("%d %b %H:%M"), "kind": str(e["kind"]), "message": str(e["message"])}
+        for e in report.error_messages
+    ]
+
+
+def usage_totals(report: UsageReport) -> dict[str, str]:
+    """The summary cards' text."""
+    return {
+        "started": f"{report.interviews_started:,}",
+        "completed": f"{report.interviews_completed:,}",
+        "failed": f"{report.interviews_failed:,}",
+        "minutes": f"{report.interview_minutes:,}",
+        "credits_spent": f"{report.credits_spent:,.2f}",
+        "credits_sold": f"{report.credits_sold:,.2f}",
+        "credits_granted": f"{report.credits_granted:,.2f}",
+        "active_subscribers": f"{report.active_subscribers:,}",
+        "subscribers_label": plural(report.active_subscribers, "active subscriber"),
+        "feedback_pending": f"{report.feedback_pending:,}",
+        "feedback_generating": f"{report.feedback_generating:,}",
+        "feedback_failed": f"{report.feedback_failed:,}",
+        "feedback_completed": f"{report.feedback_completed:,}",
+        "median_feedback": wait_label(report.median_feedback_seconds),
+        "interview_errors": f"{report.interview_errors:,}",
+        "feedback_failures": f"{report.feedback_failures:,}",
+        "new_users": f"{report.new_users:,}",
+        "revenue": "; ".join(format_money(r.amount_minor, r.currency) for r in report.revenue_totals())
+        or "0.00",
+        "payments_label": plural(sum(r.payments for r in report.revenue), "payment"),
+    }
 
 
 class AdminUsageState(rx.State):
@@ -40,11 +120,11 @@ class AdminUsageState(rx.State):
         report = await run_db(admin_usage.usage_report, date_range=date_range)
         self.start, self.end = date_range.start.isoformat(), date_range.end.isoformat()
         self.form_version += 1
-        self.daily = report.daily_dicts()
-        self.revenue = [line.as_dict() for line in report.revenue]
+        self.daily = daily_rows(report)
+        self.revenue = revenue_rows(report)
         self.revenue_available = report.revenue_available
-        self.recent_errors = [{k: str(v) for k, v in e.items()} for e in report.error_messages]
-        self.totals = report.totals()
+        self.recent_errors = error_rows(report)
+        self.totals = usage_totals(report)
         self.error = ""
 
     async def _show(self, date_range: DateRange | None) -> None:

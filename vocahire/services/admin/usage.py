@@ -9,6 +9,8 @@ Definitions (the page says them too):
 - revenue is the applied Stripe payments net of refunds, by offer and currency;
 - the feedback queue (pending, generating) is counted as it is now; failures and the median
   time from the end of an interview to its feedback are for interviews in the range.
+
+Plain figures only: the words and number formats the page shows are built in ``state/admin_usage.py``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from vocahire.models.interview import (
 )
 from vocahire.models.ledger import KIND_GRANT, KIND_INTERVIEW_DEBIT, KIND_PURCHASE, KIND_REFUND
 from vocahire.services.accounts.credits import from_cents
+from vocahire.services.billing.offers import ZERO_DECIMAL_CURRENCIES
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30
@@ -96,8 +99,7 @@ def parse_range(start: Any, end: Any, today: date | None = None) -> DateRange:
 
 @dataclass
 class DayFigures:
-    day: str
-    label: str
+    day: str  # ISO date, UTC
     started: int = 0
     completed: int = 0
     failed: int = 0
@@ -113,16 +115,8 @@ class RevenueLine:
     offer: str
     currency: str
     payments: int
-    amount: Decimal
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "offer": self.offer,
-            "currency": self.currency.upper(),
-            "payments": self.payments,
-            "amount": f"{self.amount:.2f}",
-            "amount_value": float(self.amount),
-        }
+    amount: Decimal  # in the currency's units (dollars, yen)
+    amount_minor: int  # as Stripe counts it (cents, yen)
 
 
 @dataclass
@@ -156,52 +150,20 @@ class UsageReport:
     def daily_dicts(self) -> list[dict[str, Any]]:
         return [asdict(d) for d in self.days]
 
-    def totals(self) -> dict[str, str]:
-        """Display strings for the summary cards."""
-        median = self.median_feedback_seconds
-        return {
-            "started": str(self.interviews_started),
-            "completed": str(self.interviews_completed),
-            "failed": str(self.interviews_failed),
-            "minutes": f"{self.interview_minutes}",
-            "credits_spent": f"{self.credits_spent:.2f}",
-            "credits_sold": f"{self.credits_sold:.2f}",
-            "credits_granted": f"{self.credits_granted:.2f}",
-            "active_subscribers": str(self.active_subscribers),
-            "feedback_pending": str(self.feedback_pending),
-            "feedback_generating": str(self.feedback_generating),
-            "feedback_failed": str(self.feedback_failed),
-            "feedback_completed": str(self.feedback_completed),
-            "median_feedback": _duration_label(median),
-            "interview_errors": str(self.interview_errors),
-            "feedback_failures": str(self.feedback_failures),
-            "new_users": str(self.new_users),
-            "revenue": "; ".join(
-                f"{r.currency.upper()} {r.amount:.2f}" for r in _revenue_totals(self.revenue)
-            )
-            or "0.00",
-        }
-
-
-def _duration_label(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    def revenue_totals(self) -> list[RevenueLine]:
+        """The range's revenue per currency (all offers together), by currency code."""
+        return _revenue_totals(self.revenue)
 
 
 def _revenue_totals(lines: list[RevenueLine]) -> list[RevenueLine]:
     by_currency: dict[str, RevenueLine] = {}
     for line in lines:
-        total = by_currency.setdefault(line.currency, RevenueLine("all", line.currency, 0, Decimal("0.00")))
+        total = by_currency.setdefault(
+            line.currency, RevenueLine("all", line.currency, 0, Decimal("0.00"), 0)
+        )
         total.payments += line.payments
         total.amount += line.amount
+        total.amount_minor += line.amount_minor
     return sorted(by_currency.values(), key=lambda r: r.currency)
 
 
@@ -222,7 +184,7 @@ def _in_range(column: Any, rng: DateRange) -> ColumnElement[bool]:
 
 def usage_report(*, session: Session, date_range: DateRange) -> UsageReport:
     """Every figure on ``/admin/usage`` for one range (a handful of grouped queries)."""
-    days = {d.isoformat(): DayFigures(day=d.isoformat(), label=d.strftime("%d %b")) for d in date_range.days}
+    days = {d.isoformat(): DayFigures(day=d.isoformat()) for d in date_range.days}
     day = _day_of(col(InterviewSession.created_at), session).label("day")
     rows = session.execute(
         select(
@@ -397,7 +359,7 @@ def _recent_errors(session: Session, rng: DateRange, limit: int = 8) -> list[dic
     for created, error, feedback_error, status in rows:
         kind = "Interview" if error and status == STATUS_FAILED else "Feedback"
         message = error if kind == "Interview" else (feedback_error or "Feedback generation failed")
-        out.append({"when": created.strftime("%d %b %H:%M"), "kind": kind, "message": (message or "")[:160]})
+        out.append({"when": created, "kind": kind, "message": (message or "")[:160]})
     return out
 
 
@@ -411,29 +373,6 @@ def revenue_by_offer(*, session: Session, date_range: DateRange) -> tuple[list[R
     except ImportError:
         return [], False
     return _revenue_lines(session, billing, date_range), True
-
-
-# Stripe's zero-decimal currencies: amounts are already whole units.
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    {
-        "bif",
-        "clp",
-        "djf",
-        "gnf",
-        "jpy",
-        "kmf",
-        "krw",
-        "mga",
-        "pyg",
-        "rwf",
-        "ugx",
-        "vnd",
-        "vuv",
-        "xaf",
-        "xof",
-        "xpf",
-    }
-)
 
 
 def to_major_units(amount: int, currency: str) -> Decimal:
@@ -470,6 +409,7 @@ def _revenue_lines(session: Session, billing: Any, rng: DateRange) -> list[Reven
             currency=str(currency or ""),
             payments=int(count),
             amount=to_major_units(int(net), str(currency or "")),
+            amount_minor=int(net),
         )
         for offer, currency, count, net in rows
     ]

@@ -27,6 +27,7 @@ from vocahire.services.billing.offers import (
     offer_views,
 )
 from vocahire.services.billing.queries import (
+    BillingEntry,
     CheckoutProgress,
     billing_history,
     checkout_progress,
@@ -40,6 +41,7 @@ __all__ = [
     "OFFERS",
     "OFFERS_BY_KEY",
     "PRICE_CACHE",
+    "BillingEntry",
     "CheckoutHint",
     "CheckoutProgress",
     "CheckoutReturn",

@@ -1,4 +1,4 @@
-"""What the billing pages show: a user's billing history and a checkout's progress."""
+"""What the billing pages read: a user's billing history and a checkout's progress (the words: ``state/``)."""
 
 from __future__ import annotations
 
@@ -19,56 +19,102 @@ from vocahire.models.billing import (
     StripePayment,
     StripeSubscription,
 )
-from vocahire.models.ledger import (
-    KIND_ADMIN_ADJUSTMENT,
-    KIND_CHARGEBACK,
-    KIND_GRANT,
-    KIND_INTERVIEW_DEBIT,
-    KIND_PURCHASE,
-    KIND_REFUND,
-)
+from vocahire.models.ledger import KIND_PURCHASE
 from vocahire.services.accounts.credits import from_cents
 from vocahire.services.billing.offers import offer_name
 
 CHECKOUT_SESSION_ID_RE = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
 HISTORY_LIMIT = 100
-
-KIND_LABELS = {
-    KIND_GRANT: "Welcome grant",
-    KIND_INTERVIEW_DEBIT: "Practice interview",
-    KIND_REFUND: "Refund",
-    KIND_PURCHASE: "Purchase",
-    KIND_ADMIN_ADJUSTMENT: "Adjustment by support",
-    KIND_CHARGEBACK: "Chargeback",
-}
+# The ledger row a paid Checkout Session granted (``payments.apply_checkout_completed``).
+CHECKOUT_KEY_PREFIX = "stripe-checkout:"
 
 
-def billing_history(*, session: Session, user_id: int, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
-    """The user's ledger, newest first, as display rows (purchases, grants, interviews, refunds...)."""
-    rows = (
+@dataclass(frozen=True)
+class BillingEntry:
+    """One line of a user's billing history: a change to the credit balance, money paid, or both.
+
+    A credit pack bought through Checkout is one entry carrying its ledger row and its payment;
+    a Coach invoice (or a payment that granted nothing: pending, failed, under review) has money only;
+    a grant, an interview or an adjustment has credits only.
+    """
+
+    when: datetime
+    ledger_kind: str = ""  # ``models.ledger`` KIND_*; "" for money only
+    reason: str = ""  # the ledger row's reason
+    credits_cents: int | None = None  # the change to the balance; None for money only
+    payment_kind: str = ""  # ``PAYMENT_KIND_*``; "" for credits only
+    offer: str = ""  # the offer key paid for
+    amount_minor: int | None = None  # money charged, in the currency's smallest unit
+    currency: str = ""
+    refunded_minor: int = 0
+    status: str = ""  # ``PAYMENT_*``; "" for credits only
+    key: str = ""  # stable and unique in the list ("ledger-12", "payment-3")
+
+
+def _payment_fields(payment: StripePayment) -> dict[str, Any]:
+    return {
+        "payment_kind": payment.kind,
+        "offer": payment.offer,
+        "amount_minor": payment.amount_cents,
+        "currency": payment.currency,
+        "refunded_minor": payment.amount_refunded_cents,
+        "status": payment.status,
+    }
+
+
+def billing_history(*, session: Session, user_id: int, limit: int = HISTORY_LIMIT) -> list[BillingEntry]:
+    """The user's credit changes and Stripe payments (credit packs and Coach invoices), newest first.
+
+    Only the user's own rows are read. A pack's payment is folded into the ledger row it granted.
+    """
+    limit = max(1, min(limit, HISTORY_LIMIT))
+    ledger = (
         session.execute(
             select(CreditLedgerEntry)
             .where(col(CreditLedgerEntry.user_id) == user_id)
             .order_by(col(CreditLedgerEntry.created_at).desc(), col(CreditLedgerEntry.id).desc())
-            .limit(max(1, min(limit, HISTORY_LIMIT)))
+            .limit(limit)
         )
         .scalars()
         .all()
     )
-    out = []
-    for row in rows:
-        amount = from_cents(row.amount_cents)
-        out.append(
-            {
-                "id": row.id,
-                "date": row.created_at.strftime("%d %b %Y"),
-                "kind": KIND_LABELS.get(row.kind, row.kind.replace("_", " ").capitalize()),
-                "reason": row.reason,
-                "amount": f"+{amount:.2f}" if amount > 0 else f"{amount:.2f}",
-                "positive": amount > 0,
-            }
+    payments = (
+        session.execute(
+            select(StripePayment)
+            .where(col(StripePayment.user_id) == user_id)
+            .order_by(col(StripePayment.created_at).desc(), col(StripePayment.id).desc())
+            .limit(limit)
         )
-    return out
+        .scalars()
+        .all()
+    )
+    by_checkout = {p.checkout_session_id: p for p in payments if p.checkout_session_id}
+    folded: set[int | None] = set()
+    entries: list[tuple[datetime, int, BillingEntry]] = []
+    for row in ledger:
+        payment = None
+        if row.kind == KIND_PURCHASE and row.idempotency_key.startswith(CHECKOUT_KEY_PREFIX):
+            payment = by_checkout.get(row.idempotency_key.removeprefix(CHECKOUT_KEY_PREFIX))
+        if payment is not None:
+            folded.add(payment.id)
+        entry = BillingEntry(
+            when=row.created_at,
+            ledger_kind=row.kind,
+            reason=row.reason,
+            credits_cents=row.amount_cents,
+            key=f"ledger-{row.id}",
+            **(_payment_fields(payment) if payment is not None else {}),
+        )
+        entries.append((row.created_at, 1, entry))
+    for payment in payments:
+        if payment.id in folded:
+            continue
+        when = payment.paid_at or payment.created_at
+        entries.append(
+            (when, 0, BillingEntry(when=when, key=f"payment-{payment.id}", **_payment_fields(payment)))
+        )
+    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    return [entry for *_, entry in entries[:limit]]
 
 
 def parse_checkout_session_id(raw: Any) -> str:

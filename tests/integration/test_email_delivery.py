@@ -390,3 +390,37 @@ async def test_a_worker_that_died_mid_send_leaves_the_message_to_another(sqlite_
     [taken_over] = in_session(outbox.claim_due, lease_seconds=60, limit=5, now=later)
     assert taken_over.id == claim.id == email_id and taken_over.attempt == 2
     assert not in_session(outbox.mark_sent, claim=claim)  # the old holder can't settle it any more
+
+
+# --- the app's loop --------------------------------------------------------------------------------
+
+
+async def test_the_running_worker_sends_what_is_queued_and_stops_when_asked(sqlite_db, smtp, mail_env):
+    mail_env(smtp.url())
+    stop = asyncio.Event()
+    loop = asyncio.create_task(worker(poll_seconds=0.05).run_forever(stop))
+    queue()
+    for _ in range(100):
+        if smtp.received:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(loop, timeout=5)
+    assert len(smtp.messages_to(ADA)) == 1
+
+
+async def test_shutting_down_mid_send_hands_the_message_back(sqlite_db, smtp, mail_env):
+    mail_env(smtp.url(), timeout="10")
+    email_id = queue()
+    smtp.mode = "hang"
+    sending = asyncio.create_task(worker().run_once())
+    await asyncio.sleep(0.5)
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+
+    handed_back = row(email_id)
+    assert handed_back.status == EMAIL_PENDING and handed_back.locked_until is None
+    assert handed_back.attempts == 0 and handed_back.next_attempt_at <= utcnow()
+    smtp.mode = "accept"
+    assert [o.outcome for o in await worker().run_once()] == ["sent"]

@@ -79,8 +79,9 @@ def to_message(
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to us
     for name, value in composed.headers.items():
         message[name] = value
-    message.set_content(composed.text)
-    message.add_alternative(composed.html, subtype="html")
+    # Quoted-printable keeps both parts readable as sent (base64 text looks like spam to filters).
+    message.set_content(composed.text, cte="quoted-printable")
+    message.add_alternative(composed.html, subtype="html", cte="quoted-printable")
     return message
 
 

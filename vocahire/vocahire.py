@@ -21,6 +21,7 @@ from vocahire.pages.history import history_page
 from vocahire.pages.interview_live import interview_live_page
 from vocahire.pages.interview_setup import interview_setup_page
 from vocahire.pages.landing import landing_page
+from vocahire.pages.not_found import not_found_page
 from vocahire.pages.pricing import pricing_page
 from vocahire.services.interviews.calls import run_interview_janitor
 from vocahire.settings import get_settings
@@ -94,6 +95,10 @@ app.add_page(
     route=routes.PRICING,
     title="Pricing · VocaHire",
     on_load=[SessionState.load_optional, PricingState.load],
+)
+
+app.add_page(
+    not_found_page, route="404", title="Page not found · VocaHire", on_load=SessionState.load_optional
 )
 
 # --- signed-in pages ---

@@ -22,7 +22,7 @@ from vocahire.models import OutboundEmail, utcnow
 from vocahire.models.email import EMAIL_FAILED, EMAIL_PENDING, EMAIL_SENT, EMAIL_SKIPPED
 from vocahire.services.email import outbox
 from vocahire.services.email.compose import ComposedEmail, compose, to_message
-from vocahire.settings import get_settings
+from vocahire.settings import SettingsError, get_settings, load_settings
 from vocahire.workers.email_worker import EmailWorker, EmailWorkerConfig
 
 # aiosmtpd warns about AUTH without STARTTLS (our plain-text and implicit-TLS test servers).
@@ -303,6 +303,20 @@ def test_smtp_urls_say_how_to_connect():
     assert server("smtp://localhost:8025?starttls=1").start_tls is True
     assert server("smtp://localhost:587?starttls=0").start_tls is False
     assert "p/w" not in repr(server("smtps://a:p%2Fw@h")) and "a@h:465" in repr(server("smtps://a:p%2Fw@h"))
+
+
+def test_a_wrong_smtp_url_or_sender_is_refused_at_start_up(monkeypatch):
+    for name, value in [
+        ("SMTP_URL", "http://mail.example.com"),
+        ("SMTP_URL", "smtp://mail.example.com:nope"),
+        ("EMAIL_FROM", "nobody"),
+    ]:
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SettingsError, match=name):
+            load_settings()
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("SMTP_URL", " ")
+    assert load_settings().smtp_url is None
 
 
 # --- without SMTP_URL, the log --------------------------------------------------------------------

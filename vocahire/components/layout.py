@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
 
 from vocahire import routes
 from vocahire.components.clerk import clerk_bridge
@@ -14,6 +15,34 @@ from vocahire.state.session import SessionState
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
 MAX_WIDTH = "1100px"
+MAIN_ID = "main"
+# Shown only while focused: the first Tab stop on every page jumps past the navigation.
+SKIP_LINK_STYLE = {
+    "position": "absolute",
+    "left": "-10000px",
+    "top": "8px",
+    "zIndex": "100",
+    "padding": "8px 14px",
+    "borderRadius": "8px",
+    "background": rx.color("gray", 12),
+    "color": rx.color("gray", 1),
+    "fontWeight": 500,
+    "&:focus": {"left": "8px"},
+}
+# Read by screen readers, not shown.
+VISUALLY_HIDDEN = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "overflow": "hidden",
+    "clip": "rect(0 0 0 0)",
+    "whiteSpace": "nowrap",
+}
+
+
+def link_button(*children: rx.Component | str, href: str | rx.Var, **props: object) -> rx.Component:
+    """A link that looks like a button: one element, one Tab stop, client-side navigation."""
+    return rx.button(ReactRouterLink.create(*children, to=href), as_child=True, **props)
 
 
 def logo() -> rx.Component:
@@ -60,7 +89,14 @@ def sign_out_form(label: str = "Sign out") -> rx.Component:
 def credits_badge() -> rx.Component:
     return rx.cond(
         SessionState.is_premium,
-        rx.badge(rx.icon("crown", size=14), "Coach", color_scheme="amber", size="2", variant="soft"),
+        rx.badge(
+            rx.icon("crown", size=14),
+            "Coach",
+            color_scheme="amber",
+            size="2",
+            variant="soft",
+            high_contrast=True,
+        ),
         rx.link(
             rx.badge(
                 rx.icon("coins", size=14),
@@ -69,6 +105,7 @@ def credits_badge() -> rx.Component:
                 color_scheme="grass",
                 size="2",
                 variant="soft",
+                high_contrast=True,
                 title=f"Your {CREDITS_NAME} balance",
             ),
             href=routes.PRICING,
@@ -77,7 +114,7 @@ def credits_badge() -> rx.Component:
     )
 
 
-def _nav_link(label: str, href: str) -> rx.Component:
+def _nav_link(label: str, href: str, **props: object) -> rx.Component:
     return rx.link(
         label,
         href=href,
@@ -86,6 +123,7 @@ def _nav_link(label: str, href: str) -> rx.Component:
         size="2",
         underline="none",
         _hover={"color": rx.color("accent", 11)},
+        **props,
     )
 
 
@@ -93,7 +131,11 @@ def user_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(
-                rx.avatar(fallback=SessionState.user_name[:1].upper(), size="1", radius="full"),
+                rx.avatar(
+                    fallback=SessionState.user_name[:1].upper(), size="1", radius="full", aria_hidden="true"
+                ),
+                # The button's name is the text it shows (the name; on a phone, words for screen readers).
+                rx.el.span("Account menu", style=VISUALLY_HIDDEN, display=["inline", "inline", "none"]),
                 rx.text(
                     SessionState.user_name,
                     display=["none", "none", "inline"],
@@ -103,9 +145,8 @@ def user_menu() -> rx.Component:
                     white_space="nowrap",
                     text_overflow="ellipsis",
                 ),
-                rx.icon("chevron-down", size=14),
+                rx.icon("chevron-down", size=14, aria_hidden="true"),
                 variant="ghost",
-                aria_label="Account menu",
                 id="user-menu",
             )
         ),
@@ -135,6 +176,9 @@ def user_menu() -> rx.Component:
                 rx.link(
                     "Account & billing", href=routes.ACCOUNT, underline="none", color="inherit", width="100%"
                 )
+            ),
+            rx.menu.item(
+                rx.link("Pricing", href=routes.PRICING, underline="none", color="inherit", width="100%")
             ),
             rx.cond(
                 SessionState.is_admin,
@@ -166,24 +210,55 @@ def user_menu() -> rx.Component:
     )
 
 
+def _signed_out_menu() -> rx.Component:
+    """At phone width the header has no room for every link: Pricing and Sign in live in a menu."""
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(
+                rx.icon("menu", size=18), variant="ghost", size="2", aria_label="Menu", id="phone-menu"
+            ),
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.link("Pricing", href=routes.PRICING, underline="none", color="inherit")),
+            rx.menu.item(rx.link("Sign in", href=routes.SIGN_IN, underline="none", color="inherit")),
+            rx.menu.item(
+                rx.link("Create an account", href=routes.SIGN_UP, underline="none", color="inherit")
+            ),
+        ),
+    )
+
+
 def navbar() -> rx.Component:
     return rx.el.header(
         rx.hstack(
             logo(),
-            rx.hstack(
-                rx.cond(
-                    SessionState.signed_in,
-                    rx.hstack(
-                        _nav_link("Dashboard", routes.DASHBOARD),
-                        _nav_link("Practice", routes.INTERVIEW_NEW),
-                        _nav_link("History", routes.HISTORY),
-                        spacing="5",
+            rx.el.nav(
+                rx.hstack(
+                    rx.cond(
+                        SessionState.signed_in,
+                        rx.hstack(
+                            _nav_link("Dashboard", routes.DASHBOARD),
+                            _nav_link("Practice", routes.INTERVIEW_NEW),
+                            _nav_link("History", routes.HISTORY),
+                            spacing="5",
+                        ),
                     ),
+                    _nav_link("Pricing", routes.PRICING),
+                    rx.cond(
+                        SessionState.is_admin,
+                        rx.hstack(
+                            rx.separator(orientation="vertical", size="1"),
+                            _nav_link("Usage", routes.ADMIN_USAGE, id="nav-admin-usage"),
+                            _nav_link("Users", routes.ADMIN_USERS, id="nav-admin-users"),
+                            spacing="5",
+                            align="center",
+                        ),
+                    ),
+                    spacing="5",
+                    align="center",
                 ),
-                _nav_link("Pricing", routes.PRICING),
-                spacing="5",
+                aria_label="Main",
                 display=["none", "none", "flex"],
-                align="center",
             ),
             rx.spacer(),
             rx.hstack(
@@ -191,16 +266,27 @@ def navbar() -> rx.Component:
                     SessionState.signed_in,
                     rx.hstack(credits_badge(), user_menu(), align="center", spacing="3"),
                     rx.hstack(
-                        rx.link(
-                            rx.button("Sign in", variant="ghost", size="2", white_space="nowrap"),
-                            href=routes.SIGN_IN,
-                            display=["none", "inline-flex"],
+                        rx.box(
+                            link_button(
+                                "Sign in",
+                                href=routes.SIGN_IN,
+                                variant="ghost",
+                                size="2",
+                                white_space="nowrap",
+                                id="nav-sign-in",
+                            ),
+                            display=["none", "none", "block"],
                         ),
-                        rx.link(
-                            rx.button("Get started", size="2", white_space="nowrap"), href=routes.SIGN_UP
+                        link_button(
+                            "Get started",
+                            href=routes.SIGN_UP,
+                            size="2",
+                            white_space="nowrap",
+                            id="nav-sign-up",
                         ),
+                        rx.box(_signed_out_menu(), display=["block", "block", "none"]),
                         align="center",
-                        spacing="2",
+                        spacing="3",
                     ),
                 ),
                 rx.color_mode.button(size="2", variant="ghost", aria_label="Toggle dark mode"),
@@ -227,12 +313,12 @@ def footer() -> rx.Component:
     return rx.el.footer(
         rx.vstack(
             rx.hstack(
-                rx.icon("bot", size=16, color=rx.color("gray", 10)),
-                rx.text(AI_DISCLAIMER, size="1", color=rx.color("gray", 10)),
+                rx.icon("bot", size=16, color=rx.color("gray", 11), aria_hidden="true"),
+                rx.text(AI_DISCLAIMER, size="1", color=rx.color("gray", 11)),
                 align="center",
                 spacing="2",
             ),
-            rx.text("© 2026 VocaHire", size="1", color=rx.color("gray", 9)),
+            rx.text("© 2026 VocaHire", size="1", color=rx.color("gray", 11)),
             max_width=MAX_WIDTH,
             margin_x="auto",
             padding_x=["16px", "24px"],
@@ -247,11 +333,15 @@ def footer() -> rx.Component:
 def page_shell(*children: rx.Component, width: str = MAX_WIDTH) -> rx.Component:
     """Navigation, a centred column for the page, and the footer."""
     return rx.box(
+        rx.el.a("Skip to content", href=f"#{MAIN_ID}", id="skip-link", style=SKIP_LINK_STYLE),
         navbar(),
         clerk_bridge(),  # renders nothing unless Clerk is the sign-in provider
         service_status_banner(),  # renders nothing unless the app's Redis is away
         rx.el.main(
             *children,
+            id=MAIN_ID,
+            tab_index=-1,  # the skip link moves focus here
+            outline="none",
             max_width=width,
             margin_x="auto",
             padding_x=["16px", "24px"],
@@ -294,7 +384,7 @@ def page_header(
 ) -> rx.Component:
     return rx.flex(
         rx.vstack(
-            rx.heading(title, size="7", weight="bold"),
+            rx.heading(title, size="7", weight="bold", as_="h1"),
             *([rx.text(subtitle, color=rx.color("gray", 11), size="3")] if subtitle is not None else []),
             spacing="1",
         ),
@@ -311,21 +401,27 @@ def card(*children: rx.Component, **props: object) -> rx.Component:
     return rx.card(*children, size="3", width="100%", **props)
 
 
-def error_callout(message: rx.Var | str, **props: object) -> rx.Component:
+def error_callout(message: rx.Var | str, focus: bool = False, **props: object) -> rx.Component:
+    """A red notice, announced when it appears (role=alert); ``focus`` (needs an ``id``) also moves the
+    keyboard focus to it, for errors that answer what the user just did."""
+    if focus:
+        props.update(tab_index=-1, on_mount=rx.set_focus(str(props["id"])))
     return rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", width="100%", **props)
 
 
-def empty_state(icon: str, title: str, body: str, action: rx.Component | None = None) -> rx.Component:
+def empty_state(
+    icon: str, title: str, body: str, action: rx.Component | None = None, level: str = "h2"
+) -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.center(
-                rx.icon(icon, size=28, color=rx.color("accent", 10)),
+                rx.icon(icon, size=28, color=rx.color("accent", 10), aria_hidden="true"),
                 background=rx.color("accent", 3),
                 border_radius="50%",
                 width="56px",
                 height="56px",
             ),
-            rx.heading(title, size="4"),
+            rx.heading(title, size="4", as_=level),
             rx.text(body, color=rx.color("gray", 11), text_align="center", max_width="420px"),
             action or rx.fragment(),
             align="center",

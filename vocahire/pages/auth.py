@@ -12,6 +12,8 @@ from vocahire.limits import MIN_PASSWORD_LENGTH
 from vocahire.state.auth_forms import AuthFormState
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
+PASSWORD_RULES_ID = "password-rules"
+
 
 def _field(label: str, name: str, type_: str, autocomplete: str, **props: object) -> rx.Component:
     return rx.vstack(
@@ -34,9 +36,13 @@ def _auth_card(title: str, subtitle: str, form: rx.Component, footer: rx.Compone
     return rx.center(
         card(
             rx.vstack(
-                rx.heading(title, size="6"),
+                rx.heading(title, size="6", as_="h1"),
                 rx.text(subtitle, color=rx.color("gray", 11), size="2"),
-                rx.cond(AuthFormState.error != "", error_callout(AuthFormState.error, id="auth-error")),
+                # Announced (role=alert) and focused: a screen reader reads it, Tab continues into the form.
+                rx.cond(
+                    AuthFormState.error != "",
+                    error_callout(AuthFormState.error, focus=True, id="auth-error"),
+                ),
                 form,
                 footer,
                 spacing="4",
@@ -72,7 +78,7 @@ def sign_in_page() -> rx.Component:
         ),
         rx.text(
             "New to VocaHire? ",
-            rx.link("Create an account", href=routes.SIGN_UP),
+            rx.link("Create an account", href=routes.SIGN_UP, underline="always"),
             size="2",
             color=rx.color("gray", 11),
         ),
@@ -98,14 +104,16 @@ def sign_up_page() -> rx.Component:
                     "new-password",
                     required=True,
                     min_length=MIN_PASSWORD_LENGTH,
+                    aria_describedby=PASSWORD_RULES_ID,
                 ),
                 rx.text(
                     f"At least {MIN_PASSWORD_LENGTH} characters, mixing letters with numbers or symbols.",
                     size="1",
-                    color=rx.color("gray", 10),
+                    color=rx.color("gray", 11),
+                    id=PASSWORD_RULES_ID,
                 ),
                 rx.button("Create account", type="submit", size="3", width="100%", id="sign-up-submit"),
-                rx.text(AI_DISCLAIMER, size="1", color=rx.color("gray", 10)),
+                rx.text(AI_DISCLAIMER, size="1", color=rx.color("gray", 11)),
                 spacing="4",
                 width="100%",
             ),
@@ -116,7 +124,7 @@ def sign_up_page() -> rx.Component:
         ),
         rx.text(
             "Already have an account? ",
-            rx.link("Sign in", href=routes.SIGN_IN),
+            rx.link("Sign in", href=routes.SIGN_IN, underline="always"),
             size="2",
             color=rx.color("gray", 11),
         ),

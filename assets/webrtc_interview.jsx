@@ -29,6 +29,8 @@ const STATE_LABELS = {
   failed: "Could not connect",
 };
 
+const LEAVE_QUESTION = "Your interview is still running. Leave the page and end it?";
+
 function storageKey(sessionId) {
   return `vocahire.pending.${sessionId}`;
 }
@@ -664,6 +666,41 @@ export function WebRTCInterview(props) {
   const base = elapsedBaseRef.current;
   const elapsed = status === "active" || live ? base.elapsed + (now - base.at) / 1000 : base.elapsed;
   const remaining = Math.max(0, (Number(limitSeconds) || 0) - elapsed);
+  // While the call is up, leaving the page would drop it (and spend the credit): ask first. Closing or
+  // reloading the tab gets the browser's own question; a link inside the app and the Back button, ours.
+  const guarding = (live || state === "connecting") && status !== "completed" && status !== "failed";
+  useEffect(() => {
+    if (!guarding) return undefined;
+    const onBeforeUnload = (e) => { e.preventDefault(); e.returnValue = LEAVE_QUESTION; return LEAVE_QUESTION; };
+    const onClick = (e) => {
+      if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      const link = e.target instanceof Element ? e.target.closest("a[href]") : null;
+      if (!link || link.target === "_blank" || link.hasAttribute("download")) return;
+      const to = new URL(link.href, window.location.href);
+      if (to.origin === window.location.origin && to.pathname === window.location.pathname) return; // e.g. the skip link
+      if (!window.confirm(LEAVE_QUESTION)) { e.preventDefault(); e.stopPropagation(); }
+    };
+    // Back: an extra entry for this same page; popping it asks, and stays (pushes it again) unless told to go.
+    const keep = () => window.history.pushState({ ...(window.history.state || {}), vocahireLiveGuard: true }, "");
+    const onPopState = () => {
+      if (window.confirm(LEAVE_QUESTION)) {
+        window.removeEventListener("popstate", onPopState);
+        window.history.back();
+      } else {
+        keep();
+      }
+    };
+    if (!(window.history.state && window.history.state.vocahireLiveGuard)) keep();
+    window.addEventListener("beforeunload", onBeforeUnload);
+    document.addEventListener("click", onClick, true);
+    window.addEventListener("popstate", onPopState);
+    return () => {
+      window.removeEventListener("beforeunload", onBeforeUnload);
+      document.removeEventListener("click", onClick, true);
+      window.removeEventListener("popstate", onPopState);
+    };
+  }, [guarding]);
+
   const dotColor = state === "live" ? "var(--grass-9)" : state === "failed" || state === "interrupted" ? "var(--red-9)" : state === "ended" ? "var(--gray-8)" : "var(--amber-9)";
 
   return (

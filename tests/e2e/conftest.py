@@ -415,3 +415,55 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if line:
         terminalreporter.write_sep("-", "accessibility")
         terminalreporter.write_line(line)
+
+
+@dataclass
+class LiveApp:
+    """A build whose OpenAI is the local Realtime fake (``tests/fakes/openai_realtime.py``)."""
+
+    app: AppServer
+    realtime: Any
+
+
+@pytest.fixture(scope="session")
+def live_app(_e2e_stack: ExitStack, e2e_app_factory: Callable[..., AppServer]) -> LiveApp:
+    """Shared by the accessibility, keyboard and polish tests: live interviews answer, feedback is
+    written by the tests themselves (the worker is off)."""
+    from tests.fakes.openai_realtime import FakeRealtime
+
+    fake = _e2e_stack.enter_context(FakeRealtime(api_key="sk-test-e2e-a11y-0123456789abcdef"))
+    fake.chars_per_second = 60.0
+    app = e2e_app_factory(
+        OPENAI_API_KEY=fake.api_key,
+        OPENAI_BASE_URL=fake.base_url,
+        FEEDBACK_WORKER_ENABLED="false",
+        ADMIN_EMAILS="a11y-admin@example.com",
+    )
+    return LiveApp(app, fake)
+
+
+@pytest.fixture(scope="module")
+def live_app_db(live_app: LiveApp) -> Iterator[LiveApp]:
+    """This test process's services read and write ``live_app``'s database (for a whole module)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DATABASE_URL", live_app.app.database_url)
+        for key in ("SESSION_SECRET", "ADMIN_EMAILS", "APP_URL"):
+            if key in live_app.app.env:
+                mp.setenv(key, live_app.app.env[key])
+        refresh_settings()
+        yield live_app
+    refresh_settings()
+
+
+def signed_in_context(browser: Any, app: AppServer, user_id: int | None, **options: Any) -> Any:
+    """A context on ``app`` carrying ``user_id``'s session cookie (or none), microphone granted."""
+    from tests.utils.users import session_cookie_for
+
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(base_url=app.url, **options)
+    context.grant_permissions(["microphone"], origin=app.url)
+    if user_id is not None:
+        context.add_cookies(
+            [{"name": k, "value": v, "url": app.url} for k, v in session_cookie_for(user_id).items()]
+        )
+    return context

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire import routes
-from vocahire.components.layout import card, error_callout, loading_block, page_header, template
+from vocahire.components.layout import card, error_callout, link_button, loading_block, page_header, template
 from vocahire.state.billing_success import BillingSuccessState as S
 from vocahire.wording import CREDITS_NAME
 
@@ -24,7 +24,7 @@ def _panel(
     return card(
         rx.flex(
             badge,
-            rx.vstack(rx.heading(title, size="5", id="billing-status-title"), *body, spacing="2"),
+            rx.vstack(rx.heading(title, size="5", as_="h2", id="billing-status-title"), *body, spacing="2"),
             direction=rx.breakpoints(initial="column", sm="row"),
             spacing="4",
         ),
@@ -41,13 +41,11 @@ def _actions(*buttons: rx.Component) -> rx.Component:
 
 
 def _practice_button() -> rx.Component:
-    return rx.link(
-        rx.button(rx.icon("mic"), "Start a practice interview", size="3"), href=routes.INTERVIEW_NEW
-    )
+    return link_button(rx.icon("mic"), "Start a practice interview", href=routes.INTERVIEW_NEW, size="3")
 
 
 def _history_button() -> rx.Component:
-    return rx.link(rx.button("Billing history", size="3", variant="soft"), href=routes.ACCOUNT)
+    return link_button("Billing history", href=routes.ACCOUNT, size="3", variant="soft")
 
 
 def _waiting() -> rx.Component:
@@ -116,7 +114,7 @@ def _failed() -> rx.Component:
         "red",
         "Your payment didn't go through",
         _muted("Your bank declined or cancelled the payment, so nothing was added and you weren't charged."),
-        _actions(rx.link(rx.button("Back to pricing", size="3"), href=routes.PRICING)),
+        _actions(link_button("Back to pricing", href=routes.PRICING, size="3")),
     )
 
 
@@ -155,9 +153,7 @@ def _invalid() -> rx.Component:
             "This link doesn't point to one of your purchases. Your billing history shows everything you've "
             "bought."
         ),
-        _actions(
-            _history_button(), rx.link(rx.button("Pricing", size="3", variant="soft"), href=routes.PRICING)
-        ),
+        _actions(_history_button(), link_button("Pricing", href=routes.PRICING, size="3", variant="soft")),
     )
 
 

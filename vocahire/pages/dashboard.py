@@ -8,7 +8,15 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from vocahire import routes
-from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
+from vocahire.components.layout import (
+    card,
+    empty_state,
+    error_callout,
+    link_button,
+    loading_block,
+    page_header,
+    template,
+)
 from vocahire.state.dashboard import DashboardState
 from vocahire.state.session import SessionState
 from vocahire.wording import CREDITS_NAME
@@ -19,13 +27,13 @@ STATUS_COLORS = {"completed": "grass", "active": "blue", "starting": "blue", "fa
 def _balance_card() -> rx.Component:
     return card(
         rx.vstack(
-            rx.text("Your balance", size="2", color=rx.color("gray", 11)),
+            rx.heading("Your balance", size="2", weight="regular", color=rx.color("gray", 11), as_="h2"),
             rx.cond(
                 SessionState.is_premium,
                 rx.vstack(
                     rx.hstack(
-                        rx.icon("crown", color=rx.color("amber", 10)),
-                        rx.heading("Coach plan", size="7"),
+                        rx.icon("crown", color=rx.color("amber", 10), aria_hidden="true"),
+                        rx.text("Coach plan", size="7", weight="bold", id="balance-plan"),
                         align="center",
                     ),
                     rx.text("Unlimited practice interviews.", color=rx.color("gray", 11), size="2"),
@@ -33,7 +41,7 @@ def _balance_card() -> rx.Component:
                 ),
                 rx.vstack(
                     rx.hstack(
-                        rx.heading(SessionState.credits_display, size="8", id="balance-amount"),
+                        rx.text(SessionState.credits_display, size="8", weight="bold", id="balance-amount"),
                         rx.text(CREDITS_NAME, size="3", color=rx.color("gray", 11)),
                         align="baseline",
                         spacing="2",
@@ -46,29 +54,48 @@ def _balance_card() -> rx.Component:
                     spacing="1",
                 ),
             ),
-            rx.link(rx.button("Buy credits or go unlimited", variant="soft", size="2"), href=routes.PRICING),
+            # A Coach subscriber has nothing to buy: no prompt to.
+            rx.cond(
+                ~SessionState.is_premium,
+                link_button(
+                    "Buy credits or go unlimited",
+                    href=routes.PRICING,
+                    variant="soft",
+                    size="2",
+                    id="buy-prompt",
+                ),
+            ),
             spacing="3",
         )
     )
 
 
 def _cta_card() -> rx.Component:
-    return card(
+    return rx.box(
         rx.vstack(
             rx.text("Ready when you are", size="2", color=rx.color("gray", 11)),
-            rx.heading("Practise with your AI interviewer", size="5"),
+            rx.heading("Practise with your AI interviewer", size="5", as_="h2"),
             rx.text(
                 "Pick a role, add the job description and your résumé, and talk it through out loud.",
                 color=rx.color("gray", 11),
                 size="2",
             ),
-            rx.link(
-                rx.button(rx.icon("mic"), "Start a practice interview", size="3", id="start-interview-cta"),
+            link_button(
+                rx.icon("mic"),
+                "Start a practice interview",
                 href=routes.INTERVIEW_NEW,
+                size="3",
+                id="start-interview-cta",
             ),
             spacing="3",
         ),
+        # A plain box: Radix's card paints its own lighter panel inside the gradient.
         background=f"linear-gradient(135deg, {rx.color('accent', 3)}, {rx.color('accent', 2)})",
+        padding="24px",
+        border_radius="12px",
+        border=f"1px solid {rx.color('accent', 5)}",
+        id="cta-card",
+        width="100%",
     )
 
 
@@ -76,19 +103,33 @@ def _interview_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.vstack(
-                rx.text(row["job_title"], weight="medium"),
-                rx.text(row["date_label"], size="1", color=rx.color("gray", 10)),
+                rx.text(
+                    row["job_title"],
+                    weight="medium",
+                    trim="both",
+                    class_name="interview-title",
+                    title=row["job_title"],
+                    overflow="hidden",
+                    white_space="nowrap",
+                    text_overflow="ellipsis",
+                    max_width="100%",
+                ),
+                rx.text(row["date_label"], size="1", color=rx.color("gray", 11)),
                 spacing="0",
+                min_width="0",
+                flex="1",
             ),
-            rx.spacer(),
             rx.cond(row["score"], rx.badge(row["score"].to_string() + " / 100", size="2"), rx.fragment()),
             rx.badge(
                 row["status"],
                 color_scheme=rx.match(row["status"], ("completed", "grass"), ("failed", "red"), "blue"),
                 variant="soft",
             ),
-            rx.icon("chevron-right", size=16, color=rx.color("gray", 9)),
+            rx.icon(
+                "chevron-right", size=16, color=rx.color("gray", 11), flex_shrink="0", aria_hidden="true"
+            ),
             align="center",
+            spacing="2",
             width="100%",
             padding="12px",
             border_radius="8px",
@@ -109,9 +150,9 @@ def _interview_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
 def _recent() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading("Recent interviews", size="5"),
+            rx.heading("Recent interviews", size="5", as_="h2"),
             rx.spacer(),
-            rx.link("See all", href=routes.HISTORY, size="2"),
+            rx.link("See all", href=routes.HISTORY, size="2", aria_label="See all interviews"),
             width="100%",
             align="center",
         ),
@@ -128,12 +169,13 @@ def _recent() -> rx.Component:
                             rx.foreach(DashboardState.recent, _interview_row), spacing="1", width="100%"
                         )
                     ),
+                    # The call-to-action card above is the one way to start (no second button here).
                     empty_state(
                         "messages-square",
                         "No interviews yet",
-                        "Your practice interviews and their feedback will appear here. Start your first one: "
-                        "it takes about 20 minutes.",
-                        rx.link(rx.button("Start your first interview"), href=routes.INTERVIEW_NEW),
+                        "Your practice interviews and their feedback will appear here. Your first one takes "
+                        "about 20 minutes.",
+                        level="h3",
                     ),
                 ),
             ),

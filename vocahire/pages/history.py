@@ -6,9 +6,18 @@ from typing import Any
 
 import reflex as rx
 from reflex.vars import ObjectVar
+from reflex_components_core.react_router.dom import ReactRouterLink
 
 from vocahire import routes
-from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
+from vocahire.components.layout import (
+    card,
+    empty_state,
+    error_callout,
+    link_button,
+    loading_block,
+    page_header,
+    template,
+)
 from vocahire.state.history import HistoryState
 
 # Calling a state's event handler with arguments carries ``type: ignore[operator]``: Reflex types
@@ -86,18 +95,18 @@ def _progress() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.vstack(
-                    rx.heading("Scores over time", size="4"),
+                    rx.heading("Scores over time", size="4", as_="h3"),
                     rx.text(
                         "Overall and per category, one point per interview.",
                         size="1",
-                        color=rx.color("gray", 10),
+                        color=rx.color("gray", 11),
                     ),
                     spacing="1",
                 ),
                 rx.spacer(),
                 rx.vstack(
-                    rx.text("Latest", size="1", color=rx.color("gray", 10)),
-                    rx.heading(HistoryState.latest_overall, size="6", id="latest-overall"),
+                    rx.text("Latest", size="1", color=rx.color("gray", 11)),
+                    rx.text(HistoryState.latest_overall, size="6", weight="bold", id="latest-overall"),
                     align="end",
                     spacing="0",
                 ),
@@ -114,7 +123,7 @@ def _progress() -> rx.Component:
     )
     measured = card(
         rx.vstack(
-            rx.heading("Measured figures over time", size="4"),
+            rx.heading("Measured figures over time", size="4", as_="h3"),
             rx.flex(
                 *[
                     rx.button(
@@ -134,7 +143,7 @@ def _progress() -> rx.Component:
             rx.hstack(
                 rx.text(HistoryState.metric_label, size="2", weight="medium"),
                 rx.spacer(),
-                rx.text(HistoryState.metric_target, size="1", color=rx.color("gray", 10)),
+                rx.text(HistoryState.metric_target, size="1", color=rx.color("gray", 11)),
                 width="100%",
                 wrap="wrap",
             ),
@@ -149,13 +158,18 @@ def _progress() -> rx.Component:
     )
     return rx.cond(
         HistoryState.points.length() > 0,
-        rx.grid(
-            scores,
-            measured,
-            columns=rx.breakpoints(initial="1", lg="2"),
-            spacing="4",
+        rx.vstack(
+            rx.heading("Your progress", size="5", as_="h2"),
+            rx.grid(
+                scores,
+                measured,
+                columns=rx.breakpoints(initial="1", lg="2"),
+                spacing="4",
+                width="100%",
+                id="progress",
+            ),
+            spacing="3",
             width="100%",
-            id="progress",
         ),
         card(
             rx.hstack(
@@ -214,11 +228,21 @@ def _row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.flex(
         rx.link(
             rx.vstack(
-                rx.text(row["job_title"], weight="bold"),
                 rx.text(
-                    row["date_label"], " · ", row["duration_label"], size="1", color=rx.color("gray", 10)
+                    row["job_title"],
+                    weight="bold",
+                    title=row["job_title"],
+                    overflow="hidden",
+                    white_space="nowrap",
+                    text_overflow="ellipsis",
+                    max_width="100%",
+                    class_name="interview-title",
+                ),
+                rx.text(
+                    row["date_label"], " · ", row["duration_label"], size="1", color=rx.color("gray", 11)
                 ),
                 spacing="1",
+                width="100%",
             ),
             # A live interview opens the live page (to reconnect or end it); a finished one, its feedback.
             href=rx.cond(
@@ -238,14 +262,15 @@ def _row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
                 rx.fragment(),
             ),
             rx.badge(row["status_label"], color_scheme=row["status_color"].to(str), variant="soft"),
-            rx.link(
-                rx.icon_button(
+            rx.icon_button(
+                ReactRouterLink.create(
                     rx.icon("chevron-right", size=16),
-                    variant="ghost",
-                    color_scheme="gray",
+                    to="/feedback/" + row["id"].to(str),
                     aria_label="Open feedback",
                 ),
-                href="/feedback/" + row["id"].to(str),
+                as_child=True,
+                variant="ghost",
+                color_scheme="gray",
             ),
             _delete_button(row),
             align="center",
@@ -265,7 +290,7 @@ def _row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
 
 def _list() -> rx.Component:
     return rx.vstack(
-        rx.heading("Your interviews", size="5"),
+        rx.heading("Your interviews", size="5", as_="h2"),
         card(
             rx.vstack(rx.foreach(HistoryState.rows, _row), spacing="1", width="100%"),
             id="history-list",
@@ -282,7 +307,7 @@ def history_page() -> rx.Component:
         page_header(
             "History & progress",
             "Every practice interview you've done, and how you're improving.",
-            rx.link(rx.button(rx.icon("mic", size=16), "New practice interview"), href=routes.INTERVIEW_NEW),
+            link_button(rx.icon("mic", size=16), "New practice interview", href=routes.INTERVIEW_NEW),
         ),
         rx.cond(
             HistoryState.loading,
@@ -298,7 +323,7 @@ def history_page() -> rx.Component:
                         "No interviews yet",
                         "Once you finish a practice interview, it shows up here with its feedback, and your "
                         "scores start charting your progress.",
-                        rx.link(rx.button("Start your first interview"), href=routes.INTERVIEW_NEW),
+                        link_button("Start your first interview", href=routes.INTERVIEW_NEW),
                     ),
                 ),
             ),

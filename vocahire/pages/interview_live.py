@@ -16,7 +16,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from vocahire import routes
-from vocahire.components.layout import card, empty_state, error_callout, loading_block, template
+from vocahire.components.layout import card, empty_state, error_callout, link_button, loading_block, template
 from vocahire.components.webrtc import webrtc_interview
 from vocahire.state.interview import LiveInterviewState as L
 from vocahire.wording import AI_DISCLAIMER
@@ -67,7 +67,7 @@ def _saved_transcript() -> rx.Component:
                 ),
                 rx.text(
                     "No lines were recorded in this interview.",
-                    color=rx.color("gray", 10),
+                    color=rx.color("gray", 11),
                     size="2",
                     id="transcript-empty",
                 ),
@@ -115,8 +115,8 @@ def _outcome() -> rx.Component:
             L.status == "completed",
             rx.vstack(
                 rx.hstack(
-                    rx.icon("circle-check", color=rx.color("grass", 10)),
-                    rx.heading("Interview complete", size="5"),
+                    rx.icon("circle-check", color=rx.color("grass", 10), aria_hidden="true"),
+                    rx.heading("Interview complete", size="5", as_="h2"),
                     align="center",
                 ),
                 rx.text(L.end_reason, size="2", color=rx.color("gray", 11)),
@@ -125,9 +125,11 @@ def _outcome() -> rx.Component:
                     rx.text("Length: ", L.duration_label, size="2", color=rx.color("gray", 11)),
                 ),
                 rx.text("Your feedback is being written now; it takes about a minute.", size="2"),
-                rx.link(
-                    rx.button(rx.icon("sparkles"), "See your feedback", size="3"),
+                link_button(
+                    rx.icon("sparkles"),
+                    "See your feedback",
                     href=L.feedback_href,
+                    size="3",
                     id="feedback-link",
                 ),
                 spacing="3",
@@ -135,13 +137,13 @@ def _outcome() -> rx.Component:
             ),
             rx.vstack(
                 rx.hstack(
-                    rx.icon("circle-x", color=rx.color("red", 10)),
-                    rx.heading("This interview couldn't start", size="5"),
+                    rx.icon("circle-x", color=rx.color("red", 10), aria_hidden="true"),
+                    rx.heading("This interview couldn't start", size="5", as_="h2"),
                     align="center",
                 ),
                 rx.text(L.error_message, size="2", id="failed-message"),
                 rx.text("Nothing was charged for it.", size="2", color=rx.color("gray", 11)),
-                rx.link(rx.button("Set up a new interview", size="3"), href=routes.INTERVIEW_NEW),
+                link_button("Set up a new interview", href=routes.INTERVIEW_NEW, size="3"),
                 spacing="3",
                 id="failed-panel",
             ),
@@ -181,7 +183,8 @@ def interview_live_page() -> rx.Component:
                     "search-x",
                     "Interview not found",
                     "This interview doesn't exist or isn't yours.",
-                    rx.link(rx.button("Set up an interview"), href=routes.INTERVIEW_NEW),
+                    link_button("Set up an interview", href=routes.INTERVIEW_NEW),
+                    level="h1",
                 ),
                 _content(),
             ),

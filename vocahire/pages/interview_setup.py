@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex.vars import ArrayVar, ObjectVar
+from reflex.vars import ArrayVar, ObjectVar, Var
 
 from vocahire import routes
-from vocahire.components.layout import card, error_callout, loading_block, page_header, template
+from vocahire.components.layout import card, error_callout, link_button, loading_block, page_header, template
 from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_RESUME_BYTES, MAX_RESUME_MB, MAX_TITLE_CHARS
 from vocahire.state.interview import InterviewSetupState as S
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
@@ -19,6 +19,8 @@ from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 # (``@rx.event(background=True)``) mypy reports it as ``[misc]`` ("EventCallback not callable").
 
 UPLOAD_ID = "resume-upload"
+FILE_INPUT_ID = "resume-file"
+RESUME_HINT_ID = f"{FILE_INPUT_ID}-hint"  # the hint under the label (``_label``)
 ACCEPT = {
     "application/pdf": [".pdf"],
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
@@ -29,9 +31,39 @@ ACCEPT = {
 def _label(text: str, html_for: str, hint: str | None = None) -> rx.Component:
     return rx.vstack(
         rx.el.label(text, html_for=html_for, style={"fontWeight": 500, "fontSize": "14px"}),
-        rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
+        rx.text(hint, size="1", color=rx.color("gray", 11), id=f"{html_for}-hint") if hint else rx.fragment(),
         spacing="0",
     )
+
+
+def _with_dropzone_props(prop_getter: Var, props: str) -> Var:
+    """``getRootProps()`` / ``getInputProps()`` of react-dropzone, called with our own props (they win over
+    its defaults, such as the drop zone's ``role="presentation"``)."""
+    expr = prop_getter._js_expr
+    assert expr.endswith("()"), expr
+    return Var(_js_expr=f"{expr[:-2]}({props})", _var_type=None, _var_data=prop_getter._var_data)
+
+
+def _accessible(upload: rx.Component) -> rx.Component:
+    """The drop zone is a button named by its text and described by the hint; the file input behind it
+    has the id its label points at, and sits beside the zone (a control inside a button is a nested one)."""
+    zone = upload.children[0]
+    assert isinstance(zone, rx.Component)
+    zone.special_props = [
+        _with_dropzone_props(
+            zone.special_props[0], f'{{role: "button", "aria-describedby": "{RESUME_HINT_ID}"}}'
+        )
+    ]
+    file_input, *shown = zone.children
+    assert isinstance(file_input, rx.Component)
+    file_input.special_props = [
+        _with_dropzone_props(
+            file_input.special_props[0], f'{{id: "{FILE_INPUT_ID}", "aria-describedby": "{RESUME_HINT_ID}"}}'
+        )
+    ]
+    zone.children = shown
+    upload.children = [file_input, zone]
+    return upload
 
 
 def _choice(
@@ -40,7 +72,7 @@ def _choice(
     """A labelled radio group (big touch targets, readable at 375 px)."""
     return rx.vstack(
         rx.el.label(label, id=f"label-{name}", style={"fontWeight": 500, "fontSize": "14px"}),
-        rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
+        rx.text(hint, size="1", color=rx.color("gray", 11), id=f"hint-{name}") if hint else rx.fragment(),
         rx.radio_group.root(
             rx.el.div(
                 *[
@@ -63,6 +95,7 @@ def _choice(
             name=name,
             default_value=default,
             aria_labelledby=f"label-{name}",
+            **({"aria_describedby": f"hint-{name}"} if hint else {}),
         ),
         spacing="2",
         width="100%",
@@ -83,32 +116,37 @@ def _resume_upload() -> rx.Component:
     return rx.vstack(
         _label(
             "Résumé (optional)",
-            UPLOAD_ID,
+            FILE_INPUT_ID,
             f"PDF, Word (.docx) or text, up to {MAX_RESUME_MB} MB. "
             "We read the text on our server; the file itself isn't kept.",
         ),
-        rx.upload(
-            rx.vstack(
-                rx.icon("file-up", size=22, color=rx.color("accent", 10)),
-                rx.text("Drop your résumé here, or click to choose a file", size="2", text_align="center"),
-                align="center",
-                spacing="1",
-            ),
-            id=UPLOAD_ID,
-            accept=ACCEPT,
-            max_files=1,
-            multiple=False,
-            max_size=MAX_RESUME_BYTES,
-            disabled=S.resume_busy,
-            # Streamed to a background handler: the file is read outside the state lock.
-            on_drop=S.upload_resume(rx.upload_files_chunk(upload_id=UPLOAD_ID)),  # type: ignore[misc]
-            # Too big or the wrong type: the browser refuses it and the message says why.
-            on_drop_rejected=_rejected,
-            border=f"1px dashed {rx.color('gray', 7)}",
-            border_radius="10px",
-            padding="16px",
-            width="100%",
-            cursor="pointer",
+        _accessible(
+            rx.upload(
+                rx.vstack(
+                    rx.icon("file-up", size=22, color=rx.color("accent", 10), aria_hidden="true"),
+                    rx.text(
+                        "Drop your résumé here, or click to choose a file", size="2", text_align="center"
+                    ),
+                    align="center",
+                    spacing="1",
+                ),
+                id=UPLOAD_ID,
+                accept=ACCEPT,
+                max_files=1,
+                multiple=False,
+                max_size=MAX_RESUME_BYTES,
+                disabled=S.resume_busy,
+                # Streamed to a background handler: the file is read outside the state lock.
+                on_drop=S.upload_resume(rx.upload_files_chunk(upload_id=UPLOAD_ID)),  # type: ignore[misc]
+                # Too big or the wrong type: the browser refuses it and the message says why.
+                on_drop_rejected=_rejected,
+                border=f"1px dashed {rx.color('gray', 7)}",
+                border_radius="10px",
+                padding="16px",
+                width="100%",
+                cursor="pointer",
+                _focus_visible={"outline": f"2px solid {rx.color('accent', 8)}", "outlineOffset": "2px"},
+            )
         ),
         rx.cond(
             S.resume_busy,
@@ -131,7 +169,7 @@ def _resume_upload() -> rx.Component:
                 wrap="wrap",
             ),
         ),
-        rx.cond(S.resume_error != "", error_callout(S.resume_error, id="resume-error")),
+        rx.cond(S.resume_error != "", error_callout(S.resume_error, focus=True, id="resume-error")),
         spacing="2",
         width="100%",
     )
@@ -141,7 +179,7 @@ def _cost_card() -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
-                rx.icon("coins", size=18, color=rx.color("grass", 10)),
+                rx.icon("coins", size=18, color=rx.color("grass", 10), aria_hidden="true"),
                 rx.text(
                     "Your balance: ",
                     rx.text.strong(S.balance, id="setup-balance"),
@@ -155,10 +193,7 @@ def _cost_card() -> rx.Component:
             rx.text(S.cost_label, size="2", color=rx.color("gray", 11), id="setup-cost"),
             rx.cond(
                 ~S.can_start,
-                rx.link(
-                    rx.button("Get more credits", size="2", variant="soft", type="button"),
-                    href=routes.PRICING,
-                ),
+                link_button("Get more credits", href=routes.PRICING, size="2", variant="soft"),
             ),
             spacing="2",
         ),
@@ -188,10 +223,8 @@ def _in_progress() -> rx.Component:
         rx.callout(
             rx.flex(
                 rx.text("You have an interview in progress.", size="2"),
-                rx.link(
-                    rx.button("Return to it", size="1", type="button"),
-                    href="/interview/" + S.live_interview_id,
-                    id="return-to-live",
+                link_button(
+                    "Return to it", href="/interview/" + S.live_interview_id, size="1", id="return-to-live"
                 ),
                 spacing="3",
                 align="center",
@@ -230,6 +263,7 @@ def _form() -> rx.Component:
                 rx.text_area(
                     id="job_description",
                     name="job_description",
+                    aria_describedby="job_description-hint",
                     max_length=MAX_DESCRIPTION_CHARS,
                     rows="6",
                     width="100%",
@@ -262,7 +296,7 @@ def _form() -> rx.Component:
                 "Patient waits out your thinking pauses; brisk moves on faster and speaks a little quicker.",
             ),
             _microphone_note(),
-            rx.cond(S.error != "", error_callout(S.error, id="setup-error")),
+            rx.cond(S.error != "", error_callout(S.error, focus=True, id="setup-error")),
             rx.button(
                 rx.cond(
                     S.starting,
@@ -276,7 +310,7 @@ def _form() -> rx.Component:
                 id="start-interview",
                 aria_busy=S.starting,
             ),
-            rx.text(AI_DISCLAIMER, size="1", color=rx.color("gray", 10)),
+            rx.text(AI_DISCLAIMER, size="1", color=rx.color("gray", 11)),
             spacing="5",
             width="100%",
         ),

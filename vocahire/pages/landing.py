@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire import routes
-from vocahire.components.layout import card, template
+from vocahire.components.layout import VISUALLY_HIDDEN, card, link_button, template
+from vocahire.state.landing import LandingState
 from vocahire.state.session import SessionState
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
@@ -14,13 +15,13 @@ def _feature(icon: str, title: str, body: str) -> rx.Component:
     return card(
         rx.vstack(
             rx.center(
-                rx.icon(icon, size=22, color=rx.color("accent", 11)),
+                rx.icon(icon, size=22, color=rx.color("accent", 11), aria_hidden="true"),
                 background=rx.color("accent", 3),
                 border_radius="10px",
                 width="42px",
                 height="42px",
             ),
-            rx.heading(title, size="4"),
+            rx.heading(title, size="4", as_="h3"),
             rx.text(body, color=rx.color("gray", 11), size="2"),
             spacing="3",
         )
@@ -30,14 +31,16 @@ def _feature(icon: str, title: str, body: str) -> rx.Component:
 def _step(number: str, title: str, body: str) -> rx.Component:
     return rx.hstack(
         rx.center(
-            rx.text(number, weight="bold", color="white"),
+            rx.text(number, weight="bold", color="white", aria_hidden="true"),
             background=rx.color("accent", 9),
             border_radius="50%",
             min_width="32px",
             height="32px",
         ),
         rx.vstack(
-            rx.text(title, weight="bold"), rx.text(body, color=rx.color("gray", 11), size="2"), spacing="1"
+            rx.heading(number + ". " + title, size="3", as_="h3", id=f"step-{number}"),
+            rx.text(body, color=rx.color("gray", 11), size="2"),
+            spacing="1",
         ),
         align="start",
         spacing="3",
@@ -48,6 +51,17 @@ def _step(number: str, title: str, body: str) -> rx.Component:
 def landing_page() -> rx.Component:
     """Hero, features, how it works, and the practice notice."""
     return rx.vstack(
+        rx.cond(
+            LandingState.notice != "",
+            rx.callout(
+                LandingState.notice,
+                icon="circle-check",
+                color_scheme="grass",
+                width="100%",
+                role="status",
+                id="account-deleted-notice",
+            ),
+        ),
         rx.vstack(
             rx.badge(
                 rx.icon("bot", size=14),
@@ -59,6 +73,7 @@ def landing_page() -> rx.Component:
             rx.heading(
                 "Practise your next interview out loud, with an AI interviewer.",
                 size=rx.breakpoints(initial="8", md="9"),
+                as_="h1",
                 weight="bold",
                 text_align="center",
                 max_width="780px",
@@ -76,33 +91,35 @@ def landing_page() -> rx.Component:
             rx.cond(
                 SessionState.signed_in,
                 rx.hstack(
-                    rx.link(
-                        rx.button(rx.icon("mic"), "Start a practice interview", size="4"),
-                        href=routes.INTERVIEW_NEW,
+                    link_button(
+                        rx.icon("mic"), "Start a practice interview", href=routes.INTERVIEW_NEW, size="4"
                     ),
-                    rx.link(rx.button("Go to dashboard", size="4", variant="soft"), href=routes.DASHBOARD),
+                    link_button("Go to dashboard", href=routes.DASHBOARD, size="4", variant="soft"),
                     spacing="3",
                     wrap="wrap",
                     justify="center",
                 ),
                 rx.hstack(
-                    rx.link(
-                        rx.button(rx.icon("sparkles"), "Start free: 3 " + CREDITS_NAME, size="4"),
+                    link_button(
+                        rx.icon("sparkles"),
+                        "Start free: 3 " + CREDITS_NAME,
                         href=routes.SIGN_UP,
+                        size="4",
                         id="cta-sign-up",
                     ),
-                    rx.link(rx.button("Sign in", size="4", variant="soft"), href=routes.SIGN_IN),
+                    link_button("Sign in", href=routes.SIGN_IN, size="4", variant="soft"),
                     spacing="3",
                     wrap="wrap",
                     justify="center",
                 ),
             ),
-            rx.text(AI_DISCLAIMER, size="2", color=rx.color("gray", 10), text_align="center"),
+            rx.text(AI_DISCLAIMER, size="2", color=rx.color("gray", 11), text_align="center"),
             align="center",
             spacing="5",
             padding_y=["32px", "64px"],
             width="100%",
         ),
+        rx.heading("What you get", size="6", as_="h2", style=VISUALLY_HIDDEN),
         rx.grid(
             _feature(
                 "audio-lines",
@@ -131,7 +148,7 @@ def landing_page() -> rx.Component:
             width="100%",
         ),
         rx.vstack(
-            rx.heading("How it works", size="6"),
+            rx.heading("How it works", size="6", as_="h2"),
             rx.grid(
                 _step(
                     "1",
@@ -167,4 +184,5 @@ def landing_page() -> rx.Component:
         ),
         spacing="6",
         width="100%",
+        on_mount=LandingState.read_notice,
     )

@@ -32,6 +32,7 @@ def _notices() -> rx.Component:
                 f"Every new account still starts with 3 free {CREDITS_NAME}.",
                 icon="info",
                 color_scheme="amber",
+                high_contrast=True,
                 width="100%",
                 id="payments-not-configured",
             ),
@@ -82,7 +83,7 @@ def _price(offer: ObjectVar[dict[str, Any]]) -> rx.Component:
         offer["price_label"] != "",
         rx.vstack(
             rx.hstack(
-                rx.heading(offer["price_label"], size="8", id="price-" + offer["key"].to(str)),
+                rx.text(offer["price_label"], size="8", weight="bold", id="price-" + offer["key"].to(str)),
                 rx.text(offer["period_label"], size="2", color=rx.color("gray", 11)),
                 align="baseline",
                 spacing="2",
@@ -99,7 +100,7 @@ def _price(offer: ObjectVar[dict[str, Any]]) -> rx.Component:
         rx.cond(
             PricingState.prices_loading,
             rx.vstack(
-                rx.skeleton(rx.heading("$00.00", size="8")),
+                rx.skeleton(rx.text("$00.00", size="8", weight="bold")),
                 rx.text(" ", size="2", min_height="1.4em"),
                 spacing="1",
             ),
@@ -110,7 +111,7 @@ def _price(offer: ObjectVar[dict[str, Any]]) -> rx.Component:
                     "Price shown once payments are set up",
                 ),
                 size="2",
-                color=rx.color("gray", 10),
+                color=rx.color("gray", 11),
                 min_height="3.4em",
             ),
         ),
@@ -151,7 +152,7 @@ def _offer_card(offer: ObjectVar[dict[str, Any]], is_plan: bool) -> rx.Component
     return card(
         rx.vstack(
             rx.hstack(
-                rx.heading(offer["name"], size="4"),
+                rx.heading(offer["name"], size="4", as_="h3"),
                 rx.spacer(),
                 rx.cond(
                     offer["discount_label"] != "",
@@ -165,7 +166,7 @@ def _offer_card(offer: ObjectVar[dict[str, Any]], is_plan: bool) -> rx.Component
             rx.vstack(
                 *[
                     rx.hstack(
-                        rx.icon("check", size=16, color=rx.color("grass", 10)),
+                        rx.icon("check", size=16, color=rx.color("grass", 10), aria_hidden="true"),
                         rx.text(f, size="2"),
                         align="center",
                         spacing="2",
@@ -187,7 +188,9 @@ def _offer_card(offer: ObjectVar[dict[str, Any]], is_plan: bool) -> rx.Component
 def _section(title: str, subtitle: str, offers: rx.Var, is_plan: bool, columns: str) -> rx.Component:
     return rx.vstack(
         rx.vstack(
-            rx.heading(title, size="5"), rx.text(subtitle, size="2", color=rx.color("gray", 11)), spacing="1"
+            rx.heading(title, size="5", as_="h2"),
+            rx.text(subtitle, size="2", color=rx.color("gray", 11)),
+            spacing="1",
         ),
         rx.grid(
             rx.foreach(offers, lambda o: _offer_card(o, is_plan)),
@@ -227,7 +230,7 @@ def pricing_page() -> rx.Component:
             "or cancel anytime from Account & billing, and you keep access until the end of the period you "
             "paid for.",
             size="1",
-            color=rx.color("gray", 10),
+            color=rx.color("gray", 11),
         ),
         rx.cond(
             SessionState.signed_in,

@@ -123,3 +123,9 @@ class InterviewInProgress(Conflict):
             "You already have an interview in progress. Finish or end it before starting another."
         )
         self.session_id = session_id
+
+
+class InvalidLink(InvalidInput):
+    """An e-mailed link that is unknown, tampered with, expired, already used or no longer applies."""
+
+    default_message = "This link is not valid any more. Ask for a new one."

@@ -17,12 +17,20 @@ ACCOUNT = "/account"
 BILLING_SUCCESS = "/billing/success"
 ADMIN_USAGE = "/admin/usage"
 ADMIN_USERS = "/admin/users"
+FORGOT_PASSWORD = "/forgot-password"
+RESET_PASSWORD = "/reset-password"
+VERIFY_EMAIL = "/verify-email"
+CONFIRM_EMAIL = "/confirm-email"
+UNSUBSCRIBE = "/unsubscribe"
 
 API_HEALTH = "/api/health"
 API_READY = "/api/ready"
 API_SIGN_IN = "/api/auth/sign-in"
 API_SIGN_UP = "/api/auth/sign-up"
 API_SIGN_OUT = "/api/auth/sign-out"
+API_FORGOT_PASSWORD = "/api/auth/forgot-password"
+API_RESET_PASSWORD = "/api/auth/reset-password"
+API_UNSUBSCRIBE = "/api/email/unsubscribe"
 API_USER = "/api/user"
 API_DIAG_CONNECTION = "/api/diagnostic/connection-test"
 API_DIAG_DB_PERFORMANCE = "/api/diagnostic/db-performance"
@@ -55,10 +63,30 @@ def feedback_url(session_id: str) -> str:
     return f"/feedback/{session_id}"
 
 
+def forgot_password_url(**extra: str) -> str:
+    params = {k: v for k, v in extra.items() if v}
+    return FORGOT_PASSWORD + (f"?{urlencode(params)}" if params else "")
+
+
+def reset_password_url(token: str, **extra: str) -> str:
+    params = {k: v for k, v in {"token": token, **extra}.items() if v}
+    return RESET_PASSWORD + (f"?{urlencode(params)}" if params else "")
+
+
+def unsubscribe_url(token: str, **extra: str) -> str:
+    params = {k: v for k, v in {"token": token, **extra}.items() if v}
+    return UNSUBSCRIBE + (f"?{urlencode(params)}" if params else "")
+
+
+def with_token(path: str, token: str) -> str:
+    """A page address carrying an e-mailed link's token."""
+    return f"{path}?{urlencode({'token': token})}"
+
+
 def safe_next(candidate: str | None) -> str:
     """Only same-site relative paths are followed after sign-in (no open redirects)."""
     if not candidate or not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
         return DASHBOARD
-    if candidate.startswith(("/api/", SIGN_IN, SIGN_UP)):
+    if candidate.startswith(("/api/", SIGN_IN, SIGN_UP, FORGOT_PASSWORD, RESET_PASSWORD)):
         return DASHBOARD
     return candidate

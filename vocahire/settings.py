@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     clerk_sign_in_url: str | None = Field(None, validation_alias=_alias("CLERK_SIGN_IN_URL"))
     clerk_sign_up_url: str | None = Field(None, validation_alias=_alias("CLERK_SIGN_UP_URL"))
     clerk_issuer: str | None = Field(None, validation_alias="CLERK_ISSUER")
+    # Where Clerk users manage their name, e-mail and password (default: the instance's Account Portal).
+    clerk_account_portal_url: str | None = Field(None, validation_alias="CLERK_ACCOUNT_URL")
     clerk_js_url: str | None = Field(None, validation_alias=_alias("CLERK_JS_URL"))
     clerk_timeout_seconds: float = Field(5.0, gt=0, le=60, validation_alias="CLERK_TIMEOUT_SECONDS")
     clerk_jwks_cooldown_seconds: float = Field(
@@ -132,6 +134,8 @@ class Settings(BaseSettings):
     feedback_timeout_seconds: float = Field(60.0, gt=0, validation_alias="FEEDBACK_TIMEOUT_SECONDS")
     feedback_max_attempts: int = Field(5, gt=0, le=20, validation_alias="FEEDBACK_MAX_ATTEMPTS")
     feedback_worker_enabled: bool = Field(True, validation_alias="FEEDBACK_WORKER_ENABLED")
+    # "Your feedback is ready" waits this long, and isn't sent if the candidate opened the feedback meanwhile.
+    feedback_email_delay_seconds: float = Field(120.0, ge=0, validation_alias="FEEDBACK_EMAIL_DELAY_SECONDS")
 
     # --- Stripe ---
     stripe_secret_key: str | None = Field(None, validation_alias="STRIPE_SECRET_KEY")
@@ -282,6 +286,22 @@ class Settings(BaseSettings):
             return self.clerk_js_url
         host = clerk_frontend_api_host(self.clerk_publishable_key)
         return f"https://{host}/npm/@clerk/clerk-js@{CLERK_JS_MAJOR}/dist/clerk.browser.js" if host else None
+
+    @property
+    def clerk_account_url(self) -> str | None:
+        """Clerk's own account management (its Account Portal's /user page): ``CLERK_ACCOUNT_URL``, else
+        derived from the Frontend API host (``clerk.example.com`` -> ``accounts.example.com``; a
+        development ``x.clerk.accounts.dev`` -> ``x.accounts.dev``)."""
+        if self.clerk_account_portal_url:
+            return self.clerk_account_portal_url
+        host = clerk_frontend_api_host(self.clerk_publishable_key)
+        if not host:
+            return None
+        if host.endswith(".clerk.accounts.dev"):
+            return f"https://{host.removesuffix('.clerk.accounts.dev')}.accounts.dev/user"
+        if host.startswith("clerk."):
+            return f"https://accounts.{host.removeprefix('clerk.')}/user"
+        return None
 
     @property
     def clerk_in_browser(self) -> bool:

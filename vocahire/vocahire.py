@@ -16,6 +16,13 @@ from vocahire.pages.admin_users import admin_users_page
 from vocahire.pages.auth import sign_in_page, sign_up_page
 from vocahire.pages.billing_success import billing_success_page
 from vocahire.pages.dashboard import dashboard_page
+from vocahire.pages.email_links import (
+    confirm_email_page,
+    forgot_password_page,
+    reset_password_page,
+    unsubscribe_page,
+    verify_email_page,
+)
 from vocahire.pages.feedback import feedback_page
 from vocahire.pages.history import history_page
 from vocahire.pages.interview_live import interview_live_page
@@ -26,12 +33,14 @@ from vocahire.pages.pricing import pricing_page
 from vocahire.services.interviews.calls import run_interview_janitor
 from vocahire.settings import get_settings
 from vocahire.state.account import AccountState
+from vocahire.state.account_settings import AccountSettingsState
 from vocahire.state.admin_usage import AdminUsageState
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.state.auth_forms import AuthFormState
 from vocahire.state.availability import backend_exception_handler, watch_redis
 from vocahire.state.billing_success import BillingSuccessState
 from vocahire.state.dashboard import DashboardState
+from vocahire.state.email_links import EmailLinkState
 from vocahire.state.feedback import FeedbackState
 from vocahire.state.history import HistoryState
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
@@ -101,6 +110,38 @@ app.add_page(
     not_found_page, route="404", title="Page not found · VocaHire", on_load=SessionState.load_optional
 )
 
+# --- pages e-mailed links open (signed in or not) ---
+app.add_page(
+    forgot_password_page,
+    route=routes.FORGOT_PASSWORD,
+    title="Forgot password · VocaHire",
+    on_load=[SessionState.load_optional, EmailLinkState.load_forgot],
+)
+app.add_page(
+    reset_password_page,
+    route=routes.RESET_PASSWORD,
+    title="Choose a new password · VocaHire",
+    on_load=[SessionState.load_optional, EmailLinkState.load_reset],
+)
+app.add_page(
+    verify_email_page,
+    route=routes.VERIFY_EMAIL,
+    title="Verify your e-mail · VocaHire",
+    on_load=[SessionState.load_optional, EmailLinkState.load_verify],
+)
+app.add_page(
+    confirm_email_page,
+    route=routes.CONFIRM_EMAIL,
+    title="Confirm your new address · VocaHire",
+    on_load=[SessionState.load_optional, EmailLinkState.load_confirm],
+)
+app.add_page(
+    unsubscribe_page,
+    route=routes.UNSUBSCRIBE,
+    title="E-mail preferences · VocaHire",
+    on_load=[SessionState.load_optional, EmailLinkState.load_unsubscribe],
+)
+
 # --- signed-in pages ---
 app.add_page(
     dashboard_page,
@@ -124,7 +165,7 @@ app.add_page(
     account_page,
     route=routes.ACCOUNT,
     title="Account · VocaHire",
-    on_load=[SessionState.require_signed_in, AccountState.load],
+    on_load=[SessionState.require_signed_in, AccountState.load, AccountSettingsState.load],
 )
 app.add_page(
     billing_success_page,

@@ -7,6 +7,8 @@ AI_DISCLAIMER = (
     "VocaHire is practice: your interviewer is an AI, and this is a mock interview, not a real job interview."
 )
 
+PASSWORD_RULES = f"At least {MIN_PASSWORD_LENGTH} characters, mixing letters with numbers or symbols."
+
 AUTH_ERRORS: dict[str, str] = {
     "invalid_email": "That doesn't look like an e-mail address (for example: name@example.com).",
     "missing_email": "Enter your e-mail address.",
@@ -21,6 +23,8 @@ AUTH_ERRORS: dict[str, str] = {
     "unavailable": "We couldn't reach our database. Please try again in a moment.",
     "forbidden_origin": "That request came from another site and was refused.",
     "clerk_only": "Sign-in on this deployment goes through our identity provider.",
+    "invalid_link": "This link is not valid any more (it may have expired or been used). Ask for a new one.",
+    "throttled": "Too many requests. Please wait a few minutes and try again.",
 }
 
 RESUME_ONE_FILE = "Choose one file: PDF, Word (.docx) or text."

@@ -32,7 +32,7 @@ TOKEN = "diag-" + "x" * 40
 def people(db, env):
     env(ADMIN_EMAILS="boss@example.com", DIAGNOSTICS_TOKEN=TOKEN)
     return {
-        "admin": make_user("boss@example.com", name="Boss"),
+        "admin": make_user("boss@example.com", name="Boss", verified=True),
         "candidate": make_user("cand@example.com", name="Cand"),
         "victim": make_user("victim@example.com", name="Victim"),
     }

@@ -104,7 +104,7 @@ def test_readiness_names_redis_when_it_is_configured_and_does_not_answer(api_cli
 
 
 def test_a_stopped_database_is_reported_as_503(api_client, token_env, env):
-    user = make_user("root@example.com")
+    user = make_user("root@example.com", verified=True)
     port = closed_port()
     for url in (
         f"postgresql://postgres@127.0.0.1:{port}/vocahire",

@@ -92,7 +92,7 @@ def test_without_a_secret_key_the_user_gets_a_placeholder_email_until_the_webhoo
 def test_soft_deleted_and_deleted_clerk_users_cannot_sign_in(db, fake):
     fake.add_user(CLERK_ID)
     user = first_sight()
-    admin = make_user("root@example.com")
+    admin = make_user("root@example.com", verified=True)
 
     from vocahire.services.admin import users as admin_users
 

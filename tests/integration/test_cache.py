@@ -226,7 +226,7 @@ def test_every_user_facing_path_works_with_redis_down(api_client, redis_down, en
     api_client.cookies.clear()  # from here on each request names its user
 
     user = make_user("cand@example.com")
-    admin = make_user("boss@example.com")
+    admin = make_user("boss@example.com", verified=True)
     assert _credits(api_client, user.id) == "3.00"
     _change(user.id, -100, "spend")
     assert _credits(api_client, user.id) == "2.00"

@@ -37,7 +37,8 @@ def test_session_token_round_trip(env):
 
 def test_expired_token_is_refused_with_a_clear_message(env):
     s = load_settings()
-    token = issue_session_token(7, "s1", s, now=datetime.now(UTC) - timedelta(minutes=s.session_ttl_minutes + 1))
+    stale = datetime.now(UTC) - timedelta(minutes=s.session_ttl_minutes + 1)
+    token = issue_session_token(7, "s1", s, now=stale)
     with pytest.raises(NotAuthenticated, match="expired"):
         verify_session_token(token, s)
 
@@ -92,7 +93,8 @@ def test_nothing_presented_is_anonymous_and_a_bad_token_is_refused_with_its_reas
     from vocahire.services.accounts.identity import Credential, identify, require_user
 
     s = load_settings()
-    expired = issue_session_token(7, "s1", s, now=datetime.now(UTC) - timedelta(minutes=s.session_ttl_minutes + 1))
+    stale = datetime.now(UTC) - timedelta(minutes=s.session_ttl_minutes + 1)
+    expired = issue_session_token(7, "s1", s, now=stale)
     for nothing in (None, "", Credential(), Credential(authorization="Bearer ")):
         assert asyncio.run(identify(nothing)) is None
         with pytest.raises(NotAuthenticated):

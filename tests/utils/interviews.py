@@ -119,3 +119,25 @@ def age_claim(interview_id: str, seconds: float) -> None:
         )
 
     in_session(go)
+
+
+def completed_interview_with_feedback(user_id: int, score: int = 72) -> str:
+    """An interview whose feedback job a worker just completed (through the real job functions)."""
+    from vocahire.services.feedback import jobs
+
+    interview_id = make_interview(user_id)
+    job = in_session(jobs.claim_next_job, lease_seconds=600)
+    assert job is not None and job.interview_id == interview_id
+    stored = in_session(
+        jobs.complete_job,
+        job=job,
+        overall_score=score,
+        categories=[],
+        strengths=["Clear structure"],
+        improvements=["Quantify impact"],
+        questions=[],
+        metrics={},
+        model="test-model",
+    )
+    assert stored
+    return interview_id

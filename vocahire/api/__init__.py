@@ -13,6 +13,7 @@ from vocahire.api.auth_routes import auth_routes
 from vocahire.api.clerk_webhook import clerk_webhook_routes
 from vocahire.api.cors import ForeignPreflightMiddleware
 from vocahire.api.diagnostics import diagnostics_routes
+from vocahire.api.email_routes import email_routes
 from vocahire.api.errors import (
     RejectedRequestError,
     http_exception_answer,
@@ -39,6 +40,7 @@ def all_routes() -> list[BaseRoute]:
         *stripe_webhook_routes(),
         *clerk_webhook_routes(),
         *account_routes(),
+        *email_routes(),
     ]
 
 

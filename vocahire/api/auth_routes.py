@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import anyio.to_thread
 from python_multipart.multipart import parse_options_header
 from starlette.exceptions import HTTPException
@@ -15,6 +17,7 @@ from vocahire import routes
 from vocahire.api.errors import (
     DATABASE_ERRORS,
     MALFORMED_REQUEST,
+    ORIGIN_REFUSED,
     PAYLOAD_TOO_LARGE,
     UNSUPPORTED_MEDIA_TYPE,
     RejectedRequestError,
@@ -22,6 +25,7 @@ from vocahire.api.errors import (
 from vocahire.errors import (
     EmailTaken,
     InvalidEmail,
+    InvalidLink,
     MissingEmail,
     NotAuthenticated,
     TooManyAttempts,
@@ -29,6 +33,7 @@ from vocahire.errors import (
 )
 from vocahire.infra.database import in_session
 from vocahire.services.accounts import lifecycle
+from vocahire.services.accounts.identity import Credential, identify, session_id_of
 from vocahire.services.accounts.session_tokens import SESSION_COOKIE
 from vocahire.settings import Settings, get_settings
 
@@ -106,6 +111,7 @@ FORM_ERROR_CODES: tuple[tuple[type[BaseException] | tuple[type[BaseException], .
     (EmailTaken, "email_taken"),
     (TooManyAttempts, "locked"),
     (NotAuthenticated, "bad_credentials"),
+    (InvalidLink, "invalid_link"),
     (MissingEmail, "missing_email"),
     (InvalidEmail, "invalid_email"),
     (WeakPassword, "weak_password"),
@@ -174,9 +180,80 @@ async def sign_in(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
-    """Clears the cookie; a full page load follows so the app's websocket reconnects signed out."""
+    """Ends this browser's session on the server and clears the cookie; a full page load follows so the
+    app's websocket reconnects signed out. Only a POST from the app's own pages can do it."""
+    settings = get_settings()
+    if not request.headers.get("origin") or not _origin_allowed(request, settings):
+        raise RejectedRequestError(ORIGIN_REFUSED)
+    credential = Credential.from_headers(request.headers)
+    try:
+        user = await identify(credential)
+    except Exception:
+        user = None  # an expired or already-ended session: clearing the cookie is all that's left
+    session_id = session_id_of(credential)
+    if user is not None and session_id is not None:
+        await anyio.to_thread.run_sync(
+            lambda: in_session(lifecycle.sign_out, user_id=user.id, session_id=session_id)
+        )
     response = _back(routes.LANDING)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def client_key(request: Request) -> str:
+    """Who is asking, for rate limits: the peer, or behind our proxy (a loopback or private peer) the
+    address it appended last to X-Forwarded-For."""
+    peer = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("x-forwarded-for", "")
+    try:
+        behind_proxy = ipaddress.ip_address(peer).is_private or ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        behind_proxy = False
+    if behind_proxy and forwarded:
+        return forwarded.split(",")[-1].strip()[:64] or peer
+    return peer
+
+
+async def forgot_password(request: Request) -> Response:
+    """Queue a reset link; the answer is the same whether or not the address has an account."""
+    settings = get_settings()
+    if settings.resolved_auth_provider == "clerk":
+        return _back(routes.sign_in_url(error="clerk_only"))
+    if not _origin_allowed(request, settings):
+        return _back(routes.forgot_password_url(error="forbidden_origin"))
+    form = await _read_form(request)
+    email = form.get("email", "")[:320]
+    client = client_key(request)
+    try:
+        await anyio.to_thread.run_sync(
+            lambda: in_session(lifecycle.request_password_reset, email=email, client=client)
+        )
+    except TooManyAttempts:
+        return _back(routes.forgot_password_url(error="throttled", email=email))
+    except Exception as exc:
+        return _back(routes.forgot_password_url(error=_error_code(exc), email=email))
+    return _back(routes.forgot_password_url(sent="1"))
+
+
+async def reset_password(request: Request) -> Response:
+    """A new password from a reset link: every other session ends and this browser is signed in."""
+    settings = get_settings()
+    if settings.resolved_auth_provider == "clerk":
+        return _back(routes.sign_in_url(error="clerk_only"))
+    form = await _read_form(request)
+    raw = form.get("token", "")[:200]
+    if not _origin_allowed(request, settings):
+        return _back(routes.reset_password_url(raw, error="forbidden_origin"))
+    try:
+        token = await anyio.to_thread.run_sync(
+            lambda: in_session(
+                lifecycle.reset_password, settings=settings, raw=raw, new_password=form.get("password", "")
+            )
+        )
+    except Exception as exc:
+        return _back(routes.reset_password_url(raw, error=_error_code(exc)))
+    response = _back(routes.reset_password_url("", done="1"))
+    _set_session_cookie(response, token, request, settings)
     return response
 
 
@@ -184,5 +261,7 @@ def auth_routes() -> list[Route]:
     return [
         Route(routes.API_SIGN_UP, sign_up, methods=["POST"]),
         Route(routes.API_SIGN_IN, sign_in, methods=["POST"]),
-        Route(routes.API_SIGN_OUT, sign_out, methods=["POST", "GET"]),
+        Route(routes.API_SIGN_OUT, sign_out, methods=["POST"]),
+        Route(routes.API_FORGOT_PASSWORD, forgot_password, methods=["POST"]),
+        Route(routes.API_RESET_PASSWORD, reset_password, methods=["POST"]),
     ]

@@ -15,6 +15,7 @@ from vocahire import routes
 from vocahire.components.billing_section import billing_section
 from vocahire.components.layout import card, error_callout, loading_block, page_header, template
 from vocahire.components.native_form import native_form
+from vocahire.pages.account_settings import settings_sections
 from vocahire.state.account import CONFIRM_WORD, SIGN_OUT_FORM_ID, AccountState
 from vocahire.wording import CREDITS_NAME
 
@@ -108,7 +109,13 @@ def balance_section() -> rx.Component:
                 align="baseline",
                 spacing="2",
             ),
-            rx.link(rx.button("Buy credits or go unlimited", variant="soft"), href=routes.PRICING),
+            rx.cond(
+                P["premium"].to(bool),
+                rx.button(rx.link("See plans", href=routes.PRICING), as_child=True, variant="soft"),
+                rx.button(
+                    rx.link("Buy credits or go unlimited", href=routes.PRICING), as_child=True, variant="soft"
+                ),
+            ),
             spacing="3",
         )
     )
@@ -244,6 +251,7 @@ def account_page() -> rx.Component:
                 error_callout(AccountState.error, id="account-error"),
                 rx.vstack(
                     profile_section(),
+                    settings_sections(),
                     balance_section(),
                     billing_section(),
                     data_section(),

@@ -15,7 +15,7 @@ import reflex as rx
 from vocahire import routes
 from vocahire.errors import Forbidden, NotAuthenticated, VocaHireError
 from vocahire.infra.database import DatabaseUnavailable
-from vocahire.services.accounts.identity import Credential, require_user
+from vocahire.services.accounts.identity import Credential, require_user, session_id_of
 from vocahire.services.accounts.users import UserView
 from vocahire.settings import get_settings
 from vocahire.state.errors import friendly_error  # re-exported: its home is state/errors.py
@@ -34,6 +34,8 @@ class SessionState(rx.State):
     is_admin: bool = False
     is_premium: bool = False
     auth_checked: bool = False
+    # Built-in accounts whose address isn't proven yet see a banner offering to resend the link.
+    needs_verification: bool = False
 
     def _show(self, user: UserView | None) -> None:
         self.auth_checked = True
@@ -43,6 +45,7 @@ class SessionState(rx.State):
         self.credits_display = f"{user.credits:.2f}" if user else ""
         self.is_admin = bool(user and user.is_admin)
         self.is_premium = bool(user and user.is_premium)
+        self.needs_verification = bool(user and user.auth_provider == "builtin" and not user.email_verified)
 
     @rx.event
     async def load_optional(self) -> None:
@@ -98,6 +101,11 @@ async def current_user(state: rx.State) -> UserView:
     access at once.
     """
     return await require_user(await _credential_of(state))
+
+
+async def current_session_id(state: rx.State) -> str | None:
+    """The server-side session this browser's cookie names (built-in accounts; None under Clerk)."""
+    return session_id_of(await _credential_of(state))
 
 
 async def _credential_of(state: rx.State) -> Credential:

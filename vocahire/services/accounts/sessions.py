@@ -78,7 +78,7 @@ def end_other_sessions(*, session: Session, user_id: int, keep: str | None = Non
     )
     if keep:
         query = query.where(col(AuthSession.id) != keep)
-    ended = session.execute(query.values(revoked_at=utcnow())).rowcount or 0
+    ended = session.exec(query.values(revoked_at=utcnow())).rowcount or 0
     _touch(session, user_id)
     return int(ended)
 

@@ -27,6 +27,7 @@ from vocahire.models.interview import (
     FEEDBACK_PENDING,
     STATUS_COMPLETED,
 )
+from vocahire.services.feedback import notifications
 from vocahire.services.feedback.speech_metrics import Line, lines_from_entries
 
 MAX_ERROR_CHARS = 500
@@ -248,6 +249,7 @@ def complete_job(
             created_at=now,
         )
     )
+    notifications.queue_feedback_ready(session=session, interview_id=job.interview_id, now=now)
     return True
 
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from vocahire.errors import NotFound
-from vocahire.models import Feedback, InterviewSession, TranscriptEntry
+from vocahire.models import Feedback, InterviewSession, TranscriptEntry, utcnow
 from vocahire.models.interview import FEEDBACK_GENERATING, FEEDBACK_PENDING
 from vocahire.services.feedback.speech_metrics import (
     Line,
@@ -89,6 +90,8 @@ def load_feedback_report(*, session: Session, user_id: int, interview_id: str) -
         metrics = compute_speech_metrics(lines, interview.job_description or "")
     written = None
     if fb is not None:
+        if fb.viewed_at is None:  # seen: no "Your feedback is ready" e-mail is needed any more
+            session.execute(update(Feedback).where(col(Feedback.id) == fb.id).values(viewed_at=utcnow()))
         written = WrittenFeedback(
             overall_score=fb.overall_score,
             categories=list(fb.categories),

@@ -288,22 +288,6 @@ class Settings(BaseSettings):
         return f"https://{host}/npm/@clerk/clerk-js@{CLERK_JS_MAJOR}/dist/clerk.browser.js" if host else None
 
     @property
-    def clerk_account_url(self) -> str | None:
-        """Clerk's own account management (its Account Portal's /user page): ``CLERK_ACCOUNT_URL``, else
-        derived from the Frontend API host (``clerk.example.com`` -> ``accounts.example.com``; a
-        development ``x.clerk.accounts.dev`` -> ``x.accounts.dev``)."""
-        if self.clerk_account_portal_url:
-            return self.clerk_account_portal_url
-        host = clerk_frontend_api_host(self.clerk_publishable_key)
-        if not host:
-            return None
-        if host.endswith(".clerk.accounts.dev"):
-            return f"https://{host.removesuffix('.clerk.accounts.dev')}.accounts.dev/user"
-        if host.startswith("clerk."):
-            return f"https://accounts.{host.removeprefix('clerk.')}/user"
-        return None
-
-    @property
     def clerk_in_browser(self) -> bool:
         """Clerk is the provider and the browser has what it needs to load it (a key and a script)."""
         return self.resolved_auth_provider == "clerk" and bool(

@@ -69,7 +69,16 @@ def test_first_sight_creates_the_user_from_clerk_with_the_welcome_grant(db, fake
 def test_admin_emails_make_a_clerk_user_admin(db, fake, env):
     env(ADMIN_EMAILS="boss@example.com")
     fake.add_user(CLERK_ID, email="boss@example.com")
-    assert first_sight().role == "admin"
+    user = first_sight()
+    assert user.role == "admin" and user.email_verified_at is not None
+
+
+def test_admin_emails_wait_until_clerk_says_the_address_is_verified(db, fake, env):
+    env(ADMIN_EMAILS="boss@example.com")
+    fake.add_user(CLERK_ID, email="boss@example.com", verified=False)
+    user = first_sight()
+    assert user.role == "candidate" and user.email_verified_at is None
+    assert first_sight().role == "candidate"  # signing in again changes nothing while it is unverified
 
 
 def test_a_user_clerk_no_longer_has_or_an_unreachable_clerk_creates_nothing(db, fake):

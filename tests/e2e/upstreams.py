@@ -28,3 +28,16 @@ def _start_stripe(stack: ExitStack) -> tuple[str, Any, dict[str, str]]:
 
 
 STARTERS.append(_start_stripe)
+
+
+def _start_smtp(stack: ExitStack) -> tuple[str, Any, dict[str, str]]:
+    """A real SMTP server in the test process: every e-mail the app sends lands in it (``messages_to``)."""
+    from tests.utils.smtp_server import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    stack.callback(server.stop)
+    return "smtp", server, {"SMTP_URL": server.url(), "SMTP_TIMEOUT_SECONDS": "5"}
+
+
+STARTERS.append(_start_smtp)

@@ -86,12 +86,17 @@ def clerk_js_url(settings: Settings) -> str | None:
 
 
 def account_portal_url(settings: Settings, page: str) -> str | None:
-    """Clerk's hosted page (``sign-in``/``sign-up``): the configured URL, else the instance's Account Portal.
+    """Clerk's hosted page (``sign-in``/``sign-up``, or ``user``: its account management): the configured
+    URL, else the instance's Account Portal.
 
     Production Frontend API ``clerk.<domain>`` -> ``https://accounts.<domain>``; development
     ``<slug>.clerk.accounts.dev`` -> ``https://<slug>.accounts.dev``.
     """
-    configured = settings.clerk_sign_in_url if page == "sign-in" else settings.clerk_sign_up_url
+    configured = {
+        "sign-in": settings.clerk_sign_in_url,
+        "sign-up": settings.clerk_sign_up_url,
+        "user": settings.clerk_account_portal_url,
+    }.get(page)
     if configured:
         return configured
     host = frontend_api_host(settings.clerk_publishable_key)

@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from vocahire import routes
+from vocahire.infra import clerk
 from vocahire.infra.database import run_db
 from vocahire.services.accounts import lifecycle
 from vocahire.settings import get_settings
@@ -47,7 +48,7 @@ class AccountSettingsState(rx.State):
         self.email_verified = user.email_verified
         self.builtin = user.auth_provider == "builtin"
         self.feedback_emails = user.notify_feedback_ready
-        self.clerk_account_url = get_settings().clerk_account_url or ""
+        self.clerk_account_url = clerk.account_portal_url(get_settings(), "user") or ""
 
     def _done(self, key: str, notice: str = "", error: str = "") -> None:
         self.busy = ""

@@ -15,16 +15,19 @@ from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session, col
 
 from vocahire.errors import Conflict, NotFound, VocaHireError
 from vocahire.infra import clerk
 from vocahire.infra.database import run_db
 from vocahire.models import (
+    AccountToken,
+    AuthSession,
     CreditLedgerEntry,
     Feedback,
     InterviewSession,
+    OutboundEmail,
     StripePayment,
     StripeSubscription,
     TranscriptEntry,
@@ -334,11 +337,18 @@ def delete_account_data(*, session: Session, user_id: int, now: datetime | None 
                 deleted_at=now,
             )
         )
+    # Signed out everywhere, links dead, and no mail kept or still to go to the old address.
+    session.execute(delete(AuthSession).where(col(AuthSession.user_id) == user_id))
+    session.execute(delete(AccountToken).where(col(AccountToken.user_id) == user_id))
+    addressed = or_(col(OutboundEmail.user_id) == user_id, col(OutboundEmail.to_address) == user.email)
+    session.execute(delete(OutboundEmail).where(addressed))
     session.execute(
         update(User)
         .where(col(User.id) == user_id)
         .values(
             email=deleted_email(user_id),
+            email_verified_at=None,
+            notify_feedback_ready=False,
             name=DELETED_NAME,
             image_url=None,
             password_hash=None,

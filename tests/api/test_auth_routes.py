@@ -124,7 +124,7 @@ def test_cross_site_form_post_is_refused(api_client):
 
 
 def test_sign_out_clears_the_cookie(api_client):
-    resp = api_client.post("/api/auth/sign-out")
+    resp = api_client.post("/api/auth/sign-out", headers={"origin": "http://localhost:3000"})
     assert resp.status_code == 303 and resp.headers["location"] == "/"
     assert f'{SESSION_COOKIE}=""' in resp.headers["set-cookie"] and "Max-Age=0" in resp.headers["set-cookie"]
 

@@ -58,7 +58,7 @@ def refused(token: str) -> str:
 
 def test_a_valid_clerk_token_names_the_clerk_user(fake):
     assert verify(fake.mint(USER)) == USER
-    assert verify_credential(fake.mint(USER), get_settings()) == ("clerk", USER)
+    assert verify_credential(fake.mint(USER), get_settings()) == ("clerk", USER, None)
     assert fake.jwks_fetches() == 1  # fetched once, then cached
     assert verify(fake.mint(USER)) == USER
     assert fake.jwks_fetches() == 1

@@ -242,7 +242,7 @@ def data_section() -> rx.Component:
 @template(width="760px")
 def account_page() -> rx.Component:
     return rx.vstack(
-        page_header("Account", "Your profile, balance and data."),
+        page_header("Account", "Your profile, balance, sign-in settings and data."),
         rx.cond(
             AccountState.loading,
             loading_block("Loading your account…"),
@@ -251,9 +251,9 @@ def account_page() -> rx.Component:
                 error_callout(AccountState.error, id="account-error"),
                 rx.vstack(
                     profile_section(),
-                    settings_sections(),
                     balance_section(),
                     billing_section(),
+                    settings_sections(),
                     data_section(),
                     spacing="4",
                     width="100%",

@@ -683,6 +683,7 @@ export function WebRTCInterview(props) {
     // Back: an extra entry for this same page; popping it asks, and stays (pushes it again) unless told to go.
     const keep = () => window.history.pushState({ ...(window.history.state || {}), vocahireLiveGuard: true }, "");
     const onPopState = () => {
+      if (window.location.hash) return; // an in-page jump (the skip link), not Back
       if (window.confirm(LEAVE_QUESTION)) {
         window.removeEventListener("popstate", onPopState);
         window.history.back();

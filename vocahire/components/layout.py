@@ -65,24 +65,28 @@ def logo() -> rx.Component:
     )
 
 
-def sign_out_form(label: str = "Sign out") -> rx.Component:
-    """Sign-out is a POST so another site can't sign a user out with a link."""
+SIGN_OUT_FORM_ID = "sign-out-form"
+
+
+def sign_out_form() -> rx.Component:
+    """Sign-out is a POST so another site can't sign a user out with a link. The form stays mounted (the
+    menu's item is its submit button, ``form=``), so the menu can close while it posts."""
     return native_form(
+        action=routes.API_SIGN_OUT, method="post", id=SIGN_OUT_FORM_ID, style={"display": "none"}
+    )
+
+
+def _sign_out_item() -> rx.Component:
+    """The menu item is the form's submit button: Enter signs out, as a click does."""
+    return rx.menu.item(
         rx.el.button(
-            rx.hstack(rx.icon("log-out", size=16), rx.text(label), align="center", spacing="2"),
+            rx.icon("log-out", size=16, aria_hidden="true"),
+            "Sign out",
             type="submit",
-            style={
-                "background": "none",
-                "border": "none",
-                "cursor": "pointer",
-                "color": "inherit",
-                "padding": 0,
-                "font": "inherit",
-            },
+            form=SIGN_OUT_FORM_ID,
+            style={"gap": "8px", "width": "100%", "cursor": "pointer", "font": "inherit"},
         ),
-        action=routes.API_SIGN_OUT,
-        method="post",
-        id="sign-out-form",
+        as_child=True,
     )
 
 
@@ -127,6 +131,11 @@ def _nav_link(label: str, href: str, **props: object) -> rx.Component:
     )
 
 
+def _menu_link(label: str, href: str) -> rx.Component:
+    """A menu item that is the link itself: Enter follows it, as a click does."""
+    return rx.menu.item(ReactRouterLink.create(label, to=href), as_child=True)
+
+
 def user_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
@@ -152,60 +161,24 @@ def user_menu() -> rx.Component:
         ),
         rx.menu.content(
             rx.menu.item(
-                rx.text(SessionState.user_email, size="1", color=rx.color("gray", 10)), disabled=True
+                rx.text(SessionState.user_email, size="1", color=rx.color("gray", 11)), disabled=True
             ),
             rx.menu.separator(),
-            rx.menu.item(
-                rx.link("Dashboard", href=routes.DASHBOARD, underline="none", color="inherit", width="100%")
-            ),
-            rx.menu.item(
-                rx.link(
-                    "Practice interview",
-                    href=routes.INTERVIEW_NEW,
-                    underline="none",
-                    color="inherit",
-                    width="100%",
-                )
-            ),
-            rx.menu.item(
-                rx.link(
-                    "History & progress", href=routes.HISTORY, underline="none", color="inherit", width="100%"
-                )
-            ),
-            rx.menu.item(
-                rx.link(
-                    "Account & billing", href=routes.ACCOUNT, underline="none", color="inherit", width="100%"
-                )
-            ),
-            rx.menu.item(
-                rx.link("Pricing", href=routes.PRICING, underline="none", color="inherit", width="100%")
-            ),
+            _menu_link("Dashboard", routes.DASHBOARD),
+            _menu_link("Practice interview", routes.INTERVIEW_NEW),
+            _menu_link("History & progress", routes.HISTORY),
+            _menu_link("Account & billing", routes.ACCOUNT),
+            _menu_link("Pricing", routes.PRICING),
             rx.cond(
                 SessionState.is_admin,
                 rx.fragment(
                     rx.menu.separator(),
-                    rx.menu.item(
-                        rx.link(
-                            "Admin: usage",
-                            href=routes.ADMIN_USAGE,
-                            underline="none",
-                            color="inherit",
-                            width="100%",
-                        )
-                    ),
-                    rx.menu.item(
-                        rx.link(
-                            "Admin: users",
-                            href=routes.ADMIN_USERS,
-                            underline="none",
-                            color="inherit",
-                            width="100%",
-                        )
-                    ),
+                    _menu_link("Admin: usage", routes.ADMIN_USAGE),
+                    _menu_link("Admin: users", routes.ADMIN_USERS),
                 ),
             ),
             rx.menu.separator(),
-            rx.menu.item(sign_out_form()),
+            _sign_out_item(),
         ),
     )
 
@@ -219,11 +192,9 @@ def _signed_out_menu() -> rx.Component:
             ),
         ),
         rx.menu.content(
-            rx.menu.item(rx.link("Pricing", href=routes.PRICING, underline="none", color="inherit")),
-            rx.menu.item(rx.link("Sign in", href=routes.SIGN_IN, underline="none", color="inherit")),
-            rx.menu.item(
-                rx.link("Create an account", href=routes.SIGN_UP, underline="none", color="inherit")
-            ),
+            _menu_link("Pricing", routes.PRICING),
+            _menu_link("Sign in", routes.SIGN_IN),
+            _menu_link("Create an account", routes.SIGN_UP),
         ),
     )
 
@@ -264,7 +235,7 @@ def navbar() -> rx.Component:
             rx.hstack(
                 rx.cond(
                     SessionState.signed_in,
-                    rx.hstack(credits_badge(), user_menu(), align="center", spacing="3"),
+                    rx.hstack(credits_badge(), user_menu(), sign_out_form(), align="center", spacing="3"),
                     rx.hstack(
                         rx.box(
                             link_button(
@@ -333,7 +304,13 @@ def footer() -> rx.Component:
 def page_shell(*children: rx.Component, width: str = MAX_WIDTH) -> rx.Component:
     """Navigation, a centred column for the page, and the footer."""
     return rx.box(
-        rx.el.a("Skip to content", href=f"#{MAIN_ID}", id="skip-link", style=SKIP_LINK_STYLE),
+        rx.el.a(
+            "Skip to content",
+            href=f"#{MAIN_ID}",
+            id="skip-link",
+            style=SKIP_LINK_STYLE,
+            on_click=rx.set_focus(MAIN_ID),  # the browser may only scroll there
+        ),
         navbar(),
         clerk_bridge(),  # renders nothing unless Clerk is the sign-in provider
         service_status_banner(),  # renders nothing unless the app's Redis is away

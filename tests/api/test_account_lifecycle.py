@@ -442,3 +442,18 @@ async def test_feedback_ready_email_has_one_click_unsubscribe_and_is_skipped_onc
         )
         == 1
     )
+
+
+async def test_no_feedback_email_when_the_candidate_already_opened_the_feedback(db, smtp, env):
+    from tests.utils.interviews import completed_interview_with_feedback
+    from vocahire.services.feedback.report import load_feedback_report
+
+    env(FEEDBACK_EMAIL_DELAY_SECONDS="0")
+    user = make_user()
+    interview_id = completed_interview_with_feedback(user.id)
+    in_session(load_feedback_report, user_id=user.id, interview_id=interview_id)  # the page showed it
+    outcomes = [o for o in await deliver() if o.kind == "feedback_ready"]
+    assert [o.outcome for o in outcomes] == ["skipped"]
+    assert not [
+        m for m in smtp.messages_to("ada@example.com") if m.message["Subject"].startswith("Your feedback")
+    ]

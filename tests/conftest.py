@@ -43,6 +43,8 @@ _APP_ENV_PREFIXES = (
     "CORS_ORIGINS",
     "CACHE_TTL",
     "DB_TIMEOUT",
+    "SMTP_",
+    "EMAIL_",
 )
 for _key in list(os.environ):
     if _key.startswith(_APP_ENV_PREFIXES):

@@ -13,12 +13,16 @@ def verify_banner() -> rx.Component:
         SessionState.signed_in & SessionState.needs_verification,
         rx.box(
             rx.flex(
-                rx.icon("mail-warning", size=18, aria_hidden="true"),
-                rx.text(
-                    "Please verify your e-mail address: open the link we sent to ",
-                    rx.text.strong(SessionState.user_email),
-                    ".",
-                    size="2",
+                rx.hstack(
+                    rx.icon("mail-warning", size=18, aria_hidden="true", flex_shrink="0"),
+                    rx.text(
+                        "Please verify your e-mail address: open the link we sent to ",
+                        rx.text.strong(SessionState.user_email, word_break="break-all"),
+                        ".",
+                        size="2",
+                    ),
+                    spacing="2",
+                    align="start",
                 ),
                 rx.button(
                     "Send it again",

@@ -172,3 +172,23 @@ def test_a_new_account_has_only_its_welcome_grant(db):
         None,
     )
     assert history_row(only)["status"] == ""
+
+
+def test_the_billing_section_says_when_the_history_cant_be_read(db, monkeypatch):
+    import asyncio
+
+    from tests.utils.states import call, state_for
+    from vocahire.state.billing import BillingState
+
+    user = make_user("ok@example.com")
+    shown = state_for(BillingState, user.id)
+    asyncio.run(call(shown, "load"))
+    assert shown.error == "" and [r["kind"] for r in shown.history] == ["Welcome grant"]
+
+    def broken(**_: object) -> list[billing.BillingEntry]:
+        raise ConnectionError("database away")
+
+    monkeypatch.setattr(billing, "billing_history", broken)
+    failed = state_for(BillingState, user.id)
+    asyncio.run(call(failed, "load"))
+    assert failed.history == [] and failed.error and not failed.loading

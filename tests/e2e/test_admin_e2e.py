@@ -91,6 +91,19 @@ def _started_in_range() -> int:
     )
 
 
+def _days_with_minutes() -> int:
+    """UTC days of the last 30 with recorded interview minutes (every test's data in the app's database)."""
+    since = (utcnow() - timedelta(days=29)).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = in_session(
+        lambda *, session: session.execute(
+            select(InterviewSession.created_at, InterviewSession.duration_seconds).where(
+                InterviewSession.created_at >= since
+            )
+        ).all()
+    )
+    return len({created.date() for created, seconds in rows if seconds})
+
+
 def test_an_admin_sees_the_usage_charts_and_adjusts_a_users_credits(page, app_db):
     sign_up(page, ADMIN, name="Ops Admin")
     _make_admin(ADMIN)
@@ -106,6 +119,21 @@ def test_an_admin_sees_the_usage_charts_and_adjusts_a_users_credits(page, app_db
     assert page.locator("#stat-started").inner_text() == str(_started_in_range())
     assert page.locator("#interview-errors").inner_text().endswith("1")
     assert page.locator("#pipeline-feedback_pending").inner_text() == "1"
+    # In line with the header: the same column as the logo and the header's last button.
+    header = page.evaluate(
+        """() => { const el = document.querySelector('header > div'), cs = getComputedStyle(el);
+                   const r = el.getBoundingClientRect();
+                   return [r.left + parseFloat(cs.paddingLeft), r.right - parseFloat(cs.paddingRight)]; }"""
+    )
+    content = page.locator("#admin-usage").bounding_box()
+    assert content["x"] == pytest.approx(header[0], abs=1)
+    assert content["x"] + content["width"] == pytest.approx(header[1], abs=1)
+    # Minutes per day are bars, one per day with recorded minutes, not a smoothed curve.
+    page.wait_for_selector("#chart-minutes path.recharts-rectangle")
+    assert page.locator("#chart-minutes .recharts-area").count() == 0
+    assert page.locator("#chart-minutes path.recharts-rectangle").count() == _days_with_minutes()
+    page.locator("#chart-minutes").scroll_into_view_if_needed()
+    page.locator("#chart-minutes").screenshot(path=str(OUTPUT / "admin-usage-minutes-bars.png"))
     shot(page, "admin-usage-desktop")
 
     # The date-range filter: an impossible range is explained; a valid one redraws.
@@ -139,7 +167,10 @@ def test_an_admin_sees_the_usage_charts_and_adjusts_a_users_credits(page, app_db
     wait_hydrated(page)
     page.fill("#user-search", "charted")
     page.click("#user-search-submit")
-    page.get_by_role("button", name="Open").first.click()
+    page.wait_for_function("document.querySelector('#user-total')?.innerText.includes('charted')")
+    assert page.locator("#user-total").inner_text() == "1 user matching “charted”"
+    shot(page, "admin-users-search")
+    page.get_by_role("button", name="Open charted-candidate@example.com").click()
     page.wait_for_selector("#detail-email")
     assert page.locator("#detail-email").inner_text() == "charted-candidate@example.com"
     page.fill("#adjust-amount", "2.50")

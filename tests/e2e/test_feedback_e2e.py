@@ -96,6 +96,22 @@ def wait_for_status(interview_id: str, status: str, timeout: float = 60) -> None
         time.sleep(0.3)
 
 
+def open_tab(page: Any, name: str) -> None:
+    """Open one of the details tabs (questions, speech, transcript) and wait until it shows."""
+    page.click(f"#tab-{name}")
+    page.wait_for_selector(f"#tab-{name}[aria-selected=true]")
+    page.wait_for_selector(f"[role=tabpanel][data-state=active][id$=content-{name}]", state="visible")
+
+
+def arc_length(page: Any) -> float:
+    """The score ring's coloured arc, as drawn (the first number of its stroke-dasharray)."""
+    return float(page.locator("#score-arc").get_attribute("stroke-dasharray").split()[0])
+
+
+def ring_circumference(page: Any) -> float:
+    return page.evaluate("2 * Math.PI * document.querySelector('#score-arc').r.baseVal.value")
+
+
 def test_the_feedback_page_turns_from_generating_into_full_feedback_by_itself(page, chat_fake):
     sign_up(page, "feedback-e2e@example.com")
     chat_fake.set_default(Reply.valid(sample_feedback(questions=2, overall=76), delay=6))
@@ -106,7 +122,10 @@ def test_the_feedback_page_turns_from_generating_into_full_feedback_by_itself(pa
     status = page.locator("#feedback-status")
     status.wait_for()
     assert "Writing your feedback" in status.inner_text()
-    assert page.get_by_text("Um, sure. At Acme").is_visible()  # the transcript is there already
+    # While it is written: the measured figures are open, the transcript a tab away.
+    assert page.locator("#measured-figures").is_visible()
+    open_tab(page, "transcript")
+    assert page.get_by_text("Um, sure. At Acme").is_visible()
     shot(page, "feedback-generating")
 
     page.locator("#overall-score").wait_for(timeout=WAIT_MS)  # no reload: pushed from the server
@@ -114,12 +133,33 @@ def test_the_feedback_page_turns_from_generating_into_full_feedback_by_itself(pa
     assert status.count() == 0
     assert page.locator("#strengths").get_by_text("Clear ownership of the migration.").is_visible()
     assert page.locator("#improvements").get_by_text("Open with the result, then the story.").is_visible()
+    # The feedback arrived: its notes per question open by themselves.
+    assert page.locator("#tab-questions").get_attribute("aria-selected") == "true"
     assert page.locator(".question-card").count() == 2
     assert page.get_by_text("A stronger answer").first.is_visible()
     assert page.locator("#category-chart svg.recharts-surface[role=application]").count() == 1
-    assert page.locator("#measured-figures").get_by_text("Speaking pace").is_visible()
     assert page.get_by_text("not a hiring decision").is_visible()
+    # The ring is 76% drawn, and says so to a screen reader.
+    assert arc_length(page) == pytest.approx(0.76 * ring_circumference(page), abs=0.2)
+    assert "Overall score: 76 out of 100" in page.locator("#score-ring").inner_text()
+    # One h1; numbers are not headings.
+    assert page.locator("h1").count() == 1
+    assert not [
+        h for h in page.locator("h1, h2, h3, h4").all_inner_texts() if h.strip().replace(".", "").isdigit()
+    ]
+    # Why each score: folded away, a click opens it.
+    assert not page.get_by_text("Reason for communication clarity.").is_visible()
+    page.locator("#category-reasons summary").click()
+    assert page.get_by_text("Reason for communication clarity.").is_visible()
+    page.locator("#category-reasons summary").click()
+
+    open_tab(page, "speech")
+    assert page.locator("#measured-figures").get_by_text("Speaking pace").is_visible()
+    assert page.locator("#answers-table").is_visible() and not page.locator("#answer-cards").is_visible()
+    open_tab(page, "questions")
     page.wait_for_timeout(500)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 2600, f"the feedback page is {height} px long at 1280 px"
     shot(page, "feedback-complete")
 
     (sent,) = chat_fake.completions
@@ -138,6 +178,14 @@ def test_the_feedback_page_turns_from_generating_into_full_feedback_by_itself(pa
     assert page.evaluate("document.documentElement.scrollWidth") <= 380  # nothing wider than a phone
     shot(page, "feedback-phone")
     screens(page, "feedback-phone", 4)
+    # On a phone the answers are cards, one under the other, every figure labelled.
+    open_tab(page, "speech")
+    cards = page.locator("#answer-cards .answer-card")
+    assert cards.count() >= 1 and cards.first.is_visible() and not page.locator("#answers-table").is_visible()
+    assert "Pace (wpm)" in cards.first.inner_text() and "Time to start" in cards.first.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 380
+    cards.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(OUTPUT / "feedback-phone-answers.png"))
 
     page.emulate_media(color_scheme="dark")
     page.wait_for_timeout(300)
@@ -148,8 +196,30 @@ def test_the_feedback_page_turns_from_generating_into_full_feedback_by_itself(pa
     pdf = OUTPUT / "feedback-print.pdf"
     page.pdf(path=str(pdf), format="A4", print_background=True)  # what "Print / PDF" saves
     printed = " ".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
+    # Every tab and the folded reasons are printed, one after the other.
     assert "Strengths" in printed and "A stronger answer" in printed and "Speaking pace" in printed
+    assert "Um, sure" in printed and "Reason for communication clarity" in printed
     assert "Pricing" not in printed and "Download (.md)" not in printed  # no navigation, no buttons
+
+
+def test_the_score_ring_is_as_full_as_the_score(page, chat_fake):
+    """A 30/100 report draws under half the ring, an 80/100 report most of it."""
+    sign_up(page, "feedback-ring@example.com")
+    uid = user_id("feedback-ring@example.com")
+    arcs = {}
+    for score in (30, 80):
+        chat_fake.enqueue(Reply.valid(sample_feedback(overall=score)))
+        interview_id = make_interview(uid, job_title=f"Ring {score}")
+        wait_for_status(interview_id, "completed")
+        page.goto(f"/feedback/{interview_id}")
+        wait_hydrated(page)
+        page.locator("#overall-score").wait_for()
+        assert page.locator("#overall-score").inner_text() == str(score)
+        arcs[score] = arc_length(page)
+        full = ring_circumference(page)
+        page.locator("#score-ring").screenshot(path=str(OUTPUT / f"feedback-ring-{score}.png"))
+    assert arcs[30] == pytest.approx(0.30 * full, abs=0.2) and arcs[80] == pytest.approx(0.80 * full, abs=0.2)
+    assert arcs[80] > 2.5 * arcs[30]
 
 
 def test_a_failed_job_offers_try_again_and_then_completes(page, chat_fake):

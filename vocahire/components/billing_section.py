@@ -15,6 +15,8 @@ from vocahire.components.layout import card, error_callout, loading_block
 from vocahire.state.billing import BillingState as B
 from vocahire.wording import CREDITS_NAME
 
+MUTED = rx.color("gray", 11)  # secondary text: 4.5:1 or better on cards, both themes
+
 
 def _portal_button(label: str) -> rx.Component:
     return rx.button(
@@ -35,7 +37,7 @@ def _plan_block() -> rx.Component:
     """
     active = rx.vstack(
         rx.hstack(
-            rx.icon("crown", size=16, color=rx.color("amber", 10)),
+            rx.icon("crown", size=16, color=rx.color("amber", 11), aria_hidden="true"),
             rx.text(B.plan_name, weight="medium"),
             rx.badge(
                 rx.cond(B.plan_renews, "Active", "Cancelled: ends soon"),
@@ -50,13 +52,13 @@ def _plan_block() -> rx.Component:
             rx.text.strong(B.plan_period_end),
             ".",
             size="2",
-            color=rx.color("gray", 11),
+            color=MUTED,
         ),
         _portal_button("Manage or cancel subscription"),
         spacing="2",
         id="billing-plan",
     )
-    ended = rx.text(B.plan_name, " ended (", B.plan_status, ").", size="2", color=rx.color("gray", 11))
+    ended = rx.text(B.plan_name, " ended (", B.plan_status, ").", size="2", color=MUTED)
     return rx.cond(
         B.plan_active,
         active,
@@ -73,49 +75,77 @@ def _plan_block() -> rx.Component:
 
 
 def _history_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
-    return rx.flex(
-        rx.vstack(
-            rx.text(row["kind"], weight="medium", size="2"),
-            rx.text(
-                row["date"].to(str) + " · " + row["reason"].to(str), size="1", color=rx.color("gray", 10)
+    return rx.el.li(
+        rx.flex(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(row["kind"], weight="medium", size="2"),
+                    rx.cond(
+                        row["status"] != "",
+                        rx.badge(
+                            row["status"].to(str),
+                            color_scheme=row["status_color"].to(str),
+                            variant="soft",
+                            size="1",
+                            class_name="billing-status",
+                        ),
+                    ),
+                    align="center",
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                rx.text(
+                    rx.el.time(row["date"].to(str), date_time=row["iso_date"].to(str)),
+                    " · ",
+                    row["reason"].to(str),
+                    size="1",
+                    color=MUTED,
+                ),
+                spacing="1",
+                flex="1",
+                min_width="0",
             ),
-            spacing="0",
-            flex="1",
-            min_width="0",
+            rx.vstack(
+                rx.text(
+                    row["amount"],
+                    weight="bold",
+                    size="2",
+                    white_space="nowrap",
+                    color=rx.cond(row["positive"].to(bool), rx.color("grass", 11), rx.color("gray", 12)),
+                ),
+                rx.cond(row["unit"] != "", rx.text(row["unit"].to(str), size="1", color=MUTED)),
+                align="end",
+                spacing="0",
+            ),
+            align="center",
+            spacing="3",
+            padding_y="10px",
+            width="100%",
         ),
-        rx.text(
-            row["amount"],
-            weight="bold",
-            size="2",
-            white_space="nowrap",
-            text_align="right",
-            color=rx.cond(row["positive"].to(bool), rx.color("grass", 11), rx.color("gray", 12)),
-        ),
-        align="center",
-        spacing="3",
-        padding_y="10px",
+        list_style="none",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
-        width="100%",
         class_name="billing-history-row",
+        data_payment=rx.cond(row["payment"].to(bool), "true", "false"),
     )
 
 
 def _history() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
-            rx.text("History", weight="medium", size="2"),
-            rx.spacer(),
-            rx.text(CREDITS_NAME, size="1", color=rx.color("gray", 10)),
-            width="100%",
-            align="center",
-        ),
+        rx.heading("History", size="3", as_="h3"),
         rx.cond(
             B.history.length() > 0,
-            rx.vstack(rx.foreach(B.history, _history_row), spacing="0", width="100%", id="billing-history"),
+            rx.el.ul(
+                rx.foreach(B.history, _history_row),
+                padding="0",
+                margin="0",
+                width="100%",
+                id="billing-history",
+            ),
             rx.text(
-                f"Purchases, grants and the {CREDITS_NAME} your interviews use will be listed here.",
+                f"Your payments, grants and the {CREDITS_NAME} your interviews use will be listed here.",
                 size="2",
-                color=rx.color("gray", 11),
+                color=MUTED,
+                id="billing-history-empty",
             ),
         ),
         spacing="1",
@@ -129,15 +159,15 @@ def billing_section() -> rx.Component:
         rx.vstack(
             rx.vstack(
                 rx.hstack(
-                    rx.icon("receipt", size=18, color=rx.color("accent", 10)),
-                    rx.heading("Billing", size="4"),
+                    rx.icon("receipt", size=18, color=rx.color("accent", 11), aria_hidden="true"),
+                    rx.heading("Billing", size="4", as_="h2"),
                     align="center",
                     spacing="2",
                 ),
                 rx.text(
-                    f"Your plan, and every change to your {CREDITS_NAME} balance.",
+                    f"Your plan, your payments and every change to your {CREDITS_NAME} balance.",
                     size="2",
-                    color=rx.color("gray", 11),
+                    color=MUTED,
                 ),
                 spacing="1",
             ),
@@ -146,7 +176,7 @@ def billing_section() -> rx.Component:
                 loading_block("Loading your billing…"),
                 rx.cond(
                     B.error != "",
-                    error_callout(B.error),
+                    error_callout(B.error, id="billing-error"),
                     rx.vstack(_plan_block(), _history(), spacing="4", width="100%"),
                 ),
             ),

@@ -20,19 +20,26 @@ TOTALS = cast("ObjectVar[dict[str, str]]", AdminUsageState.totals)
 
 CHART_HEIGHT = 240
 GRID = {"stroke_dasharray": "3 3", "stroke": rx.color("gray", 5)}
+TICK = {"fontSize": 11, "fill": "var(--gray-11)"}
+LEGEND_TEXT = {"& .recharts-legend-item-text": {"color": "var(--gray-12) !important"}}
+MUTED = rx.color("gray", 11)  # secondary text: 4.5:1 or better on the page and on cards, both themes
+
+
+def _label(text: str, html_for: str) -> rx.Component:
+    return rx.el.label(text, html_for=html_for, font_size="12px", color=MUTED, font_weight="500")
 
 
 def _stat(label: str, key: str, icon: str, hint: str = "", stat_id: str = "") -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
-                rx.icon(icon, size=16, color=rx.color("accent", 10)),
-                rx.text(label, size="2", color=rx.color("gray", 11)),
+                rx.icon(icon, size=16, color=rx.color("accent", 11), aria_hidden="true"),
+                rx.text(label, size="2", color=MUTED),
                 align="center",
                 spacing="2",
             ),
-            rx.heading(TOTALS[key], size="6", id=stat_id or f"stat-{key}"),
-            rx.text(hint, size="1", color=rx.color("gray", 10)) if hint else rx.fragment(),
+            rx.text(TOTALS[key], size="6", weight="bold", id=stat_id or f"stat-{key}"),
+            rx.text(hint, size="1", color=MUTED) if hint else rx.fragment(),
             spacing="1",
         ),
     )
@@ -43,7 +50,7 @@ def _range_form() -> rx.Component:
         rx.form(
             rx.flex(
                 rx.vstack(
-                    rx.text("From", size="1", color=rx.color("gray", 11)),
+                    _label("From", "range-start"),
                     rx.input(
                         type="date",
                         name="start",
@@ -55,7 +62,7 @@ def _range_form() -> rx.Component:
                     spacing="1",
                 ),
                 rx.vstack(
-                    rx.text("To", size="1", color=rx.color("gray", 11)),
+                    _label("To", "range-end"),
                     rx.input(
                         type="date",
                         name="end",
@@ -81,7 +88,7 @@ def _range_form() -> rx.Component:
             reset_on_submit=False,
         ),
         rx.hstack(
-            rx.text("Quick ranges:", size="1", color=rx.color("gray", 10)),
+            rx.text("Quick ranges:", size="1", color=MUTED, id="quick-ranges"),
             *[
                 rx.button(
                     f"{d} days",
@@ -94,6 +101,8 @@ def _range_form() -> rx.Component:
             spacing="2",
             wrap="wrap",
             align="center",
+            role="group",
+            aria_labelledby="quick-ranges",
         ),
         rx.cond(
             AdminUsageState.range_error != "",
@@ -113,22 +122,22 @@ def _range_form() -> rx.Component:
 def _chart_card(title: str, subtitle: str, chart: rx.Component, chart_id: str) -> rx.Component:
     return card(
         rx.vstack(
-            rx.heading(title, size="4"),
-            rx.text(subtitle, size="1", color=rx.color("gray", 10)),
-            rx.box(chart, width="100%", id=chart_id, class_name="usage-chart"),
+            rx.heading(title, size="4", as_="h2"),
+            rx.text(subtitle, size="1", color=MUTED),
+            _chart_card_body(chart, chart_id),
             spacing="2",
             width="100%",
         )
     )
 
 
-def _axes() -> list[rx.Component]:
+def _axes(legend: bool = True, whole: bool = True) -> list[rx.Component]:
     return [
         rx.recharts.cartesian_grid(**GRID),
-        rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11, min_tick_gap=12),
-        rx.recharts.y_axis(allow_decimals=False, width=36, font_size=11),
+        rx.recharts.x_axis(data_key="label", tick_line=False, tick=TICK, min_tick_gap=12),
+        rx.recharts.y_axis(allow_decimals=not whole, width=36, tick=TICK),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.legend(icon_size=10),
+        *([rx.recharts.legend(icon_size=10)] if legend else []),
     ]
 
 
@@ -151,7 +160,7 @@ def _started_chart() -> rx.Component:
             name="Started",
             stroke=rx.color("accent", 10),
             dot=False,
-            type_="monotone",
+            type_="linear",  # a count per day: no curve between days (and none below zero)
             stroke_width=2,
         ),
         data=AdminUsageState.daily,
@@ -161,18 +170,16 @@ def _started_chart() -> rx.Component:
 
 
 def _minutes_chart() -> rx.Component:
-    return rx.recharts.area_chart(
-        rx.recharts.cartesian_grid(**GRID),
-        rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11, min_tick_gap=12),
-        rx.recharts.y_axis(width=36, font_size=11),
-        rx.recharts.graphing_tooltip(),
-        rx.recharts.area(
+    """One bar per day: a day's minutes are a count, not a curve between days."""
+    return rx.recharts.bar_chart(
+        *_axes(legend=False, whole=False),
+        rx.recharts.bar(
             is_animation_active=False,
             data_key="minutes",
             name="Minutes",
-            stroke=rx.color("accent", 10),
-            fill=rx.color("accent", 5),
-            type_="monotone",
+            fill=rx.color("accent", 9),
+            radius=[3, 3, 0, 0],
+            max_bar_size=28,
         ),
         data=AdminUsageState.daily,
         height=CHART_HEIGHT,
@@ -182,11 +189,7 @@ def _minutes_chart() -> rx.Component:
 
 def _credits_chart() -> rx.Component:
     return rx.recharts.bar_chart(
-        rx.recharts.cartesian_grid(**GRID),
-        rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11, min_tick_gap=12),
-        rx.recharts.y_axis(width=36, font_size=11),
-        rx.recharts.graphing_tooltip(),
-        rx.recharts.legend(icon_size=10),
+        *_axes(whole=False),
         rx.recharts.bar(
             is_animation_active=False, data_key="credits_spent", name="Spent", fill=rx.color("amber", 9)
         ),
@@ -225,7 +228,7 @@ def _errors_chart() -> rx.Component:
 def _pipeline_card() -> rx.Component:
     def item(label: str, key: str, color: str) -> rx.Component:
         return rx.vstack(
-            rx.text(label, size="1", color=rx.color("gray", 11)),
+            rx.text(label, size="1", color=MUTED),
             rx.badge(
                 TOTALS[key],
                 color_scheme=color,
@@ -239,11 +242,11 @@ def _pipeline_card() -> rx.Component:
 
     return card(
         rx.vstack(
-            rx.heading("Feedback pipeline", size="4"),
+            rx.heading("Feedback pipeline", size="4", as_="h2"),
             rx.text(
                 "Queue as it is now; failures and timing for interviews in the range.",
                 size="1",
-                color=rx.color("gray", 10),
+                color=MUTED,
             ),
             rx.grid(
                 item("Pending", "feedback_pending", "blue"),
@@ -255,11 +258,11 @@ def _pipeline_card() -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.icon("timer", size=16, color=rx.color("gray", 10)),
+                rx.icon("timer", size=16, color=MUTED, aria_hidden="true"),
                 rx.text(
                     "Median time from the end of an interview to its feedback:",
                     size="2",
-                    color=rx.color("gray", 11),
+                    color=MUTED,
                 ),
                 rx.text(TOTALS["median_feedback"], weight="bold", size="2", id="median-feedback"),
                 wrap="wrap",
@@ -285,9 +288,9 @@ def _revenue_card() -> rx.Component:
             rx.foreach(
                 AdminUsageState.revenue,
                 lambda r: rx.table.row(
-                    rx.table.cell(r["offer"].to(str)),
+                    rx.table.row_header_cell(r["offer"].to(str)),
                     rx.table.cell(r["payments"].to(str)),
-                    rx.table.cell(r["currency"].to(str) + " " + r["amount"].to(str)),
+                    rx.table.cell(r["amount"].to(str)),
                 ),
             )
         ),
@@ -297,10 +300,8 @@ def _revenue_card() -> rx.Component:
     )
     return card(
         rx.vstack(
-            rx.heading("Revenue by offer", size="4"),
-            rx.text(
-                "Applied Stripe payments in the range, net of refunds.", size="1", color=rx.color("gray", 10)
-            ),
+            rx.heading("Revenue by offer", size="4", as_="h2"),
+            rx.text("Applied Stripe payments in the range, net of refunds.", size="1", color=MUTED),
             rx.cond(
                 ~AdminUsageState.revenue_available,
                 rx.callout(
@@ -313,8 +314,8 @@ def _revenue_card() -> rx.Component:
                     AdminUsageState.revenue.length() > 0,
                     rx.vstack(
                         rx.recharts.bar_chart(
-                            rx.recharts.x_axis(data_key="offer", font_size=11),
-                            rx.recharts.y_axis(width=44, font_size=11),
+                            rx.recharts.x_axis(data_key="offer", tick=TICK),
+                            rx.recharts.y_axis(width=44, tick=TICK),
                             rx.recharts.graphing_tooltip(),
                             rx.recharts.bar(
                                 is_animation_active=False,
@@ -329,20 +330,15 @@ def _revenue_card() -> rx.Component:
                         rx.box(table, overflow_x="auto", width="100%"),
                         width="100%",
                     ),
-                    rx.text("No payments in this range.", size="2", color=rx.color("gray", 11)),
+                    rx.text("No payments in this range.", size="2", color=MUTED),
                 ),
             ),
             rx.hstack(
-                rx.text("Total:", size="2", color=rx.color("gray", 11)),
+                rx.text("Total:", size="2", color=MUTED),
                 rx.text(TOTALS["revenue"], weight="bold", size="2", id="revenue-total"),
+                rx.text("from ", TOTALS["payments_label"], size="2", color=MUTED, id="payments-count"),
                 rx.spacer(),
-                rx.text("Active subscribers:", size="2", color=rx.color("gray", 11)),
-                rx.text(
-                    TOTALS["active_subscribers"],
-                    weight="bold",
-                    size="2",
-                    id="active-subscribers",
-                ),
+                rx.text(TOTALS["subscribers_label"], weight="bold", size="2", id="active-subscribers"),
                 wrap="wrap",
                 width="100%",
                 spacing="2",
@@ -356,7 +352,7 @@ def _revenue_card() -> rx.Component:
 def _errors_card() -> rx.Component:
     return card(
         rx.vstack(
-            rx.heading("Upstream errors", size="4"),
+            rx.heading("Upstream errors", size="4", as_="h2"),
             rx.hstack(
                 rx.badge(
                     "Interviews failed with an error: ",
@@ -379,11 +375,11 @@ def _errors_card() -> rx.Component:
             rx.cond(
                 AdminUsageState.recent_errors.length() > 0,
                 rx.vstack(
-                    rx.text("Latest", size="1", color=rx.color("gray", 10)),
+                    rx.text("Latest", size="1", color=MUTED),
                     rx.foreach(
                         AdminUsageState.recent_errors,
                         lambda e: rx.hstack(
-                            rx.text(e["when"], size="1", color=rx.color("gray", 10), white_space="nowrap"),
+                            rx.text(e["when"], size="1", color=MUTED, white_space="nowrap"),
                             rx.badge(e["kind"], size="1", variant="outline"),
                             rx.text(e["message"], size="1", trim="both"),
                             spacing="2",
@@ -402,7 +398,8 @@ def _errors_card() -> rx.Component:
 
 
 def _chart_card_body(chart: rx.Component, chart_id: str) -> rx.Component:
-    return rx.box(chart, width="100%", id=chart_id, class_name="usage-chart")
+    # Legend labels in text colour: Recharts colours them like their series (amber on white is 1.6:1).
+    return rx.box(chart, width="100%", id=chart_id, class_name="usage-chart", style=LEGEND_TEXT)
 
 
 def _figures() -> rx.Component:
@@ -453,14 +450,14 @@ def _figures() -> rx.Component:
             "Days are UTC. An interview counts on the day it was started; credits and payments on the day "
             "they were recorded.",
             size="1",
-            color=rx.color("gray", 10),
+            color=MUTED,
         ),
         spacing="4",
         width="100%",
     )
 
 
-@template(width="1280px", admin_only=True)
+@template(admin_only=True)
 def admin_usage_page() -> rx.Component:
     return rx.vstack(
         page_header("Usage", "Interviews, minutes, credits, revenue and the feedback pipeline over time."),

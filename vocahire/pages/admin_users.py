@@ -7,7 +7,15 @@ from typing import Any, cast
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
-from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
+from vocahire.components.layout import (
+    VISUALLY_HIDDEN,
+    card,
+    empty_state,
+    error_callout,
+    loading_block,
+    page_header,
+    template,
+)
 from vocahire.state.admin_users import AdminUsersState
 from vocahire.wording import CREDITS_NAME
 
@@ -16,6 +24,7 @@ from vocahire.wording import CREDITS_NAME
 # ``EventNamespace`` where the page holds an ``EventHandler``.
 
 S = AdminUsersState
+MUTED = rx.color("gray", 11)  # secondary text: 4.5:1 or better on the page and on cards, both themes
 # Reflex's Field typing reads a dict field as an array under mypy; at runtime it is this ObjectVar.
 PROFILE = cast("ObjectVar[dict[str, Any]]", S.profile)
 
@@ -24,8 +33,9 @@ def _search_form() -> rx.Component:
     return rx.form(
         rx.hstack(
             rx.input(
-                rx.input.slot(rx.icon("search", size=16)),
+                rx.input.slot(rx.icon("search", size=16, aria_hidden="true")),
                 name="q",
+                aria_label="Search users by e-mail or name",
                 placeholder="Search by e-mail or name",
                 default_value=S.query,
                 max_length=200,
@@ -39,6 +49,7 @@ def _search_form() -> rx.Component:
         on_submit=S.search,
         reset_on_submit=False,
         width="100%",
+        role="search",
     )
 
 
@@ -57,10 +68,10 @@ def _status_badges(row: ObjectVar[dict[str, Any]]) -> rx.Component:
 
 def _user_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(
+        rx.table.row_header_cell(
             rx.vstack(
                 rx.text(row["email"].to(str), weight="medium", size="2"),
-                rx.text(row["name"].to(str), size="1", color=rx.color("gray", 10)),
+                rx.text(row["name"].to(str), size="1", color=MUTED, weight="regular"),
                 spacing="0",
             )
         ),
@@ -73,6 +84,7 @@ def _user_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
                 size="1",
                 variant="soft",
                 on_click=S.open_user(row["id"].to(int)),  # type: ignore[operator]  # rx.event
+                aria_label="Open " + row["email"].to(str),
             )
         ),
         align="center",
@@ -81,7 +93,7 @@ def _user_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
 
 def _pager() -> rx.Component:
     return rx.hstack(
-        rx.text(f"{S.total} users", size="2", color=rx.color("gray", 11), id="user-total"),
+        rx.text(S.total_label, size="2", color=MUTED, id="user-total", role="status"),
         rx.spacer(),
         rx.button(
             rx.icon("chevron-left", size=16),
@@ -91,7 +103,7 @@ def _pager() -> rx.Component:
             disabled=S.page <= 1,
             on_click=S.go_to_page(S.page - 1),  # type: ignore[operator]  # rx.event
         ),
-        rx.text(f"Page {S.page} of {S.pages}", size="2", id="user-page"),
+        rx.text(S.page_label, size="2", id="user-page"),
         rx.button(
             "Next",
             rx.icon("chevron-right", size=16),
@@ -128,7 +140,9 @@ def _user_list() -> rx.Component:
                                         rx.table.column_header_cell(
                                             "Joined", display=["none", "none", "table-cell"]
                                         ),
-                                        rx.table.column_header_cell(""),
+                                        rx.table.column_header_cell(
+                                            rx.el.span("Actions", style=VISUALLY_HIDDEN)
+                                        ),
                                     )
                                 ),
                                 rx.table.body(rx.foreach(S.rows, _user_row)),
@@ -154,17 +168,23 @@ def _user_list() -> rx.Component:
     )
 
 
-def _field(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="1", color=rx.color("gray", 11)), control, spacing="1", width="100%")
+def _field(label: str, control_id: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=control_id, font_size="12px", color=MUTED, font_weight="500"),
+        control,
+        spacing="1",
+        width="100%",
+    )
 
 
 def _adjust_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.heading("Adjust credits", size="3"),
+            rx.heading("Adjust credits", size="3", as_="h3"),
             rx.flex(
                 _field(
                     "Amount (negative removes)",
+                    "adjust-amount",
                     rx.input(
                         name="amount",
                         placeholder="2.00 or -1.50",
@@ -177,6 +197,7 @@ def _adjust_form() -> rx.Component:
                 ),
                 _field(
                     "Reason (kept in the ledger)",
+                    "adjust-reason",
                     rx.input(
                         name="reason",
                         placeholder="Goodwill after a failed interview",
@@ -203,7 +224,7 @@ def _adjust_form() -> rx.Component:
 
 def _premium_controls() -> rx.Component:
     return rx.vstack(
-        rx.heading("Premium", size="3"),
+        rx.heading("Premium", size="3", as_="h3"),
         rx.cond(
             PROFILE["premium"],
             rx.hstack(
@@ -229,7 +250,11 @@ def _premium_controls() -> rx.Component:
             ),
             rx.form(
                 rx.flex(
-                    _field("Until (optional)", rx.input(type="date", name="until", id="premium-until")),
+                    _field(
+                        "Until (optional)",
+                        "premium-until",
+                        rx.input(type="date", name="until", id="premium-until"),
+                    ),
                     rx.button("Grant premium", type="submit", size="2", id="grant-premium"),
                     align="end",
                     spacing="2",
@@ -246,7 +271,7 @@ def _premium_controls() -> rx.Component:
 
 def _delete_controls() -> rx.Component:
     return rx.vstack(
-        rx.heading("Account", size="3"),
+        rx.heading("Account", size="3", as_="h3"),
         rx.cond(
             PROFILE["deleted"],
             rx.hstack(
@@ -270,7 +295,11 @@ def _delete_controls() -> rx.Component:
                     rx.form(
                         rx.vstack(
                             rx.input(
-                                name="reason", placeholder="Reason (optional)", max_length=500, width="100%"
+                                name="reason",
+                                placeholder="Reason (optional)",
+                                aria_label="Reason for deleting (optional)",
+                                max_length=500,
+                                width="100%",
                             ),
                             rx.hstack(
                                 rx.alert_dialog.cancel(
@@ -301,7 +330,7 @@ def _delete_controls() -> rx.Component:
 
 
 def _mini_table(
-    headers: list[str], rows: ArrayVar[Any], cells: list[str], table_id: str, empty: str
+    label: str, headers: list[str], rows: ArrayVar[Any], cells: list[str], table_id: str, empty: str
 ) -> rx.Component:
     return rx.cond(
         rows.length() > 0,
@@ -321,8 +350,13 @@ def _mini_table(
             max_height="320px",
             overflow_y="auto",
             width="100%",
+            # This box scrolls (it takes the keyboard focus), not the table's own scroll area inside.
+            style={"& .rt-ScrollAreaViewport": {"overflow": "visible !important"}},
+            tab_index=0,
+            role="region",
+            aria_label=label,
         ),
-        rx.text(empty, size="2", color=rx.color("gray", 11)),
+        rx.text(empty, size="2", color=MUTED),
     )
 
 
@@ -331,7 +365,7 @@ def _detail_body() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.vstack(
-                rx.heading(profile["email"].to(str), size="4", id="detail-email"),
+                rx.text(profile["email"].to(str), size="4", weight="bold", id="detail-email"),
                 rx.text(
                     profile["name"].to(str)
                     + " · "
@@ -339,7 +373,7 @@ def _detail_body() -> rx.Component:
                     + " · joined "
                     + profile["created"].to(str),
                     size="1",
-                    color=rx.color("gray", 10),
+                    color=MUTED,
                 ),
                 spacing="1",
             ),
@@ -350,6 +384,7 @@ def _detail_body() -> rx.Component:
                 " ",
                 CREDITS_NAME,
                 color_scheme="grass",
+                high_contrast=True,
                 size="3",
                 id="detail-balance",
             ),
@@ -385,6 +420,7 @@ def _detail_body() -> rx.Component:
             ),
             rx.tabs.content(
                 _mini_table(
+                    "Interviews",
                     ["Started", "Job", "Status", "Feedback", "Score", "Length", "Error"],
                     S.sessions,
                     ["created", "job_title", "status", "feedback_status", "score", "duration", "error"],
@@ -396,6 +432,7 @@ def _detail_body() -> rx.Component:
             ),
             rx.tabs.content(
                 _mini_table(
+                    "Ledger",
                     ["When", "Kind", "Amount", "Reason", "By"],
                     S.ledger,
                     ["when", "kind", "amount", "reason", "actor"],
@@ -407,6 +444,7 @@ def _detail_body() -> rx.Component:
             ),
             rx.tabs.content(
                 _mini_table(
+                    "Admin log",
                     ["When", "Action", "Admin", "Details"],
                     S.actions,
                     ["when", "action", "admin", "details"],
@@ -428,7 +466,7 @@ def _detail_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.hstack(
-                rx.dialog.title("User details", margin="0"),
+                rx.dialog.title("User details", margin="0", custom_attrs={"as": "h2"}),  # Radix: an h1
                 rx.spacer(),
                 rx.dialog.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", aria_label="Close")),
                 align="center",
@@ -444,7 +482,7 @@ def _detail_dialog() -> rx.Component:
     )
 
 
-@template(width="1280px", admin_only=True)
+@template(admin_only=True)
 def admin_users_page() -> rx.Component:
     return rx.vstack(
         page_header(

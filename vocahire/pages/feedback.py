@@ -9,30 +9,48 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from vocahire import routes
-from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
-from vocahire.state.feedback import FeedbackState
+from vocahire.components.layout import (
+    VISUALLY_HIDDEN,
+    card,
+    empty_state,
+    error_callout,
+    link_button,
+    loading_block,
+    page_header,
+    template,
+)
+from vocahire.state.feedback import RING_RADIUS, FeedbackState
 
-# Printing (or "Save as PDF") shows the feedback only: no navigation, buttons or footer.
+# Printing (or "Save as PDF") shows the feedback only: no navigation, buttons or footer; every tab's
+# panel and every folded section open, one after the other.
 PRINT_CSS = """
+.feedback-tabs [role=tabpanel][data-state=inactive] { display: none; }
 @media print {
   *:has(> * > #feedback-page) > *:not(:has(> #feedback-page)) { display: none !important; }
   *:has(> #feedback-page) { max-width: 100% !important; padding: 0 !important; }
-  .no-print { display: none !important; }
+  .no-print, .feedback-tabs [role=tablist] { display: none !important; }
+  .feedback-tabs [role=tabpanel] { display: block !important; margin-top: 16px; }
+  details::details-content { content-visibility: visible; display: block; }
+  details > summary { list-style: none; }
   .print-avoid-break { break-inside: avoid; }
   .rt-Card { box-shadow: none !important; }
 }
 """
+CLAMP_CSS = """
+.clamp-2 { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
+"""
+MUTED = rx.color("gray", 11)  # secondary text: 4.5:1 or better on the page and on cards, both themes
 
 
 def _section_title(icon: str, title: str, note: str | None = None) -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.icon(icon, size=20, color=rx.color("accent", 10)),
-            rx.heading(title, size="5"),
+            rx.icon(icon, size=20, color=rx.color("accent", 11), aria_hidden="true"),
+            rx.heading(title, size="5", as_="h2"),
             align="center",
             spacing="2",
         ),
-        rx.text(note, size="2", color=rx.color("gray", 11)) if note else rx.fragment(),
+        rx.text(note, size="2", color=MUTED) if note else rx.fragment(),
         spacing="1",
         width="100%",
     )
@@ -53,9 +71,8 @@ def _actions() -> rx.Component:
             on_click=rx.call_script("window.print()"),
             variant="soft",
         ),
-        rx.link(
-            rx.button(rx.icon("history", size=16), "History", variant="soft", color_scheme="gray"),
-            href=routes.HISTORY,
+        link_button(
+            rx.icon("history", size=16), "History", href=routes.HISTORY, variant="soft", color_scheme="gray"
         ),
         spacing="2",
         wrap="wrap",
@@ -68,12 +85,12 @@ def _status_panel() -> rx.Component:
         rx.hstack(
             rx.spinner(size="3"),
             rx.vstack(
-                rx.heading("Writing your feedback", size="4"),
-                rx.text(FeedbackState.status_text, color=rx.color("gray", 11), size="2"),
+                rx.heading("Writing your feedback", size="4", as_="h2"),
+                rx.text(FeedbackState.status_text, color=MUTED, size="2"),
                 rx.text(
                     "This page updates by itself: no need to refresh. You can also leave and come back "
                     "later.",
-                    color=rx.color("gray", 10),
+                    color=MUTED,
                     size="1",
                 ),
                 spacing="1",
@@ -83,6 +100,7 @@ def _status_panel() -> rx.Component:
         ),
         id="feedback-status",
         data_status=FeedbackState.feedback_status,
+        role="status",
     )
     failed = rx.callout.root(
         rx.callout.icon(rx.icon("triangle-alert")),
@@ -96,14 +114,15 @@ def _status_panel() -> rx.Component:
                     "Try again",
                     on_click=FeedbackState.try_again,
                     loading=FeedbackState.retrying,
-                    color_scheme="red",
                     variant="solid",
+                    high_contrast=True,  # white on Radix's red 9 is 3.9:1
                     id="try-again",
                     class_name="no-print",
                 ),
                 spacing="2",
                 align="start",
-            )
+            ),
+            color=rx.color("red", 12),  # Radix's red 11 on the red callout is 4.49:1
         ),
         color_scheme="red",
         role="alert",
@@ -120,119 +139,194 @@ def _status_panel() -> rx.Component:
     )
 
 
-def _overall() -> rx.Component:
-    ring = rx.center(
+def _score_ring() -> rx.Component:
+    """The overall score inside a ring whose coloured arc is the score's share of 100."""
+    circle = {"cx": "60", "cy": "60", "r": str(RING_RADIUS), "fill": "none", "stroke_width": "10"}
+    return rx.box(
+        rx.el.svg(
+            rx.el.svg.circle(**circle, stroke=rx.color("gray", 4)),
+            rx.el.svg.circle(
+                **circle,
+                stroke=rx.color("accent", 9),
+                stroke_linecap="round",
+                custom_attrs={"strokeDasharray": FeedbackState.score_arc},
+                transform="rotate(-90 60 60)",
+                id="score-arc",
+            ),
+            view_box="0 0 120 120",
+            width="128",
+            height="128",
+            aria_hidden="true",
+        ),
         rx.vstack(
             rx.text(
                 FeedbackState.overall_score, size="8", weight="bold", id="overall-score", line_height="1"
             ),
-            rx.text("out of 100", size="1", color=rx.color("gray", 11)),
+            rx.text("out of 100", size="1", color=MUTED),
             align="center",
             spacing="1",
+            position="absolute",
+            top="50%",
+            left="50%",
+            transform="translate(-50%, -50%)",
+            aria_hidden="true",
         ),
-        width="132px",
-        height="132px",
-        border_radius="50%",
-        border=f"10px solid {rx.color('accent', 9)}",
+        rx.text(FeedbackState.score_label, style=VISUALLY_HIDDEN),
+        position="relative",
+        width="128px",
+        height="128px",
         flex_shrink="0",
+        id="score-ring",
     )
-    chart = rx.recharts.bar_chart(
+
+
+def _category_chart() -> rx.Component:
+    tick = {"fontSize": 12, "fill": "var(--gray-11)"}
+    return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(horizontal=False, stroke_dasharray="3 3", stroke=rx.color("gray", 5)),
-        rx.recharts.x_axis(type_="number", domain=[0, 100], tick_count=6, tick={"fontSize": 11}),
-        rx.recharts.y_axis(
-            data_key="short", type_="category", width=104, tick={"fontSize": 12}, tick_line=False
-        ),
+        rx.recharts.x_axis(type_="number", domain=[0, 100], tick_count=6, tick=tick),
+        rx.recharts.y_axis(data_key="short", type_="category", width=104, tick=tick, tick_line=False),
         rx.recharts.graphing_tooltip(),
         rx.recharts.bar(
             data_key="score",
             name="Score",
             fill=rx.color("accent", 9),
             radius=[0, 4, 4, 0],
-            label={"position": "right", "fontSize": 11},
+            label={"position": "right", "fontSize": 11, "fill": "var(--gray-12)"},
             is_animation_active=False,
         ),
         data=FeedbackState.categories,
         layout="vertical",
-        height=230,
+        height=220,
         width="100%",
         margin={"left": 0, "right": 30, "top": 4, "bottom": 4},
     )
-    return card(
-        rx.flex(
-            rx.vstack(
-                rx.text("Overall", size="2", color=rx.color("gray", 11)),
-                ring,
-                rx.text(FeedbackState.score_band, weight="medium", text_align="center"),
-                align="center",
-                spacing="2",
-                min_width="160px",
-            ),
-            rx.box(chart, width="100%", min_width="0", id="category-chart"),
-            direction=rx.breakpoints(initial="column", sm="row"),
-            spacing="5",
-            align="center",
-            width="100%",
+
+
+def _category_reasons() -> rx.Component:
+    """Why each score: folded away (a click or Enter opens it; printing opens it)."""
+    return rx.el.details(
+        rx.el.summary(
+            rx.text("Why these scores", as_="span", weight="medium", size="2", color=rx.color("accent", 11)),
+            cursor="pointer",
+            padding_y="4px",
         ),
-        rx.separator(margin_y="16px"),
-        rx.vstack(
+        rx.el.ul(
             rx.foreach(
                 FeedbackState.categories,
-                lambda c: rx.hstack(
-                    rx.badge(c["score"], variant="soft", size="2", min_width="40px", justify="center"),
-                    rx.vstack(
-                        rx.text(c["label"], weight="bold", size="2"),
-                        rx.text(c["reason"], size="2", color=rx.color("gray", 11)),
-                        spacing="0",
+                lambda c: rx.el.li(
+                    rx.hstack(
+                        rx.badge(c["score"], variant="soft", size="2", min_width="40px", justify="center"),
+                        rx.vstack(
+                            rx.text(c["label"], weight="bold", size="2"),
+                            rx.text(c["reason"], size="2", color=MUTED),
+                            spacing="0",
+                        ),
+                        align="start",
+                        spacing="3",
                     ),
-                    align="start",
-                    spacing="3",
+                    list_style="none",
                 ),
             ),
+            display="flex",
+            flex_direction="column",
+            gap="12px",
+            padding="0",
+            margin="8px 0 0 0",
+        ),
+        width="100%",
+        id="category-reasons",
+    )
+
+
+def _overall() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.heading("Overall", size="4", as_="h2", style=VISUALLY_HIDDEN),
+            rx.hstack(
+                _score_ring(),
+                rx.vstack(
+                    rx.text("Overall score", size="2", color=MUTED),
+                    rx.text(FeedbackState.score_band, weight="bold", size="4", id="score-band"),
+                    rx.text(
+                        "Six categories, each out of 100, scored by the AI from your answers.",
+                        size="1",
+                        color=MUTED,
+                    ),
+                    spacing="1",
+                ),
+                align="center",
+                spacing="4",
+                width="100%",
+            ),
+            rx.box(_category_chart(), width="100%", min_width="0", id="category-chart"),
+            _category_reasons(),
             spacing="3",
             width="100%",
         ),
         class_name="print-avoid-break",
+        id="overall",
     )
 
 
-def _bullet_card(title: str, icon: str, color: str, items: rx.Var, box_id: str) -> rx.Component:
-    return card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon(icon, color=rx.color(color, 10)),
-                rx.heading(title, size="4"),
-                align="center",
-                spacing="2",
-            ),
-            rx.vstack(
-                rx.foreach(
-                    items,
-                    lambda item: rx.hstack(
+def _bullets(title: str, icon: str, color: str, items: rx.Var, box_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.icon(icon, color=rx.color(color, 11), aria_hidden="true"),
+            rx.heading(title, size="4", as_="h2"),
+            align="center",
+            spacing="2",
+        ),
+        rx.el.ul(
+            rx.foreach(
+                items,
+                lambda item: rx.el.li(
+                    rx.hstack(
                         rx.icon(
                             "circle-check" if color == "grass" else "arrow-up-right",
                             size=16,
-                            color=rx.color(color, 10),
+                            color=rx.color(color, 11),
                             flex_shrink="0",
                             margin_top="3px",
+                            aria_hidden="true",
                         ),
                         rx.text(item, size="2"),
                         align="start",
                         spacing="2",
                     ),
+                    list_style="none",
                 ),
-                spacing="3",
             ),
-            spacing="3",
+            display="flex",
+            flex_direction="column",
+            gap="10px",
+            padding="0",
+            margin="0",
         ),
+        spacing="3",
+        width="100%",
         id=box_id,
         class_name="print-avoid-break",
+    )
+
+
+def _strengths_and_improvements() -> rx.Component:
+    return card(
+        rx.vstack(
+            _bullets("Strengths", "sparkles", "grass", FeedbackState.strengths, "strengths"),
+            rx.separator(size="4"),
+            _bullets("What to improve", "target", "amber", FeedbackState.improvements, "improvements"),
+            spacing="4",
+            width="100%",
+        ),
+        height="100%",
     )
 
 
 def _labelled(icon: str, label: str, text: rx.Var, color: str) -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.icon(icon, size=14, color=rx.color(color, 10)),
+            rx.icon(icon, size=14, color=rx.color(color, 11), aria_hidden="true"),
             rx.text(label, size="1", weight="bold", color=rx.color(color, 11)),
             align="center",
             spacing="1",
@@ -248,12 +342,17 @@ def _question_card(q: ObjectVar[dict[str, Any]]) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.badge("Q", q["number"], size="2", variant="solid", flex_shrink="0"),
-                rx.text(q["question"], weight="bold"),
+                rx.heading(q["question"], size="3", as_="h3"),
                 align="start",
                 spacing="3",
             ),
-            _labelled("thumbs-up", "What worked", q["what_worked"], "grass"),
-            _labelled("wrench", "What to change", q["what_to_change"], "amber"),
+            rx.grid(
+                _labelled("thumbs-up", "What worked", q["what_worked"], "grass"),
+                _labelled("wrench", "What to change", q["what_to_change"], "amber"),
+                columns=rx.breakpoints(initial="1", sm="2"),
+                spacing="3",
+                width="100%",
+            ),
             rx.box(
                 rx.text("A stronger answer", size="1", weight="bold", color=rx.color("accent", 11)),
                 rx.text(q["sample_answer"], size="2", margin_top="4px"),
@@ -270,11 +369,25 @@ def _question_card(q: ObjectVar[dict[str, Any]]) -> rx.Component:
     )
 
 
+def _questions() -> rx.Component:
+    return rx.vstack(
+        _section_title(
+            "list-checks",
+            "Question by question",
+            "What worked, what to change, and a stronger answer you can practise out loud.",
+        ),
+        rx.foreach(FeedbackState.questions, _question_card),
+        spacing="3",
+        width="100%",
+        id="question-notes",
+    )
+
+
 def _figure_card(f: ObjectVar[dict[str, Any]]) -> rx.Component:
     return card(
         rx.vstack(
             rx.hstack(
-                rx.text(f["label"], size="2", color=rx.color("gray", 11), weight="medium"),
+                rx.text(f["label"], size="2", color=MUTED, weight="medium"),
                 rx.spacer(),
                 rx.match(
                     f["status"],
@@ -285,66 +398,54 @@ def _figure_card(f: ObjectVar[dict[str, Any]]) -> rx.Component:
                 width="100%",
                 align="center",
             ),
-            rx.heading(f["display"], size="6"),
-            rx.text("Target: ", f["target"], size="1", color=rx.color("gray", 11), weight="medium"),
-            rx.text(f["explanation"], size="1", color=rx.color("gray", 10)),
+            rx.text(f["display"], size="6", weight="bold"),
+            rx.text("Target: ", f["target"], size="1", color=MUTED, weight="medium"),
+            rx.text(f["explanation"], size="1", color=MUTED),
             spacing="1",
         ),
         class_name="print-avoid-break",
     )
 
 
+ANSWER_COLUMNS = (
+    ("words", "Words"),
+    ("duration", "Length"),
+    ("wpm", "Pace (wpm)"),
+    ("fillers", "Fillers"),
+    ("latency", "Time to start"),
+)
+
+
+def _fillers(a: ObjectVar[dict[str, Any]]) -> rx.Component:
+    return rx.cond(a["worst_fillers"], rx.badge(a["fillers"], color_scheme="amber"), rx.text(a["fillers"]))
+
+
+def _flag(a: ObjectVar[dict[str, Any]]) -> rx.Component:
+    return rx.cond(a["flag"] != "", rx.badge(a["flag"], color_scheme="amber", variant="soft"), rx.fragment())
+
+
 def _answers_table() -> rx.Component:
+    """From a tablet up: one row per answer."""
+
     def row(a: ObjectVar[dict[str, Any]]) -> rx.Component:
         return rx.table.row(
-            rx.table.cell(a["number"]),
-            rx.table.cell(
-                rx.text(
-                    a["question"],
-                    size="1",
-                    max_width="260px",
-                    trim="both",
-                    style={
-                        "display": "-webkit-box",
-                        "-webkit-line-clamp": "2",
-                        "-webkit-box-orient": "vertical",
-                        "overflow": "hidden",
-                    },
-                )
-            ),
-            rx.table.cell(a["words"]),
-            rx.table.cell(a["duration"]),
-            rx.table.cell(a["wpm"]),
-            rx.table.cell(
-                rx.cond(
-                    a["worst_fillers"], rx.badge(a["fillers"], color_scheme="amber"), rx.text(a["fillers"])
-                )
-            ),
-            rx.table.cell(a["latency"]),
-            rx.table.cell(
-                rx.cond(
-                    a["flag"] != "", rx.badge(a["flag"], color_scheme="amber", variant="soft"), rx.fragment()
-                )
-            ),
+            rx.table.row_header_cell(a["number"]),
+            rx.table.cell(rx.text(a["question"], size="1", max_width="280px", class_name="clamp-2")),
+            *[
+                rx.table.cell(_fillers(a) if key == "fillers" else a[key], white_space="nowrap")
+                for key, _ in ANSWER_COLUMNS
+            ],
+            rx.table.cell(_flag(a)),
         )
 
     return rx.box(
         rx.table.root(
             rx.table.header(
                 rx.table.row(
-                    *[
-                        rx.table.column_header_cell(h)
-                        for h in (
-                            "#",
-                            "Question",
-                            "Words",
-                            "Length",
-                            "Pace (wpm)",
-                            "Fillers",
-                            "Time to start",
-                            "",
-                        )
-                    ]
+                    rx.table.column_header_cell("#"),
+                    rx.table.column_header_cell("Question"),
+                    *[rx.table.column_header_cell(label) for _, label in ANSWER_COLUMNS],
+                    rx.table.column_header_cell(rx.el.span("Note", style=VISUALLY_HIDDEN)),
                 )
             ),
             rx.table.body(rx.foreach(FeedbackState.answers, row)),
@@ -352,6 +453,140 @@ def _answers_table() -> rx.Component:
             variant="surface",
         ),
         overflow_x="auto",
+        width="100%",
+        tab_index=0,
+        role="region",
+        aria_label="Answer by answer figures",
+        # This box scrolls (it takes the keyboard focus), not the table's own scroll area inside.
+        style={"& .rt-ScrollAreaViewport": {"overflow": "visible !important"}},
+        display=["none", "none", "block"],
+        id="answers-table",
+    )
+
+
+def _answer_cards() -> rx.Component:
+    """On a phone: one small card per answer, the figures as labelled pairs."""
+
+    def answer(a: ObjectVar[dict[str, Any]]) -> rx.Component:
+        return rx.el.li(
+            rx.vstack(
+                rx.hstack(
+                    rx.badge("Answer ", a["number"], variant="soft", size="1"),
+                    _flag(a),
+                    spacing="2",
+                    align="center",
+                ),
+                rx.text(a["question"], size="2", weight="medium", class_name="clamp-2"),
+                rx.el.dl(
+                    *[
+                        rx.box(
+                            rx.el.dt(label, font_size="12px", color=MUTED),
+                            rx.el.dd(
+                                _fillers(a) if key == "fillers" else a[key],
+                                margin="0",
+                                font_size="14px",
+                                font_weight="600",
+                            ),
+                        )
+                        for key, label in ANSWER_COLUMNS
+                    ],
+                    display="grid",
+                    grid_template_columns="repeat(3, minmax(0, 1fr))",
+                    gap="8px 12px",
+                    margin="0",
+                    width="100%",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            list_style="none",
+            padding="12px",
+            border=f"1px solid {rx.color('gray', 5)}",
+            border_radius="8px",
+            class_name="answer-card",
+        )
+
+    return rx.el.ul(
+        rx.foreach(FeedbackState.answers, answer),
+        display=["flex", "flex", "none"],
+        flex_direction="column",
+        gap="8px",
+        padding="0",
+        margin="0",
+        width="100%",
+        id="answer-cards",
+    )
+
+
+def _answers() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.heading("Answer by answer", size="4", as_="h3"),
+            rx.text(
+                "Highlighted filler counts are your answers with the most filler words per minute.",
+                size="1",
+                color=MUTED,
+            ),
+            _answers_table(),
+            _answer_cards(),
+            spacing="2",
+            width="100%",
+        )
+    )
+
+
+def _words() -> rx.Component:
+    return rx.grid(
+        card(
+            rx.vstack(
+                rx.heading("Your filler words", size="3", as_="h3"),
+                rx.cond(
+                    FeedbackState.filler_totals.length() > 0,
+                    rx.flex(
+                        rx.foreach(
+                            FeedbackState.filler_totals,
+                            lambda w: rx.badge(
+                                "“", w["word"], "” × ", w["count"], variant="soft", color_scheme="amber"
+                            ),
+                        ),
+                        wrap="wrap",
+                        spacing="2",
+                    ),
+                    rx.text("None detected. Nicely done.", size="2", color=MUTED),
+                ),
+                spacing="2",
+            )
+        ),
+        card(
+            rx.vstack(
+                rx.heading("Job description terms", size="3", as_="h3"),
+                rx.flex(
+                    rx.foreach(
+                        FeedbackState.keywords_mentioned,
+                        lambda k: rx.badge(
+                            rx.icon("check", size=12, aria_hidden="true"),
+                            k,
+                            color_scheme="grass",
+                            variant="soft",
+                        ),
+                    ),
+                    rx.foreach(
+                        FeedbackState.keywords_missing,
+                        lambda k: rx.badge(k, color_scheme="gray", variant="outline"),
+                    ),
+                    wrap="wrap",
+                    spacing="2",
+                ),
+                rx.text(
+                    "Green: you used it. Grey: worth working in where it's true for you.",
+                    size="1",
+                    color=MUTED,
+                ),
+                spacing="2",
+            )
+        ),
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="3",
         width="100%",
     )
 
@@ -366,86 +601,17 @@ def _measured() -> rx.Component:
         ),
         rx.grid(
             rx.foreach(FeedbackState.figures, _figure_card),
-            columns=rx.breakpoints(initial="1", sm="2", md="3"),
+            columns=rx.breakpoints(initial="1", xs="2", md="3"),
             spacing="3",
             width="100%",
             id="measured-figures",
         ),
-        rx.cond(
-            FeedbackState.answers.length() > 0,
-            card(
-                rx.vstack(
-                    rx.heading("Answer by answer", size="4"),
-                    rx.text(
-                        "Highlighted filler counts are your answers with the most filler words per minute.",
-                        size="1",
-                        color=rx.color("gray", 10),
-                    ),
-                    _answers_table(),
-                    spacing="2",
-                    width="100%",
-                )
-            ),
-        ),
+        rx.cond(FeedbackState.answers.length() > 0, _answers()),
         rx.cond(
             (FeedbackState.filler_totals.length() > 0)
             | (FeedbackState.keywords_mentioned.length() > 0)
             | (FeedbackState.keywords_missing.length() > 0),
-            rx.grid(
-                card(
-                    rx.vstack(
-                        rx.heading("Your filler words", size="3"),
-                        rx.cond(
-                            FeedbackState.filler_totals.length() > 0,
-                            rx.flex(
-                                rx.foreach(
-                                    FeedbackState.filler_totals,
-                                    lambda w: rx.badge(
-                                        "“",
-                                        w["word"],
-                                        "” × ",
-                                        w["count"],
-                                        variant="soft",
-                                        color_scheme="amber",
-                                    ),
-                                ),
-                                wrap="wrap",
-                                spacing="2",
-                            ),
-                            rx.text("None detected. Nicely done.", size="2", color=rx.color("gray", 11)),
-                        ),
-                        spacing="2",
-                    )
-                ),
-                card(
-                    rx.vstack(
-                        rx.heading("Job description terms", size="3"),
-                        rx.flex(
-                            rx.foreach(
-                                FeedbackState.keywords_mentioned,
-                                lambda k: rx.badge(
-                                    rx.icon("check", size=12), k, color_scheme="grass", variant="soft"
-                                ),
-                            ),
-                            rx.foreach(
-                                FeedbackState.keywords_missing,
-                                lambda k: rx.badge(k, color_scheme="gray", variant="outline"),
-                            ),
-                            wrap="wrap",
-                            spacing="2",
-                        ),
-                        rx.text(
-                            "Green: you used it. Grey: worth working in where it's true for you.",
-                            size="1",
-                            color=rx.color("gray", 10),
-                        ),
-                        spacing="2",
-                    )
-                ),
-                columns=rx.breakpoints(initial="1", md="2"),
-                spacing="3",
-                width="100%",
-            ),
+            _words(),
         ),
         spacing="3",
         width="100%",
@@ -457,7 +623,7 @@ def _transcript() -> rx.Component:
         is_you = t["role"] == "candidate"
         return rx.box(
             rx.hstack(
-                rx.text(t["clock"], size="1", color=rx.color("gray", 10), font_family="monospace"),
+                rx.text(t["clock"], size="1", color=MUTED, font_family="monospace"),
                 rx.badge(t["who"], color_scheme=rx.cond(is_you, "violet", "gray"), variant="soft", size="1"),
                 align="center",
                 spacing="2",
@@ -481,39 +647,46 @@ def _transcript() -> rx.Component:
                 rx.vstack(rx.foreach(FeedbackState.transcript, line), spacing="2", width="100%"),
                 id="transcript",
             ),
-            rx.text("No transcript was recorded for this interview.", color=rx.color("gray", 11)),
+            rx.text("No transcript was recorded for this interview.", color=MUTED),
         ),
         spacing="3",
         width="100%",
     )
 
 
-def _ai_part() -> rx.Component:
-    return rx.vstack(
-        _overall(),
-        rx.grid(
-            _bullet_card("Strengths", "sparkles", "grass", FeedbackState.strengths, "strengths"),
-            _bullet_card("What to improve", "target", "amber", FeedbackState.improvements, "improvements"),
-            columns=rx.breakpoints(initial="1", md="2"),
-            spacing="4",
-            width="100%",
+def _tab(value: str, icon: str, label: str, tab_id: str) -> rx.Component:
+    return rx.tabs.trigger(
+        rx.hstack(rx.icon(icon, size=16, aria_hidden="true"), rx.text(label), spacing="2", align="center"),
+        value=value,
+        id=tab_id,
+    )
+
+
+def _details() -> rx.Component:
+    """The long parts, one at a time: notes per question, the measured figures, the transcript."""
+    has_questions = FeedbackState.questions.length() > 0
+    has_figures = FeedbackState.figures.length() > 0
+    return rx.tabs.root(
+        rx.tabs.list(
+            rx.cond(has_questions, _tab("questions", "list-checks", "Questions", "tab-questions")),
+            rx.cond(has_figures, _tab("speech", "activity", "Speech", "tab-speech")),
+            _tab("transcript", "messages-square", "Transcript", "tab-transcript"),
+            size="2",
         ),
         rx.cond(
-            FeedbackState.questions.length() > 0,
-            rx.vstack(
-                _section_title(
-                    "list-checks",
-                    "Question by question",
-                    "What worked, what to change, and a stronger answer you can practise out loud.",
-                ),
-                rx.foreach(FeedbackState.questions, _question_card),
-                spacing="3",
-                width="100%",
-                id="question-notes",
-            ),
+            has_questions,
+            rx.tabs.content(_questions(), value="questions", force_mount=True, padding_top="16px"),
         ),
-        spacing="5",
+        rx.cond(
+            has_figures,
+            rx.tabs.content(_measured(), value="speech", force_mount=True, padding_top="16px"),
+        ),
+        rx.tabs.content(_transcript(), value="transcript", force_mount=True, padding_top="16px"),
+        value=FeedbackState.open_tab,
+        on_change=FeedbackState.choose_tab,
         width="100%",
+        class_name="feedback-tabs",
+        id="feedback-details",
     )
 
 
@@ -535,10 +708,18 @@ def _content() -> rx.Component:
         ),
         rx.cond(FeedbackState.error != "", error_callout(FeedbackState.error)),
         _status_panel(),
-        rx.cond(FeedbackState.has_feedback, _ai_part()),
-        rx.cond(FeedbackState.figures.length() > 0, _measured()),
-        _transcript(),
-        spacing="5",
+        rx.cond(
+            FeedbackState.has_feedback,
+            rx.grid(
+                _overall(),
+                _strengths_and_improvements(),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="4",
+                width="100%",
+            ),
+        ),
+        _details(),
+        spacing="4",
         width="100%",
     )
 
@@ -548,14 +729,15 @@ def _not_found() -> rx.Component:
         "search-x",
         "Interview not found",
         "This interview doesn't exist, was deleted, or belongs to another account.",
-        rx.link(rx.button("Go to your history"), href=routes.HISTORY),
+        link_button("Go to your history", href=routes.HISTORY),
+        level="h1",  # the page's only heading
     )
 
 
 @template()
 def feedback_page() -> rx.Component:
     return rx.box(
-        rx.el.style(PRINT_CSS),
+        rx.el.style(PRINT_CSS + CLAMP_CSS),
         rx.cond(
             FeedbackState.loading,
             loading_block("Loading your feedback…"),

@@ -15,6 +15,7 @@ import reflex as rx
 from vocahire.errors import Conflict, InvalidInput, NotFound
 from vocahire.infra.database import run_db
 from vocahire.services.admin import users as admin_users
+from vocahire.state.admin_usage import plural
 from vocahire.state.errors import friendly_error
 from vocahire.state.session import SessionState, current_admin
 
@@ -40,6 +41,16 @@ class AdminUsersState(rx.State):
     actions: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     action_error: str = ""
     action_notice: str = ""
+
+    @rx.var
+    def total_label(self) -> str:
+        """``1 user``, ``12 users``; with the search when there is one."""
+        found = plural(self.total, "user")
+        return f"{found} matching “{self.query}”" if self.query else found
+
+    @rx.var
+    def page_label(self) -> str:
+        return f"Page {self.page:,} of {self.pages:,}"
 
     # Backend-only: the account being inspected and the one-time key of the open adjustment form.
     _selected_id: int = 0

@@ -8,6 +8,7 @@ service, so someone else's id gets "not found" and no data.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from typing import Any
@@ -24,6 +25,11 @@ from vocahire.state.session import current_user, friendly_error
 POLL_SECONDS = 2.0
 WATCH_SECONDS = 15 * 60
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# The details tabs, in order.
+TABS = ("questions", "speech", "transcript")
+# The score ring: a circle of this radius in a 120 x 120 viewBox; its arc is score/100 of the circumference.
+RING_RADIUS = 52
+RING_CIRCUMFERENCE = 2 * math.pi * RING_RADIUS
 
 
 def interview_id_from_path(path: str) -> str:
@@ -60,6 +66,8 @@ class FeedbackState(rx.State):
     keywords_missing: rx.Field[list[str]] = rx.field(default_factory=list)
     transcript: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     retrying: bool = False
+    # The details tab the user picked ("" until they pick one: then ``open_tab`` chooses).
+    tab: str = ""
 
     # Backend-only: the interview this client's live-status watcher follows ("" when none runs).
     _watching: str = ""
@@ -67,6 +75,25 @@ class FeedbackState(rx.State):
     @rx.var
     def working(self) -> bool:
         return self.feedback_status in ("pending", "generating")
+
+    @rx.var
+    def score_arc(self) -> str:
+        """The ring's ``stroke-dasharray``: an arc as long as the score's share of 100, then the gap."""
+        share = max(0, min(100, self.overall_score)) / 100
+        return f"{RING_CIRCUMFERENCE * share:.1f} {RING_CIRCUMFERENCE:.1f}"
+
+    @rx.var
+    def score_label(self) -> str:
+        """What a screen reader hears for the ring."""
+        return f"Overall score: {self.overall_score} out of 100. {self.score_band}".strip()
+
+    @rx.var
+    def open_tab(self) -> str:
+        """The details tab shown: the user's pick while it exists, else the notes per question when there
+        are any, else the measured figures, else the transcript."""
+        present = (bool(self.questions), bool(self.figures), True)
+        shown = [tab for tab, here in zip(TABS, present, strict=True) if here]
+        return self.tab if self.tab in shown else shown[0]
 
     @rx.var
     def status_text(self) -> str:
@@ -81,6 +108,8 @@ class FeedbackState(rx.State):
         return ""
 
     def _apply(self, data: dict[str, Any]) -> None:
+        if data["has_feedback"] and not self.has_feedback:
+            self.tab = ""  # the feedback just arrived (or a new page): open on its notes
         self.not_found = False
         for key in (
             "job_title",
@@ -131,6 +160,12 @@ class FeedbackState(rx.State):
         )
 
     @rx.event
+    def choose_tab(self, value: str) -> None:
+        """The details tab the user opened."""
+        if isinstance(value, str) and value in TABS:
+            self.tab = value
+
+    @rx.event
     async def load(self) -> Any:
         """On page load: the owner's feedback, or "not found".
 
@@ -138,6 +173,7 @@ class FeedbackState(rx.State):
         """
         self.loading = True
         self.error = ""
+        self.tab = ""
         self.interview_id = interview_id_from_path(self.router.url.path)
         try:
             user = await current_user(self)

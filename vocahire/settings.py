@@ -10,19 +10,68 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import json
+from datetime import date
 from decimal import Decimal
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SESSION_SECRET = "dev-only-session-secret-change-me-in-production-0000"
 CLERK_JS_MAJOR = 5
 VadEagerness = Literal["low", "medium", "high", "auto"]
+
+# OpenAI list prices, USD per million tokens of each kind ("audio_minute": USD per minute of audio, for
+# models billed by duration). Input kinds are the uncached part; cached input has its own price.
+# Checked against OpenAI's model pages on MODEL_PRICES_CHECKED; MODEL_PRICES overrides or adds models.
+MODEL_PRICE_KINDS = (
+    "text_input",
+    "cached_text_input",
+    "audio_input",
+    "cached_audio_input",
+    "image_input",
+    "cached_image_input",
+    "text_output",
+    "audio_output",
+    "audio_minute",
+)
+_REALTIME_PRICES = {
+    "text_input": "4.00",
+    "cached_text_input": "0.40",
+    "audio_input": "32.00",
+    "cached_audio_input": "0.40",
+    "image_input": "5.00",
+    "cached_image_input": "0.50",
+    "text_output": "16.00",
+    "audio_output": "64.00",
+}
+DEFAULT_MODEL_PRICES: dict[str, dict[str, str]] = {
+    "gpt-realtime": _REALTIME_PRICES,
+    "gpt-realtime-1.5": _REALTIME_PRICES,
+    "gpt-realtime-2": {**_REALTIME_PRICES, "text_output": "24.00"},
+    "gpt-realtime-mini": {
+        "text_input": "0.60",
+        "cached_text_input": "0.06",
+        "audio_input": "10.00",
+        "cached_audio_input": "0.30",
+        "image_input": "0.80",
+        "cached_image_input": "0.08",
+        "text_output": "2.40",
+        "audio_output": "20.00",
+    },
+    "gpt-4o-mini-transcribe": {"text_input": "1.25", "audio_input": "3.00", "text_output": "5.00"},
+    "gpt-4o-transcribe": {"text_input": "2.50", "audio_input": "6.00", "text_output": "10.00"},
+    "whisper-1": {"audio_minute": "0.006"},
+    "gpt-4.1-mini": {"text_input": "0.40", "cached_text_input": "0.10", "text_output": "1.60"},
+    "gpt-4.1": {"text_input": "2.00", "cached_text_input": "0.50", "text_output": "8.00"},
+    "gpt-4o-mini": {"text_input": "0.15", "cached_text_input": "0.075", "text_output": "0.60"},
+}
+DEFAULT_MODEL_PRICES_CHECKED = "2026-12-05"
 
 
 def _alias(name: str) -> AliasChoices:
@@ -137,6 +186,19 @@ class Settings(BaseSettings):
     # "Your feedback is ready" waits this long, and isn't sent if the candidate opened the feedback meanwhile.
     feedback_email_delay_seconds: float = Field(120.0, ge=0, validation_alias="FEEDBACK_EMAIL_DELAY_SECONDS")
 
+    # --- model costs (admin economics) ---
+    # JSON merged over DEFAULT_MODEL_PRICES: {"gpt-realtime": {"audio_output": 64}} (USD per 1M tokens).
+    model_price_overrides: Annotated[dict[str, dict[str, Decimal]], NoDecode] = Field(
+        default_factory=dict, validation_alias="MODEL_PRICES"
+    )
+    model_prices_checked: date = Field(
+        date.fromisoformat(DEFAULT_MODEL_PRICES_CHECKED), validation_alias="MODEL_PRICES_CHECKED"
+    )
+    # A live call whose model cost reaches this is closed politely, like at the time limit.
+    interview_max_model_cost_usd: Decimal = Field(
+        Decimal("10.00"), gt=0, le=10000, validation_alias="INTERVIEW_MAX_MODEL_COST_USD"
+    )
+
     # --- Stripe ---
     stripe_secret_key: str | None = Field(None, validation_alias="STRIPE_SECRET_KEY")
     stripe_publishable_key: str | None = Field(None, validation_alias=_alias("STRIPE_PUBLISHABLE_KEY"))
@@ -180,6 +242,30 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("model_price_overrides", mode="before")
+    @classmethod
+    def _price_json(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return {}
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError('must be JSON: {"<model>": {"<kind>": <USD per 1M tokens>}}') from None
+
+    @field_validator("model_price_overrides")
+    @classmethod
+    def _known_price_kinds(cls, value: dict[str, dict[str, Decimal]]) -> dict[str, dict[str, Decimal]]:
+        for model, prices in value.items():
+            unknown = sorted(set(prices) - set(MODEL_PRICE_KINDS))
+            if unknown:
+                kinds = ", ".join(MODEL_PRICE_KINDS)
+                raise ValueError(f"{model}: unknown price kind {unknown[0]!r} (one of {kinds})")
+            if any(price < 0 for price in prices.values()):
+                raise ValueError(f"{model}: prices can't be negative")
+        return value
 
     @field_validator("smtp_url", "smtp_ca_file", mode="before")
     @classmethod
@@ -313,6 +399,14 @@ class Settings(BaseSettings):
     @property
     def openai_configured(self) -> bool:
         return bool(self.openai_api_key)
+
+    @property
+    def model_prices(self) -> dict[str, dict[str, Decimal]]:
+        """The price table: the defaults with ``MODEL_PRICES`` merged over them, per model and kind."""
+        table = {m: {k: Decimal(v) for k, v in kinds.items()} for m, kinds in DEFAULT_MODEL_PRICES.items()}
+        for model, prices in self.model_price_overrides.items():
+            table[model] = {**table.get(model, {}), **prices}
+        return table
 
     @property
     def interview_cost(self) -> Decimal:

@@ -63,6 +63,10 @@ def feedback_url(session_id: str) -> str:
     return f"/feedback/{session_id}"
 
 
+# What the home page says after the sign-out that follows an account deletion (``?account=deleted``).
+SIGNED_OUT_ACCOUNT_DELETED = "account-deleted"
+
+
 def forgot_password_url(**extra: str) -> str:
     params = {k: v for k, v in extra.items() if v}
     return FORGOT_PASSWORD + (f"?{urlencode(params)}" if params else "")

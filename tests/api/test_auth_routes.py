@@ -163,3 +163,11 @@ def test_readiness_reports_a_database_that_is_down(env):
     with TestClient(make_api()) as client:
         resp = client.get("/api/ready")
     assert resp.status_code == 503 and resp.json()["database"] == "unavailable"
+
+
+def test_the_sign_out_after_an_account_deletion_says_so_on_the_home_page(api_client):
+    origin = {"origin": "http://localhost:3000"}
+    resp = api_client.post("/api/auth/sign-out", data={"then": "account-deleted"}, headers=origin)
+    assert resp.status_code == 303 and resp.headers["location"] == "/?account=deleted"
+    other = api_client.post("/api/auth/sign-out", data={"then": "https://evil.example"}, headers=origin)
+    assert other.headers["location"] == "/"  # only that one fixed notice, never a caller's address

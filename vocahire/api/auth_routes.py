@@ -195,7 +195,12 @@ async def sign_out(request: Request) -> Response:
         await anyio.to_thread.run_sync(
             lambda: in_session(lifecycle.sign_out, user_id=user.id, session_id=session_id)
         )
-    response = _back(routes.LANDING)
+    then = ""
+    content_type, _ = parse_options_header(request.headers.get("content-type"))
+    if content_type in FORM_TYPES:
+        then = (await _read_form(request)).get("then", "")
+    after_deletion = then == routes.SIGNED_OUT_ACCOUNT_DELETED
+    response = _back(routes.LANDING + ("?account=deleted" if after_deletion else ""))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

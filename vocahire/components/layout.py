@@ -11,6 +11,7 @@ from vocahire import routes
 from vocahire.components.clerk import clerk_bridge
 from vocahire.components.native_form import native_form
 from vocahire.components.service_status import service_status_banner
+from vocahire.components.verify_banner import verify_banner
 from vocahire.state.session import SessionState
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
@@ -314,6 +315,7 @@ def page_shell(*children: rx.Component, width: str = MAX_WIDTH) -> rx.Component:
         navbar(),
         clerk_bridge(),  # renders nothing unless Clerk is the sign-in provider
         service_status_banner(),  # renders nothing unless the app's Redis is away
+        verify_banner(),  # built-in accounts whose address isn't verified yet
         rx.el.main(
             *children,
             id=MAIN_ID,

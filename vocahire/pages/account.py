@@ -232,7 +232,11 @@ def data_section() -> rx.Component:
             _delete_dialog(),
             # Posted after a deletion: the same sign-out as the menu's (Clerk's too, through the bridge).
             native_form(
-                action=routes.API_SIGN_OUT, method="post", id=SIGN_OUT_FORM_ID, style={"display": "none"}
+                rx.el.input(type="hidden", name="then", value=routes.SIGNED_OUT_ACCOUNT_DELETED),
+                action=routes.API_SIGN_OUT,
+                method="post",
+                id=SIGN_OUT_FORM_ID,
+                style={"display": "none"},
             ),
             spacing="3",
         )

@@ -88,6 +88,7 @@ def test_download_my_data_then_delete_my_account(page, app_db, browser):
     page.click("#delete-account-confirm")
     page.wait_for_url(lambda url: "/account" not in url, timeout=30_000)
     wait_hydrated(page)
+    page.wait_for_selector("#account-deleted-notice")  # the home page says what just happened
     shot(page, "account-deleted-signed-out")
 
     # Nothing of what they said remains; the ledger stays, anonymous; the other candidate is untouched.

@@ -49,5 +49,7 @@ def verify_banner() -> rx.Component:
             padding="10px 16px",
             width="100%",
             id="verify-banner",
+            role="region",  # a landmark of its own, so nothing on the page sits outside one
+            aria_label="E-mail verification",
         ),
     )

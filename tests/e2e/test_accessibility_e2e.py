@@ -21,6 +21,8 @@ from tests.utils.interviews import make_interview
 from tests.utils.users import make_user
 from vocahire.infra.database import in_session
 from vocahire.models import User, utcnow
+from vocahire.services.accounts import email_links
+from vocahire.settings import get_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -137,6 +139,17 @@ def test_every_page_state_has_no_serious_axe_finding(viewing: Callable[..., Any]
     check(page, "sign-up with an error", failures)
     visit(page, "/no-such-page", "#not-found")
     check(page, "404", failures)
+    visit(page, "/forgot-password", "#forgot-form")
+    check(page, "forgot password", failures)
+    visit(page, "/forgot-password?sent=1", "#reset-sent")
+    check(page, "forgot password (sent)", failures)
+    visit(page, "/reset-password?token=not-a-real-token", "#link-error")
+    check(page, "reset link refused", failures)
+    visit(page, "/unsubscribe?token=1.feedback.forged", "#link-error")
+    check(page, "unsubscribe link refused", failures)
+    token = email_links.unsubscribe_token(get_settings(), people.candidate, "feedback")
+    visit(page, f"/unsubscribe?token={token}", "#unsubscribe-form")
+    check(page, "unsubscribe", failures)
 
     # A candidate without interviews, then one with an interview and its feedback.
     page = viewing(people.newcomer)
@@ -153,6 +166,13 @@ def test_every_page_state_has_no_serious_axe_finding(viewing: Callable[..., Any]
     check(page, "feedback", failures)
     visit(page, "/account", "#account-balance")
     check(page, "account", failures)
+    page.click("#change-password")  # required fields empty: the browser stops it; now a wrong one
+    page.fill("#settings-current-password", "not-my-password-1")
+    page.fill("#settings-new-password", "another-secret-8")
+    page.fill("#settings-confirm-password", "another-secret-8")
+    page.click("#change-password")
+    page.wait_for_selector("#password-error")
+    check(page, "account (error shown)", failures)
 
     # A Coach subscriber: dashboard, pricing, and a live interview (unlimited, so one per context).
     page = viewing(people.coach)

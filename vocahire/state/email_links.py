@@ -81,5 +81,11 @@ class EmailLinkState(rx.State):
     @rx.event
     def load_unsubscribe(self) -> None:
         self._reset()
-        self.status = "done" if self._query("done", 2) == "1" else ("error" if self.error else "ok")
-        self.message = self.error
+        if self._query("done", 2) == "1":
+            self.status = "done"
+            return
+        try:
+            lifecycle.check_unsubscribe_link(get_settings(), self.token)
+            self.status, self.message = ("error", self.error) if self.error else ("ok", "")
+        except Exception as exc:
+            self.status, self.message = "error", friendly_error(exc)

@@ -238,6 +238,14 @@ def set_feedback_emails(*, session: Session, user_id: int, enabled: bool) -> Non
     )
 
 
+def check_unsubscribe_link(settings: Settings, raw: str) -> str:
+    """The topic an unsubscribe link turns off, if the link is ours (``InvalidLink`` otherwise)."""
+    _, topic = email_links.read_unsubscribe_token(settings, raw)
+    if topic != emails.FEEDBACK_TOPIC:
+        raise InvalidLink(email_links.UNKNOWN)
+    return topic
+
+
 def unsubscribe(*, session: Session, settings: Settings, raw: str) -> str:
     """One-click unsubscribe from an e-mail (RFC 8058); returns the topic turned off."""
     user_id, topic = email_links.read_unsubscribe_token(settings, raw)

@@ -10,6 +10,7 @@ from typing import cast
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from vocahire.components.form_field import text_field
 from vocahire.components.layout import card, error_callout
 from vocahire.limits import MIN_PASSWORD_LENGTH
 from vocahire.state.account_settings import AccountSettingsState as S
@@ -47,15 +48,7 @@ def _answer(key: str) -> rx.Component:
 
 
 def _input(label: str, name: str, type_: str, autocomplete: str, **props: object) -> rx.Component:
-    field_id = f"settings-{name.replace('_', '-')}"
-    return rx.vstack(
-        rx.el.label(label, html_for=field_id, style={"fontWeight": 500, "fontSize": "14px"}),
-        rx.input(
-            id=field_id, name=name, type=type_, auto_complete=autocomplete, size="3", width="100%", **props
-        ),
-        spacing="1",
-        width="100%",
-    )
+    return text_field(label, name, type_, autocomplete, id_prefix="settings", **props)
 
 
 def _submit(label: str, key: str, **props: object) -> rx.Component:

@@ -6,6 +6,7 @@ import reflex as rx
 
 from vocahire import routes
 from vocahire.components.clerk import clerk_auth_panel, clerk_enabled
+from vocahire.components.form_field import text_field
 from vocahire.components.layout import card, error_callout, template
 from vocahire.components.native_form import native_form
 from vocahire.limits import MIN_PASSWORD_LENGTH
@@ -13,23 +14,6 @@ from vocahire.state.auth_forms import AuthFormState
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
 PASSWORD_RULES_ID = "password-rules"
-
-
-def _field(label: str, name: str, type_: str, autocomplete: str, **props: object) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=f"field-{name}", style={"fontWeight": 500, "fontSize": "14px"}),
-        rx.input(
-            id=f"field-{name}",
-            name=name,
-            type=type_,
-            auto_complete=autocomplete,
-            size="3",
-            width="100%",
-            **props,
-        ),
-        spacing="1",
-        width="100%",
-    )
 
 
 def _auth_card(title: str, subtitle: str, form: rx.Component, footer: rx.Component) -> rx.Component:
@@ -65,8 +49,10 @@ def sign_in_page() -> rx.Component:
         native_form(
             rx.vstack(
                 rx.el.input(type="hidden", name="next", value=AuthFormState.next_path),
-                _field("E-mail", "email", "email", "email", default_value=AuthFormState.email, required=True),
-                _field("Password", "password", "password", "current-password", required=True),
+                text_field(
+                    "E-mail", "email", "email", "email", default_value=AuthFormState.email, required=True
+                ),
+                text_field("Password", "password", "password", "current-password", required=True),
                 rx.link(
                     "Forgot password?",
                     href=routes.FORGOT_PASSWORD,
@@ -104,9 +90,11 @@ def sign_up_page() -> rx.Component:
         native_form(
             rx.vstack(
                 rx.el.input(type="hidden", name="next", value=AuthFormState.next_path),
-                _field("Name", "name", "text", "name", default_value=AuthFormState.name, max_length=200),
-                _field("E-mail", "email", "email", "email", default_value=AuthFormState.email, required=True),
-                _field(
+                text_field("Name", "name", "text", "name", default_value=AuthFormState.name, max_length=200),
+                text_field(
+                    "E-mail", "email", "email", "email", default_value=AuthFormState.email, required=True
+                ),
+                text_field(
                     "Password",
                     "password",
                     "password",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from vocahire import routes
+from vocahire.components.form_field import text_field
 from vocahire.components.layout import card, error_callout, loading_block, template
 from vocahire.components.native_form import native_form
 from vocahire.limits import MIN_PASSWORD_LENGTH
@@ -29,23 +30,6 @@ def _text(*children: rx.Component | str | rx.Var) -> rx.Component:
 
 def _go(label: str, href: str, **props: object) -> rx.Component:
     return rx.button(rx.link(label, href=href), as_child=True, size="3", width="100%", **props)
-
-
-def _field(label: str, name: str, type_: str, autocomplete: str, **props: object) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=f"field-{name}", style={"fontWeight": 500, "fontSize": "14px"}),
-        rx.input(
-            id=f"field-{name}",
-            name=name,
-            type=type_,
-            auto_complete=autocomplete,
-            size="3",
-            width="100%",
-            **props,
-        ),
-        spacing="1",
-        width="100%",
-    )
 
 
 def _form_error() -> rx.Component:
@@ -85,7 +69,7 @@ def forgot_password_page() -> rx.Component:
                 _form_error(),
                 native_form(
                     rx.vstack(
-                        _field("E-mail", "email", "email", "email", default_value=S.email, required=True),
+                        text_field("E-mail", "email", "email", "email", default_value=S.email, required=True),
                         rx.button(
                             "Send reset link", type="submit", size="3", width="100%", id="forgot-submit"
                         ),
@@ -139,7 +123,7 @@ def reset_password_page() -> rx.Component:
                 native_form(
                     rx.vstack(
                         rx.el.input(type="hidden", name="token", value=S.token),
-                        _field(
+                        text_field(
                             "New password",
                             "password",
                             "password",

@@ -150,7 +150,8 @@ async def test_the_worker_delivers_a_branded_message_with_both_parts(db, smtp, m
 
     stored = row(email_id)
     assert stored.status == EMAIL_SENT and stored.sent_at is not None and stored.attempts == 1
-    assert stored.subject == "Reset your VocaHire password" and stored.html_body == html.replace("\r\n", "\n")
+    assert stored.subject == "Reset your VocaHire password"
+    assert stored.text_body is None and stored.html_body is None  # a sent link doesn't stay in the database
     assert await worker().run_once() == []
     assert len(smtp.received) == 1
 

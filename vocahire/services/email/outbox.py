@@ -167,7 +167,17 @@ def store_composed(*, session: Session, claim: ClaimedEmail, composed: ComposedE
 
 
 def mark_sent(*, session: Session, claim: ClaimedEmail, now: datetime | None = None) -> bool:
-    return _settle(session, claim, status=EMAIL_SENT, sent_at=now or utcnow(), locked_until=None)
+    """Sent: the subject and headers stay, the bodies go (they may hold a one-time link, which a copy
+    of the database must not be able to use)."""
+    return _settle(
+        session,
+        claim,
+        status=EMAIL_SENT,
+        sent_at=now or utcnow(),
+        locked_until=None,
+        text_body=None,
+        html_body=None,
+    )
 
 
 def mark_retry(*, session: Session, claim: ClaimedEmail, error: str, next_at: datetime) -> bool:

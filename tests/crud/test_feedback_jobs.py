@@ -15,7 +15,7 @@ from tests.utils.interviews import age_claim, get_interview, make_due, make_inte
 from tests.utils.users import make_user
 from vocahire.errors import Conflict, NotFound
 from vocahire.infra.database import in_session
-from vocahire.models import Feedback, InterviewSession, utcnow
+from vocahire.models import Feedback, InterviewSession, TranscriptEntry, utcnow
 from vocahire.services.feedback import jobs
 from vocahire.workers.feedback_worker import FeedbackWorker, WorkerConfig
 
@@ -48,6 +48,12 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def transcript(interview_id: str) -> list[TranscriptEntry]:
+    return in_session(
+        lambda *, session: session.query(TranscriptEntry).filter_by(session_id=interview_id).all()
+    )
+
+
 def stored_feedback(interview_id: str) -> Feedback | None:
     return in_session(
         lambda *, session: session.query(Feedback).filter_by(session_id=interview_id).one_or_none()
@@ -65,16 +71,21 @@ def test_a_completed_interview_gets_its_feedback(feedback_env):
     interview = get_interview(interview_id)
     assert interview.feedback_status == "completed" and interview.feedback_completed_at is not None
     fb = stored_feedback(interview_id)
-    assert fb.overall_score == 72
+    assert fb.overall_score == 72 and fb.format_version == 2 and fb.rubric == "mixed"
     assert [c["key"] for c in fb.categories] == [
         "relevance",
-        "structure_star",
-        "communication_clarity",
-        "technical_depth",
-        "confidence",
+        "evidence",
+        "motivation",
+        "structure",
+        "communication",
     ]
-    assert len(fb.strengths) == 3 and len(fb.improvements) == 3
-    assert fb.questions[0]["sample_answer"]
+    assert len(fb.strengths) == 3 and len(fb.improvements) == 3 and fb.fix_first["text"]
+    assert fb.answers[0]["sample_answer"] and fb.answers[0]["question"] == "Tell me about a project you led."
+    # Every citation names a transcript row of the candidate that holds its quote.
+    lines = {e.id: e for e in transcript(interview_id)}
+    cited = [c for p in fb.strengths for c in p["citations"]]
+    assert cited and all(lines[c["line"]].role == "candidate" for c in cited)
+    assert fb.dropped_citations == 0
     assert fb.metrics["summary"]["wpm"] is not None and fb.metrics["figures"]
 
     (request,) = feedback_env.completions
@@ -84,13 +95,15 @@ def test_a_completed_interview_gets_its_feedback(feedback_env):
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
     assert set(request.schema["required"]) == {
         "overall_score",
+        "headline",
         "categories",
         "strengths",
         "improvements",
-        "questions",
+        "fix_first",
+        "answers",
     }
     prompt = request.body["messages"][-1]["content"]
-    assert "Backend Engineer" in prompt and "[00:05] Candidate: Um, sure." in prompt
+    assert "Backend Engineer" in prompt and "[L2 00:05] Candidate: Um, sure." in prompt
 
 
 def test_nothing_is_due_when_nothing_was_queued(feedback_env):

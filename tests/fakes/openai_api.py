@@ -13,6 +13,7 @@ malformed or schema-violating content, truncation, refusal, slow answers, 5xx,
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -23,35 +24,75 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-CATEGORY_KEYS = ("relevance", "structure_star", "communication_clarity", "technical_depth", "confidence")
+# The categories of the rubric a mixed interview is scored on as a whole (``services/feedback/rubric.py``).
+CATEGORY_KEYS = ("relevance", "evidence", "motivation", "structure", "communication")
+_LINE_RE = re.compile(r"^\[(L\d+) [^\]]*\] (Candidate|Interviewer): (.*)$", re.MULTILINE)
+# The candidate's lines of ``tests/utils/interviews.SHORT_INTERVIEW`` as the app labels them.
+SHORT_INTERVIEW_CANDIDATE = [
+    ("L2", "At Acme I led the migration of our billing service"),
+    ("L4", "We replayed a week of production traffic against both databases"),
+]
 
 
-def sample_feedback(questions: int = 2, overall: int = 72) -> dict[str, Any]:
-    """A feedback object that satisfies the app's schema."""
+def _cite(candidate: list[tuple[str, str]], k: int) -> list[dict[str, str]]:
+    """A citation of the ``k``-th candidate line (cycling): its label and its first words, verbatim."""
+    if not candidate:
+        return []
+    label, text = candidate[k % len(candidate)]
+    return [{"line": label, "quote": " ".join(text.split()[:8])}]
+
+
+def sample_feedback(
+    questions: int = 2,
+    overall: int = 72,
+    *,
+    categories: tuple[str, ...] = CATEGORY_KEYS,
+    candidate: list[tuple[str, str]] | None = None,
+    question_type: str = "behavioural",
+    strengths: int = 3,
+    improvements: int = 3,
+) -> dict[str, Any]:
+    """A feedback object that satisfies the app's schema, citing ``candidate`` lines (label, text)."""
+    lines = SHORT_INTERVIEW_CANDIDATE if candidate is None else candidate
+    point = lambda text, k: {"text": text, "citations": _cite(lines, k)}  # noqa: E731
+    strength_texts = [
+        "Clear ownership of the migration.",
+        "Quantified results (40% faster).",
+        "Calm under follow-up questions.",
+        "Named the tools precisely.",
+        "Closed each answer with the outcome.",
+    ]
+    improvement_texts = [
+        "Open with the result, then the story.",
+        "Cut filler words: pause instead.",
+        "Name the trade-offs you weighed.",
+        "Say what you personally did.",
+        "Check in with the interviewer on long answers.",
+    ]
     return {
         "overall_score": overall,
+        "headline": "A solid, specific interview; lead with results to make it stronger.",
         "categories": {
             key: {
-                "score": max(0, min(100, overall - 10 + 5 * i)),
+                "score": max(0, min(10, overall // 10 - 1 + i % 3)),
                 "reason": f"Reason for {key.replace('_', ' ')}.",
+                "citations": _cite(lines, i),
             }
-            for i, key in enumerate(CATEGORY_KEYS)
+            for i, key in enumerate(categories)
         },
-        "strengths": [
-            "Clear ownership of the migration.",
-            "Quantified results (40% faster).",
-            "Calm under follow-up questions.",
-        ],
-        "improvements": [
-            "Open with the result, then the story.",
-            "Cut filler words: pause instead.",
-            "Name the trade-offs you weighed.",
-        ],
-        "questions": [
+        "strengths": [point(t, k) for k, t in enumerate(strength_texts[:strengths])],
+        "improvements": [point(t, k + 1) for k, t in enumerate(improvement_texts[:improvements])],
+        "fix_first": point("Open every answer with its result in one sentence.", 0),
+        "answers": [
             {
-                "question": f"Question {n + 1}: tell me about a project you led.",
-                "what_worked": "You named the goal and your role.",
-                "what_to_change": "Say what you personally did, not the team.",
+                "answer": f"A{n + 1}",
+                "question_type": question_type,
+                "score": max(0, min(10, overall // 10 - n % 2)),
+                "verdict": "Specific and well-owned, but the result comes late.",
+                "category_scores": [],
+                "what_worked": point("You named the goal and your role.", n),
+                "what_to_change": point("Say what you personally did, not the team.", n),
+                "key_points": ["The goal and the stakes", "Your own actions", "A measured result"],
                 "sample_answer": (
                     "At Acme I led the move of our billing service to PostgreSQL. I planned the cut-over, "
                     "wrote the dual-write layer, and we finished two weeks early with zero downtime."
@@ -60,6 +101,34 @@ def sample_feedback(questions: int = 2, overall: int = 72) -> dict[str, Any]:
             for n in range(questions)
         ],
     }
+
+
+def feedback_for_request(body: Any, overall: int = 72) -> dict[str, Any]:
+    """Feedback fitted to a request the app sent: its rubric's categories, its answers, its lines."""
+    schema = body["response_format"]["json_schema"]["schema"]
+    props = schema["properties"]
+    note = props["answers"]["items"]["properties"]
+    answer_ids = note["answer"].get("enum") or []
+    types = note["question_type"]["enum"]
+    category_enum = note["category_scores"]["items"]["properties"]["category"]["enum"]
+    prompt = body["messages"][-1]["content"]
+    candidate = [(label, text) for label, who, text in _LINE_RE.findall(prompt) if who == "Candidate"]
+    fb = sample_feedback(
+        questions=len(answer_ids),
+        overall=overall,
+        categories=tuple(props["categories"]["properties"]),
+        candidate=candidate,
+        question_type=types[0],
+    )
+    for k, answer in enumerate(fb["answers"]):
+        answer["answer"] = answer_ids[k]
+        answer["question_type"] = types[k % len(types)]
+        answer["category_scores"] = [
+            {"category": key, "score": 5 + i % 4} for i, key in enumerate(category_enum[:6])
+        ]
+        answer["what_worked"]["citations"] = _cite(candidate, k)
+        answer["what_to_change"]["citations"] = _cite(candidate, k)
+    return fb
 
 
 @dataclass
@@ -74,10 +143,18 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     raw_body: bytes | None = None
+    fitted_overall: int | None = None  # answer with ``feedback_for_request`` (this overall score)
 
     @classmethod
     def valid(cls, feedback: dict[str, Any] | None = None, delay: float = 0.0) -> Reply:
-        return cls(content=json.dumps(feedback or sample_feedback()), delay=delay)
+        """This feedback, or (None) feedback fitted to the request: its rubric, answers and lines."""
+        if feedback is None:
+            return cls.fitted(delay=delay)
+        return cls(content=json.dumps(feedback), delay=delay)
+
+    @classmethod
+    def fitted(cls, overall: int = 72, delay: float = 0.0) -> Reply:
+        return cls(fitted_overall=overall, delay=delay)
 
     @classmethod
     def malformed_json(cls) -> Reply:
@@ -91,7 +168,7 @@ class Reply:
     def schema_violation(cls) -> Reply:
         bad = sample_feedback()
         bad["overall_score"] = 140
-        bad["strengths"] = bad["strengths"][:2]
+        bad["strengths"] = []
         return cls(content=json.dumps(bad))
 
     @classmethod
@@ -162,12 +239,43 @@ class RecordedRequest:
             return None
 
 
-def strict_schema_problems(schema: Any, path: str = "$") -> list[str]:
-    """What OpenAI refuses in a ``strict: true`` schema: objects must require every property and forbid
-    extras."""
+# Keywords strict structured outputs refuse (OpenAI's "supported schemas" guide), on any model.
+UNSUPPORTED_KEYWORDS = frozenset(
+    {
+        "allOf", "oneOf", "not", "if", "then", "else", "dependentRequired", "dependentSchemas",
+        "patternProperties", "unevaluatedProperties", "propertyNames", "minProperties", "maxProperties",
+        "unevaluatedItems", "contains", "minContains", "maxContains", "uniqueItems", "minLength",
+        "maxLength", "prefixItems", "default",
+    }
+)  # fmt: skip
+# Accepted by OpenAI's newest models only (not fine-tuned ones, nor every compatible server).
+RANGE_KEYWORDS = frozenset(
+    {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems"}
+)
+MAX_NESTING = 10
+MAX_PROPERTIES = 5000
+MAX_ENUM_VALUES = 1000
+
+
+def strict_schema_problems(
+    schema: Any, path: str = "$", *, portable: bool = True, depth: int = 0
+) -> list[str]:
+    """What a ``strict: true`` schema may not do: every object requires all its properties and forbids
+    extras; no unsupported keyword (``portable``: nor the ranges only newer models accept); the root is
+    an object; at most 10 levels of nesting, 5000 properties and 1000 values per enum."""
     problems: list[str] = []
     if not isinstance(schema, dict):
         return [f"{path}: schema must be an object"]
+    if depth == 0 and schema.get("type") != "object":
+        problems.append(f"{path}: the root schema must be an object, not {schema.get('type')!r}")
+    if depth > MAX_NESTING:
+        problems.append(f"{path}: more than {MAX_NESTING} levels of nesting")
+    banned = UNSUPPORTED_KEYWORDS | (RANGE_KEYWORDS if portable else frozenset())
+    problems += [f"{path}: '{key}' is not supported in strict mode" for key in sorted(set(schema) & banned)]
+    if not any(k in schema for k in ("type", "anyOf", "$ref", "enum", "const")):
+        problems.append(f"{path}: every schema needs a 'type'")
+    if len(schema.get("enum") or []) > MAX_ENUM_VALUES:
+        problems.append(f"{path}: more than {MAX_ENUM_VALUES} enum values")
     if schema.get("type") == "object":
         props = schema.get("properties") or {}
         if schema.get("additionalProperties") is not False:
@@ -176,10 +284,27 @@ def strict_schema_problems(schema: Any, path: str = "$") -> list[str]:
         if missing:
             problems.append(f"{path}: 'required' must include every key in properties; missing {missing}")
         for key, sub in props.items():
-            problems += strict_schema_problems(sub, f"{path}.{key}")
+            problems += strict_schema_problems(sub, f"{path}.{key}", portable=portable, depth=depth + 1)
     if schema.get("type") == "array":
-        problems += strict_schema_problems(schema.get("items"), f"{path}[]")
+        problems += strict_schema_problems(
+            schema.get("items"), f"{path}[]", portable=portable, depth=depth + 1
+        )
+    for k, sub in enumerate(schema.get("anyOf") or []):
+        problems += strict_schema_problems(sub, f"{path}.anyOf[{k}]", portable=portable, depth=depth + 1)
+    if depth == 0 and _count_properties(schema) > MAX_PROPERTIES:
+        problems.append(f"{path}: more than {MAX_PROPERTIES} properties in all")
     return problems
+
+
+def _count_properties(schema: Any) -> int:
+    if not isinstance(schema, dict):
+        return 0
+    props = schema.get("properties") or {}
+    return (
+        len(props)
+        + sum(_count_properties(v) for v in props.values())
+        + _count_properties(schema.get("items"))
+    )
 
 
 class FakeOpenAI:
@@ -321,6 +446,8 @@ class FakeOpenAI:
             return
         if reply.delay:
             time.sleep(reply.delay)
+        if reply.fitted_overall is not None:
+            reply = Reply(content=json.dumps(feedback_for_request(body, reply.fitted_overall)))
         if reply.raw_body is not None:
             self._send_raw(h, reply.status, reply.raw_body, reply.headers)
         elif reply.status != 200:

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from vocahire.services.feedback.key_terms import key_terms
 from vocahire.services.feedback.speech_metrics import Line, compute_speech_metrics
-from vocahire.services.feedback.speech_text import count_fillers, key_terms, words_in
+from vocahire.services.feedback.speech_text import count_fillers, words_in
 
 
 def words(n: int, *, prefix: str = "") -> str:

@@ -3,7 +3,7 @@ transcript."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import reflex as rx
 from reflex.vars import ObjectVar
@@ -39,7 +39,35 @@ PRINT_CSS = """
 CLAMP_CSS = """
 .clamp-2 { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
 """
-MUTED = rx.color("gray", 11)  # secondary text: 4.5:1 or better on the page and on cards, both themes
+MARK_CSS = """
+mark { color: inherit; background: none; border-radius: 3px; padding: 0 1px; }
+.hl-filler { background: var(--amber-a4); text-decoration: underline dotted var(--amber-11) 2px;
+  text-underline-offset: 3px; }
+.hl-term { box-shadow: inset 0 -2px 0 var(--grass-9); font-weight: 600; }
+.hl-cited { background: var(--accent-a4); box-shadow: inset 0 -2px 0 var(--accent-9); }
+.legend-swatch { display: inline-block; min-width: 2.2em; text-align: center; font-size: 12px; }
+.point-link { color: inherit; text-decoration: underline; text-decoration-color: var(--accent-8);
+  text-underline-offset: 3px; }
+.point-link:hover { text-decoration-color: var(--accent-11); }
+.point-link:focus-visible, .transcript-line:focus-visible { outline: 2px solid var(--accent-9);
+  outline-offset: 2px; }
+.transcript-line { scroll-margin: 96px 0; transition: background 0.2s; }
+.transcript-line[data-active="true"] { outline: 2px solid var(--accent-9);
+  background: var(--accent-a3) !important; }
+.cited-by > summary { cursor: pointer; font-size: 12px; color: var(--accent-11); }
+@media (min-width: 1024px) {
+  .feedback-columns { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 24px;
+    align-items: start; }
+  .transcript-panel { position: sticky; top: 80px; }
+  .transcript-scroll { max-height: calc(100vh - 220px); overflow-y: auto; }
+}
+@media (max-width: 1023px) { .feedback-columns { display: flex; flex-direction: column; gap: 24px; } }
+@media print { .transcript-scroll { max-height: none !important; overflow: visible !important; } }
+"""
+MUTED = rx.color("gray", 11)
+FIX_FIRST = cast(
+    "ObjectVar[dict[str, Any]]", FeedbackState.fix_first
+)  # secondary text: 4.5:1 or better on the page and on cards, both themes
 
 
 def _section_title(icon: str, title: str, note: str | None = None) -> rx.Component:
@@ -216,10 +244,14 @@ def _category_reasons() -> rx.Component:
                 FeedbackState.categories,
                 lambda c: rx.el.li(
                     rx.hstack(
-                        rx.badge(c["score"], variant="soft", size="2", min_width="40px", justify="center"),
+                        rx.badge(
+                            c["score_text"], variant="soft", size="2", min_width="48px", justify="center"
+                        ),
                         rx.vstack(
                             rx.text(c["label"], weight="bold", size="2"),
-                            rx.text(c["reason"], size="2", color=MUTED),
+                            rx.text(
+                                _point_text({**_as_point(c), "text": c["reason"]}), size="2", color=MUTED
+                            ),
                             spacing="0",
                         ),
                         align="start",
@@ -248,11 +280,11 @@ def _overall() -> rx.Component:
                 rx.vstack(
                     rx.text("Overall score", size="2", color=MUTED),
                     rx.text(FeedbackState.score_band, weight="bold", size="4", id="score-band"),
-                    rx.text(
-                        "Six categories, each out of 100, scored by the AI from your answers.",
-                        size="1",
-                        color=MUTED,
+                    rx.cond(
+                        FeedbackState.headline != "",
+                        rx.text(FeedbackState.headline, size="2", id="headline"),
                     ),
+                    rx.text(FeedbackState.category_note, size="1", color=MUTED),
                     spacing="1",
                 ),
                 align="center",
@@ -290,11 +322,12 @@ def _bullets(title: str, icon: str, color: str, items: rx.Var, box_id: str) -> r
                             margin_top="3px",
                             aria_hidden="true",
                         ),
-                        rx.text(item, size="2"),
+                        rx.text(_point_text(item), size="2"),
                         align="start",
                         spacing="2",
                     ),
                     list_style="none",
+                    id="point-" + item["id"].to(str),
                 ),
             ),
             display="flex",
@@ -310,9 +343,49 @@ def _bullets(title: str, icon: str, color: str, items: rx.Var, box_id: str) -> r
     )
 
 
+def _as_point(item: ObjectVar[dict[str, Any]]) -> dict[str, Any]:
+    return {"id": item["id"], "target": item["target"]}
+
+
+def _point_text(item: ObjectVar[dict[str, Any]] | dict[str, Any]) -> rx.Component:
+    """A feedback point: a link to the transcript lines it cites (it marks them), or plain text when none
+    of its citations held up."""
+    return rx.cond(
+        item["target"] != "",
+        rx.el.a(
+            item["text"],
+            rx.el.span(" (show the quoted words in the transcript)", style=VISUALLY_HIDDEN),
+            href="#" + item["target"].to(str),
+            on_click=FeedbackState.focus_point(item["id"]),  # type: ignore[operator]
+            class_name="point-link",
+        ),
+        rx.el.span(item["text"]),
+    )
+
+
+def _fix_first() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.icon("crosshair", size=18, color=rx.color("accent", 11), aria_hidden="true"),
+            rx.heading("Fix this first", size="3", as_="h2"),
+            align="center",
+            spacing="2",
+        ),
+        rx.text(_point_text(FIX_FIRST), size="3", margin_top="6px", id="point-fix-first"),
+        padding="14px 16px",
+        border_radius="10px",
+        border=f"1px solid {rx.color('accent', 7)}",
+        background=rx.color("accent", 2),
+        width="100%",
+        id="fix-first",
+        class_name="print-avoid-break",
+    )
+
+
 def _strengths_and_improvements() -> rx.Component:
     return card(
         rx.vstack(
+            rx.cond(FIX_FIRST["text"] != "", _fix_first()),
             _bullets("Strengths", "sparkles", "grass", FeedbackState.strengths, "strengths"),
             rx.separator(size="4"),
             _bullets("What to improve", "target", "amber", FeedbackState.improvements, "improvements"),
@@ -369,14 +442,133 @@ def _question_card(q: ObjectVar[dict[str, Any]]) -> rx.Component:
     )
 
 
+def _answer_figures(a: ObjectVar[dict[str, Any]]) -> rx.Component:
+    return rx.el.dl(
+        *[
+            rx.box(
+                rx.el.dt(label, font_size="12px", color=MUTED),
+                rx.el.dd(a[key], margin="0", font_size="14px", font_weight="600"),
+            )
+            for key, label in (
+                ("score", "Score"),
+                ("duration", "Length"),
+                ("words", "Words"),
+                ("wpm", "Pace (wpm)"),
+            )
+        ],
+        display="grid",
+        grid_template_columns="repeat(4, minmax(0, 1fr))",
+        gap="4px 12px",
+        margin="0",
+        width="100%",
+    )
+
+
+def _note_point(icon: str, label: str, point: ObjectVar[dict[str, Any]], color: str) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.icon(icon, size=14, color=rx.color(color, 11), aria_hidden="true"),
+            rx.text(label, size="1", weight="bold", color=rx.color(color, 11)),
+            align="center",
+            spacing="1",
+        ),
+        rx.text(_point_text(point), size="2", id="point-" + point["id"].to(str)),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _answer_card(a: ObjectVar[dict[str, Any]]) -> rx.Component:
+    """One answer: its question, score and verdict, what worked and what to change (each linking to the
+    words it is about), the key points a strong answer covers and a stronger sample answer."""
+    return card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge("Q", a["number"], size="2", variant="solid", flex_shrink="0"),
+                rx.heading(a["question"], size="3", as_="h3"),
+                align="start",
+                spacing="3",
+            ),
+            rx.cond(
+                a["has_note"],
+                rx.hstack(
+                    rx.badge(
+                        rx.el.span(a["score"], aria_hidden="true"),
+                        rx.el.span(a["score_label"], style=VISUALLY_HIDDEN),
+                        variant="solid",
+                        size="2",
+                        class_name="answer-score",
+                    ),
+                    rx.text(a["verdict"], size="2", weight="medium"),
+                    rx.cond(a["type_label"] != "", rx.badge(a["type_label"], variant="outline", size="1")),
+                    align="center",
+                    spacing="2",
+                    wrap="wrap",
+                ),
+            ),
+            _answer_figures(a),
+            rx.cond(
+                a["target"] != "",
+                rx.el.a(
+                    "Read this answer in the transcript",
+                    href="#" + a["target"].to(str),
+                    class_name="point-link",
+                    font_size="13px",
+                ),
+            ),
+            rx.cond(
+                a["has_note"],
+                rx.vstack(
+                    rx.grid(
+                        _note_point("thumbs-up", "What worked", a["what_worked"].to(dict), "grass"),
+                        _note_point("wrench", "What to change", a["what_to_change"].to(dict), "amber"),
+                        columns=rx.breakpoints(initial="1", sm="2"),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    rx.box(
+                        rx.text("A strong answer covers", size="1", weight="bold", color=MUTED),
+                        rx.el.ul(
+                            rx.foreach(a["key_points"].to(list[str]), lambda k: rx.el.li(k)),
+                            margin="4px 0 0 18px",
+                            font_size="14px",
+                        ),
+                        width="100%",
+                    ),
+                    rx.box(
+                        rx.text("A stronger answer", size="1", weight="bold", color=rx.color("accent", 11)),
+                        rx.text(a["sample_answer"], size="2", margin_top="4px"),
+                        background=rx.color("accent", 2),
+                        border_left=f"4px solid {rx.color('accent', 8)}",
+                        border_radius="8px",
+                        padding="12px 14px",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        class_name="print-avoid-break question-card",
+        id="answer-" + a["number"].to(str),
+    )
+
+
 def _questions() -> rx.Component:
     return rx.vstack(
         _section_title(
             "list-checks",
-            "Question by question",
-            "What worked, what to change, and a stronger answer you can practise out loud.",
+            "Answer by answer",
+            "Each answer's score, what worked, what to change, and a stronger answer to practise out loud. "
+            "Underlined points take you to the words they are about.",
         ),
-        rx.foreach(FeedbackState.questions, _question_card),
+        rx.cond(
+            FeedbackState.anchored,
+            rx.foreach(FeedbackState.answer_notes, _answer_card),
+            rx.foreach(FeedbackState.questions, _question_card),
+        ),
         spacing="3",
         width="100%",
         id="question-notes",
@@ -618,39 +810,121 @@ def _measured() -> rx.Component:
     )
 
 
-def _transcript() -> rx.Component:
-    def line(t: ObjectVar[dict[str, Any]]) -> rx.Component:
-        is_you = t["role"] == "candidate"
-        return rx.box(
-            rx.hstack(
-                rx.text(t["clock"], size="1", color=MUTED, font_family="monospace"),
-                rx.badge(t["who"], color_scheme=rx.cond(is_you, "violet", "gray"), variant="soft", size="1"),
-                align="center",
-                spacing="2",
-            ),
-            rx.text(t["text"], size="2", margin_top="4px"),
-            padding="10px 12px",
-            border_radius="8px",
-            background=rx.cond(is_you, rx.color("accent", 2), rx.color("gray", 2)),
-            width="100%",
-        )
+def _segment(seg: ObjectVar[dict[str, Any]]) -> rx.Component:
+    return rx.cond(
+        seg["cls"] != "",
+        rx.el.mark(seg["text"], rx.el.span(seg["sr"], style=VISUALLY_HIDDEN), class_name=seg["cls"].to(str)),
+        rx.el.span(seg["text"]),
+    )
 
+
+def _legend() -> rx.Component:
+    return rx.el.ul(
+        rx.foreach(
+            FeedbackState.legend,
+            lambda item: rx.el.li(
+                rx.el.mark("Abc", class_name=item["class"].to(str) + " legend-swatch", aria_hidden="true"),
+                rx.el.span(item["label"], font_size="12px"),
+                display="inline-flex",
+                gap="6px",
+                align_items="center",
+            ),
+        ),
+        display="flex",
+        flex_wrap="wrap",
+        gap="6px 16px",
+        padding="0",
+        margin="0",
+        list_style="none",
+        aria_label="What the highlights mean",
+        id="transcript-legend",
+    )
+
+
+def _transcript_line(t: ObjectVar[dict[str, Any]]) -> rx.Component:
+    is_you = t["role"] == "candidate"
+    points = t["points"].to(list[dict[str, Any]])
+    return rx.box(
+        rx.hstack(
+            rx.text(t["clock"], size="1", color=MUTED, font_family="monospace"),
+            rx.badge(t["who"], color_scheme=rx.cond(is_you, "violet", "gray"), variant="soft", size="1"),
+            rx.cond(t["answer"] != "", rx.text(t["answer"], size="1", color=MUTED)),
+            align="center",
+            spacing="2",
+        ),
+        rx.el.p(
+            rx.foreach(t["segments"].to(list[dict[str, Any]]), _segment), margin="4px 0 0 0", font_size="14px"
+        ),
+        rx.cond(
+            points.length() > 0,
+            rx.el.details(
+                rx.el.summary(t["cited_label"]),
+                rx.el.ul(
+                    rx.foreach(
+                        points,
+                        lambda p: rx.el.li(
+                            rx.el.a(p["label"], href="#point-" + p["id"].to(str), class_name="point-link"),
+                            font_size="13px",
+                        ),
+                    ),
+                    margin="4px 0 0 18px",
+                ),
+                class_name="cited-by",
+                margin_top="4px",
+            ),
+        ),
+        padding="10px 12px",
+        border_radius="8px",
+        background=rx.cond(is_you, rx.color("accent", 2), rx.color("gray", 2)),
+        width="100%",
+        id=t["id"],
+        tab_index=-1,
+        class_name="transcript-line",
+        custom_attrs={
+            "data-role": t["role"],
+            "data-active": rx.cond(
+                (FeedbackState.active_point != "") & points.pluck("id").contains(FeedbackState.active_point),
+                "true",
+                "false",
+            ),
+        },
+    )
+
+
+def _transcript() -> rx.Component:
     return rx.vstack(
         _section_title(
             "messages-square",
             "Transcript",
-            "Everything that was said, with the time from the start of the interview.",
+            "What was said, with the time from the start. Follow a feedback point to see the words it is "
+            "about.",
         ),
         rx.cond(
             FeedbackState.transcript.length() > 0,
             card(
-                rx.vstack(rx.foreach(FeedbackState.transcript, line), spacing="2", width="100%"),
-                id="transcript",
+                rx.vstack(
+                    _legend(),
+                    rx.box(
+                        rx.vstack(
+                            rx.foreach(FeedbackState.transcript, _transcript_line), spacing="2", width="100%"
+                        ),
+                        class_name="transcript-scroll",
+                        tab_index=0,
+                        role="region",
+                        aria_label="Transcript",
+                        width="100%",
+                        id="transcript",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
             ),
             rx.text("No transcript was recorded for this interview.", color=MUTED),
         ),
         spacing="3",
         width="100%",
+        class_name="transcript-panel",
+        id="transcript-panel",
     )
 
 
@@ -663,25 +937,20 @@ def _tab(value: str, icon: str, label: str, tab_id: str) -> rx.Component:
 
 
 def _details() -> rx.Component:
-    """The long parts, one at a time: notes per question, the measured figures, the transcript."""
-    has_questions = FeedbackState.questions.length() > 0
-    has_figures = FeedbackState.figures.length() > 0
+    """The long parts, one at a time: the notes per answer and the measured figures (the transcript is
+    beside them)."""
+    has_questions = (FeedbackState.answer_notes.length() > 0) | (FeedbackState.questions.length() > 0)
     return rx.tabs.root(
         rx.tabs.list(
-            rx.cond(has_questions, _tab("questions", "list-checks", "Questions", "tab-questions")),
-            rx.cond(has_figures, _tab("speech", "activity", "Speech", "tab-speech")),
-            _tab("transcript", "messages-square", "Transcript", "tab-transcript"),
+            rx.cond(has_questions, _tab("questions", "list-checks", "Answers", "tab-questions")),
+            _tab("speech", "activity", "Speech", "tab-speech"),
             size="2",
         ),
         rx.cond(
             has_questions,
             rx.tabs.content(_questions(), value="questions", force_mount=True, padding_top="16px"),
         ),
-        rx.cond(
-            has_figures,
-            rx.tabs.content(_measured(), value="speech", force_mount=True, padding_top="16px"),
-        ),
-        rx.tabs.content(_transcript(), value="transcript", force_mount=True, padding_top="16px"),
+        rx.tabs.content(_measured(), value="speech", force_mount=True, padding_top="16px"),
         value=FeedbackState.open_tab,
         on_change=FeedbackState.choose_tab,
         width="100%",
@@ -708,17 +977,21 @@ def _content() -> rx.Component:
         ),
         rx.cond(FeedbackState.error != "", error_callout(FeedbackState.error)),
         _status_panel(),
-        rx.cond(
-            FeedbackState.has_feedback,
-            rx.grid(
-                _overall(),
-                _strengths_and_improvements(),
-                columns=rx.breakpoints(initial="1", md="2"),
+        rx.box(
+            rx.vstack(
+                rx.cond(
+                    FeedbackState.has_feedback,
+                    rx.vstack(_overall(), _strengths_and_improvements(), spacing="4", width="100%"),
+                ),
+                _details(),
                 spacing="4",
                 width="100%",
+                min_width="0",
             ),
+            _transcript(),
+            class_name="feedback-columns",
+            width="100%",
         ),
-        _details(),
         spacing="4",
         width="100%",
     )
@@ -737,7 +1010,7 @@ def _not_found() -> rx.Component:
 @template()
 def feedback_page() -> rx.Component:
     return rx.box(
-        rx.el.style(PRINT_CSS + CLAMP_CSS),
+        rx.el.style(PRINT_CSS + CLAMP_CSS + MARK_CSS),
         rx.cond(
             FeedbackState.loading,
             loading_block("Loading your feedback…"),

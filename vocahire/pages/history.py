@@ -24,14 +24,9 @@ from vocahire.state.history import HistoryState
 # ``@rx.event`` for pyright (``EventNamespace.__new__`` returns the handler), so mypy sees an
 # ``EventNamespace`` where the page holds an ``EventHandler``.
 
-SCORE_LINES = [
-    ("overall", "Overall", "accent", 3),
-    ("relevance", "Relevance", "blue", 1.5),
-    ("structure_star", "Structure", "grass", 1.5),
-    ("communication_clarity", "Clarity", "amber", 1.5),
-    ("technical_depth", "Technical depth", "crimson", 1.5),
-    ("confidence", "Confidence", "cyan", 1.5),
-]
+SCORE_LINES = [("overall", "Overall", "accent", 3)]
+# A rubric chart's lines: the interview type's five categories, then its answers' average score.
+TYPE_LINE_COLORS = ("blue", "grass", "amber", "crimson", "cyan")
 METRIC_SHORT = {
     "wpm": "Pace",
     "fillers_per_minute": "Fillers",
@@ -69,6 +64,80 @@ def _scores_chart() -> rx.Component:
     )
 
 
+def _type_chart() -> rx.Component:
+    shown = HistoryState.shown_type
+    return rx.recharts.line_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3", stroke=rx.color("gray", 5), vertical=False),
+        rx.recharts.x_axis(data_key="label", tick_line=False, tick=TICK, min_tick_gap=12),
+        rx.recharts.y_axis(domain=[0, 10], width=28, tick=TICK),
+        rx.recharts.graphing_tooltip(),
+        rx.recharts.legend(icon_size=10, wrapper_style={"fontSize": "12px"}),
+        *[
+            rx.recharts.line(
+                data_key=f"c{i + 1}",
+                name=HistoryState.type_names[i],
+                stroke=rx.color(color, 9),
+                stroke_width=1.5,
+                dot=True,
+                type_="monotone",
+                connect_nulls=True,
+                is_animation_active=False,
+            )
+            for i, color in enumerate(TYPE_LINE_COLORS)
+        ],
+        rx.recharts.line(
+            data_key="answers",
+            name="Answers (average)",
+            stroke=rx.color("accent", 9),
+            stroke_width=3,
+            stroke_dasharray="6 3",
+            dot=True,
+            type_="monotone",
+            connect_nulls=True,
+            is_animation_active=False,
+        ),
+        data=shown["points"].to(list[dict[str, Any]]),
+        height=CHART_HEIGHT,
+        width="100%",
+    )
+
+
+def _by_type() -> rx.Component:
+    """Each interview type's rubric categories and per-answer scores over time (one type at a time)."""
+    return card(
+        rx.vstack(
+            rx.heading("By interview type", size="4", as_="h3"),
+            rx.text(
+                "Each type is scored with its own rubric, out of 10: its categories, and your answers' "
+                "average score, one point per interview.",
+                size="1",
+                color=rx.color("gray", 11),
+            ),
+            rx.flex(
+                rx.foreach(
+                    HistoryState.type_progress,
+                    lambda t: rx.button(
+                        t["label"],
+                        size="1",
+                        variant=rx.cond(HistoryState.shown_type["type"] == t["type"], "solid", "soft"),
+                        on_click=HistoryState.choose_type(t["type"]),  # type: ignore[operator]  # rx.event
+                        aria_pressed=rx.cond(HistoryState.shown_type["type"] == t["type"], "true", "false"),
+                        class_name="type-choice",
+                    ),
+                ),
+                wrap="wrap",
+                spacing="2",
+                role="group",
+                aria_label="Interview type to chart",
+            ),
+            rx.box(_type_chart(), width="100%", id="type-chart"),
+            spacing="3",
+            width="100%",
+        ),
+        id="progress-by-type",
+    )
+
+
 def _metric_chart() -> rx.Component:
     return rx.recharts.area_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", stroke=rx.color("gray", 5), vertical=False),
@@ -97,7 +166,7 @@ def _progress() -> rx.Component:
                 rx.vstack(
                     rx.heading("Scores over time", size="4", as_="h3"),
                     rx.text(
-                        "Overall and per category, one point per interview.",
+                        "Your overall score, one point per interview.",
                         size="1",
                         color=rx.color("gray", 11),
                     ),
@@ -168,6 +237,7 @@ def _progress() -> rx.Component:
                 width="100%",
                 id="progress",
             ),
+            rx.cond(HistoryState.type_progress.length() > 0, _by_type()),
             spacing="3",
             width="100%",
         ),

@@ -11,6 +11,7 @@ from vocahire import routes
 from vocahire.components.layout import card, error_callout, link_button, loading_block, page_header, template
 from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_RESUME_BYTES, MAX_RESUME_MB, MAX_TITLE_CHARS
 from vocahire.state.interview import InterviewSetupState as S
+from vocahire.state.interview_views import TYPE_LABELS
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
 # Calling a state's event handler with arguments carries ``type: ignore[operator]``: Reflex types
@@ -276,8 +277,9 @@ def _form() -> rx.Component:
             _choice(
                 "Interview type",
                 "interview_type",
-                [("behavioural", "Behavioural"), ("technical", "Technical"), ("mixed", "Mixed")],
+                list(TYPE_LABELS.items()),
                 "mixed",
+                "Each type is scored with its own rubric; mixed scores each answer by its question's type.",
             ),
             _choice(
                 "Difficulty",

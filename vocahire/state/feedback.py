@@ -25,8 +25,38 @@ from vocahire.state.session import current_user, friendly_error
 POLL_SECONDS = 2.0
 WATCH_SECONDS = 15 * 60
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# The details tabs, in order.
-TABS = ("questions", "speech", "transcript")
+# The details tabs, in order (the transcript sits beside them: it is where the feedback points lead).
+TABS = ("questions", "speech")
+_EMPTY_POINT: dict[str, Any] = {"id": "", "text": "", "target": "", "cites": 0}
+# What the page holds, with its value before anything is loaded.
+PAGE_FIELDS: dict[str, Any] = {
+    "job_title": "",
+    "date_label": "",
+    "duration_label": "",
+    "feedback_status": "",
+    "feedback_error": "",
+    "attempts": 0,
+    "has_feedback": False,
+    "anchored": False,
+    "score_band": "",
+    "headline": "",
+    "type_label": "",
+    "category_note": "",
+    "categories": [],
+    "fix_first": _EMPTY_POINT,
+    "strengths": [],
+    "improvements": [],
+    "dropped_citations": 0,
+    "answer_notes": [],
+    "questions": [],
+    "figures": [],
+    "answers": [],
+    "filler_totals": [],
+    "keywords_mentioned": [],
+    "keywords_missing": [],
+    "legend": [],
+    "transcript": [],
+}
 # The score ring: a circle of this radius in a 120 x 120 viewBox; its arc is score/100 of the circumference.
 RING_RADIUS = 52
 RING_CIRCUMFERENCE = 2 * math.pi * RING_RADIUS
@@ -55,22 +85,34 @@ class FeedbackState(rx.State):
     has_feedback: bool = False
     overall_score: int = 0
     score_band: str = ""
+    anchored: bool = False
+    headline: str = ""
+    type_label: str = ""
+    category_note: str = ""
+    dropped_citations: int = 0
     categories: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
-    strengths: rx.Field[list[str]] = rx.field(default_factory=list)
-    improvements: rx.Field[list[str]] = rx.field(default_factory=list)
+    fix_first: rx.Field[dict[str, Any]] = rx.field(default_factory=lambda: dict(_EMPTY_POINT))
+    strengths: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    improvements: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    answer_notes: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     questions: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     figures: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     answers: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     filler_totals: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     keywords_mentioned: rx.Field[list[str]] = rx.field(default_factory=list)
     keywords_missing: rx.Field[list[str]] = rx.field(default_factory=list)
+    legend: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     transcript: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    # The feedback point whose transcript lines are marked ("" for none).
+    active_point: str = ""
     retrying: bool = False
     # The details tab the user picked ("" until they pick one: then ``open_tab`` chooses).
     tab: str = ""
 
     # Backend-only: the interview this client's live-status watcher follows ("" when none runs).
     _watching: str = ""
+    # Backend-only: the ids of the feedback points on the page (what ``focus_point`` accepts).
+    _point_ids: frozenset[str] = frozenset()
 
     @rx.var
     def working(self) -> bool:
@@ -91,7 +133,7 @@ class FeedbackState(rx.State):
     def open_tab(self) -> str:
         """The details tab shown: the user's pick while it exists, else the notes per question when there
         are any, else the measured figures, else the transcript."""
-        present = (bool(self.questions), bool(self.figures), True)
+        present = (bool(self.answer_notes or self.questions), True)
         shown = [tab for tab, here in zip(TABS, present, strict=True) if here]
         return self.tab if self.tab in shown else shown[0]
 
@@ -111,53 +153,21 @@ class FeedbackState(rx.State):
         if data["has_feedback"] and not self.has_feedback:
             self.tab = ""  # the feedback just arrived (or a new page): open on its notes
         self.not_found = False
-        for key in (
-            "job_title",
-            "date_label",
-            "duration_label",
-            "feedback_status",
-            "feedback_error",
-            "attempts",
-            "has_feedback",
-            "score_band",
-            "categories",
-            "strengths",
-            "improvements",
-            "questions",
-            "figures",
-            "answers",
-            "filler_totals",
-            "keywords_mentioned",
-            "keywords_missing",
-            "transcript",
-        ):
+        for key in PAGE_FIELDS:
             setattr(self, key, data[key])
         self.overall_score = int(data["overall_score"] or 0)
+        self._point_ids = frozenset(data.get("point_ids", ()))
+        if self.active_point not in self._point_ids:
+            self.active_point = ""
 
     def _clear(self) -> None:
-        self._apply(
-            {
-                "job_title": "",
-                "date_label": "",
-                "duration_label": "",
-                "feedback_status": "",
-                "feedback_error": "",
-                "attempts": 0,
-                "has_feedback": False,
-                "overall_score": 0,
-                "score_band": "",
-                "categories": [],
-                "strengths": [],
-                "improvements": [],
-                "questions": [],
-                "figures": [],
-                "answers": [],
-                "filler_totals": [],
-                "keywords_mentioned": [],
-                "keywords_missing": [],
-                "transcript": [],
-            }
-        )
+        self._apply({**PAGE_FIELDS, "overall_score": 0, "point_ids": []})
+
+    @rx.event
+    def focus_point(self, point_id: str) -> None:
+        """A feedback point was followed to the transcript: mark the lines it cites."""
+        if isinstance(point_id, str) and point_id in self._point_ids:
+            self.active_point = point_id
 
     @rx.event
     def choose_tab(self, value: str) -> None:
@@ -174,6 +184,7 @@ class FeedbackState(rx.State):
         self.loading = True
         self.error = ""
         self.tab = ""
+        self.active_point = ""
         self.interview_id = interview_id_from_path(self.router.url.path)
         try:
             user = await current_user(self)

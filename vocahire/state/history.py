@@ -19,6 +19,9 @@ class HistoryState(rx.State):
     rows: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     points: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     metric: str = "wpm"
+    # Per interview type: its rubric's categories and the per-answer scores over time.
+    type_progress: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    progress_type: str = ""
     loading: bool = True
     error: str = ""
     deleting: str = ""
@@ -30,6 +33,19 @@ class HistoryState(rx.State):
             for p in self.points
             if p.get(self.metric) is not None
         ]
+
+    @rx.var
+    def shown_type(self) -> dict[str, Any]:
+        """The interview type whose rubric chart is shown: the one picked, else the most practised."""
+        if not self.type_progress:
+            return {"type": "", "label": "", "names": ["", "", "", "", ""], "count": 0, "points": []}
+        picked = [t for t in self.type_progress if t["type"] == self.progress_type]
+        return picked[0] if picked else max(self.type_progress, key=lambda t: t["count"])
+
+    @rx.var
+    def type_names(self) -> list[str]:
+        names = list(self.shown_type["names"])
+        return names + [""] * (len(history_views.TYPE_SERIES) - len(names))
 
     @rx.var
     def metric_label(self) -> str:
@@ -57,6 +73,7 @@ class HistoryState(rx.State):
         user = await current_user(self)
         self.rows = await run_db(history_views.history_rows, user_id=user.id, limit=MAX_ROWS)
         self.points = await run_db(history_views.progress_points, user_id=user.id)
+        self.type_progress = await run_db(history_views.type_progress, user_id=user.id)
         self.error = ""
 
     @rx.event
@@ -65,10 +82,16 @@ class HistoryState(rx.State):
         try:
             await self._reload()
         except Exception as exc:
-            self.rows, self.points = [], []
+            self.rows, self.points, self.type_progress = [], [], []
             self.error = friendly_error(exc)
         finally:
             self.loading = False
+
+    @rx.event
+    def choose_type(self, key: Any) -> None:
+        """Which interview type's rubric chart is shown."""
+        if isinstance(key, str) and any(t["type"] == key for t in self.type_progress):
+            self.progress_type = key
 
     @rx.event
     async def choose_metric(self, key: Any) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from vocahire.services.feedback.progress import TypeProgress, progress_by_type
 from vocahire.services.interviews import history
 from vocahire.services.interviews.history import InterviewSummary, ProgressPoint
 
@@ -89,3 +90,33 @@ def history_rows(*, session: Session, user_id: int, limit: int = 50) -> list[dic
 def progress_points(*, session: Session, user_id: int) -> list[dict[str, Any]]:
     """The progress charts' points, oldest first."""
     return [progress_view(p) for p in history.progress_series(session=session, user_id=user_id)]
+
+
+# The lines of a per-type chart: the rubric's five categories (c1..c5) and the answers' average.
+TYPE_SERIES = ("c1", "c2", "c3", "c4", "c5")
+
+
+def type_progress_view(progress: TypeProgress) -> dict[str, Any]:
+    """One interview type's chart: its categories' names, and per interview the category scores (out
+    of 10, as c1..c5) and the average score of its answers."""
+    keys = [key for key, _ in progress.categories]
+    return {
+        "type": progress.interview_type,
+        "label": progress.label,
+        "names": [label for _, label in progress.categories],
+        "count": len(progress.points),
+        "points": [
+            {
+                "id": p.interview_id,
+                "label": p.created_at.strftime("%d %b"),
+                "answers": p.answer_average,
+                **{series: p.categories.get(key) for series, key in zip(TYPE_SERIES, keys, strict=False)},
+            }
+            for p in progress.points
+        ],
+    }
+
+
+def type_progress(*, session: Session, user_id: int) -> list[dict[str, Any]]:
+    """Per interview type, its rubric's categories and the per-answer scores over time."""
+    return [type_progress_view(p) for p in progress_by_type(session=session, user_id=user_id)]

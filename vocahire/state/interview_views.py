@@ -11,11 +11,13 @@ from vocahire.models import TranscriptEntry, utcnow
 from vocahire.models.interview import STATUS_ACTIVE
 from vocahire.services.accounts import credits
 from vocahire.services.accounts.users import load_active_user
+from vocahire.services.feedback.rubric import INTERVIEW_TYPE_LABELS
 from vocahire.services.interviews import lifecycle as interviews
 from vocahire.services.interviews import transcript
 from vocahire.settings import Settings
 
-TYPE_LABELS = {"behavioural": "Behavioural", "technical": "Technical", "mixed": "Mixed"}
+# The set-up's interview types: one per feedback rubric, and "mixed" (services/feedback/rubric.py).
+TYPE_LABELS = dict(INTERVIEW_TYPE_LABELS)
 DIFFICULTY_LABELS = {"easy": "Easy", "medium": "Medium", "hard": "Hard"}
 PACE_LABELS = {"patient": "Patient", "brisk": "Brisk"}
 END_REASON_LABELS = {

@@ -21,14 +21,9 @@ import httpx
 from vocahire.infra.database import run_db
 from vocahire.models import utcnow
 from vocahire.services.feedback import jobs
-from vocahire.services.feedback.ai import (
-    CATEGORY_LABELS,
-    AIResult,
-    FeedbackAIError,
-    FeedbackRequest,
-    request_feedback,
-    scrub,
-)
+from vocahire.services.feedback.ai import FeedbackAIError, FeedbackRequest, request_feedback, scrub
+from vocahire.services.feedback.answers import segment_answers
+from vocahire.services.feedback.assessment import assemble
 from vocahire.services.feedback.speech_metrics import SpeechMetrics, compute_speech_metrics
 from vocahire.settings import Settings, get_settings
 
@@ -170,12 +165,15 @@ class FeedbackWorker:
         )
         if metrics.candidate_words == 0:
             return await self._finish_failed(job, NOTHING_SAID, started)
+        spans = segment_answers(data.lines)
         request = FeedbackRequest(
             job_title=data.job_title,
             job_description=data.job_description,
             resume_text=data.resume_text,
             lines=data.lines,
             measured_summary=metrics.as_prompt_text(),
+            interview_type=data.interview_type,
+            answers=spans,
         )
         assert self._client is not None
         try:
@@ -186,16 +184,26 @@ class FeedbackWorker:
             return await self._after_failure(
                 job, exc.message, transient=exc.transient, retry_after=exc.retry_after, started=started
             )
+        assessment = assemble(
+            result.feedback, lines=data.lines, spans=spans, interview_type=data.interview_type
+        )
         stored = await run_db(
-            jobs.complete_job, job=job, metrics=metrics.to_json(), **_feedback_fields(result)
+            jobs.complete_job,
+            job=job,
+            metrics=metrics.to_json(),
+            model=result.model,
+            **assessment.stored_fields(),
         )
         outcome: Outcome = "completed" if stored else "lost"
         log.info(
-            "feedback job %s attempt %d: %s (upstream %.2fs)",
+            "feedback job %s attempt %d: %s (upstream %.2fs; citations repaired %d, dropped %d %s)",
             job.interview_id,
             job.attempt,
             outcome,
             result.upstream_seconds,
+            assessment.repaired_citations,
+            assessment.dropped_citations,
+            assessment.drop_reasons or "",
         )
         return JobOutcome(
             job.interview_id,
@@ -249,26 +257,6 @@ class FeedbackWorker:
 def _log_crash(task: asyncio.Task[JobOutcome]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("feedback job task ended with %s", type(task.exception()).__name__)
-
-
-def _feedback_fields(result: AIResult) -> dict[str, object]:
-    fb = result.feedback
-    return {
-        "overall_score": fb.overall_score,
-        "categories": [
-            {
-                "key": key,
-                "label": label,
-                "score": getattr(fb.categories, key).score,
-                "reason": getattr(fb.categories, key).reason,
-            }
-            for key, label in CATEGORY_LABELS.items()
-        ],
-        "strengths": list(fb.strengths),
-        "improvements": list(fb.improvements),
-        "questions": [q.model_dump() for q in fb.questions],
-        "model": result.model,
-    }
 
 
 async def run_feedback_worker() -> None:

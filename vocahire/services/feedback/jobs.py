@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from vocahire.errors import Conflict, NotFound
 from vocahire.models import Feedback, InterviewSession, TranscriptEntry, utcnow
+from vocahire.models.feedback import FORMAT_PLAIN
 from vocahire.models.interview import (
     FEEDBACK_COMPLETED,
     FEEDBACK_FAILED,
@@ -48,6 +49,7 @@ class JobInput:
     job_description: str
     resume_text: str
     lines: list[Line]
+    interview_type: str = "mixed"
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def load_job_input(*, session: Session, interview_id: str) -> JobInput:
         job_title=interview.job_title,
         job_description=interview.job_description or "",
         resume_text=interview.resume_text or "",
+        interview_type=interview.interview_type or "mixed",
         lines=lines_from_entries(
             entries, origin=interview.started_at if _starts_before(interview.started_at, entries) else None
         ),
@@ -213,14 +216,25 @@ def complete_job(
     job: ClaimedJob,
     overall_score: int,
     categories: list[dict[str, Any]],
-    strengths: list[str],
-    improvements: list[str],
+    strengths: list[Any],
+    improvements: list[Any],
     questions: list[dict[str, Any]],
     metrics: dict[str, Any],
     model: str,
     now: datetime | None = None,
+    format_version: int = FORMAT_PLAIN,
+    rubric: str = "",
+    headline: str = "",
+    fix_first: dict[str, Any] | None = None,
+    answers: list[dict[str, Any]] | None = None,
+    dropped_citations: int = 0,
+    repaired_citations: int = 0,
 ) -> bool:
-    """Store the feedback and mark the job completed; False if this worker no longer holds the job."""
+    """Store the feedback and mark the job completed; False if this worker no longer holds the job.
+
+    Strengths and improvements are plain strings in format 1 and ``{"text", "citations"}`` in format 2
+    (``assessment.Assessment.stored_fields``).
+    """
     now = now or utcnow()
     result = session.exec(
         update(InterviewSession)
@@ -247,6 +261,13 @@ def complete_job(
             metrics=metrics,
             model=model[:64],
             created_at=now,
+            format_version=format_version,
+            rubric=rubric[:32],
+            headline=headline[:1000],
+            fix_first=fix_first,
+            answers=answers or [],
+            dropped_citations=dropped_citations,
+            repaired_citations=repaired_citations,
         )
     )
     notifications.queue_feedback_ready(session=session, interview_id=job.interview_id, now=now)

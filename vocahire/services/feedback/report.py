@@ -12,7 +12,9 @@ from sqlmodel import Session, col, select
 
 from vocahire.errors import NotFound
 from vocahire.models import Feedback, InterviewSession, TranscriptEntry, utcnow
+from vocahire.models.feedback import FORMAT_ANCHORED
 from vocahire.models.interview import FEEDBACK_GENERATING, FEEDBACK_PENDING
+from vocahire.services.feedback.ai import CATEGORY_LABELS as LEGACY_CATEGORY_LABELS
 from vocahire.services.feedback.speech_metrics import (
     Line,
     SpeechMetrics,
@@ -25,14 +27,64 @@ MAX_ID_LENGTH = 64
 
 
 @dataclass(frozen=True)
-class WrittenFeedback:
-    """The AI's part of the feedback, as stored."""
+class Citation:
+    """A transcript line (its row id) and the words quoted from it."""
 
+    line: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class Point:
+    """One feedback point; ``citations`` is empty for feedback written before citations existed."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True)
+class CategoryResult:
+    key: str
+    label: str
+    score: int
+    out_of: int  # 10 for a rubric's categories, 100 for the five categories of format 1
+    reason: str
+    citations: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerNote:
+    """The AI's note on one answer (format 2)."""
+
+    number: int
+    line_ids: tuple[int, ...]
+    question_line: int | None
+    question: str
+    question_type: str
+    score: int
+    verdict: str
+    category_scores: tuple[tuple[str, str, int], ...]  # (key, label, score out of 10)
+    what_worked: Point
+    what_to_change: Point
+    key_points: tuple[str, ...]
+    sample_answer: str
+
+
+@dataclass(frozen=True)
+class WrittenFeedback:
+    """The AI's part of the feedback, the same shape whichever format it was stored in."""
+
+    format_version: int
     overall_score: int | None
-    categories: list[dict[str, Any]]
-    strengths: list[str]
-    improvements: list[str]
-    questions: list[dict[str, Any]]
+    headline: str
+    rubric: str
+    categories: list[CategoryResult]
+    strengths: list[Point]
+    improvements: list[Point]
+    fix_first: Point | None
+    answers: list[AnswerNote]
+    questions: list[dict[str, Any]]  # format 1's notes per question (no scores, no citations)
+    dropped_citations: int
     model: str
 
 
@@ -51,6 +103,8 @@ class FeedbackReport:
     written: WrittenFeedback | None
     metrics: SpeechMetrics
     lines: list[Line]
+    interview_type: str = "mixed"
+    job_description: str = ""
 
 
 def owned_interview(session: Session, user_id: int, interview_id: Any) -> InterviewSession:
@@ -92,14 +146,7 @@ def load_feedback_report(*, session: Session, user_id: int, interview_id: str) -
     if fb is not None:
         if fb.viewed_at is None:  # seen: no "Your feedback is ready" e-mail is needed any more
             session.execute(update(Feedback).where(col(Feedback.id) == fb.id).values(viewed_at=utcnow()))
-        written = WrittenFeedback(
-            overall_score=fb.overall_score,
-            categories=list(fb.categories),
-            strengths=list(fb.strengths),
-            improvements=list(fb.improvements),
-            questions=list(fb.questions),
-            model=fb.model,
-        )
+        written = written_feedback(fb)
     return FeedbackReport(
         interview_id=interview.id,
         job_title=interview.job_title,
@@ -112,6 +159,76 @@ def load_feedback_report(*, session: Session, user_id: int, interview_id: str) -
         written=written,
         metrics=metrics,
         lines=lines,
+        interview_type=interview.interview_type,
+        job_description=interview.job_description or "",
+    )
+
+
+def _citations(raw: Any) -> tuple[Citation, ...]:
+    out = []
+    for c in raw if isinstance(raw, list) else []:
+        if isinstance(c, dict) and isinstance(c.get("line"), int) and isinstance(c.get("quote"), str):
+            out.append(Citation(line=c["line"], quote=c["quote"]))
+    return tuple(out)
+
+
+def _point(raw: Any) -> Point:
+    """A stored point: a plain string (format 1) or ``{"text", "citations"}`` (format 2)."""
+    if isinstance(raw, dict):
+        return Point(text=str(raw.get("text") or ""), citations=_citations(raw.get("citations")))
+    return Point(text=str(raw or ""))
+
+
+def _category(raw: dict[str, Any], out_of: int) -> CategoryResult:
+    key = str(raw.get("key") or "")
+    return CategoryResult(
+        key=key,
+        label=str(raw.get("label") or LEGACY_CATEGORY_LABELS.get(key, key.replace("_", " ").capitalize())),
+        score=int(raw.get("score") or 0),
+        out_of=out_of,
+        reason=str(raw.get("reason") or ""),
+        citations=_citations(raw.get("citations")),
+    )
+
+
+def _answer(raw: dict[str, Any]) -> AnswerNote:
+    return AnswerNote(
+        number=int(raw.get("number") or 0),
+        line_ids=tuple(i for i in raw.get("line_ids") or [] if isinstance(i, int)),
+        question_line=raw.get("question_line") if isinstance(raw.get("question_line"), int) else None,
+        question=str(raw.get("question") or ""),
+        question_type=str(raw.get("question_type") or ""),
+        score=int(raw.get("score") or 0),
+        verdict=str(raw.get("verdict") or ""),
+        category_scores=tuple(
+            (str(c.get("key")), str(c.get("label")), int(c.get("score") or 0))
+            for c in raw.get("category_scores") or []
+            if isinstance(c, dict)
+        ),
+        what_worked=_point(raw.get("what_worked")),
+        what_to_change=_point(raw.get("what_to_change")),
+        key_points=tuple(str(k) for k in raw.get("key_points") or []),
+        sample_answer=str(raw.get("sample_answer") or ""),
+    )
+
+
+def written_feedback(fb: Feedback) -> WrittenFeedback:
+    """A stored feedback row in either format as one shape (format 1 rows have no citations)."""
+    anchored = fb.format_version >= FORMAT_ANCHORED
+    out_of = 10 if anchored else 100
+    return WrittenFeedback(
+        format_version=fb.format_version,
+        overall_score=fb.overall_score,
+        headline=fb.headline or "",
+        rubric=fb.rubric or "",
+        categories=[_category(c, out_of) for c in fb.categories or [] if isinstance(c, dict)],
+        strengths=[_point(p) for p in fb.strengths or []],
+        improvements=[_point(p) for p in fb.improvements or []],
+        fix_first=_point(fb.fix_first) if anchored and fb.fix_first else None,
+        answers=[_answer(a) for a in fb.answers or [] if isinstance(a, dict)] if anchored else [],
+        questions=[q for q in fb.questions or [] if isinstance(q, dict)],
+        dropped_citations=fb.dropped_citations or 0,
+        model=fb.model,
     )
 
 

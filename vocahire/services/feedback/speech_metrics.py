@@ -8,7 +8,6 @@ still counts for words and fillers, just not for pace or timing.
 
 from __future__ import annotations
 
-import itertools
 import re
 import statistics
 from collections import Counter
@@ -19,12 +18,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from vocahire.services.feedback.speech_text import (
-    count_fillers,
-    key_terms,
-    stems,
-    words_in,
-)
+from vocahire.services.feedback.answers import AnswerSpan, segment_answers
+from vocahire.services.feedback.key_terms import TermFinder, key_terms
+from vocahire.services.feedback.speech_text import count_fillers, words_in
 
 METRICS_VERSION = 1
 
@@ -75,6 +71,7 @@ class Line:
     text: str
     start: float | None = None
     end: float | None = None
+    id: int | None = None  # the transcript row's id (what citations point at); None in tests and benches
 
     @property
     def seconds(self) -> float | None:
@@ -84,6 +81,7 @@ class Line:
 
 
 class _EntryLike(Protocol):
+    id: int | None
     role: str
     text: str
     position: float
@@ -106,6 +104,7 @@ def lines_from_entries(entries: Iterable[_EntryLike], origin: datetime | None = 
             text=e.text or "",
             start=rel(e.started_at),
             end=rel(e.ended_at),
+            id=e.id,
         )
         for e in rows
     ]
@@ -142,6 +141,7 @@ class AnswerMetrics(BaseModel):
     starts_at: float | None
     too_short: bool
     too_long: bool
+    asked: bool = True  # False: small talk (nothing was asked); absent in figures stored before
 
 
 class TurnTaking(BaseModel):
@@ -267,45 +267,47 @@ def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _answers(turns: Sequence[_Turn], st: _TextStats) -> list[AnswerMetrics]:
-    answers: list[AnswerMetrics] = []
-    previous: _Turn | None = None
-    for turn in turns:
-        if turn.role == "candidate":
-            text = turn.text
-            words = sum(st.words(line.text) for line in turn.lines)
-            seconds = st.speaking_seconds(turn.lines)
-            fillers: Counter[str] = Counter()
-            for line in turn.lines:
-                fillers.update(st.fillers(line.text))
-            total_fillers = sum(fillers.values())
-            latency = None
-            if previous is not None and previous.end is not None and turn.start is not None:
-                latency = turn.start - previous.end
-            answers.append(
-                AnswerMetrics(
-                    index=len(answers) + 1,
-                    question=_excerpt(previous.text, 300) if previous is not None else "",
-                    answer_excerpt=_excerpt(text) if text else "",
-                    words=words,
-                    seconds=_r(seconds),
-                    wpm=_r(_rate(words, seconds)),
-                    fillers=total_fillers,
-                    fillers_per_minute=_r(_rate(total_fillers, seconds)),
-                    filler_words=dict(sorted(fillers.items())),
-                    latency_seconds=_r(latency),
-                    starts_at=_r(turn.start),
-                    too_short=words < SHORT_ANSWER_WORDS,
-                    too_long=(seconds > LONG_ANSWER_SECONDS)
-                    if seconds is not None
-                    else words > LONG_ANSWER_WORDS,
-                )
+def _answers(lines: Sequence[Line], spans: Sequence[AnswerSpan], st: _TextStats) -> list[AnswerMetrics]:
+    """One entry per answer (``answers.segment_answers``): an answer cut by the interviewer is one."""
+    out: list[AnswerMetrics] = []
+    for span in spans:
+        own = [lines[i] for i in span.line_indexes]
+        text = " ".join(line.text.strip() for line in own if line.text.strip())
+        words = sum(st.words(line.text) for line in own)
+        seconds = st.speaking_seconds(own)
+        fillers: Counter[str] = Counter()
+        for line in own:
+            fillers.update(st.fillers(line.text))
+        total_fillers = sum(fillers.values())
+        prompt_ends = [end for i in span.prompt_indexes if (end := lines[i].end) is not None]
+        start = next((line.start for line in own if line.start is not None), None)
+        latency = start - max(prompt_ends) if prompt_ends and start is not None else None
+        out.append(
+            AnswerMetrics(
+                index=span.number,
+                question=_excerpt(span.question, 300),
+                answer_excerpt=_excerpt(text) if text else "",
+                words=words,
+                seconds=_r(seconds),
+                wpm=_r(_rate(words, seconds)),
+                fillers=total_fillers,
+                fillers_per_minute=_r(_rate(total_fillers, seconds)),
+                filler_words=dict(sorted(fillers.items())),
+                latency_seconds=_r(latency),
+                starts_at=_r(start),
+                too_short=words < SHORT_ANSWER_WORDS,
+                too_long=(
+                    seconds > LONG_ANSWER_SECONDS if seconds is not None else words > LONG_ANSWER_WORDS
+                ),
+                asked=span.asked,
             )
-        previous = turn
-    return answers
+        )
+    return out
 
 
-def _turn_taking(lines: Sequence[Line], turns: Sequence[_Turn], st: _TextStats) -> TurnTaking:
+def _turn_taking(
+    lines: Sequence[Line], turns: Sequence[_Turn], answer_of: dict[int, int], st: _TextStats
+) -> TurnTaking:
     timed = sorted(
         (line for line in lines if line.seconds is not None), key=lambda line: (line.start, line.end)
     )
@@ -343,16 +345,12 @@ def _turn_taking(lines: Sequence[Line], turns: Sequence[_Turn], st: _TextStats) 
 
     def longest(role: Role) -> tuple[float | None, int | None]:
         best: tuple[float | None, int | None] = (None, None)
-        answer_no = 0
         for turn in turns:
-            if turn.role != role:
-                continue
-            answer_no += 1
-            if turn.start is None or turn.end is None:
+            if turn.role != role or turn.start is None or turn.end is None:
                 continue
             span = turn.end - turn.start
             if best[0] is None or span > best[0]:
-                best = (span, answer_no if role == "candidate" else None)
+                best = (span, answer_of.get(id(turn.lines[0])) if role == "candidate" else None)
         return best
 
     cand_span, cand_answer = longest("candidate")
@@ -378,15 +376,9 @@ def _keywords(job_description: str, candidate_text: str) -> KeywordCoverage:
     terms = key_terms(job_description)
     if not terms:
         return KeywordCoverage(terms=[], mentioned=[], missing=[], coverage_percent=None)
-    said = stems(candidate_text)
-    said_pairs = set(itertools.pairwise(said))
-    said_set = set(said)
-    mentioned: list[str] = []
-    missing: list[str] = []
-    for term in terms:
-        parts = stems(term)
-        hit = (parts[0] in said_set) if len(parts) == 1 else tuple(parts) in said_pairs
-        (mentioned if hit else missing).append(term)
+    used = TermFinder(terms).used(candidate_text)
+    mentioned = [term for term in terms if term in used]
+    missing = [term for term in terms if term not in used]
     return KeywordCoverage(
         terms=terms,
         mentioned=mentioned,
@@ -427,8 +419,10 @@ def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> 
     """All measured figures for one interview; deterministic for a given transcript."""
     st = _TextStats()
     turns = _turns(lines)
-    answers = _answers(turns, st)
-    turn_taking = _turn_taking(lines, turns, st)
+    spans = segment_answers(lines)
+    answers = _answers(lines, spans, st)
+    answer_of = {id(lines[i]): span.number for span in spans for i in span.line_indexes}
+    turn_taking = _turn_taking(lines, turns, answer_of, st)
     candidate_text = " ".join(line.text for line in lines if line.role == "candidate")
     keywords = _keywords(job_description, candidate_text)
 

@@ -1,4 +1,4 @@
-"""Text rules behind the speech figures: words, filler words and a job description's key terms.
+"""Text rules behind the speech figures: words and filler words (key terms live in ``key_terms.py``).
 
 Plain deterministic rules (no AI, no dictionaries to download), written so a
 candidate can check a count by reading their own transcript.
@@ -6,8 +6,6 @@ candidate can check a count by reading their own transcript.
 
 from __future__ import annotations
 
-import functools
-import itertools
 import re
 from collections import Counter
 
@@ -143,10 +141,6 @@ def words_in(text: str) -> list[str]:
     return _WORD_RE.findall(text or "")
 
 
-def _tokens(text: str) -> list[str]:
-    return [t.replace("’", "'") for t in _TOKEN_RE.findall((text or "").lower())]
-
-
 def _is_number(token: str | None) -> bool:
     return token is not None and (token.isdigit() or token in _NUMBER_WORDS)
 
@@ -159,34 +153,41 @@ def count_fillers(text: str) -> Counter[str]:
     an estimate ("like ten people"); never after "I", "would", "looks"...
     ``kind of``/``sort of`` don't count after "what", "this", "the"...
     """
-    toks = _tokens(text)
-    found: Counter[str] = Counter()
+    return Counter(filler for _, _, filler in find_fillers(text))
+
+
+def find_fillers(text: str) -> list[tuple[int, int, str]]:
+    """Where the filler words are in ``text``: ``(start, end, filler)`` character spans, in order."""
+    matches = list(_TOKEN_RE.finditer(text or ""))
+    toks = [m.group(0).lower().replace("’", "'") for m in matches]
+    found: list[tuple[int, int, str]] = []
     n = len(toks)
     i = 0
     while i < n:
         tok = toks[i]
         prev = toks[i - 1] if i > 0 else None
         nxt = toks[i + 1] if i + 1 < n else None
+        filler: str | None = None
+        width = 1
         hesitation = _hesitation(tok)
         if hesitation or tok in ALWAYS_FILLERS:
-            found[hesitation or tok] += 1
+            filler = hesitation or tok
         elif tok == "you" and nxt == "know":
             after = toks[i + 2] if i + 2 < n else None
             if prev not in _YOU_KNOW_NOT_FILLER_BEFORE and after not in _YOU_KNOW_NOT_FILLER_AFTER:
-                found["you know"] += 1
-                i += 1
+                filler, width = "you know", 2
         elif tok == "i" and nxt == "mean":
             after = toks[i + 2] if i + 2 < n else None
             if prev not in _I_MEAN_NOT_FILLER_BEFORE and after not in _I_MEAN_NOT_FILLER_AFTER:
-                found["i mean"] += 1
-                i += 1
+                filler, width = "i mean", 2
         elif tok in ("kind", "sort") and nxt == "of":
             if prev not in _KIND_OF_NOUN_BEFORE:
-                found[f"{tok} of"] += 1
-                i += 1
+                filler, width = f"{tok} of", 2
         elif tok == "like" and _like_is_filler(prev, nxt):
-            found["like"] += 1
-        i += 1
+            filler = "like"
+        if filler is not None:
+            found.append((matches[i].start(), matches[i + width - 1].end(), filler))
+        i += width
     return found
 
 
@@ -213,351 +214,3 @@ def _like_is_filler(prev: str | None, nxt: str | None) -> bool:
     if prev in ("and", "so", "but", "or") or _hesitation(prev) or _hesitation(nxt):
         return True
     return _is_number(nxt)
-
-
-# --- key terms of a job description ---------------------------------------------------------------
-
-_SEGMENT_RE = re.compile(r"[,;:!?()\[\]\n]|\.(?=\s|$)")
-_TERM_RE = re.compile(r"[a-z0-9][a-z0-9+#.\-]*[a-z0-9+#]|[a-z0-9]")
-_SHORT_TERMS = frozenset(
-    {"ai", "ml", "ux", "ui", "qa", "bi", "hr", "pr", "c#", "c++", "3d", "ar", "vr", "ci", "cd"}
-)
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "across",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "aren't",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "cannot",
-        "could",
-        "did",
-        "didn't",
-        "do",
-        "does",
-        "doing",
-        "don't",
-        "down",
-        "during",
-        "each",
-        "either",
-        "else",
-        "etc",
-        "even",
-        "ever",
-        "every",
-        "few",
-        "for",
-        "from",
-        "further",
-        "get",
-        "gets",
-        "getting",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "him",
-        "his",
-        "how",
-        "however",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "isn't",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "least",
-        "less",
-        "let",
-        "like",
-        "made",
-        "make",
-        "makes",
-        "making",
-        "many",
-        "may",
-        "me",
-        "might",
-        "more",
-        "most",
-        "much",
-        "must",
-        "my",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "one",
-        "only",
-        "or",
-        "other",
-        "others",
-        "our",
-        "ours",
-        "out",
-        "over",
-        "own",
-        "per",
-        "please",
-        "rather",
-        "really",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "thus",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "upon",
-        "us",
-        "use",
-        "used",
-        "using",
-        "very",
-        "via",
-        "was",
-        "we",
-        "well",
-        "were",
-        "what",
-        "when",
-        "where",
-        "whether",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "will",
-        "with",
-        "within",
-        "without",
-        "would",
-        "yet",
-        "you",
-        "your",
-        "yours",
-        "ability",
-        "able",
-        "across",
-        "apply",
-        "applicant",
-        "applicants",
-        "background",
-        "based",
-        "benefits",
-        "best",
-        "bonus",
-        "candidate",
-        "candidates",
-        "career",
-        "closely",
-        "company",
-        "competitive",
-        "culture",
-        "day",
-        "daily",
-        "degree",
-        "demonstrated",
-        "desired",
-        "develop",
-        "drive",
-        "environment",
-        "equal",
-        "equivalent",
-        "excellent",
-        "excited",
-        "exciting",
-        "experience",
-        "experienced",
-        "expertise",
-        "familiarity",
-        "fast",
-        "field",
-        "full",
-        "good",
-        "great",
-        "grow",
-        "growing",
-        "growth",
-        "help",
-        "high",
-        "highly",
-        "hire",
-        "hiring",
-        "ideal",
-        "including",
-        "job",
-        "join",
-        "key",
-        "knowledge",
-        "level",
-        "looking",
-        "love",
-        "new",
-        "nice",
-        "offer",
-        "office",
-        "opportunity",
-        "paced",
-        "part",
-        "passion",
-        "passionate",
-        "plus",
-        "position",
-        "preferred",
-        "proven",
-        "related",
-        "relevant",
-        "remote",
-        "required",
-        "requirements",
-        "responsibilities",
-        "responsible",
-        "role",
-        "salary",
-        "seeking",
-        "senior",
-        "skill",
-        "skilled",
-        "skills",
-        "solid",
-        "strong",
-        "success",
-        "successful",
-        "support",
-        "team",
-        "teams",
-        "time",
-        "understanding",
-        "want",
-        "ways",
-        "we're",
-        "who'll",
-        "work",
-        "working",
-        "world",
-        "write",
-        "year",
-        "years",
-        "you'll",
-        "own",
-        "ensure",
-    ]
-)
-MAX_TERMS = 15
-MAX_PHRASES = 4
-
-
-@functools.lru_cache(maxsize=16384)
-def _stem(word: str) -> str:
-    """A light stemmer: enough for "APIs"/"API", "testing"/"tests"/"test", "scaled"/"scale"."""
-    w = word.lower().replace("’", "'")
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
-            w = w[: -len(suffix)] + repl
-            break
-    # "scale", "scaled", "scaling" -> "scal"
-    return w[:-1] if w.endswith("e") and len(w) > 4 else w
-
-
-def stems(text: str) -> list[str]:
-    """Stemmed terms of ``text`` in order (keeps "c++", "node.js", "ci" style tokens)."""
-    return [_stem(t) for t in _TERM_RE.findall((text or "").lower())]
-
-
-def _is_term(tok: str) -> bool:
-    if tok in _STOPWORDS or tok.isdigit():
-        return False
-    return len(tok) >= 3 or tok in _SHORT_TERMS
-
-
-def key_terms(job_description: str) -> list[str]:
-    """The job description's most repeated specific words and two-word phrases, most frequent first."""
-    toks = _TERM_RE.findall((job_description or "").lower())
-    if not toks:
-        return []
-    counts: Counter[str] = Counter()
-    first_seen: dict[str, int] = {}
-    by_stem: dict[str, str] = {}
-    for pos, tok in enumerate(toks):
-        if not _is_term(tok):
-            continue
-        stem = _stem(tok)
-        by_stem.setdefault(stem, tok)
-        counts[stem] += 1
-        first_seen.setdefault(stem, pos)
-    phrases: Counter[tuple[str, str]] = Counter()
-    phrase_seen: dict[tuple[str, str], int] = {}
-    pos = 0
-    # Phrases never span punctuation ("PostgreSQL. REST" is not a phrase).
-    for segment in _SEGMENT_RE.split((job_description or "").lower()):
-        seg = _TERM_RE.findall(segment)
-        for a, b in itertools.pairwise(seg):
-            pos += 1
-            if _is_term(a) and _is_term(b):
-                key = (a, b)
-                phrases[key] += 1
-                phrase_seen.setdefault(key, pos)
-    picked_phrases = [
-        p for p in sorted(phrases, key=lambda p: (-phrases[p], phrase_seen[p])) if phrases[p] >= 2
-    ][:MAX_PHRASES]
-    in_phrases = {_stem(w) for p in picked_phrases for w in p}
-    singles = [s for s in sorted(counts, key=lambda s: (-counts[s], first_seen[s])) if s not in in_phrases]
-    terms = [" ".join(p) for p in picked_phrases] + [by_stem[s] for s in singles]
-    return terms[:MAX_TERMS]

@@ -36,11 +36,12 @@ from vocahire.models.interview import (
 )
 from vocahire.services.accounts import credits
 from vocahire.services.accounts.users import load_active_user
+from vocahire.services.feedback import rubric
 from vocahire.services.feedback.jobs import queue_feedback
 from vocahire.services.interviews.prompt import InterviewBrief, build_instructions, build_resume_instructions
 from vocahire.settings import Settings
 
-INTERVIEW_TYPES = ("behavioural", "technical", "mixed")
+INTERVIEW_TYPES = rubric.INTERVIEW_TYPES  # one per feedback rubric, and "mixed"
 DIFFICULTIES = ("easy", "medium", "hard")
 LENGTHS = (10, 20, 30)
 PACES = ("patient", "brisk")
@@ -449,13 +450,14 @@ def end_for_owner(
 
 def accepts_browser_lines(row: InterviewSession, now: datetime | None = None) -> bool:
     """Live interviews, and ones ended a little while ago (a buffer replayed after a reconnect)."""
-    if row.status in LIVE_STATUSES:
+    return accepts_browser_lines_at(row.status, row.ended_at, now or utcnow())
+
+
+def accepts_browser_lines_at(status: str, ended_at: datetime | None, now: datetime) -> bool:
+    """``accepts_browser_lines`` from the two columns it reads."""
+    if status in LIVE_STATUSES:
         return True
-    return (
-        row.status == STATUS_COMPLETED
-        and row.ended_at is not None
-        and row.ended_at > (now or utcnow()) - BROWSER_LINES_GRACE
-    )
+    return status == STATUS_COMPLETED and ended_at is not None and ended_at > now - BROWSER_LINES_GRACE
 
 
 def orphaned_live_sessions(

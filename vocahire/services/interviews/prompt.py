@@ -19,6 +19,23 @@ TYPE_GUIDANCE = {
         "something, and details of technologies they claim. Probe depth with one follow-up at a time. "
         "Never ask them to write code; this is a spoken interview."
     ),
+    "system_design": (
+        "Run a system design interview: pose one open design problem that fits the role (a service, a "
+        "pipeline, a feature at scale), let the candidate clarify requirements, then probe their "
+        "architecture, data model, scaling, failure handling and trade-offs, one question at a time. "
+        "Never ask them to write code or draw; they describe the design out loud."
+    ),
+    "product_case": (
+        "Run a product sense or case interview: pose a realistic product or business problem for the role "
+        "(improve a feature, size a market, choose between options, diagnose a metric drop). Probe how they "
+        "frame the goal and the users, structure the problem, prioritise, pick metrics and land a "
+        "recommendation."
+    ),
+    "general": (
+        "Ask the general questions any interviewer for this role would ask: their background, motivation, "
+        "why this role, strengths and weaknesses, how they work with others, and what they want next. "
+        "Follow up for specific examples."
+    ),
     "mixed": (
         "Mix behavioural questions about past situations with technical or role-specific questions, "
         "roughly half and half, starting with a behavioural one."

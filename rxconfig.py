@@ -15,6 +15,14 @@ config = rx.Config(
     api_url=_settings.app_url,
     deploy_url=_settings.app_url,
     redis_url=_settings.reflex_redis_url,  # REDIS_URL plus a connect timeout
+    # Chosen, not left to Reflex's default (the disk manager: every event stats and pickles the tab's state
+    # to .states/). With Redis, every worker and instance shares every tab's state; without it, one process
+    # holds them in memory and a restart starts every open tab afresh (pages reload their data).
+    state_manager_mode=(
+        rx.constants.StateManagerMode.REDIS
+        if _settings.reflex_redis_url
+        else rx.constants.StateManagerMode.MEMORY
+    ),
     cors_allowed_origins=_settings.allowed_origins,
     plugins=[
         rx.plugins.RadixThemesPlugin(

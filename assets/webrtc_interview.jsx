@@ -16,6 +16,9 @@ import { memo, useCallback, useEffect, useRef, useState } from "react";
 const CHARS_PER_SECOND = 15; // speech rate used to estimate what was heard before an interruption
 const MAX_BATCH = 40;
 const RESEND_AFTER_MS = 5000;
+// While the server says it had every line of the last batch already (its sideband records the call), the
+// browser's copy is a fallback: send it every RELAXED_MS (or when MAX_BATCH lines wait, or at the end).
+const RELAXED_MS = 8000;
 const AUTO_RECONNECTS = 1;
 const started = new Set(); // session ids auto-started during this page's life (no auto-start loops)
 
@@ -362,6 +365,8 @@ export function WebRTCInterview(props) {
     const last = lastSentRef.current;
     const fresh = pending.seq !== last.seq;
     if (!force && !fresh && Date.now() - last.at < RESEND_AFTER_MS) return;
+    const waiting = pending.lines.length + pending.revisions.length;
+    if (!force && fresh && propsRef.current.serverRecords && waiting < MAX_BATCH && Date.now() - last.at < RELAXED_MS) return;
     // The oldest MAX_BATCH changes; the batch's seq acknowledges exactly those.
     const seqs = [...pending.lines, ...pending.revisions].map((c) => c.seq).sort((a, b) => a - b);
     const seq = seqs[Math.min(seqs.length, MAX_BATCH) - 1];

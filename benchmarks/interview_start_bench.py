@@ -1,106 +1,103 @@
-"""Server-side overhead of starting an interview, against a zero-latency fake OpenAI.
+"""Server-side cost of starting an interview, against a zero-latency fake OpenAI in its own process.
 
-One start = what the server does between the candidate pressing Start and the
-browser getting OpenAI's answer, minus the browser's own WebRTC work:
-1. identity: verify the session token and load the user (as every handler does);
-2. ``start_interview``: close stale sessions, one-live check, session row and
-   credit reservation in one transaction;
-3. ``POST /api/webrtc-exchange`` through the real Starlette app (ASGI, in process):
-   identity again, ownership/state check, instructions, the multipart call to the
-   fake's ``/v1/realtime/calls`` (answers at once with a canned SDP), the session
+One start = what the server does between the candidate pressing Start and the browser getting
+OpenAI's answer, minus the browser's own WebRTC work, as the app does it:
+1. identity: verify the session token and read the account (``require_user``, through the cache);
+2. the set-up state's start: ``interviews.start_interview`` in a worker thread (what
+   ``InterviewSetupState.start_interview`` calls): stale sessions, one-live check, the session row
+   and the credit;
+3. ``POST /api/webrtc-exchange`` through the real Starlette app (ASGI, in this process): identity,
+   ownership and state check, the instructions, the multipart call to the fake's
+   ``/v1/realtime/calls`` (another process: it never competes for this interpreter), the session
    marked live. The sideband task is not started (it runs after the answer).
 
-Each start is by a different user (one live interview per user). Concurrency 1, 20
-and 100; SQLite (a WAL file) and PostgreSQL (when 127.0.0.1:5432 answers). Also
-prints the fake's own round trip alone, so what is the app's overhead is visible.
+Each start is by a different user (one live interview per user). Warm-up starts are run first,
+reported and excluded. CPU per start is this process's CPU time (the app's work plus the in-process
+HTTP client's) over the starts; "beyond the upstream" subtracts what the same multipart request to
+the fake costs this process on its own (measured in the same run, same connection pool).
 
-    .venv/bin/python benchmarks/interview_start_bench.py [--rounds 3]
+    .venv/bin/python benchmarks/interview_start_bench.py [--serial 60] [--burst 100] [--bursts 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
-import statistics
+import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-for key in [k for k in os.environ if k.startswith(("DATABASE_URL", "OPENAI_", "REDIS_URL", "INTERVIEW_"))]:
-    del os.environ[key]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+for _key in [k for k in os.environ if k.startswith(("DATABASE_URL", "OPENAI_", "REDIS_URL", "INTERVIEW_"))]:
+    del os.environ[_key]
 os.environ["ENVIRONMENT"] = "test"
 os.environ["LOG_LEVEL"] = "WARNING"
 logging.disable(logging.WARNING)
 
+import benchlib as bl  # noqa: E402
 import httpx  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 
-from tests.conftest import PG_ADMIN_URL, migrate, postgres_available, refresh_settings  # noqa: E402
-from tests.fakes.openai_realtime import FakeRealtime  # noqa: E402
 from tests.utils.live import FORM, OFFER_SDP  # noqa: E402
 
-CONCURRENCY = (1, 20, 100)
+
+def fake_process() -> tuple[subprocess.Popen[str], str, str]:
+    """The fake OpenAI in a process of its own; returns it, its base URL and its key."""
+    code = (
+        "import sys, time, json\n"
+        f"sys.path.insert(0, {str(bl.ROOT)!r})\n"
+        "from tests.fakes.openai_realtime import FakeRealtime\n"
+        "with FakeRealtime(webrtc=False) as fake:\n"
+        "    print(json.dumps({'url': fake.base_url, 'key': fake.api_key}), flush=True)\n"
+        "    sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    info = json.loads(proc.stdout.readline())
+    return proc, info["url"], info["key"]
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def make_users(n: int) -> list[tuple[int, str]]:
-    """n users with their 3.00 grant, and a session cookie each (through the real sign-up service)."""
-    from vocahire.infra.database import in_session
-    from vocahire.services.accounts import sessions
-    from vocahire.services.accounts import users as accounts
-    from vocahire.services.accounts.session_tokens import SESSION_COOKIE
-    from vocahire.settings import get_settings
-
-    settings = get_settings()
-    out = []
-    for _ in range(n):
-        user = in_session(
-            accounts.sign_up,
-            settings=settings,
-            email=f"b{uuid.uuid4().hex[:12]}@example.com",
-            password="correct-horse-42",
-            name="Bench",
-        )
-        token = in_session(sessions.open_session, settings=settings, user_id=user.id)
-        out.append((user.id, f"{SESSION_COOKIE}={token}"))
-    return out
-
-
-async def one_start(client: httpx.AsyncClient, cookie: str) -> float:
+async def one_start(client: httpx.AsyncClient, cookie: str, parts: dict[str, list[float]]) -> float:
     from vocahire.infra.database import run_db
     from vocahire.services.accounts.identity import Credential, require_user
     from vocahire.services.interviews import lifecycle as interviews
     from vocahire.settings import get_settings
 
     settings = get_settings()
-    started = time.perf_counter()
+    t0 = time.perf_counter()
     user = await require_user(Credential(cookie_header=cookie))
+    t1 = time.perf_counter()
     interview = await run_db(
         interviews.start_interview, settings=settings, user_id=user.id, setup=interviews.parse_setup(FORM)
     )
+    t2 = time.perf_counter()
     response = await client.post(
         "/api/webrtc-exchange",
         json={"session_id": interview.id, "sdp": OFFER_SDP},
         headers={"cookie": cookie},
     )
-    elapsed = time.perf_counter() - started
+    t3 = time.perf_counter()
     if response.status_code != 200:
         raise RuntimeError(f"exchange failed: {response.status_code} {response.text[:200]}")
-    return elapsed
+    parts["identity"].append(t1 - t0)
+    parts["start"].append(t2 - t1)
+    parts["exchange"].append(t3 - t2)
+    return t3 - t0
 
 
-async def fake_round_trip(fake: FakeRealtime, concurrency: int, rounds: int) -> list[float]:
-    """The fake's own answer time for the same multipart request (no app code)."""
+async def upstream_alone(n: int, concurrency: int) -> tuple[list[float], float]:
+    """The same multipart request straight to the fake: its latency and this process's CPU per call."""
     from vocahire.infra import openai_realtime as realtime
     from vocahire.settings import get_settings
 
@@ -114,94 +111,121 @@ async def fake_round_trip(fake: FakeRealtime, concurrency: int, rounds: int) -> 
             await realtime.create_call(settings, offer_sdp=OFFER_SDP, session=session, client=http)
             times.append(time.perf_counter() - t)
 
-        for _ in range(rounds):
+        await asyncio.gather(*(one() for _ in range(min(n, concurrency))))  # warm the pool
+        times.clear()
+        cpu0 = time.process_time()
+        for _ in range(max(1, n // concurrency)):
             await asyncio.gather(*(one() for _ in range(concurrency)))
-    return times
+        cpu = time.process_time() - cpu0
+    return times, cpu / len(times)
 
 
-async def measure(concurrency: int, rounds: int) -> tuple[list[float], int, float]:
+async def run(args: argparse.Namespace) -> dict[str, Any]:
     from vocahire.api import make_api
     from vocahire.services.interviews.sideband import registry
 
-    registry.enabled = False  # the sideband starts after the answer; not part of a start's latency
-    users = await asyncio.to_thread(make_users, concurrency * rounds)
-    times: list[float] = []
-    failures = 0
-    busy = 0.0
+    registry.enabled = False  # the sideband starts after the answer; not part of a start
+    total = args.warmup + args.serial + args.burst * args.bursts
+    accounts = await asyncio.to_thread(bl.make_accounts, total)
+    cookies = [cookie for _, cookie in accounts]
     transport = httpx.ASGITransport(app=make_api())
+    out: dict[str, Any] = {}
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000", timeout=60) as client:
-        for r in range(rounds):
-            batch = users[r * concurrency : (r + 1) * concurrency]
+        warm: dict[str, list[float]] = {"identity": [], "start": [], "exchange": []}
+        out["warmup"] = [await one_start(client, cookies.pop(), warm) for _ in range(args.warmup)]
+        parts: dict[str, list[float]] = {"identity": [], "start": [], "exchange": []}
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        out["serial"] = [await one_start(client, cookies.pop(), parts) for _ in range(args.serial)]
+        out["serial_cpu"] = (time.process_time() - cpu0) / args.serial
+        out["serial_wall"] = time.perf_counter() - t0
+        out["parts"] = parts
+        burst_times: list[float] = []
+        failures = 0
+        cpu0, busy = time.process_time(), 0.0
+        for _ in range(args.bursts):
+            batch = [cookies.pop() for _ in range(args.burst)]
+            scratch: dict[str, list[float]] = {"identity": [], "start": [], "exchange": []}
             t0 = time.perf_counter()
             results = await asyncio.gather(
-                *(one_start(client, cookie) for _, cookie in batch), return_exceptions=True
+                *(one_start(client, c, scratch) for c in batch), return_exceptions=True
             )
             busy += time.perf_counter() - t0
             for res in results:
                 if isinstance(res, BaseException):
                     failures += 1
+                    out.setdefault("failure", repr(res)[:300])
                 else:
-                    times.append(res)
-    return times, failures, busy
-
-
-def run_database(label: str, url: str, fake: FakeRealtime, rounds: int) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["OPENAI_API_KEY"] = fake.api_key
-    os.environ["OPENAI_BASE_URL"] = fake.base_url
-    refresh_settings()
-    print(f"\n{label}")
-    print(
-        f"  {'concurrent':>10} {'starts':>7} {'median':>9} {'p99':>9} {'starts/s':>9} {'failed':>7}"
-        "   fake alone: median / p99"
+                    burst_times.append(res)
+        out["burst"] = burst_times
+        out["burst_cpu"] = (time.process_time() - cpu0) / max(1, len(burst_times))
+        out["burst_rate"] = len(burst_times) / busy if busy else 0.0
+        out["burst_failures"] = failures
+    out["upstream_serial"], out["upstream_serial_cpu"] = await upstream_alone(args.serial, 1)
+    out["upstream_burst"], out["upstream_burst_cpu"] = await upstream_alone(
+        args.burst * args.bursts, args.burst
     )
-    for concurrency in CONCURRENCY:
-        n_rounds = max(1, rounds * (20 if concurrency == 1 else 1))
-        times, failures, busy = asyncio.run(measure(concurrency, n_rounds))
-        fake_times = asyncio.run(fake_round_trip(fake, concurrency, max(1, n_rounds // 4)))
-        rate = len(times) / busy if busy else 0.0
-        print(
-            f"  {concurrency:>10} {len(times):>7} {statistics.median(times) * 1000:>7.1f}ms "
-            f"{pct(times, 99) * 1000:>7.1f}ms {rate:>9.1f} {failures:>7}"
-            f"   {statistics.median(fake_times) * 1000:.1f} / {pct(fake_times, 99) * 1000:.1f} ms"
-        )
+    return out
+
+
+def report(res: dict[str, Any], args: argparse.Namespace) -> None:
+    ms = 1000.0
+    med = bl.median
+    print(f"  warm-up (excluded): {len(res['warmup'])} starts, median {med(res['warmup']) * ms:.1f} ms")
+    parts = res["parts"]
+    serial = med(res["serial"]) * ms
+    print(
+        f"  one at a time ({args.serial} starts): median {serial:.1f} ms (goal <= 8 ms: {serial / 8:.2f}x)"
+        f" = identity {med(parts['identity']) * ms:.1f} + start {med(parts['start']) * ms:.1f}"
+        f" + exchange {med(parts['exchange']) * ms:.1f} ms; p99 {bl.pct(res['serial'], 99) * ms:.1f} ms"
+    )
+    up = med(res["upstream_serial"]) * ms
+    beyond_serial = (res["serial_cpu"] - res["upstream_serial_cpu"]) * ms
+    print(
+        f"    CPU per start {res['serial_cpu'] * ms:.1f} ms; the upstream call alone: median {up:.1f} ms,"
+        f" {res['upstream_serial_cpu'] * ms:.1f} ms CPU; beyond it {beyond_serial:.1f} ms CPU"
+    )
+    beyond = (res["burst_cpu"] - res["upstream_burst_cpu"]) * ms
+    print(
+        f"  {args.burst} fired at once x {args.bursts}: p50 {med(res['burst']) * ms:.0f} ms,"
+        f" p99 {bl.pct(res['burst'], 99) * ms:.0f} ms, {res['burst_rate']:.0f} starts/s on one process,"
+        f" {res['burst_failures']} failed"
+    )
+    print(
+        f"    CPU per start {res['burst_cpu'] * ms:.1f} ms; the upstream call alone "
+        f"{res['upstream_burst_cpu'] * ms:.1f} ms CPU; beyond it {beyond:.1f} ms"
+        f" (goal <= 4 ms: {beyond / 4:.2f}x);"
+        f" => about {2 / (res['burst_cpu'] or 1):.0f} starts/s on 2 cores (goal >= 400)"
+    )
+    if "failure" in res:
+        print(f"    first failure: {res['failure']}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds per concurrency level (x20 at concurrency 1)"
-    )
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--serial", type=int, default=60)
+    parser.add_argument("--burst", type=int, default=100)
+    parser.add_argument("--bursts", type=int, default=3)
     args = parser.parse_args()
-    with FakeRealtime(webrtc=False) as fake, tempfile.TemporaryDirectory() as tmp:
-        sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        migrate(sqlite_url)
-        run_database("SQLite (WAL file)", sqlite_url, fake, args.rounds)
-        if postgres_available():
-            name = f"vocahire_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-                migrate(url)
-                run_database("PostgreSQL", url, fake, args.rounds)
-            finally:
-                from vocahire.infra import database as db
+    if not bl.port_open_pg():
+        print("needs PostgreSQL on 127.0.0.1:5432", file=sys.stderr)
+        return 2
+    proc, url, key = fake_process()
+    try:
+        with bl.postgres_database("vocahire_start") as database_url:
+            os.environ["OPENAI_API_KEY"] = key
+            os.environ["OPENAI_BASE_URL"] = url
+            bl.use_database(database_url)
+            print("PostgreSQL; the fake OpenAI answers at once, from its own process")
+            report(asyncio.run(run(args)), args)
+            from vocahire.infra import database as db
 
-                db.reset_engines()
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
-        else:
-            print("\nPostgreSQL: skipped (nothing answers on 127.0.0.1:5432)")
-    print(
-        "\nmedian/p99: one start's server time (identity + session row and credit + exchange with the fake);"
-        "\nstarts/s: completed starts per second of wall time at that concurrency; "
-        "'fake alone' is the upstream share."
-    )
+            db.reset_engines()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
     return 0
 
 

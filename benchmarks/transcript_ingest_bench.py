@@ -1,24 +1,27 @@
-"""Transcript ingest through the real Reflex websocket: the code before a change and after, in one run.
+"""Transcript ingest through Reflex's websocket: backend CPU per saved line against a no-op, and capacity.
 
-For each build (``--baseline-ref``, by default the commit before the live transcript path changed,
-then the working tree) a production backend (``reflex run --env prod --backend-only``, one worker) is
-started on a copy of that code. N browser-like Socket.IO clients each open the live page of their own
-interview (signed in with their own cookie, the page's ``on_load`` run by the server), then every 2 s
-send what that build's WebRTC component sends: one final line through ``LiveInterviewState.on_lines``.
-The round trip is from the emit until the client receives the state update whose ``ack_seq`` covers
-that line: the handler saves the line before it acknowledges. The same clients first send a no-op
-event at the same rate (``State.set_is_hydrated``: sets one var, no I/O) as a control.
+Three backends, one after another, in one run (PostgreSQL, one worker each, ``reflex run --env prod
+--backend-only``): a bare Reflex app written by this script (one state whose ``on_lines`` only takes the
+batch's sequence number: the framework's own cost of the same event), the code before (``--before-ref``,
+default the commit before the ingest path changed) and after (``--after-ref``, default HEAD; ``tree`` for
+the working tree). Each build runs with the state manager its own code chooses.
 
-Bytes per batch: the event the client emits (browser -> server, as JSON) and every state update the
-server sends back until the acknowledgement (server -> browser, as JSON). Before the change the server
-echoed the whole transcript with each acknowledgement, so its answer grows with the interview (the
-last batch's size is shown too).
+For each build a separate client process (not the server's process group) opens N browser-like
+Socket.IO tabs, each the live page of its own interview that already holds ``--lines-before`` saved
+lines (a real interview has 270-600), and sends events as dicts exactly as the Reflex client does:
+- warm-up: one no-op and one line round per tab, reported apart and excluded;
+- then ``--rounds`` pairs of phases, interleaved: every tab sends a no-op event every 2 s
+  (``State.set_is_hydrated``: sets one var, no I/O), then a final line every 2 s
+  (``on_lines``, one line naming its predecessor), each phase ``--phase-seconds`` long. Backend CPU
+  (user + system of its process group, from /proc) is read at each phase's edges: CPU per event.
+- memory: the backend's resident memory before the tabs connect and once they are connected and idle.
+- capacity (``--capacity 200,400,700,1000``): more tabs join, all sending a line every 2 s; the p99
+  round trip (emit -> the acknowledgement, saved in the database) per step; the largest step at or under
+  100 ms is the number of live interviews one worker holds.
+Round trip: emit -> the state update whose ``ack_seq`` covers the line. Rows saved are counted.
 
-(In production the server's own record comes from the sideband; this is the browser's fallback path,
-the one that goes through Reflex's state lock.)
-
-    .venv/bin/python benchmarks/transcript_ingest_bench.py [--clients 100] [--seconds 16]
-        [--baseline-ref 2930417] [--postgres]
+    .venv/bin/python benchmarks/transcript_ingest_bench.py [--clients 100] [--capacity 200,400,700,1000]
+        [--before-ref 7ecb858] [--after-ref HEAD] [--skip-before]
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,113 +40,83 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-for key in [k for k in os.environ if k.startswith(("DATABASE_URL", "OPENAI_", "REDIS_URL", "INTERVIEW_"))]:
-    del os.environ[key]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+for _key in [k for k in os.environ if k.startswith(("DATABASE_URL", "OPENAI_", "REDIS_URL", "INTERVIEW_"))]:
+    del os.environ[_key]
 os.environ.setdefault("ENVIRONMENT", "development")
 
-import scaleout_bench as sb  # noqa: E402 - reuses its process, sign-up and app-copy helpers
-import socketio  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from tests.conftest import PG_ADMIN_URL, migrate, postgres_available, refresh_settings  # noqa: E402
+import benchlib as bl  # noqa: E402
 
 RX = "_rx_state_"
 INTERVAL = 2.0
-BASELINE_REF = "2930417"  # the live transcript path before: lines echoed back, ordered three times
+BEFORE_REF = "7ecb858"  # before issue 19: disk state manager, six statements and two transactions per batch
+SAVE_GOAL_MS = 100.0
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+# --- the client process --------------------------------------------------------------------------
 
 
-def size(message: Any) -> int:
-    """Bytes of a Socket.IO event's JSON body, as the browser's JSON.stringify writes it."""
-    return len(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
+class Tab:
+    """One candidate's live-interview tab over Reflex's Socket.IO protocol."""
 
+    def __init__(self, cfg: dict[str, Any], cookie: str, interview_id: str) -> None:
+        import socketio
 
-@dataclass
-class Build:
-    label: str
-    workdir: Path
-    sends_position: bool  # the old component sent each line's position (the server's order came later)
-    lines: list[float] = field(default_factory=list)
-    noop: list[float] = field(default_factory=list)
-    line_rate: float = 0.0
-    sent_bytes: list[int] = field(default_factory=list)
-    answer_bytes: list[int] = field(default_factory=list)
-    last_answer_bytes: list[int] = field(default_factory=list)
-    saved: int = 0
-    sent: int = 0
-    errors: int = 0
-    opened: float = 0.0
-    started: float = 0.0
-
-
-class LivePage:
-    """One candidate's live-interview tab: the socket, the state it was sent, acknowledgements."""
-
-    def __init__(
-        self, base_url: str, cookie: str, interview_id: str, names: dict[str, str], build: Build
-    ) -> None:
-        self.base_url, self.cookie, self.interview_id, self.names = base_url, cookie, interview_id, names
-        self.build = build
+        self.cfg, self.cookie, self.interview_id = cfg, cookie, interview_id
+        self.names: dict[str, str] = cfg["names"]
         self.token = uuid.uuid4().hex
         self.sio = socketio.AsyncClient(reconnection=False)
         self.live: dict[str, Any] = {}
         self.root: dict[str, Any] = {}
         self.changed = asyncio.Event()
-        self.received = 0  # bytes of state updates received since the last emit
         self.seq = 0
+        self.item = cfg["lines_before"]
         self.flag = True
+        self.path = f"/interview/{interview_id}"
 
     async def open(self) -> None:
         loaded = asyncio.Event()
+        loaded_var = self.cfg.get("loaded_var")
 
         @self.sio.on("event", namespace="/_event")
         async def on_event(update: dict[str, Any]) -> None:
-            self.received += size(["event", update])
             delta = update.get("delta") or {}
             self.live.update(delta.get(self.names["live"], {}))
             self.root.update(delta.get(self.names["root"], {}))
-            if self.live.get("interview_id" + RX) == self.interview_id:
+            if self.root.get("is_hydrated" + RX) and (
+                not loaded_var or self.live.get(loaded_var + RX) == self.interview_id
+            ):
                 loaded.set()
             self.changed.set()
 
-        path = f"/interview/{self.interview_id}"
         boot = {
             "name": f"{self.names['root']}.hydrate_and_load",
             "payload": {},
             "router_data": {
                 "pathname": "/interview/[session_id]",
-                "asPath": path,
+                "asPath": self.path,
                 "query": {"session_id": self.interview_id},
             },
         }
         await self.sio.connect(
-            f"{self.base_url}?token={self.token}",
+            f"{self.cfg['url']}?token={self.token}",
             socketio_path="_event",
             transports=["websocket"],
             namespaces=["/_event"],
             auth={"event": boot},
             headers={"Cookie": self.cookie},
-            wait_timeout=20,
+            wait_timeout=60,
         )
-        await asyncio.wait_for(loaded.wait(), 30)
+        await asyncio.wait_for(loaded.wait(), 120)
 
-    async def _emit(self, name: str, payload: dict[str, Any]) -> int:
-        path = f"/interview/{self.interview_id}"
+    async def _emit(self, name: str, payload: dict[str, Any]) -> None:
         event = {
             "name": name,
             "payload": payload,
-            "router_data": {"pathname": "/interview/[session_id]", "asPath": path},
+            "router_data": {"pathname": "/interview/[session_id]", "asPath": self.path},
         }
-        self.received = 0
         await self.sio.emit("event", event, namespace="/_event")
-        return size(["event", event])
 
     async def _until(self, done: Any, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -152,42 +124,27 @@ class LivePage:
             self.changed.clear()
             await asyncio.wait_for(self.changed.wait(), max(0.01, deadline - time.monotonic()))
 
-    def _line(self, seq: int) -> dict[str, Any]:
-        now = time.time()
-        line: dict[str, Any] = {
-            "item_id": f"item_{seq}",
-            "previous_item_id": f"item_{seq - 1}" if seq > 1 else None,
-            "role": "candidate" if seq % 2 else "interviewer",
-            "text": f"Line {seq}: we measured latency and throughput before every release.",
+    def _line(self) -> dict[str, Any]:
+        self.item += 1
+        n, now = self.item, time.time()
+        previous = f"seed_{n - 1}" if n - 1 <= self.cfg["lines_before"] else f"item_{n - 1}"
+        return {
+            "item_id": f"item_{n}",
+            "previous_item_id": previous if n > 1 else None,
+            "role": "candidate" if n % 2 else "interviewer",
+            "text": f"Line {n}: we measured latency and throughput before every release, then again after.",
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now - 3)),
             "ended_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now)),
         }
-        if self.build.sends_position:
-            line["position"] = float(seq)
-        return line
 
-    async def send_line(self, last: bool) -> float:
+    async def send_line(self) -> float:
         self.seq += 1
         seq = self.seq
         started = time.monotonic()
-        sent = await self._emit(
-            f"{self.names['live']}.on_lines",
-            {
-                "event": {
-                    "session_id": self.interview_id,
-                    "seq": seq,
-                    "lines": [self._line(seq)],
-                    "revisions": [],
-                }
-            },
-        )
+        payload = {"session_id": self.interview_id, "seq": seq, "lines": [self._line()], "revisions": []}
+        await self._emit(f"{self.names['live']}.on_lines", {"event": payload})
         await self._until(lambda: (self.live.get("ack_seq" + RX) or 0) >= seq)
-        took = time.monotonic() - started
-        self.build.sent_bytes.append(sent)
-        self.build.answer_bytes.append(self.received)
-        if last:
-            self.build.last_answer_bytes.append(self.received)
-        return took
+        return time.monotonic() - started
 
     async def send_noop(self) -> float:
         self.flag = not self.flag
@@ -202,167 +159,258 @@ class LivePage:
             await self.sio.disconnect()
 
 
-async def drive(pages: list[LivePage], kind: str, seconds: float) -> tuple[list[float], float, int]:
-    """Each page sends an event every INTERVAL s (staggered) for ``seconds``: latencies, rate, errors."""
+async def phase(tabs: list[Tab], kind: str, seconds: float, pgid: int) -> dict[str, Any]:
+    """Every tab sends one event every INTERVAL s (staggered) for ``seconds``; latencies and CPU."""
     latencies: list[float] = []
     errors = 0
-    started = time.monotonic()
-    rounds = int(seconds // INTERVAL)
+    rounds = max(1, round(seconds / INTERVAL))
 
-    async def run(i: int, page: LivePage) -> None:
+    async def run(i: int, tab: Tab) -> None:
         nonlocal errors
-        await asyncio.sleep(INTERVAL * i / len(pages))
+        await asyncio.sleep(INTERVAL * i / len(tabs))
         next_at = time.monotonic()
-        for n in range(rounds):
+        for _ in range(rounds):
             try:
-                if kind == "line":
-                    latencies.append(await page.send_line(last=n == rounds - 1))
-                else:
-                    latencies.append(await page.send_noop())
+                latencies.append(await (tab.send_line() if kind == "line" else tab.send_noop()))
             except Exception:
                 errors += 1
             next_at += INTERVAL
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
-    await asyncio.gather(*(run(i, p) for i, p in enumerate(pages)))
-    return latencies, len(latencies) / (time.monotonic() - started), errors
+    cpu0, own0, t0 = bl.group_cpu(pgid), time.process_time(), time.monotonic()
+    await asyncio.gather(*(run(i, t) for i, t in enumerate(tabs)))
+    wall = time.monotonic() - t0
+    return {
+        "kind": kind,
+        "latencies": latencies,
+        "errors": errors,
+        "cpu": bl.group_cpu(pgid) - cpu0,
+        "client_cpu": time.process_time() - own0,
+        "wall": wall,
+        "events": len(latencies),
+    }
 
 
-def seed(database_url: str, user_ids: list[int]) -> list[str]:
-    os.environ["DATABASE_URL"] = database_url
-    refresh_settings()
-    from tests.utils.live import connect_without_upstream, start
+async def client_main(cfg: dict[str, Any]) -> dict[str, Any]:
+    pgid = cfg["pgid"]
+    accounts = cfg["accounts"]
+    n = cfg["clients"]
+    out: dict[str, Any] = {"rss_before": bl.group_rss(pgid)}
+    tabs = [Tab(cfg, cookie, iid) for cookie, iid in accounts[:n]]
+    t0 = time.monotonic()
+    for i in range(0, len(tabs), 50):
+        await asyncio.gather(*(t.open() for t in tabs[i : i + 50]))
+    out["opened_in"] = time.monotonic() - t0
+    await asyncio.sleep(3)
+    out["rss_idle"] = bl.group_rss(pgid)
+    out["idle_clients"] = len(tabs)
+    out["warmup"] = [await phase(tabs, "noop", INTERVAL, pgid), await phase(tabs, "line", INTERVAL, pgid)]
+    out["phases"] = []
+    for _ in range(cfg["rounds"]):
+        out["phases"].append(await phase(tabs, "noop", cfg["phase_seconds"], pgid))
+        out["phases"].append(await phase(tabs, "line", cfg["phase_seconds"], pgid))
+    out["capacity"] = []
+    for step in cfg["capacity"]:
+        if step > len(accounts):
+            break
+        more = [Tab(cfg, cookie, iid) for cookie, iid in accounts[len(tabs) : step]]
+        try:
+            for i in range(0, len(more), 50):
+                await asyncio.gather(*(t.open() for t in more[i : i + 50]))
+        except Exception as exc:
+            out["capacity"].append({"clients": step, "failed": f"opening tabs: {type(exc).__name__}"})
+            break
+        tabs += more
+        await phase(tabs, "line", INTERVAL, pgid)  # the new tabs' first lines (warm-up)
+        result = await phase(tabs, "line", cfg["capacity_seconds"], pgid)
+        result["clients"] = len(tabs)
+        out["capacity"].append(result)
+        if bl.pct(result["latencies"], 99) * 1000 > 3 * SAVE_GOAL_MS or result["errors"]:
+            break  # saturated: more tabs would only queue
+    out["sent_lines"] = sum(t.item - cfg["lines_before"] for t in tabs)
+    await asyncio.gather(*(t.close() for t in tabs), return_exceptions=True)
+    return out
 
-    ids = []
-    for user_id in user_ids:
-        interview = start(user_id)
-        connect_without_upstream(interview.id, call_id=f"rtc_{uuid.uuid4().hex[:12]}")
-        ids.append(interview.id)
-    return ids
+
+# --- the driver ----------------------------------------------------------------------------------
 
 
-def saved_rows(database_url: str, ids: list[str]) -> int:
-    engine = create_engine(database_url)
-    with engine.connect() as conn:
-        n = sum(
-            conn.execute(
-                text("SELECT count(*) FROM transcript_entries WHERE session_id = :i"), {"i": i}
-            ).scalar_one()
-            for i in ids
-        )
-    engine.dispose()
-    return int(n)
+@dataclass
+class Build:
+    label: str
+    kind: str  # "bare" or "app"
+    workdir: Path
+    ref: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+    saved: int = 0
+    started_in: float = 0.0
 
 
-def checkout(ref: str, dest: Path) -> None:
-    """The app's files at ``ref`` (git archive: the working tree and its index are left alone)."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, *sb.COPY_ITEMS],
+def run_clients(cfg: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    cfg_path = workdir / "client.json"
+    cfg_path.write_text(json.dumps(cfg))
+    out_path = workdir / "client-out.json"
+    subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--client", str(cfg_path), str(out_path)],
         check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        start_new_session=True,
+    )
+    return dict(json.loads(out_path.read_text()))
 
 
-def database(stack: ExitStack, tmp: Path, name: str, postgres: bool) -> str:
-    if not postgres:
-        return f"sqlite:///{tmp / f'{name}.db'}"
-    db_name = f"vocahire_ingest_{name}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        admin.dispose()
-
-    stack.callback(drop)
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{db_name}"
-
-
-def measure(build: Build, clients: int, seconds: float, postgres: bool, names: dict[str, str]) -> None:
+def measure(build: Build, args: argparse.Namespace) -> None:
+    most = max([args.clients, *args.capacity])
     with ExitStack() as stack:
-        database_url = database(stack, build.workdir.parent, build.workdir.name, postgres)
-        migrate(database_url)  # the same schema for both (the newer one only adds a nullable column)
-        port = sb.free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        worker = sb.Worker(
-            "ingest", port, sb.worker_env(build.workdir, database_url, None, base_url), build.workdir
+        database_url = stack.enter_context(bl.postgres_database("vocahire_ingest"))
+        bl.use_database(database_url)
+        accounts = bl.make_accounts(most)
+        ids = bl.seed_live_interviews([uid for uid, _ in accounts], args.lines_before)
+        port = bl.free_port()
+        url = f"http://127.0.0.1:{port}"
+        extra = {} if build.kind == "bare" else bl.app_env(database_url, url)
+        backend = bl.Backend(build.kind, build.workdir, bl.reflex_env(build.workdir, extra), port=port)
+        stack.callback(backend.stop)
+        build.started_in = backend.start()
+        if build.kind == "bare":
+            names = bl.state_names(build.workdir, "bare.bare", {"live": "BareState"})
+        else:
+            names = bl.state_names(build.workdir, "vocahire.state.interview", {"live": "LiveInterviewState"})
+        cfg = {
+            "url": url,
+            "pgid": backend.pgid,
+            "names": names,
+            "loaded_var": None if build.kind == "bare" else "interview_id",
+            "accounts": [[cookie, iid] for (_, cookie), iid in zip(accounts, ids, strict=True)],
+            "clients": args.clients,
+            "lines_before": args.lines_before,
+            "rounds": args.rounds,
+            "phase_seconds": args.phase_seconds,
+            "capacity": args.capacity,
+            "capacity_seconds": args.capacity_seconds,
+        }
+        print(f"  {build.label}: backend up in {build.started_in:.1f} s; clients running...", flush=True)
+        build.result = run_clients(cfg, build.workdir)
+        if build.kind == "app":
+            seeded = len(ids) * args.lines_before
+            build.saved = bl.count_rows(database_url, "transcript_entries") - seeded
+
+
+def _phases(build: Build, kind: str) -> list[dict[str, Any]]:
+    return [p for p in build.result.get("phases", []) if p["kind"] == kind]
+
+
+def cpu_ms(phases: list[dict[str, Any]]) -> list[float]:
+    return [p["cpu"] / p["events"] * 1000 for p in phases if p["events"]]
+
+
+def lat(phases: list[dict[str, Any]]) -> list[float]:
+    return [x * 1000 for p in phases for x in p["latencies"]]
+
+
+def client_cpu_ms(build: Build) -> list[float]:
+    return [p["client_cpu"] / p["events"] * 1000 for p in build.result["phases"] if p["events"]]
+
+
+def capacity(build: Build) -> tuple[int, str]:
+    held, rows = 0, []
+    for step in build.result.get("capacity", []):
+        if "failed" in step:
+            rows.append(f"{step['clients']}: {step['failed']}")
+            break
+        p99 = bl.pct([x * 1000 for x in step["latencies"]], 99)
+        rate = step["events"] / step["wall"]
+        per_line = step["cpu"] / step["events"] * 1000 if step["events"] else float("nan")
+        rows.append(
+            f"{step['clients']}: p99 {p99:.0f} ms, {rate:.0f} lines/s, {per_line:.2f} ms CPU/line,"
+            f" {step['errors']} errors"
         )
-        build.started = worker.start()
-        stack.callback(worker.stop)
-        accounts = [
-            sb.sign_up(base_url, f"ingest{uuid.uuid4().hex[:10]}@example.com") for _ in range(clients)
-        ]
-        ids = seed(database_url, [uid for uid, _ in accounts])
-
-        async def go() -> None:
-            pages = [
-                LivePage(base_url, cookie, interview_id, names, build)
-                for (_, cookie), interview_id in zip(accounts, ids, strict=True)
-            ]
-            opened = time.monotonic()
-            await asyncio.gather(*(p.open() for p in pages))
-            build.opened = time.monotonic() - opened
-            build.noop, _, noop_errors = await drive(pages, "noop", seconds)
-            build.lines, build.line_rate, line_errors = await drive(pages, "line", seconds)
-            build.errors = noop_errors + line_errors
-            build.sent = sum(p.seq for p in pages)
-            await asyncio.gather(*(p.close() for p in pages))
-
-        asyncio.run(go())
-        build.saved = saved_rows(database_url, ids)
+        if p99 <= SAVE_GOAL_MS and not step["errors"]:
+            held = step["clients"]
+    return held, "; ".join(rows)
 
 
-def report(before: Build, after: Build, clients: int) -> None:
-    def row(label: str, a: float, b: float, unit: str, digits: int = 1) -> None:
-        ratio = b / a if a else float("nan")
-        print(f"  {label:<44} {a:>12.{digits}f} {unit:<3} {b:>12.{digits}f} {unit:<3} {ratio:>8.2f}x")
-
+def report(builds: list[Build], args: argparse.Namespace) -> None:
+    bare = next(b for b in builds if b.kind == "bare")
+    apps = [b for b in builds if b.kind == "app"]
     print(
-        f"\n{clients} clients, a line every {INTERVAL:.0f} s each ({clients / INTERVAL:.0f} lines/s offered)"
+        f"\n{args.clients} tabs, each a live interview holding {args.lines_before} saved lines, one event"
+        f" every {INTERVAL:.0f} s each; {args.rounds} interleaved no-op/line phase pairs"
+        f" of {args.phase_seconds:.0f} s"
     )
-    print(f"  {'':<44} {before.label:>16} {after.label:>16} {'after/before':>9}")
+    header = f"  {'':<52}" + "".join(f"{b.label:>26}" for b in builds)
+    print(header)
+
+    def row(label: str, values: list[str]) -> None:
+        print(f"  {label:<52}" + "".join(f"{v:>26}" for v in values))
+
+    for b in builds:
+        w = b.result.get("warmup", [])
+        b.result["_warm"] = ", ".join(
+            f"{p['kind']} {bl.median([x * 1000 for x in p['latencies']]):.1f} ms" for p in w
+        )
+    row("warm-up (excluded): median round trip", [b.result["_warm"] for b in builds])
+    noop_cpu = {b.label: bl.median(cpu_ms(_phases(b, "noop"))) for b in builds}
+    line_cpu = {b.label: bl.median(cpu_ms(_phases(b, "line"))) for b in builds}
     row(
-        "ingest round trip, median",
-        statistics.median(before.lines) * 1000,
-        statistics.median(after.lines) * 1000,
-        "ms",
+        "no-op event: backend CPU per event, median of phases",
+        [f"{noop_cpu[b.label]:.2f} ms" for b in builds],
     )
-    row("ingest round trip, p99", pct(before.lines, 99) * 1000, pct(after.lines, 99) * 1000, "ms")
+    row("line event: backend CPU per line, median of phases", [f"{line_cpu[b.label]:.2f} ms" for b in builds])
     row(
-        "no-op round trip (control), median",
-        statistics.median(before.noop) * 1000,
-        statistics.median(after.noop) * 1000,
-        "ms",
-    )
-    row("lines acknowledged per second", before.line_rate, after.line_rate, "/s")
-    row(
-        "browser -> server bytes per batch, median",
-        statistics.median(before.sent_bytes),
-        statistics.median(after.sent_bytes),
-        "B",
-        0,
-    )
-    row(
-        "server -> browser bytes per batch, median",
-        statistics.median(before.answer_bytes),
-        statistics.median(after.answer_bytes),
-        "B",
-        0,
+        "  line CPU / no-op CPU (goal <= 1.5x)",
+        [f"{bl.ratio(line_cpu[b.label], noop_cpu[b.label]):.2f}x" for b in builds],
     )
     row(
-        f"server -> browser bytes, batch {len(before.lines) // clients} (last)",
-        statistics.median(before.last_answer_bytes),
-        statistics.median(after.last_answer_bytes),
-        "B",
-        0,
+        "  line CPU / bare app's line CPU",
+        [f"{bl.ratio(line_cpu[b.label], line_cpu[bare.label]):.2f}x" for b in builds],
     )
-    for build in (before, after):
+    row(
+        "no-op round trip, median / p99",
+        [
+            f"{bl.median(lat(_phases(b, 'noop'))):.1f} / {bl.pct(lat(_phases(b, 'noop')), 99):.0f} ms"
+            for b in builds
+        ],
+    )
+    row(
+        "line round trip (saved + acked), median / p99",
+        [
+            f"{bl.median(lat(_phases(b, 'line'))):.1f} / {bl.pct(lat(_phases(b, 'line')), 99):.0f} ms"
+            for b in builds
+        ],
+    )
+    row(
+        "client process CPU per event (not the backend's)",
+        [f"{bl.median(client_cpu_ms(b)):.2f} ms" for b in builds],
+    )
+    per_client = {
+        b.label: (b.result["rss_idle"] - b.result["rss_before"]) / b.result["idle_clients"] / 1024
+        for b in builds
+    }
+    row(
+        f"backend memory per idle connected tab ({args.clients} tabs)",
+        [f"{per_client[b.label]:.0f} KB" for b in builds],
+    )
+    row(
+        "  / bare (goal <= 1.10x)",
+        [f"{bl.ratio(per_client[b.label], per_client[bare.label]):.2f}x" for b in builds],
+    )
+    for b in builds:
+        held, rows = capacity(b)
         print(
-            f"  {build.label}: saved {build.saved}/{build.sent} lines, {build.errors} errors;"
-            f" backend up in {build.started:.1f} s, {clients} pages opened in {build.opened:.1f} s"
+            f"  capacity, {b.label}: holds {held} live interviews at p99 save <= {SAVE_GOAL_MS:.0f} ms"
+            f"  [{rows}]"
+        )
+    for b in apps:
+        errors = sum(p["errors"] for p in b.result["phases"])
+        print(
+            f"  {b.label}: saved {b.saved} of {b.result['sent_lines']} lines sent, {errors} errors;"
+            f" {b.result['idle_clients']} tabs opened in {b.result['opened_in']:.1f} s"
+        )
+    if len(apps) == 2:
+        a, z = apps
+        print(
+            f"  after/before: CPU per line {bl.ratio(line_cpu[z.label], line_cpu[a.label]):.2f}x,"
+            f" memory per tab {bl.ratio(per_client[z.label], per_client[a.label]):.2f}x"
         )
 
 
@@ -371,38 +419,51 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--seconds", type=float, default=16.0)
+    parser.add_argument("--lines-before", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--phase-seconds", type=float, default=8.0)
     parser.add_argument(
-        "--baseline-ref",
-        default=BASELINE_REF,
-        help="git ref of the code to compare with (default %(default)s)",
+        "--capacity", default="200,400,700,1000", help="tab counts for the capacity steps ('' skips)"
     )
-    parser.add_argument(
-        "--postgres", action="store_true", help="use throwaway PostgreSQL databases instead of SQLite"
-    )
+    parser.add_argument("--capacity-seconds", type=float, default=10.0)
+    parser.add_argument("--before-ref", default=BEFORE_REF)
+    parser.add_argument("--after-ref", default="HEAD", help="a git ref, or 'tree' for the working tree")
+    parser.add_argument("--skip-before", action="store_true")
+    parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument("--client", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.postgres and not postgres_available():
-        print("PostgreSQL is not answering on 127.0.0.1:5432")
-        return 1
-    names = sb.state_names()
-    with tempfile.TemporaryDirectory() as tmp:
-        before = Build(f"before {args.baseline_ref}", Path(tmp) / "before", sends_position=True)
-        after = Build("after (tree)", Path(tmp) / "after", sends_position=False)
-        before.workdir.mkdir()
-        after.workdir.mkdir()
-        checkout(args.baseline_ref, before.workdir)
-        sb.copy_app(after.workdir)
-        print(
-            f"{'PostgreSQL' if args.postgres else 'SQLite'}, 1 backend worker, in-memory state manager;"
-            f" {args.seconds:.0f} s of no-op events, then {args.seconds:.0f} s of lines, per build"
-        )
-        for build in (before, after):
-            measure(build, args.clients, args.seconds, args.postgres, names)
-        report(before, after, args.clients)
-    print(
-        "\nround trip = emit -> the state update acknowledging the line (saved in the database) arrives;"
-        "\nbytes = JSON of the Socket.IO event sent, and of the state updates received until its ack."
-    )
+    if args.client:
+        cfg = json.loads(Path(args.client[0]).read_text())
+        Path(args.client[1]).write_text(json.dumps(asyncio.run(client_main(cfg))))
+        return 0
+    args.capacity = [int(x) for x in args.capacity.split(",") if x.strip()]
+    if not bl.port_open_pg():
+        print("needs PostgreSQL on 127.0.0.1:5432", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="vocahire-ingest-") as tmp:
+        builds: list[Build] = []
+        if not args.skip_bare:
+            bare = Build("bare Reflex", "bare", Path(tmp) / "bare")
+            bl.write_bare_app(bare.workdir)
+            builds.append(bare)
+        if not args.skip_before:
+            before = Build("", "app", Path(tmp) / "before")
+            before.label = f"before {bl.archive(args.before_ref, before.workdir)}"
+            builds.append(before)
+        after = Build("", "app", Path(tmp) / "after")
+        if args.after_ref == "tree":
+            bl.copy_tree(after.workdir)
+            after.label = "after (tree)"
+        else:
+            after.label = f"after {bl.archive(args.after_ref, after.workdir)}"
+        builds.append(after)
+        print("PostgreSQL, 1 backend worker each, state manager as each build's code chooses", flush=True)
+        for build in builds:
+            measure(build, args)
+        if not args.skip_bare:
+            report(builds, args)
+        else:
+            print(json.dumps({b.label: b.result for b in builds})[:2000])
     return 0
 
 

@@ -13,6 +13,8 @@ from tests.utils.live import connect_without_upstream, get, lines, start
 from tests.utils.states import call
 from tests.utils.uploads import running_app, upload_of
 from tests.utils.users import balance_of, make_user, session_cookie_header
+from vocahire.infra.database import in_session
+from vocahire.services.accounts import sessions
 from vocahire.services.interviews.resume_text import ResumeText, ResumeTooComplex
 from vocahire.services.interviews.sideband import SidebandRegistry
 from vocahire.state import interview as interview_state
@@ -346,7 +348,8 @@ async def test_a_batch_is_saved_and_answered_with_its_sequence_number_only(db):
             revisions=[{"item_id": "i1", "text": "Tell me…"}],
         ),
     )
-    assert sent_to_browser(state) == {"ack_seq_rx_state_": 3}
+    # Every line of it was saved already: the server says it records the call, so batches can wait.
+    assert sent_to_browser(state) == {"ack_seq_rx_state_": 3, "server_records_rx_state_": True}
     assert [(e.item_id, e.text, e.source) for e in lines(started.id)] == [
         ("i1", "Tell me…", "browser"),
         ("c1", "I build APIs.", "browser"),
@@ -364,6 +367,18 @@ async def test_a_batch_is_saved_and_answered_with_its_sequence_number_only(db):
         ("c1", "I build APIs."),
         ("i2", "Why APIs?"),
     ]
+
+
+async def test_a_batch_from_a_tab_signed_out_elsewhere_saves_nothing(db):
+    user = make_user()
+    started = start(user.id)
+    connect_without_upstream(started.id)
+    state = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
+    await call(state, "load")
+    in_session(sessions.end_other_sessions, user_id=user.id)  # "Sign out everywhere"
+    await call(state, "on_lines", batch(started.id, 1, line("i1", "interviewer", "Hello.")))
+    assert lines(started.id) == [] and state.ack_seq == 0
+    assert "signed out" in state.error
 
 
 async def test_the_page_events_never_reach_this_processs_sideband_tasks(db, monkeypatch):

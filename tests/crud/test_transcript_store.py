@@ -9,10 +9,13 @@ import pytest
 
 from tests.utils.live import connect_without_upstream, end, lines, start
 from tests.utils.users import make_user
-from vocahire.errors import NotFound
+from vocahire.errors import NotAuthenticated, NotFound
 from vocahire.infra.database import in_session
 from vocahire.models import utcnow
+from vocahire.services.accounts import sessions
+from vocahire.services.accounts.session_tokens import verify_session_token
 from vocahire.services.interviews.transcript import (
+    TAIL_LINES,
     FinalLine,
     LineRevision,
     apply_changes,
@@ -20,6 +23,7 @@ from vocahire.services.interviews.transcript import (
     save_browser_batch,
     save_lines,
 )
+from vocahire.settings import get_settings
 
 
 def _interview(email: str = "ada@example.com") -> tuple[int, str]:
@@ -182,3 +186,41 @@ def test_lines_of_one_interview_never_collide_with_another(db):
     same = FinalLine("item_1", "interviewer", "Hello.")
     assert in_session(save_lines, interview_id=first, lines=[same]) == 1
     assert in_session(save_lines, interview_id=second, lines=[same]) == 1
+
+
+def test_a_line_goes_right_after_its_predecessor_however_long_the_transcript(db):
+    user_id, interview_id = _interview()
+    long = [FinalLine("l0", "interviewer", "Line 0")]
+    long += [FinalLine(f"l{n}", "candidate", f"Line {n}", f"l{n - 1}") for n in range(1, TAIL_LINES * 2)]
+    in_session(save_lines, interview_id=interview_id, lines=long)
+    # An answer to a question far back (outside the transcript's tail), and one to the latest line.
+    assert browser(user_id, interview_id, FinalLine("late", "candidate", "Late answer", "l3")) == 1
+    assert (
+        browser(user_id, interview_id, FinalLine("new", "candidate", "Newest", f"l{TAIL_LINES * 2 - 1}")) == 1
+    )
+    texts = [e.text for e in lines(interview_id)]
+    assert texts[:6] == ["Line 0", "Line 1", "Line 2", "Line 3", "Late answer", "Line 4"]
+    assert texts[-1] == "Newest" and len(texts) == TAIL_LINES * 2 + 2
+
+
+def test_a_browser_batch_checks_the_account_and_its_session_in_the_same_transaction(db):
+    user_id, interview_id = _interview()
+    token = in_session(sessions.open_session, settings=get_settings(), user_id=user_id)
+    session_id = verify_session_token(token, get_settings()).session_id
+    line = FinalLine("a", "interviewer", "Hello.")
+
+    def save(*lines_: FinalLine) -> int:
+        return in_session(
+            save_browser_batch,
+            user_id=user_id,
+            interview_id=interview_id,
+            lines=list(lines_),
+            revisions=[],
+            auth_session_id=session_id,
+        )
+
+    assert save(line) == 1
+    in_session(sessions.end_session, user_id=user_id, session_id=session_id)  # signed out elsewhere
+    with pytest.raises(NotAuthenticated):
+        save(FinalLine("b", "candidate", "Hi!", "a"))
+    assert [e.item_id for e in lines(interview_id)] == ["a"]

@@ -7,7 +7,8 @@ before the page loaded) followed by each final line as soon as it is final, in
 the conversation's order. It calls three event props, each with one plain dict
 that the state validates with pydantic before use: ``on_status`` (connection
 state changes), ``on_lines`` (batched final lines, acknowledged by sequence
-number through ``ack_seq``) and ``on_ended``.
+number through ``ack_seq``; ``server_records`` says the server had every line of the last batch already,
+from its own record of the call, so batches go out less often) and ``on_ended``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class WebRTCInterview(rx.Component):
     elapsed_seconds: rx.Var[float]
     initial_lines: rx.Var[list[dict[str, Any]]]
     ack_seq: rx.Var[int]
+    server_records: rx.Var[bool]
 
     # What ``rx.EventHandler[DictEvent]`` evaluates to, spelled so mypy reads it too (see clerk.py).
     on_status: Annotated[rx.EventHandler, DictEvent]

@@ -90,6 +90,7 @@ def _live_panel() -> rx.Component:
             elapsed_seconds=L.elapsed_seconds,
             initial_lines=L.lines,
             ack_seq=L.ack_seq,
+            server_records=L.server_records,
             on_status=L.on_status,
             on_lines=L.on_lines,
             on_ended=L.on_ended,

@@ -21,6 +21,7 @@ from vocahire import routes
 from vocahire.errors import InterviewInProgress, InvalidInput, NotFound
 from vocahire.infra.database import run_db
 from vocahire.limits import MAX_RESUME_BYTES, RESUME_READ_QUEUE_SECONDS, RESUME_READ_SECONDS
+from vocahire.services.accounts.identity import Credential, verify_credential
 from vocahire.services.interviews import calls as interview_calls
 from vocahire.services.interviews import lifecycle as interviews
 from vocahire.services.interviews import transcript
@@ -298,6 +299,7 @@ class LiveInterviewState(rx.State):
     duration_label: str = ""
     charged: str = ""
     ack_seq: int = 0
+    server_records: bool = False  # the last batch's lines were all saved already (by the sideband)
     lines: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     ending: bool = False
 
@@ -353,6 +355,7 @@ class LiveInterviewState(rx.State):
     @rx.event
     async def load(self) -> None:
         self.loading, self.not_found, self.error, self.ending = True, False, "", False
+        self.server_records = False
         self._interview_id, self._owner_id, self.interview_id, self.lines, self.ack_seq, self.connection = (
             "",
             0,
@@ -402,15 +405,35 @@ class LiveInterviewState(rx.State):
         except Exception as exc:
             self.error = friendly_error(exc)
 
+    async def _batch_sender(self) -> tuple[int, str | None]:
+        """Who sends a line batch, at the least cost: a built-in account's token verified in place (no I/O),
+        its account and open session then checked by the save's own statement (the session id returned
+        here); otherwise (Clerk, a tab whose state was rebuilt) the full check of ``_owner``."""
+        settings = get_settings()
+        if self._interview_id and settings.resolved_auth_provider == "builtin":
+            credential = Credential.from_headers(self.router.headers.raw_headers)
+            try:
+                _, subject, auth_session_id = verify_credential(
+                    credential.token(settings), settings, allow_fetch=False
+                )
+            except Exception:
+                auth_session_id = None
+            else:
+                if auth_session_id and subject == str(self._owner_id):
+                    return self._owner_id, auth_session_id
+        return await self._owner(), None
+
     @rx.event
     async def on_lines(self, event: dict[str, Any]) -> None:
         """A batch of final lines the browser saw (the sideband saves them too; duplicates are ignored).
 
-        The browser shows them already; the answer is only the batch's sequence number.
+        The browser shows them already; the answer is only the batch's sequence number, and whether the
+        server had every line already (``server_records``: the sideband is recording, so the component
+        sends its copy less often). One worker-thread hop, one transaction.
         """
         try:
             data = LinesEvent.model_validate(event)
-            user_id = await self._owner()
+            user_id, auth_session_id = await self._batch_sender()
         except (ValidationError, TypeError):
             return
         except Exception as exc:
@@ -419,18 +442,23 @@ class LiveInterviewState(rx.State):
         if data.session_id != self._interview_id:
             return
         try:
-            await run_db(
+            new = await run_db(
                 transcript.save_browser_batch,
                 user_id=user_id,
                 interview_id=self._interview_id,
                 lines=[line.final_line() for line in data.lines],
                 revisions=[revision.revision() for revision in data.revisions],
+                auth_session_id=auth_session_id,
             )
         except Exception as exc:
             self.error = friendly_error(exc)
             return
         if data.seq > self.ack_seq:
             self.ack_seq = data.seq
+        if data.lines:
+            recorded = new == 0
+            if recorded != self.server_records:
+                self.server_records = recorded
         if self.error:
             self.error = ""
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from anyio.lowlevel import RunVar
 from sqlalchemy import update
 from sqlmodel import Session, col
 
@@ -27,6 +28,23 @@ from vocahire.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 MAX_OFFER_BYTES = 64 * 1024
+UPSTREAM_CONNECTIONS = 100
+
+_upstream_var: RunVar[httpx.AsyncClient] = RunVar("vocahire_openai_client")
+
+
+def upstream_client(settings: Settings) -> httpx.AsyncClient:
+    """This event loop's pooled client for OpenAI's REST calls: a start reuses a warm TLS connection instead
+    of opening its own (each request still carries its own timeout)."""
+    try:
+        return _upstream_var.get()
+    except LookupError:
+        client = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.openai_timeout_seconds),
+            limits=httpx.Limits(max_connections=UPSTREAM_CONNECTIONS, max_keepalive_connections=20),
+        )
+        _upstream_var.set(client)
+        return client
 
 
 def check_offer(sdp: object) -> str:
@@ -50,6 +68,7 @@ async def connect_call(
 ) -> str:
     """Exchange the browser's offer for OpenAI's answer; on a failed first start the credit is refunded."""
     settings = settings or get_settings()
+    client = client or upstream_client(settings)
     plan = await run_db(
         interviews.prepare_call, settings=settings, user_id=user_id, interview_id=interview_id
     )
@@ -78,7 +97,9 @@ async def connect_call(
         await realtime.hangup_call(settings, answer.call_id, client=client)
         raise Conflict("This interview has already ended.")
     if plan.reconnect and plan.previous_call_id and plan.previous_call_id != answer.call_id:
-        asyncio.get_running_loop().create_task(realtime.hangup_call(settings, plan.previous_call_id))
+        asyncio.get_running_loop().create_task(
+            realtime.hangup_call(settings, plan.previous_call_id, client=client)
+        )
     deadline = started_at + timedelta(seconds=plan.limit_seconds)
     if deadline > utcnow():
         registry.start(
@@ -123,7 +144,7 @@ async def finish_interview(
         interviews.end_for_owner, settings=settings, user_id=user_id, interview_id=interview_id, reason=reason
     )
     if result.call_id and result.changed:
-        await realtime.hangup_call(settings, result.call_id)
+        await realtime.hangup_call(settings, result.call_id, client=upstream_client(settings))
     return result
 
 

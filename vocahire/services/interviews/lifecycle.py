@@ -228,15 +228,19 @@ def start_interview(
     ).first()
     if inserted is None:
         raise InterviewInProgress(live_interview_id(session=session, user_id=user_id) or "")
-    row = session.get(InterviewSession, values["id"])
-    assert row is not None
+    interview_id = values["id"]
     premium = user.has_premium(now)
     charged = 0
     if not premium:
-        charged = credits.reserve_interview_credit(session=session, user_id=user_id, interview_id=row.id)
-        row.credits_charged_cents = charged
-        session.add(row)
-    return StartedInterview(row.id, credits.from_cents(charged), premium)
+        charged = credits.reserve_interview_credit(
+            session=session, user_id=user_id, interview_id=interview_id
+        )
+        session.execute(
+            update(InterviewSession)
+            .where(col(InterviewSession.id) == interview_id)
+            .values(credits_charged_cents=charged)
+        )
+    return StartedInterview(interview_id, credits.from_cents(charged), premium)
 
 
 def owned_interview(*, session: Session, user_id: int, interview_id: Any) -> InterviewSession:

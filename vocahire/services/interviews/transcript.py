@@ -20,12 +20,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import false, func, update
+from sqlalchemy import exists, false, func, union, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from vocahire.models import InterviewSession, TranscriptEntry, utcnow
+from vocahire.errors import NotAuthenticated
+from vocahire.models import InterviewSession, TranscriptEntry, User, utcnow
+from vocahire.models.account_security import AuthSession
+from vocahire.services.accounts import sessions
+from vocahire.services.accounts.users import load_active_user
 from vocahire.services.interviews import lifecycle as interviews
 
 Role = Literal["interviewer", "candidate"]
@@ -115,13 +121,39 @@ def _lock_interview(session: Session, interview_id: str) -> None:
         session.get(InterviewSession, interview_id, with_for_update={"key_share": True})
 
 
-def _saved_order(session: Session, interview_id: str) -> list[PlacedLine]:
-    rows = session.exec(
-        select(TranscriptEntry.item_id, TranscriptEntry.previous_item_id, TranscriptEntry.position)
-        .where(col(TranscriptEntry.session_id) == interview_id)
-        .order_by(col(TranscriptEntry.position), col(TranscriptEntry.id))
-    ).all()
-    return [PlacedLine(item_id, previous, position) for item_id, previous, position in rows]
+TAIL_LINES = 64  # the end of the transcript, where nearly every new line goes
+
+
+def _neighbours(session: Session, interview_id: str, lines: Sequence[FinalLine]) -> list[PlacedLine]:
+    """The saved lines ``place_lines`` needs for ``lines``, in one bounded read (it doesn't grow with the
+    transcript): the last ``TAIL_LINES``, the lines named (each new line and its predecessor), and the line
+    saved right after each named predecessor. Sorted by position, like the whole transcript."""
+    te = sa_inspect(TranscriptEntry).local_table
+    cols = (te.c.item_id, te.c.previous_item_id, te.c.position, te.c.id)
+    mine = te.c.session_id == interview_id
+    named = {line.item_id for line in lines} | {
+        line.previous_item_id for line in lines if line.previous_item_id
+    }
+    parts = [
+        sa_select(*cols)
+        .where(mine)
+        .order_by(te.c.position.desc(), te.c.id.desc())
+        .limit(TAIL_LINES)
+        .subquery(),
+        sa_select(*cols).where(mine, te.c.item_id.in_(sorted(named))).subquery(),
+    ]
+    for previous in sorted({line.previous_item_id for line in lines if line.previous_item_id}):
+        at = sa_select(te.c.position).where(mine, te.c.item_id == previous).scalar_subquery()
+        parts.append(
+            sa_select(*cols)
+            .where(mine, te.c.position > at)
+            .order_by(te.c.position, te.c.id)
+            .limit(1)
+            .subquery()
+        )
+    query = union(*(sa_select(*part.c) for part in parts))
+    rows = sorted(set(session.execute(query).all()), key=lambda r: (r[2], r[3]))
+    return [PlacedLine(item_id, previous, position) for item_id, previous, position, _id in rows]
 
 
 def save_lines(
@@ -135,7 +167,9 @@ def save_lines(
 
 
 def _insert_placed(session: Session, interview_id: str, lines: Sequence[FinalLine], source: str) -> int:
-    placed = place_lines(_saved_order(session, interview_id), lines)
+    if not lines:
+        return 0
+    placed = place_lines(_neighbours(session, interview_id, lines), lines)
     if not placed:
         return 0
     now = utcnow()
@@ -224,18 +258,25 @@ def save_browser_batch(
     lines: Sequence[FinalLine],
     revisions: Sequence[LineRevision],
     now: datetime | None = None,
+    auth_session_id: str | None = None,
 ) -> int:
     """The browser's fallback copy of final lines (owner only, live or just ended); returns how many were new.
 
-    A browser may only shorten a line, and its clock is trusted only near the interview's own times.
+    One transaction: the statement that takes the interview's turn also checks the owner, that the account
+    is active and (``auth_session_id``, a built-in account's verified token) that its session is still open,
+    so the caller needs no account read of its own; then one bounded read places the lines and one insert
+    saves the new ones. A browser may only shorten a line, and its clock is trusted only near the
+    interview's own times.
     """
     now = now or utcnow()
-    if interviews.valid_id(interview_id):
-        _lock_interview(session, interview_id)  # first: the row read next is then the locked one
-    row = interviews.owned_interview(session=session, user_id=user_id, interview_id=interview_id)
-    if not interviews.accepts_browser_lines(row, now):
+    row = _lock_for_browser(session, user_id, interview_id, auth_session_id, now)
+    if row is None:
+        _explain_refusal(session, user_id, interview_id, auth_session_id, now)
         return 0
-    lower = (row.started_at or row.created_at) - CLOCK_SKEW
+    status, ended_at, started_at, created_at = row
+    if not interviews.accepts_browser_lines_at(status, ended_at, now):
+        return 0
+    lower = (started_at or created_at) - CLOCK_SKEW
     upper = now + CLOCK_SKEW
 
     def clamp(moment: datetime | None) -> datetime | None:
@@ -253,7 +294,54 @@ def save_browser_batch(
         for line in lines
     ]
     shorter = [LineRevision(r.item_id, text=r.text) for r in revisions if r.text]
-    return _apply_locked(session, row.id, [*cleaned, *shorter], "browser")
+    return _apply_locked(session, interview_id, [*cleaned, *shorter], "browser")
+
+
+def _lock_for_browser(
+    session: Session, user_id: int, interview_id: Any, auth_session_id: str | None, now: datetime
+) -> Any:
+    """Take the interview's turn and read what the batch needs, only if every check passes (else None)."""
+    if not interviews.valid_id(interview_id):
+        return None
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        _lock_interview(session, interview_id)
+    checks = [
+        col(InterviewSession.id) == interview_id,
+        col(InterviewSession.user_id) == user_id,
+        col(InterviewSession.deleted_at).is_(None),
+        exists().where(col(User.id) == user_id, col(User.deleted_at).is_(None)),
+    ]
+    if auth_session_id is not None:
+        checks.append(
+            exists().where(
+                col(AuthSession.id) == auth_session_id,
+                col(AuthSession.user_id) == user_id,
+                col(AuthSession.revoked_at).is_(None),
+                col(AuthSession.expires_at) > now,
+            )
+        )
+    query = sa_select(
+        col(InterviewSession.status),
+        col(InterviewSession.ended_at),
+        col(InterviewSession.started_at),
+        col(InterviewSession.created_at),
+    ).where(*checks)
+    if not sqlite:
+        query = query.with_for_update(key_share=True, of=InterviewSession)  # FOR NO KEY UPDATE OF
+    return session.execute(query).first()
+
+
+def _explain_refusal(
+    session: Session, user_id: int, interview_id: Any, auth_session_id: str | None, now: datetime
+) -> None:
+    """Why a batch was refused, as the same errors the slower checks raise (rare: a signed-out tab...)."""
+    load_active_user(session=session, user_id=user_id)  # NotAuthenticated
+    if auth_session_id is not None and auth_session_id not in sessions.open_session_ids(
+        session=session, user_id=user_id
+    ):
+        raise NotAuthenticated("You were signed out. Please sign in again.")
+    interviews.owned_interview(session=session, user_id=user_id, interview_id=interview_id)  # NotFound
 
 
 def list_lines(*, session: Session, interview_id: str) -> list[TranscriptEntry]:

@@ -14,7 +14,7 @@
 - ``POST /v1/realtime/calls/{id}/hangup``: ends the call (closes peer and sidebands).
 
 A scripted conversation: each ``response.create`` makes the interviewer say the
-next line (deltas, done, audio buffer started/stopped, response done); while the
+next line (deltas, done, audio buffer started/stopped, response done with its ``usage``); while the
 browser's microphone track delivers audio, the candidate "answers" after each
 turn (speech started/stopped, the item, then the interviewer's reply, and only
 then the candidate's transcription: completions arrive out of order like the
@@ -397,6 +397,7 @@ class FakeCall:
                     "response": {
                         "id": response_id,
                         "status": "cancelled",
+                        "usage": self.response_usage(text, cut),
                         "output": [
                             {
                                 **item,
@@ -422,6 +423,7 @@ class FakeCall:
                     "object": "realtime.response",
                     "status": "completed",
                     "output": [done_item],
+                    "usage": self.response_usage(text),
                 },
             }
         )
@@ -432,6 +434,42 @@ class FakeCall:
             and self.answered_turns < self.fake.candidate_turns
         ):
             self.spawn(self.candidate_answers())
+
+    def response_usage(self, text: str, spoken: float = 1.0) -> dict[str, Any]:
+        """GA ``response.usage``: the conversation so far is input (mostly cached after the first turn)."""
+        k, turn = self.fake.usage_scale, self.turn
+        text_in, audio_in = 400 + 60 * turn, 120 * self.answered_turns
+        cached_text, cached_audio = (384 if turn > 1 else 0), 120 * max(0, self.answered_turns - 1)
+        text_out, audio_out = len(text.split()) * 4 // 3, int(len(text) * 1.6 * spoken)
+        return {
+            "total_tokens": k * (text_in + audio_in + text_out + audio_out),
+            "input_tokens": k * (text_in + audio_in),
+            "output_tokens": k * (text_out + audio_out),
+            "input_token_details": {
+                "text_tokens": k * text_in,
+                "audio_tokens": k * audio_in,
+                "image_tokens": 0,
+                "cached_tokens": k * (cached_text + cached_audio),
+                "cached_tokens_details": {
+                    "text_tokens": k * cached_text,
+                    "audio_tokens": k * cached_audio,
+                    "image_tokens": 0,
+                },
+            },
+            "output_token_details": {"text_tokens": k * text_out, "audio_tokens": k * audio_out},
+        }
+
+    def transcription_usage(self, text: str) -> dict[str, Any]:
+        """A transcription billed by tokens (``gpt-4o-mini-transcribe``)."""
+        k = self.fake.usage_scale
+        audio, out = 10 * len(text.split()), len(text.split()) * 4 // 3
+        return {
+            "type": "tokens",
+            "input_tokens": k * audio,
+            "output_tokens": k * out,
+            "total_tokens": k * (audio + out),
+            "input_token_details": {"audio_tokens": k * audio, "text_tokens": 0},
+        }
 
     def microphone_live(self) -> bool:
         return self.fake.simulate_candidate or (
@@ -488,9 +526,14 @@ class FakeCall:
                 "item_id": user_item,
                 "content_index": 0,
                 "transcript": text,
-                "usage": {"type": "duration", "seconds": 2.0},
+                "usage": self.transcription_usage(text),
             }
         )
+
+    async def drop_sidebands(self) -> None:
+        """The sideband connections break (not a normal close): the app reconnects to the same call."""
+        for ws in list(self.sidebands):
+            await ws.close(code=1011, message=b"server error")
 
     # --- the end ---
     async def end(self) -> None:
@@ -535,6 +578,10 @@ class FakeRealtime:
         self.transcription_delay = 0.3
         self.candidate_turns = 3
         self.simulate_candidate = False  # answer even without browser audio (sideband-only tests)
+        # Usage in response.done / transcriptions is multiplied by this (a test makes a call expensive).
+        self.usage_scale = 1
+        # A sideband that reconnects to a call first gets every event the call sent so far again.
+        self.replay_on_reconnect = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -818,6 +865,9 @@ class FakeRealtime:
                 }
             )
         )
+        if self.replay_on_reconnect and self.sideband_opens.count(call.id) > 1:
+            for event in list(call.sent):
+                await ws.send_str(json.dumps(event))
         try:
             async for message in ws:
                 if message.type != WSMsgType.TEXT:

@@ -23,6 +23,7 @@ PACE_LABELS = {"patient": "Patient", "brisk": "Brisk"}
 END_REASON_LABELS = {
     "ended_by_candidate": "You ended the interview.",
     "time_limit": "The time was up, so the interviewer closed the interview.",
+    "cost_limit": "The interview reached the usage limit for one session, so the interviewer closed it.",
     "disconnected": "The call was disconnected, so the interview was ended.",
     "abandoned": "The interview was left running and was closed automatically.",
     "start_failed": "The interview could not be started.",

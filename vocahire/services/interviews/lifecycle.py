@@ -51,7 +51,9 @@ END_GRACE = timedelta(minutes=2)  # past its limit plus this, a live session is 
 BROWSER_LINES_GRACE = timedelta(minutes=10)  # buffered lines replayed after the end are still accepted
 _ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
-EndReason = Literal["ended_by_candidate", "time_limit", "disconnected", "abandoned", "cancelled"]
+EndReason = Literal[
+    "ended_by_candidate", "time_limit", "cost_limit", "disconnected", "abandoned", "cancelled"
+]
 
 
 class InterviewSetup(BaseModel):

@@ -6,7 +6,10 @@ only the call set-up and the janitor of that process touch it). It opens
 ``{OPENAI_BASE_URL as ws}/realtime?call_id=...`` with the standard key, saves every
 final transcript line as it happens (``transcript.apply_changes``), asks for a
 polite closing shortly before the limit and hangs the call up at the limit, so a
-tampered browser cannot talk past it.
+tampered browser cannot talk past it. It also records the model usage each
+``response.done`` and transcription reports (``usage.record_usage``, once per
+response or item) and closes the call the same polite way when its cost reaches
+``INTERVIEW_MAX_MODEL_COST_USD``.
 
 Everything another worker may do reaches the task through the interview row,
 which it polls (``call_progress``): the browser saying its call is up (recorded
@@ -38,9 +41,11 @@ from vocahire.models import InterviewSession, utcnow
 from vocahire.models.interview import STATUS_ACTIVE
 from vocahire.services.interviews import lifecycle as interviews
 from vocahire.services.interviews import transcript
+from vocahire.services.interviews import usage as model_usage
 from vocahire.services.interviews.prompt import CLOSING_INSTRUCTIONS
 from vocahire.services.interviews.transcript import FinalLine, LineRevision
 from vocahire.services.interviews.transcript_assembly import TranscriptAssembler
+from vocahire.services.interviews.usage import UsageReport
 from vocahire.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -109,6 +114,13 @@ class SidebandCall:
         self.saved_lines = 0
         self.events_seen = 0
         self._pending: list[FinalLine | LineRevision] = []
+        # Model usage: what the call has cost so far (this interview's earlier calls included).
+        self.model = settings.realtime_model
+        self.transcription_model = settings.realtime_transcription_model
+        self.cost_nanousd = 0
+        self.cost_cap_nanousd = model_usage.from_usd(settings.interview_max_model_cost_usd)
+        self.cost_reached = asyncio.Event()
+        self._usage: list[UsageReport] = []
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -144,6 +156,7 @@ class SidebandCall:
                     task.cancel()
             await self._close_ws()
             await self._flush()
+            await self._flush_usage()
             self.registry._discard(self)
 
     async def _end(self, reason: interviews.EndReason) -> None:
@@ -251,6 +264,14 @@ class SidebandCall:
         self.events_seen += 1
         kind = event.get("type")
         response = _object(event.get("response"))
+        if kind in ("session.created", "session.updated"):
+            self._note_models(_object(event.get("session")))
+        report = model_usage.from_realtime_event(
+            event, model=self.model, transcription_model=self.transcription_model
+        )
+        if report is not None:
+            self._usage.append(report)
+            await self._flush_usage()
         if kind == "response.created":
             self.responded = True
             self.active_response = response.get("id")
@@ -296,6 +317,42 @@ class SidebandCall:
             )
             self._pending = batch + self._pending
 
+    def _note_models(self, session: dict[str, Any]) -> None:
+        """The models the call really uses, when the session says so (else the configured ones)."""
+        if isinstance(session.get("model"), str) and session["model"]:
+            self.model = session["model"]
+        transcription = _object(_object(_object(session.get("audio")).get("input")).get("transcription"))
+        if isinstance(transcription.get("model"), str) and transcription["model"]:
+            self.transcription_model = transcription["model"]
+
+    async def _flush_usage(self) -> None:
+        """Record the usage reported so far (kept for the next try if the database is briefly away); at the
+        cost cap, the timer closes the call."""
+        if not self._usage:
+            return
+        batch, self._usage = self._usage, []
+        try:
+            self.cost_nanousd = await run_db(
+                model_usage.record_usage,
+                interview_id=self.interview_id,
+                reports=batch,
+                settings=self.settings,
+            )
+        except (DatabaseUnavailable, OSError) as exc:
+            log.warning(
+                "sideband %s: recording usage failed (%s); will retry", self.interview_id, type(exc).__name__
+            )
+            self._usage = batch + self._usage
+            return
+        if self.cost_nanousd >= self.cost_cap_nanousd and not self.cost_reached.is_set():
+            log.warning(
+                "sideband %s: model cost %.4f USD reached the cap of %s USD; closing the call",
+                self.interview_id,
+                model_usage.to_usd(self.cost_nanousd),
+                self.settings.interview_max_model_cost_usd,
+            )
+            self.cost_reached.set()
+
     # --- greeting and time ------------------------------------------------------------------------
 
     async def _greet(self) -> None:
@@ -314,22 +371,30 @@ class SidebandCall:
             await self.send({"type": "response.create"})
 
     async def _timer(self) -> None:
-        """Shortly before the limit ask for a goodbye; at the limit (or once it is said) hang up."""
-        await _sleep_until(self.deadline.timestamp() - self.closing_lead)
-        if self.ws is not None and self.closing_lead > 0:
+        """Shortly before the limit ask for a goodbye; at the limit (or once it is said) hang up. When the
+        model cost reaches its cap, the same at once: a goodbye, then the hang-up."""
+        reason = await self._closing_time()
+        if self.ws is not None and (self.closing_lead > 0 or reason == "cost_limit"):
             await self._request_closing()
-            hard_stop = (
-                time.monotonic() + max(0.0, self.deadline.timestamp() - time.time()) + CLOSING_OVERRUN_SECONDS
-            )
+            left = max(0.0, self.deadline.timestamp() - time.time()) if reason == "time_limit" else 0.0
+            hard_stop = time.monotonic() + left + CLOSING_OVERRUN_SECONDS
             while time.monotonic() < hard_stop:
                 if self.closing_finish_at is not None and time.monotonic() >= self.closing_finish_at:
                     break
                 await asyncio.sleep(0.1)
-        else:
+        elif reason == "time_limit":
             await _sleep_until(self.deadline.timestamp())
-        self.ended_reason = "time_limit"
+        self.ended_reason = reason
         await realtime.hangup_call(self.settings, self.call_id)
-        await self._end("time_limit")
+        await self._end(reason)
+
+    async def _closing_time(self) -> Literal["time_limit", "cost_limit"]:
+        """Wait until the goodbye is due: shortly before the limit, or as soon as the cost reaches its cap."""
+        delay = self.deadline.timestamp() - self.closing_lead - time.time()
+        if not self.cost_reached.is_set() and delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.cost_reached.wait(), timeout=delay)
+        return "cost_limit" if self.cost_reached.is_set() else "time_limit"
 
     async def _request_closing(self) -> None:
         waited = 0.0

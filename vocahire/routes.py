@@ -38,6 +38,7 @@ API_SENTRY_EXAMPLE = "/api/sentry-example-api"
 API_STRIPE_WEBHOOK = "/api/webhooks/stripe"
 API_CLERK_WEBHOOK = "/api/webhooks/clerk"
 API_ACCOUNT_EXPORT = "/api/account/export"
+API_ADMIN_INTERVIEW_COSTS = "/api/admin/interview-costs.csv"
 API_WEBRTC_EXCHANGE = "/api/webrtc-exchange"
 
 

@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from vocahire.api.account_routes import account_routes
+from vocahire.api.admin_routes import admin_routes
 from vocahire.api.auth_routes import auth_routes
 from vocahire.api.clerk_webhook import clerk_webhook_routes
 from vocahire.api.cors import ForeignPreflightMiddleware
@@ -40,6 +41,7 @@ def all_routes() -> list[BaseRoute]:
         *stripe_webhook_routes(),
         *clerk_webhook_routes(),
         *account_routes(),
+        *admin_routes(),
         *email_routes(),
     ]
 

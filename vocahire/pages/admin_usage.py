@@ -7,6 +7,7 @@ from typing import cast
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from vocahire.components.economics_section import economics_section
 from vocahire.components.layout import card, empty_state, error_callout, loading_block, page_header, template
 from vocahire.state.admin_usage import PRESETS, AdminUsageState
 from vocahire.wording import CREDITS_NAME
@@ -446,6 +447,7 @@ def _figures() -> rx.Component:
             spacing="4",
             width="100%",
         ),
+        economics_section(),
         rx.text(
             "Days are UTC. An interview counts on the day it was started; credits and payments on the day "
             "they were recorded.",

@@ -13,9 +13,12 @@ import reflex as rx
 
 from vocahire.errors import InvalidInput
 from vocahire.infra.database import run_db
+from vocahire.services.admin import economics
 from vocahire.services.admin import usage as admin_usage
 from vocahire.services.admin.usage import DateRange, UsageReport
 from vocahire.services.billing.offers import OFFERS_BY_KEY, format_money
+from vocahire.settings import get_settings
+from vocahire.state import admin_economics_views as econ_views
 from vocahire.state.errors import friendly_error
 from vocahire.state.session import current_admin
 
@@ -106,6 +109,12 @@ class AdminUsageState(rx.State):
     revenue_available: bool = False
     recent_errors: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
     totals: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    # Unit economics: model cost per interview against what it earned (services/admin/economics.py).
+    econ: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    econ_models: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    econ_offers: rx.Field[list[dict[str, int | float | str]]] = rx.field(default_factory=list)
+    econ_losses: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    econ_daily: rx.Field[list[dict[str, int | float | str]]] = rx.field(default_factory=list)
     loading: bool = True
     error: str = ""
     range_error: str = ""
@@ -115,6 +124,7 @@ class AdminUsageState(rx.State):
     def _clear(self) -> None:
         self.daily, self.revenue, self.recent_errors, self.totals = [], [], [], {}
         self.revenue_available = False
+        self.econ, self.econ_models, self.econ_offers, self.econ_losses, self.econ_daily = {}, [], [], [], []
 
     async def _fetch(self, date_range: DateRange) -> None:
         report = await run_db(admin_usage.usage_report, date_range=date_range)
@@ -125,6 +135,12 @@ class AdminUsageState(rx.State):
         self.revenue_available = report.revenue_available
         self.recent_errors = error_rows(report)
         self.totals = usage_totals(report)
+        econ = await run_db(economics.economics_report, date_range=date_range, settings=get_settings())
+        self.econ = econ_views.economics_totals(econ)
+        self.econ_models = econ_views.model_rows(econ)
+        self.econ_offers = econ_views.offer_rows(econ)
+        self.econ_losses = econ_views.loss_rows(econ)
+        self.econ_daily = econ_views.daily_cost_rows(econ)
         self.error = ""
 
     async def _show(self, date_range: DateRange | None) -> None:

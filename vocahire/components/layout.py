@@ -353,6 +353,10 @@ def template(
 
         wrapped.__name__ = page.__name__
         wrapped.__doc__ = page.__doc__
+        # Reflex compiles a page's memoised parts into a module named after the page function's module: the
+        # page's own, so each page's JavaScript carries only what it shows (charts, the résumé drop zone,
+        # the WebRTC component), not one shared module with every page's parts.
+        wrapped.__module__ = page.__module__
         return wrapped
 
     return wrap

@@ -7,6 +7,9 @@
    fake answering at once, so everything but the upstream's own latency is ours:
    job time, the upstream round trip as the job saw it, and the difference.
 
+3. The feedback page for that interview: the time to build its annotated transcript (fillers, terms
+   and cited words marked, points linked to lines) and the size of the page's data.
+
 Prints medians and ratios from one run (the machine is shared: compare within a run).
 
     .venv/bin/python benchmarks/feedback_bench.py [--runs 25] [--jobs 15] [--database-url postgresql://...]
@@ -225,6 +228,83 @@ def bench_job(jobs: int, database_url: str | None) -> None:
     tmp.cleanup()
 
 
+def bench_annotated(runs: int) -> None:
+    """The feedback page's data for a 60-minute interview: the annotated transcript and the payload."""
+    import gzip
+    import json
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from tests.fakes.openai_api import feedback_for_request
+    from vocahire.services.feedback.ai import AIFeedback, FeedbackRequest, build_body
+    from vocahire.services.feedback.annotated import build_annotated_transcript
+    from vocahire.services.feedback.answers import segment_answers
+    from vocahire.services.feedback.assessment import assemble
+    from vocahire.services.feedback.report import FeedbackReport, written_feedback
+    from vocahire.services.feedback.speech_metrics import Line, compute_speech_metrics
+    from vocahire.state.feedback_views import feedback_view
+
+    raw = sixty_minute_transcript()
+    lines = [
+        Line(role, text, s, e, id=i + 1)  # type: ignore[arg-type]
+        for i, (role, text, s, e) in enumerate(raw)
+    ]
+    jd = (
+        "Backend engineer: Python, PostgreSQL, REST APIs, CI/CD pipelines, AWS, Kubernetes, mentoring, "
+        "testing, on-call. Python and PostgreSQL at scale; REST APIs for the payments platform."
+    )
+    spans = segment_answers(lines)
+    body = build_body(
+        FeedbackRequest("Backend engineer", jd, "", lines, interview_type="technical", answers=spans),
+        model="m",
+    )
+    ai = AIFeedback.model_validate(feedback_for_request(body))
+    stored = assemble(ai, lines=lines, spans=spans, interview_type="technical").stored_fields()
+    row = SimpleNamespace(**stored, model="m")
+    report = FeedbackReport(
+        interview_id="bench",
+        job_title="Backend engineer",
+        created_at=datetime(2026, 12, 16, tzinfo=UTC),
+        duration_seconds=3600,
+        interview_status="completed",
+        feedback_status="completed",
+        feedback_error=None,
+        attempts=1,
+        written=written_feedback(row),  # type: ignore[arg-type]
+        metrics=compute_speech_metrics(lines, jd),
+        lines=lines,
+        interview_type="technical",
+        job_description=jd,
+    )
+    build_annotated_transcript(report)  # warm caches
+    annotate, page = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        build_annotated_transcript(report)
+        t1 = time.perf_counter()
+        data = feedback_view(report)
+        page.append(time.perf_counter() - t1)
+        annotate.append(t1 - t0)
+    payload = json.dumps(data, separators=(",", ":")).encode()
+    marked = sum(1 for t in data["transcript"] for seg in t["segments"] if seg["cls"])
+    cited = sum(1 for t in data["transcript"] if t["points"])
+    print("3. The feedback page's annotated transcript for a 60-minute interview")
+    print(
+        f"   {len(data['transcript'])} lines, {len(spans)} answers, {marked} marked spans, "
+        f"{cited} cited lines, {len(data['answer_notes'])} answer notes"
+    )
+    print(
+        f"   build the annotated transcript: median {statistics.median(annotate) * 1000:.2f} ms over {runs} "
+        f"runs (min {min(annotate) * 1000:.2f}, max {max(annotate) * 1000:.2f}; target under 50 ms)"
+    )
+    print(f"   the whole page's data (view model included): median {statistics.median(page) * 1000:.2f} ms")
+    print(
+        f"   page payload: {len(payload) / 1024:.1f} KiB of JSON "
+        f"({len(gzip.compress(payload)) / 1024:.1f} KiB gzipped), of which the transcript "
+        f"{len(json.dumps(data['transcript'], separators=(',', ':'))) / 1024:.1f} KiB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=25, help="runs of the measured part")
@@ -233,6 +313,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.INFO)  # the worker logs each job; keep the figures readable
     bench_measured(args.runs)
+    print()
+    bench_annotated(args.runs)
     print()
     bench_job(args.jobs, args.database_url)
 

@@ -52,7 +52,9 @@ def test_while_generating_the_owner_already_sees_measured_figures_and_transcript
         "00:05",
         "Answer 1",
     )
-    assert line["text"].startswith("Um, sure. At Acme") and line["points"] == []
+    assert (
+        "".join(s["text"] for s in line["segments"]).startswith("Um, sure. At Acme") and line["points"] == []
+    )
     # Fillers and job-description terms are marked already, each with words a screen reader hears.
     marked = {(seg["text"], seg["cls"], seg["sr"]) for seg in line["segments"] if seg["cls"]}
     assert ("Um", "hl-filler", " (filler word)") in marked

@@ -54,7 +54,9 @@ mark { color: inherit; background: none; border-radius: 3px; padding: 0 1px; }
 .transcript-line { scroll-margin: 96px 0; transition: background 0.2s; }
 .transcript-line[data-active="true"] { outline: 2px solid var(--accent-9);
   background: var(--accent-a3) !important; }
-.cited-by > summary { cursor: pointer; font-size: 12px; color: var(--accent-11); }
+.cited-by > summary { cursor: pointer; font-size: 12px; color: var(--accent-11); min-height: 24px;
+  display: list-item; line-height: 24px; }
+.cited-by a.point-link { display: inline-block; min-height: 24px; line-height: 24px; }
 @media (min-width: 1024px) {
   .feedback-columns { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 24px;
     align-items: start; }
@@ -212,15 +214,18 @@ def _category_chart() -> rx.Component:
     tick = {"fontSize": 12, "fill": "var(--gray-11)"}
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(horizontal=False, stroke_dasharray="3 3", stroke=rx.color("gray", 5)),
-        rx.recharts.x_axis(type_="number", domain=[0, 100], tick_count=6, tick=tick),
+        # Every format on one 0-100 axis; each bar is labelled with its own scale ("7/10", "64/100").
+        rx.recharts.x_axis(type_="number", domain=[0, 100], tick=False, axis_line=False, height=4),
         rx.recharts.y_axis(data_key="short", type_="category", width=104, tick=tick, tick_line=False),
         rx.recharts.graphing_tooltip(),
         rx.recharts.bar(
+            rx.recharts.label_list(
+                data_key="score_text", position="right", font_size=11, fill="var(--gray-12)"
+            ),
             data_key="score",
             name="Score",
             fill=rx.color("accent", 9),
             radius=[0, 4, 4, 0],
-            label={"position": "right", "fontSize": 11, "fill": "var(--gray-12)"},
             is_animation_active=False,
         ),
         data=FeedbackState.categories,

@@ -111,8 +111,9 @@ class FeedbackState(rx.State):
 
     # Backend-only: the interview this client's live-status watcher follows ("" when none runs).
     _watching: str = ""
-    # Backend-only: the ids of the feedback points on the page (what ``focus_point`` accepts).
-    _point_ids: frozenset[str] = frozenset()
+    # Backend-only: the feedback points on the page and their first cited line (what ``focus_point``
+    # accepts and scrolls to).
+    _point_targets: dict[str, str] = {}  # noqa: RUF012 - a Reflex backend var: copied per client state
 
     @rx.var
     def working(self) -> bool:
@@ -156,18 +157,21 @@ class FeedbackState(rx.State):
         for key in PAGE_FIELDS:
             setattr(self, key, data[key])
         self.overall_score = int(data["overall_score"] or 0)
-        self._point_ids = frozenset(data.get("point_ids", ()))
-        if self.active_point not in self._point_ids:
+        self._point_targets = dict(data.get("point_targets") or {})
+        if self.active_point not in self._point_targets:
             self.active_point = ""
 
     def _clear(self) -> None:
-        self._apply({**PAGE_FIELDS, "overall_score": 0, "point_ids": []})
+        self._apply({**PAGE_FIELDS, "overall_score": 0, "point_targets": {}})
 
     @rx.event
-    def focus_point(self, point_id: str) -> None:
-        """A feedback point was followed to the transcript: mark the lines it cites."""
-        if isinstance(point_id, str) and point_id in self._point_ids:
-            self.active_point = point_id
+    def focus_point(self, point_id: str) -> Any:
+        """A feedback point was followed to the transcript: mark the lines it cites and bring the first
+        into view (the link's own jump does too; this covers following the same point twice)."""
+        if not isinstance(point_id, str) or not self._point_targets.get(point_id):
+            return None
+        self.active_point = point_id
+        return rx.scroll_to(self._point_targets[point_id])
 
     @rx.event
     def choose_tab(self, value: str) -> None:

@@ -153,8 +153,6 @@ def _transcript_views(annotated: dict[str, Any], labels: dict[str, str]) -> list
             "cited_label": (
                 f"Cited by {len(line['points'])} feedback point" + ("" if len(line["points"]) == 1 else "s")
             ),
-            # Plain text of the line (the download and older readers).
-            "text": "".join(s["text"] for s in line["segments"]),
         }
         for line in annotated["lines"]
     ]
@@ -270,7 +268,10 @@ def feedback_view(report: FeedbackReport) -> dict[str, Any]:
         "keywords_missing": annotated["terms"]["missed"],
         "legend": LEGEND,
         "transcript": _transcript_views(annotated, labels),
-        "point_ids": sorted(labels),
+        # Each feedback point's first cited line (what following it scrolls to); "" when none held up.
+        "point_targets": {
+            p["id"]: line_anchor(p["lines"][0]) if p["lines"] else "" for p in annotated["points"]
+        },
         "model": written.model if written is not None else "",
     }
 
@@ -366,5 +367,8 @@ def feedback_markdown(data: dict[str, Any]) -> str:
             "",
         ]
     out += ["## Transcript", ""]
-    out += [f"**[{t['clock'] or '--:--'}] {t['who']}:** {t['text']}  " for t in data["transcript"]]
+    out += [
+        f"**[{t['clock'] or '--:--'}] {t['who']}:** {''.join(s['text'] for s in t['segments'])}  "
+        for t in data["transcript"]
+    ]
     return "\n".join(out).rstrip() + "\n"

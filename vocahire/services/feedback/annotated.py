@@ -109,13 +109,16 @@ def build_annotated_transcript(report: FeedbackReport) -> dict[str, Any]:
 
     out_lines: list[dict[str, Any]] = []
     used: set[str] = set()
+    filler_count: dict[int, int] = {}
     for i, line in enumerate(lines):
         if not line.text.strip():
             continue
         key = keys[i]
         marks: list[tuple[int, int, int]] = []
         if line.role == "candidate":
-            marks += [(a, b, FILLER) for a, b, _ in find_fillers(line.text)]
+            fillers = find_fillers(line.text)
+            filler_count[i] = len(fillers)
+            marks += [(a, b, FILLER) for a, b, _ in fillers]
             found = finder.find(line.text)
             used.update(term for *_, term in found)
             marks += [(a, b, TERM) for a, b, _ in found]
@@ -150,7 +153,7 @@ def build_annotated_transcript(report: FeedbackReport) -> dict[str, Any]:
                 "words": words,
                 "seconds": seconds,
                 "wpm": _rate(words, seconds),
-                "fillers": sum(len(find_fillers(line.text)) for line in own),
+                "fillers": sum(filler_count.get(i, 0) for i in span.line_indexes),
                 "note": note.number if note is not None else None,
             }
         )

@@ -69,6 +69,10 @@ def normalise(text: str) -> str:
 
 def locate(text: str, quote: str) -> tuple[int, int] | None:
     """The character span of ``quote`` in ``text`` (whole words, normalised as above), or None."""
+    quote = " ".join((quote or "").split())
+    at = text.lower().find(quote.lower()) if quote and len(text) == len(text.lower()) else -1
+    if at >= 0 and _word_edge(text, at - 1) and _word_edge(text, at + len(quote)):
+        return at, at + len(quote)  # quoted as written (the usual case): no normalising needed
     needle = normalise(quote)
     if not needle:
         return None
@@ -77,6 +81,10 @@ def locate(text: str, quote: str) -> tuple[int, int] | None:
     if at < 0:
         return None
     return where[at], where[at + len(needle) - 1] + 1
+
+
+def _word_edge(text: str, index: int) -> bool:
+    return index < 0 or index >= len(text) or not text[index].isalnum()
 
 
 @dataclass

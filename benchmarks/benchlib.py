@@ -96,11 +96,11 @@ def ratio(a: float, b: float) -> float:
 # --- the code under test -----------------------------------------------------------------------
 
 
-def archive(ref: str, dest: Path) -> str:
+def archive(ref: str, dest: Path, items: Iterable[str] = APP_ITEMS) -> str:
     """The app's files at ``ref`` into ``dest`` (working tree and index left alone); its short hash."""
     dest.mkdir(parents=True, exist_ok=True)
     data = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, *APP_ITEMS], check=True, capture_output=True
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, *items], check=True, capture_output=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=data, check=True)
     return subprocess.run(

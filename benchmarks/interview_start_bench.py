@@ -16,7 +16,11 @@ reported and excluded. CPU per start is this process's CPU time (the app's work 
 HTTP client's) over the starts; "beyond the upstream" subtracts what the same multipart request to
 the fake costs this process on its own (measured in the same run, same connection pool).
 
+With ``--before-ref`` the same script first runs against that commit's code (a ``git archive`` of it,
+this script copied in), then against the working tree: before and after in one run.
+
     .venv/bin/python benchmarks/interview_start_bench.py [--serial 60] [--burst 100] [--bursts 3]
+        [--before-ref 9d45ecd]
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -208,17 +214,42 @@ def main() -> int:
     parser.add_argument("--serial", type=int, default=60)
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--bursts", type=int, default=3)
+    parser.add_argument("--before-ref", default="", help="also measure this commit's code first")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/14",
+        help="the user cache's Redis ('' for none; flushed)",
+    )
     args = parser.parse_args()
+    if args.before_ref:
+        with tempfile.TemporaryDirectory(prefix="vocahire-start-") as tmp:
+            label = bl.archive(args.before_ref, Path(tmp), [*bl.APP_ITEMS, "tests"])
+            (Path(tmp) / "benchmarks").mkdir(exist_ok=True)
+            for name in ("benchlib.py", "interview_start_bench.py"):
+                shutil.copy2(Path(__file__).resolve().parent / name, Path(tmp) / "benchmarks" / name)
+            print(f"== before: {label} ==", flush=True)
+            argv = [f"--{k.replace('_', '-')}={v}" for k, v in vars(args).items() if k != "before_ref"]
+            subprocess.run(
+                [sys.executable, str(Path(tmp) / "benchmarks" / Path(__file__).name), *argv], check=True
+            )
+        print("== after: the working tree ==", flush=True)
     if not bl.port_open_pg():
         print("needs PostgreSQL on 127.0.0.1:5432", file=sys.stderr)
         return 2
     proc, url, key = fake_process()
+    redis = args.redis_url if args.redis_url and bl.port_open(6379) else ""
+    if redis:
+        import redis as redis_py
+
+        redis_py.Redis.from_url(redis).flushdb()
+        os.environ["REDIS_URL"] = redis  # the user/credits cache, as in production
     try:
         with bl.postgres_database("vocahire_start") as database_url:
             os.environ["OPENAI_API_KEY"] = key
             os.environ["OPENAI_BASE_URL"] = url
             bl.use_database(database_url)
-            print("PostgreSQL; the fake OpenAI answers at once, from its own process")
+            cache = f"user cache in Redis ({redis})" if redis else "no Redis (identity reads the database)"
+            print(f"PostgreSQL, {cache}; the fake OpenAI answers at once, from its own process")
             report(asyncio.run(run(args)), args)
             from vocahire.infra import database as db
 

@@ -9,6 +9,8 @@ from tests.fakes.openai_realtime import CANNED_ANSWER_SDP
 from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
 from tests.utils.live import OFFER_SDP, end, get, start
 from tests.utils.users import balance_of, make_user, session_cookie_for
+from vocahire.infra.database import in_session
+from vocahire.services.accounts import sessions
 
 URL = "/api/webrtc-exchange"
 
@@ -38,6 +40,19 @@ def test_signed_out_gets_401(api_client, fake_realtime):
     response = post(api_client, None, {"session_id": started.id, "sdp": OFFER_SDP})
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
+    assert fake_realtime.creates == [] and get(started.id).status == "starting"
+
+
+def test_a_session_signed_out_elsewhere_gets_401_and_nothing_is_created(api_client, fake_realtime):
+    user = make_user()
+    started = start(user.id)
+    cookies = session_cookie_for(user.id)
+    in_session(sessions.end_other_sessions, user_id=user.id)  # "Sign out everywhere"
+    api_client.cookies.clear()
+    for name, value in cookies.items():
+        api_client.cookies.set(name, value)
+    response = api_client.post(URL, json={"session_id": started.id, "sdp": OFFER_SDP})
+    assert response.status_code == 401
     assert fake_realtime.creates == [] and get(started.id).status == "starting"
 
 

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from vocahire import routes
 from vocahire.api.errors import json_route
 from vocahire.errors import Forbidden, InvalidInput
-from vocahire.services.accounts.identity import Credential, require_user
+from vocahire.services.accounts.identity import Credential, require_user, verify_credential
 from vocahire.services.interviews.calls import MAX_OFFER_BYTES, check_offer, connect_call
 from vocahire.settings import get_settings
 
@@ -56,13 +56,30 @@ async def _read_json(request: Request) -> dict[str, object]:
 @json_route
 async def webrtc_exchange(request: Request) -> JSONResponse:
     """Exchange the browser's SDP offer for the answer of a new OpenAI Realtime call."""
-    user = await require_user(Credential.from_headers(request.headers))
+    user_id, auth_session_id = await _caller(request)
     if not _same_site(request):
         raise Forbidden("That request came from another site and was refused.")
     data = await _read_json(request)
     offer = check_offer(data.get("sdp"))
-    answer = await connect_call(user_id=user.id, interview_id=data.get("session_id"), offer_sdp=offer)
+    answer = await connect_call(
+        user_id=user_id, interview_id=data.get("session_id"), offer_sdp=offer, auth_session_id=auth_session_id
+    )
     return JSONResponse({"sdp": answer}, headers=NO_STORE)
+
+
+async def _caller(request: Request) -> tuple[int, str | None]:
+    """Who is asking: a built-in account's token is verified in place (no I/O) and its session checked by
+    the exchange's own statement (the session id returned); Clerk goes through ``require_user``."""
+    settings = get_settings()
+    credential = Credential.from_headers(request.headers)
+    if settings.resolved_auth_provider == "builtin":
+        _, subject, auth_session_id = verify_credential(
+            credential.token(settings), settings, allow_fetch=False
+        )
+        if auth_session_id is not None:
+            return int(subject), auth_session_id
+    user = await require_user(credential)
+    return user.id, None
 
 
 def realtime_routes() -> list[Route]:

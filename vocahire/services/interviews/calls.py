@@ -65,12 +65,20 @@ async def connect_call(
     offer_sdp: str,
     settings: Settings | None = None,
     client: httpx.AsyncClient | None = None,
+    auth_session_id: str | None = None,
 ) -> str:
-    """Exchange the browser's offer for OpenAI's answer; on a failed first start the credit is refunded."""
+    """Exchange the browser's offer for OpenAI's answer; on a failed first start the credit is refunded.
+
+    ``auth_session_id``: the caller's built-in session, checked by the same statement that reads the
+    interview (so the caller's identity costs no account read of its own)."""
     settings = settings or get_settings()
     client = client or upstream_client(settings)
     plan = await run_db(
-        interviews.prepare_call, settings=settings, user_id=user_id, interview_id=interview_id
+        interviews.prepare_call,
+        settings=settings,
+        user_id=user_id,
+        interview_id=interview_id,
+        auth_session_id=auth_session_id,
     )
     session = realtime.session_config(settings, instructions=plan.instructions, pace=plan.pace)
     try:

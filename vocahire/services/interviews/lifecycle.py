@@ -19,14 +19,15 @@ from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlalchemy import select, update
+from sqlalchemy import exists, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from vocahire.errors import Conflict, InterviewInProgress, InvalidInput, NotFound
+from vocahire.errors import Conflict, InterviewInProgress, InvalidInput, NotAuthenticated, NotFound
 from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
-from vocahire.models import InterviewSession, TranscriptEntry, new_id, utcnow
+from vocahire.models import InterviewSession, TranscriptEntry, User, new_id, utcnow
+from vocahire.models.account_security import AuthSession
 from vocahire.models.interview import (
     LIVE_STATUSES,
     STATUS_ACTIVE,
@@ -158,12 +159,20 @@ def close_stale_sessions(
     *, session: Session, settings: Settings, user_id: int | None = None, now: datetime | None = None
 ) -> list[StaleClosure]:
     """Close live sessions that can no longer be live: never connected (refunded) or past their limit."""
-    now = now or utcnow()
+    return _close_stale(session, settings, user_id, now or utcnow())[0]
+
+
+def _close_stale(
+    session: Session, settings: Settings, user_id: int | None, now: datetime
+) -> tuple[list[StaleClosure], bool]:
+    """``close_stale_sessions``, and whether any live session it saw is left open."""
     query = select(InterviewSession).where(col(InterviewSession.status).in_(LIVE_STATUSES))
     if user_id is not None:
         query = query.where(col(InterviewSession.user_id) == user_id)
     closed: list[StaleClosure] = []
+    seen = 0
     for row in session.execute(query).scalars().all():
+        seen += 1
         if row.status == STATUS_STARTING and row.created_at < now - STARTING_GRACE:
             if fail_start(
                 session=session,
@@ -180,7 +189,7 @@ def close_stale_sessions(
                 )
                 if result.changed:
                     closed.append(StaleClosure(row.id, row.openai_call_id, result.status))
-    return closed
+    return closed, seen > len(closed)
 
 
 def live_interview_id(*, session: Session, user_id: int) -> str | None:
@@ -203,8 +212,8 @@ def start_interview(
     """Create the session and reserve its credit atomically; refuses a second live interview."""
     now = now or utcnow()
     user = load_active_user(session=session, user_id=user_id)
-    close_stale_sessions(session=session, settings=settings, user_id=user_id, now=now)
-    existing = live_interview_id(session=session, user_id=user_id)
+    _, left_open = _close_stale(session, settings, user_id, now)
+    existing = live_interview_id(session=session, user_id=user_id) if left_open else None
     if existing:
         raise InterviewInProgress(existing)
     values: dict[str, Any] = {
@@ -267,11 +276,42 @@ class CallPlan:
 
 
 def prepare_call(
-    *, session: Session, settings: Settings, user_id: int, interview_id: Any, now: datetime | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    interview_id: Any,
+    now: datetime | None = None,
+    auth_session_id: str | None = None,
 ) -> CallPlan:
-    """Check the interview may (re)connect now and build the interviewer's instructions."""
+    """Check the interview may (re)connect now and build the interviewer's instructions.
+
+    One statement reads the interview and its owner's account and, with ``auth_session_id`` (a built-in
+    account's verified token), whether that session is still open: the caller needs no account read.
+    """
     now = now or utcnow()
-    row = owned_interview(session=session, user_id=user_id, interview_id=interview_id)
+    session_open: Any = true()
+    if auth_session_id is not None:
+        session_open = exists().where(
+            col(AuthSession.id) == auth_session_id,
+            col(AuthSession.user_id) == col(InterviewSession.user_id),
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > now,
+        )
+    found = (
+        session.execute(
+            select(InterviewSession, col(User.name), col(User.deleted_at), session_open)
+            .join(User, col(User.id) == col(InterviewSession.user_id))
+            .where(col(InterviewSession.id) == interview_id)
+        ).first()
+        if valid_id(interview_id)
+        else None
+    )
+    if found is not None and found[0].user_id == user_id and not found[3]:
+        raise NotAuthenticated("You were signed out. Please sign in again.")
+    if found is None or found[0].user_id != user_id or found[0].deleted_at is not None:
+        raise NotFound("We couldn't find that interview.")
+    row, name, user_deleted_at, _ = found
     if row.status == STATUS_FAILED:
         raise Conflict("This interview could not be started. Please start a new one.")
     if row.status == STATUS_COMPLETED:
@@ -283,7 +323,8 @@ def prepare_call(
         )
     if deadline is not None and deadline <= now:
         raise Conflict("This interview's time is up.")
-    user = load_active_user(session=session, user_id=user_id)
+    if user_deleted_at is not None:
+        raise NotAuthenticated("Your account is no longer active. Please sign in again.")
     limit = limit_seconds(settings, row.duration_minutes)
     brief = InterviewBrief(
         job_title=row.job_title,
@@ -293,7 +334,7 @@ def prepare_call(
         difficulty=row.difficulty,
         duration_minutes=limit / 60,
         pace=row.pace,
-        candidate_name=(user.name or "").split(" ")[0][:40],
+        candidate_name=(name or "").split(" ")[0][:40],
     )
     if row.status == STATUS_ACTIVE:
         lines = [(e.role, e.text) for e in _lines(session, row.id)]
@@ -311,16 +352,18 @@ def mark_connected(
     Returns when the interview started, or None if it ended meanwhile.
     """
     now = now or utcnow()
-    row = session.get(InterviewSession, interview_id)
-    if row is None or row.status not in LIVE_STATUSES:
-        return None
-    started_at = row.started_at or now
-    result = session.exec(
+    started = session.execute(
         update(InterviewSession)
         .where(col(InterviewSession.id) == interview_id, col(InterviewSession.status).in_(LIVE_STATUSES))
-        .values(status=STATUS_ACTIVE, openai_call_id=call_id, started_at=started_at, updated_at=now)
-    )
-    return started_at if result.rowcount == 1 else None
+        .values(
+            status=STATUS_ACTIVE,
+            openai_call_id=call_id,
+            started_at=func.coalesce(col(InterviewSession.started_at), now),
+            updated_at=now,
+        )
+        .returning(col(InterviewSession.started_at))
+    ).first()
+    return None if started is None else started[0]
 
 
 def fail_start(*, session: Session, interview_id: str, message: str, now: datetime | None = None) -> bool:

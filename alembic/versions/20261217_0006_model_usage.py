@@ -1,6 +1,7 @@
 """Model usage per interview (issue 18): model_usage_events (each upstream usage report once, by its
 response / item / attempt key) and interview_model_usage (an interview's running totals per source and
-model: token counts by kind, audio milliseconds, cost in nano-USD).
+model: token counts by kind, audio milliseconds, cost in nano-USD); interview_sessions gets an index on
+created_at (the economics queries pick a range's interviews by it).
 
 Revision ID: 0006
 Revises: 0005
@@ -67,8 +68,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("session_id", "source", "event_key", name="uq_model_usage_events_key"),
     )
 
+    with op.batch_alter_table("interview_sessions", schema=None) as batch_op:
+        batch_op.create_index("ix_interview_sessions_created", ["created_at"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("interview_sessions", schema=None) as batch_op:
+        batch_op.drop_index("ix_interview_sessions_created")
     op.drop_table("model_usage_events")
     with op.batch_alter_table("interview_model_usage", schema=None) as batch_op:
         batch_op.drop_index("ix_interview_model_usage_model")

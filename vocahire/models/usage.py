@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from vocahire.models._base import UTCDateTime, utcnow
+from vocahire.models.interview import InterviewSession
 
 SOURCE_REALTIME = "realtime"  # the interviewer's responses (response.done)
 SOURCE_TRANSCRIPTION = "transcription"  # the candidate's speech transcribed during the call
@@ -88,3 +89,8 @@ class InterviewModelUsage(SQLModel, table=True):
     audio_ms: int = _count()
     cost_nanousd: int = _count()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# The economics queries pick the interviews started in a range, then join their usage: by start time.
+# (Declared here with the usage tables it serves; it belongs to interview_sessions, migration 0006.)
+Index("ix_interview_sessions_created", InterviewSession.__table__.c.created_at)  # type: ignore[attr-defined]

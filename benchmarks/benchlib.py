@@ -13,6 +13,7 @@ import gzip
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -24,6 +25,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -388,8 +390,8 @@ def make_accounts(n: int, credits_cents: int = 300) -> list[tuple[int, str]]:
 
     from vocahire.infra.database import in_session
     from vocahire.models import User, utcnow
-    from vocahire.services.accounts import sessions
-    from vocahire.services.accounts.session_tokens import SESSION_COOKIE
+    from vocahire.models.account_security import AuthSession
+    from vocahire.services.accounts.session_tokens import SESSION_COOKIE, issue_session_token
     from vocahire.settings import get_settings
 
     settings = get_settings()
@@ -413,12 +415,24 @@ def make_accounts(n: int, credits_cents: int = 300) -> list[tuple[int, str]]:
         return [r[0] for r in session.execute(insert(User).values(rows).returning(User.id)).all()]
 
     ids = in_session(create)
+    sids = [secrets.token_hex(16) for _ in ids]
+    expires = now + timedelta(minutes=settings.session_ttl_minutes)
 
-    def cookie(user_id: int) -> str:
-        token = in_session(sessions.open_session, settings=settings, user_id=user_id)
-        return f"{SESSION_COOKIE}={token}"
+    def open_sessions(*, session: Any) -> None:  # what sessions.open_session writes, in one statement
+        session.execute(
+            insert(AuthSession).values(
+                [
+                    {"id": sid, "user_id": uid, "created_at": now, "expires_at": expires}
+                    for uid, sid in zip(ids, sids, strict=True)
+                ]
+            )
+        )
 
-    return [(uid, cookie(uid)) for uid in ids]
+    in_session(open_sessions)
+    return [
+        (uid, f"{SESSION_COOKIE}={issue_session_token(uid, sid, settings, now=now)}")
+        for uid, sid in zip(ids, sids, strict=True)
+    ]
 
 
 def seed_live_interviews(user_ids: list[int], lines_each: int) -> list[str]:

@@ -15,7 +15,12 @@ Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres), Redis on
 127.0.0.1:6379 (uses database 14, flushed), and Debian's nginx
 (``apt-get install -y nginx-light``; without it a small Python TCP proxy stands in).
 
-    .venv/bin/python benchmarks/scaleout_bench.py [--clients 20] [--events 25]
+Then (with Redis) ``--live`` interviews (default 1000), each holding ``--lines-before`` saved lines,
+send a final line every 2 s each through the live page's ``on_lines``, tabs spread over both workers,
+from a separate client process: p99 save round trip, backend CPU per line (both workers' process
+groups, from /proc), memory per connected tab.
+
+    .venv/bin/python benchmarks/scaleout_bench.py [--clients 20] [--events 25] [--live 1000]
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import benchlib as bl  # noqa: E402
 import httpx  # noqa: E402
 import socketio  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -198,7 +205,7 @@ class Proxy:
 worker_processes 1;
 pid {conf_dir}/nginx.pid;
 error_log {conf_dir}/error.log warn;
-events {{ worker_connections 1024; }}
+events {{ worker_connections 4096; }}
 http {{
   access_log {conf_dir}/access.log;
   client_body_temp_path {conf_dir}/body;
@@ -438,7 +445,7 @@ def worker_env(workdir: Path, database_url: str, redis_url: str | None, public_u
             "REFLEX_CHECK_LATEST_VERSION": "false",
             "ENVIRONMENT": "production",
             "APP_URL": public_url,
-            "SESSION_SECRET": "scaleout-" + uuid.uuid4().hex + uuid.uuid4().hex,
+            "SESSION_SECRET": bl.SESSION_SECRET,  # the bench mints the live interviews' session cookies
             "DATABASE_URL": database_url,
             "FEEDBACK_WORKER_ENABLED": "false",
             "GRANIAN_WORKERS": "1",
@@ -672,17 +679,83 @@ async def load_test(
     return {"spread": spread, "wall": wall, "rtts": rtts, "count": len(rtts)}
 
 
+def live_interviews(
+    database_url: str, workers: list[Worker], workdir: Path, n: int, lines_before: int, seconds: float
+) -> dict[str, Any]:
+    """n live interviews, each with ``lines_before`` saved lines, a line every 2 s each, tabs spread over the
+    workers (direct, as the load balancer would); clients in a separate process (the ingest bench's)."""
+    import transcript_ingest_bench as ingest
+
+    bl.use_database(database_url)
+    accounts = bl.make_accounts(n)
+    ids = bl.seed_live_interviews([uid for uid, _ in accounts], lines_before)
+    names = bl.state_names(workdir, "vocahire.state.interview", {"live": "LiveInterviewState"})
+    cfg = {
+        "url": f"http://127.0.0.1:{workers[0].port}",
+        "urls": [f"http://127.0.0.1:{w.port}" for w in workers],
+        "pgid": [w.process.pid for w in workers if w.process is not None],
+        "names": names,
+        "loaded_var": "interview_id",
+        "accounts": [[cookie, iid] for (_, cookie), iid in zip(accounts, ids, strict=True)],
+        "clients": n,
+        "lines_before": lines_before,
+        "rounds": 1,
+        "phase_seconds": seconds,
+        "capacity": [],
+        "capacity_seconds": seconds,
+    }
+    out = ingest.run_clients(cfg, workdir)
+    out["saved"] = bl.count_rows(database_url, "transcript_entries") - n * lines_before
+    out["lines_before"] = lines_before
+    return out
+
+
+def report_live(res: dict[str, Any]) -> None:
+    line = next(p for p in res["phases"] if p["kind"] == "line")
+    noop = next(p for p in res["phases"] if p["kind"] == "noop")
+    lat = [x * 1000 for x in line["latencies"]]
+    print(
+        f"\n== {res['idle_clients']} live interviews across 2 workers + Redis + PostgreSQL"
+        f" ({res['lines_before']} lines saved each, a line every 2 s each) =="
+    )
+    print(
+        f"  {res['idle_clients']} tabs opened in {res['opened_in']:.1f} s; backend memory"
+        f" {(res['rss_idle'] - res['rss_before']) / res['idle_clients'] / 1024:.0f} KB per connected tab"
+    )
+    print(
+        f"  save round trip (emit -> saved -> acknowledged): median {statistics.median(lat):.1f} ms,"
+        f" p99 {pct(lat, 0.99):.0f} ms (goal <= 100 ms); {line['events'] / line['wall']:.0f} lines/s;"
+        f" {line['errors']} errors"
+    )
+    print(
+        f"  backend CPU per line {line['cpu'] / line['events'] * 1000:.2f} ms (both workers),"
+        f" per no-op event {noop['cpu'] / max(1, noop['events']) * 1000:.2f} ms;"
+        f" rows saved {res['saved']} of {res['sent_lines']} lines sent"
+    )
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def run_setup(
-    with_redis: bool, stack: ExitStack, database_url: str, clients: int, events: int, names: dict[str, str]
+    with_redis: bool,
+    stack: ExitStack,
+    database_url: str,
+    clients: int,
+    events: int,
+    names: dict[str, str],
+    live: int = 0,
+    lines_before: int = 300,
+    ref: str = "HEAD",
 ) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="vocahire-scaleout-"))
     stack.callback(shutil.rmtree, workdir, True)
-    copy_app(workdir)
+    if ref == "tree":
+        copy_app(workdir)
+    else:
+        bl.archive(ref, workdir)  # the committed code, whoever is editing the tree
     proxy_port = free_port()
     base_url = f"http://127.0.0.1:{proxy_port}"
     env = worker_env(workdir, database_url, REDIS_URL if with_redis else None, base_url)
@@ -711,7 +784,10 @@ def run_setup(
             out["load"] = await load_test(base_url, cookie, names, workers, clients, events)
         return out
 
-    return asyncio.run(go())
+    result = asyncio.run(go())
+    if with_redis and live:
+        result["live"] = live_interviews(database_url, workers, workdir, live, lines_before, 10.0)
+    return result
 
 
 def report(title: str, res: dict[str, Any]) -> None:
@@ -764,6 +840,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--events", type=int, default=25)
     parser.add_argument("--skip-control", action="store_true", help="skip the run without Redis")
+    parser.add_argument("--ref", default="HEAD", help="the code to run: a git ref, or 'tree'")
+    parser.add_argument("--live", type=int, default=1000, help="live interviews in the load phase (0: none)")
+    parser.add_argument("--lines-before", type=int, default=300, help="lines each live interview holds")
     parser.add_argument("--proxy", nargs="+", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.proxy:  # the fallback proxy's own process
@@ -776,11 +855,25 @@ def main() -> int:
     flush_redis_db()
     with ExitStack() as stack, postgres_database() as database_url:
         stack.callback(flush_redis_db)
-        with_redis = run_setup(True, stack, database_url, args.clients, args.events, names)
+        with_redis = run_setup(
+            True,
+            stack,
+            database_url,
+            args.clients,
+            args.events,
+            names,
+            args.live,
+            args.lines_before,
+            args.ref,
+        )
         report("2 workers + Redis state manager + PostgreSQL", with_redis)
+        if "live" in with_redis:
+            report_live(with_redis["live"])
         if not args.skip_control:
             with ExitStack() as control_stack:
-                without = run_setup(False, control_stack, database_url, args.clients, args.events, names)
+                without = run_setup(
+                    False, control_stack, database_url, args.clients, args.events, names, ref=args.ref
+                )
             report("control: 2 workers, no Redis (state in each worker's memory)", without)
     return 0
 

@@ -74,6 +74,8 @@ class Tab:
         self.item = cfg["lines_before"]
         self.flag = True
         self.path = f"/interview/{interview_id}"
+        urls = cfg.get("urls") or [cfg["url"]]
+        self.url = urls[int(interview_id, 16) % len(urls)]  # several workers: tabs spread over them
 
     async def open(self) -> None:
         loaded = asyncio.Event()
@@ -100,7 +102,7 @@ class Tab:
             },
         }
         await self.sio.connect(
-            f"{self.cfg['url']}?token={self.token}",
+            f"{self.url}?token={self.token}",
             socketio_path="_event",
             transports=["websocket"],
             namespaces=["/_event"],
@@ -159,7 +161,15 @@ class Tab:
             await self.sio.disconnect()
 
 
-async def phase(tabs: list[Tab], kind: str, seconds: float, pgid: int) -> dict[str, Any]:
+def cpu_of(pgids: int | list[int]) -> float:
+    return sum(bl.group_cpu(p) for p in (pgids if isinstance(pgids, list) else [pgids]))
+
+
+def rss_of(pgids: int | list[int]) -> int:
+    return sum(bl.group_rss(p) for p in (pgids if isinstance(pgids, list) else [pgids]))
+
+
+async def phase(tabs: list[Tab], kind: str, seconds: float, pgid: int | list[int]) -> dict[str, Any]:
     """Every tab sends one event every INTERVAL s (staggered) for ``seconds``; latencies and CPU."""
     latencies: list[float] = []
     errors = 0
@@ -177,14 +187,14 @@ async def phase(tabs: list[Tab], kind: str, seconds: float, pgid: int) -> dict[s
             next_at += INTERVAL
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
-    cpu0, own0, t0 = bl.group_cpu(pgid), time.process_time(), time.monotonic()
+    cpu0, own0, t0 = cpu_of(pgid), time.process_time(), time.monotonic()
     await asyncio.gather(*(run(i, t) for i, t in enumerate(tabs)))
     wall = time.monotonic() - t0
     return {
         "kind": kind,
         "latencies": latencies,
         "errors": errors,
-        "cpu": bl.group_cpu(pgid) - cpu0,
+        "cpu": cpu_of(pgid) - cpu0,
         "client_cpu": time.process_time() - own0,
         "wall": wall,
         "events": len(latencies),
@@ -195,14 +205,14 @@ async def client_main(cfg: dict[str, Any]) -> dict[str, Any]:
     pgid = cfg["pgid"]
     accounts = cfg["accounts"]
     n = cfg["clients"]
-    out: dict[str, Any] = {"rss_before": bl.group_rss(pgid)}
+    out: dict[str, Any] = {"rss_before": rss_of(pgid)}
     tabs = [Tab(cfg, cookie, iid) for cookie, iid in accounts[:n]]
     t0 = time.monotonic()
     for i in range(0, len(tabs), 50):
         await asyncio.gather(*(t.open() for t in tabs[i : i + 50]))
     out["opened_in"] = time.monotonic() - t0
     await asyncio.sleep(3)
-    out["rss_idle"] = bl.group_rss(pgid)
+    out["rss_idle"] = rss_of(pgid)
     out["idle_clients"] = len(tabs)
     out["warmup"] = [await phase(tabs, "noop", INTERVAL, pgid), await phase(tabs, "line", INTERVAL, pgid)]
     out["phases"] = []

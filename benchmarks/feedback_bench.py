@@ -314,9 +314,9 @@ def main() -> None:
     logging.disable(logging.INFO)  # the worker logs each job; keep the figures readable
     bench_measured(args.runs)
     print()
-    bench_annotated(args.runs)
-    print()
     bench_job(args.jobs, args.database_url)
+    print()
+    bench_annotated(args.runs)
 
 
 if __name__ == "__main__":

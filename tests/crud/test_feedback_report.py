@@ -137,7 +137,7 @@ def test_feedback_stored_before_citations_still_renders(fake):
     assert data["categories"][0]["score_text"] == "55/100" and data["categories"][0]["score"] == 55
     assert data["categories"][0]["target"] == ""
     assert data["strengths"] == [{"id": "strength-1", "text": "Clear structure", "target": "", "cites": 0}]
-    assert data["fix_first"]["text"] == "" and data["answer_notes"][0]["has_note"] is False
+    assert data["fix_first"]["text"] == "" and data["answer_notes"] == []
     assert data["questions"][0]["what_worked"] == "Clear goal."
     assert not any(t["points"] for t in data["transcript"])
     assert not any("hl-cited" in seg["cls"] for t in data["transcript"] for seg in t["segments"])

@@ -59,7 +59,7 @@ def write_feedback(interview_id: str, overall: int = 72) -> None:
     from vocahire.services.feedback import jobs
     from vocahire.services.feedback.ai import AIFeedback, AIResult
     from vocahire.services.feedback.speech_metrics import compute_speech_metrics
-    from vocahire.workers.feedback_worker import _feedback_fields
+    from vocahire.workers.feedback_worker import feedback_fields
 
     job = _claim(interview_id)
     data = in_session(jobs.load_job_input, interview_id=interview_id)
@@ -69,7 +69,7 @@ def write_feedback(interview_id: str, overall: int = 72) -> None:
         model="fake",
         upstream_seconds=0.0,
     )
-    assert in_session(jobs.complete_job, job=job, metrics=metrics.to_json(), **_feedback_fields(result))
+    assert in_session(jobs.complete_job, job=job, metrics=metrics.to_json(), **feedback_fields(result, data))
 
 
 def fail_feedback(interview_id: str) -> None:

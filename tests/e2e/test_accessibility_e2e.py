@@ -45,7 +45,7 @@ def complete_feedback(interview_id: str) -> None:
     from vocahire.services.feedback import jobs
     from vocahire.services.feedback.ai import AIFeedback, AIResult
     from vocahire.services.feedback.speech_metrics import compute_speech_metrics
-    from vocahire.workers.feedback_worker import _feedback_fields
+    from vocahire.workers.feedback_worker import feedback_fields
 
     job = in_session(jobs.claim_next_job, lease_seconds=600)
     assert job is not None and job.interview_id == interview_id
@@ -54,7 +54,7 @@ def complete_feedback(interview_id: str) -> None:
     result = AIResult(
         feedback=AIFeedback.model_validate(sample_feedback()), model="fake", upstream_seconds=0.0
     )
-    assert in_session(jobs.complete_job, job=job, metrics=metrics.to_json(), **_feedback_fields(result))
+    assert in_session(jobs.complete_job, job=job, metrics=metrics.to_json(), **feedback_fields(result, data))
 
 
 def make_people(tag: str) -> People:

@@ -281,7 +281,10 @@ def test_history_lists_interviews_and_charts_progress(page, chat_fake):
     assert page.locator(".history-row").count() == 4
     assert page.locator("#latest-overall").inner_text() == "83"
     assert page.get_by_text("+25 since your first scored interview").is_visible()
-    assert page.locator("#scores-chart .recharts-line").count() == 6
+    assert page.locator("#scores-chart .recharts-line").count() == 1  # overall (categories: by type)
+    # Per interview type: the rubric's five categories and the answers' average, out of 10.
+    assert page.locator("#type-chart .recharts-line").count() == 6
+    assert page.locator("#progress-by-type").get_by_role("button", name="Mixed").is_visible()
     page.wait_for_timeout(500)
     shot(page, "history-desktop")
 

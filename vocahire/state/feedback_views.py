@@ -227,7 +227,12 @@ def feedback_view(report: FeedbackReport) -> dict[str, Any]:
             for i, p in enumerate(written.improvements if written else [], 1)
         ],
         "dropped_citations": written.dropped_citations if written is not None else 0,
-        "answer_notes": _answer_views(report, annotated, targets),
+        # Notes per answer come with rubric-scored feedback; older feedback has its notes per question.
+        "answer_notes": (
+            _answer_views(report, annotated, targets)
+            if written is not None and written.format_version >= 2
+            else []
+        ),
         "questions": [
             {
                 "number": i + 1,

@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import anyio.to_thread
 import httpx
@@ -21,9 +21,9 @@ import httpx
 from vocahire.infra.database import run_db
 from vocahire.models import utcnow
 from vocahire.services.feedback import jobs
-from vocahire.services.feedback.ai import FeedbackAIError, FeedbackRequest, request_feedback, scrub
+from vocahire.services.feedback.ai import AIResult, FeedbackAIError, FeedbackRequest, request_feedback, scrub
 from vocahire.services.feedback.answers import segment_answers
-from vocahire.services.feedback.assessment import assemble
+from vocahire.services.feedback.assessment import Assessment, assemble
 from vocahire.services.feedback.speech_metrics import SpeechMetrics, compute_speech_metrics
 from vocahire.settings import Settings, get_settings
 
@@ -188,11 +188,7 @@ class FeedbackWorker:
             result.feedback, lines=data.lines, spans=spans, interview_type=data.interview_type
         )
         stored = await run_db(
-            jobs.complete_job,
-            job=job,
-            metrics=metrics.to_json(),
-            model=result.model,
-            **assessment.stored_fields(),
+            jobs.complete_job, job=job, metrics=metrics.to_json(), **feedback_fields(result, data, assessment)
         )
         outcome: Outcome = "completed" if stored else "lost"
         log.info(
@@ -257,6 +253,21 @@ class FeedbackWorker:
 def _log_crash(task: asyncio.Task[JobOutcome]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("feedback job task ended with %s", type(task.exception()).__name__)
+
+
+def feedback_fields(
+    result: AIResult, data: jobs.JobInput, assessment: Assessment | None = None
+) -> dict[str, Any]:
+    """What ``jobs.complete_job`` stores for an AI result: its citations checked against ``data``'s
+    transcript, its notes tied to the answers."""
+    if assessment is None:
+        assessment = assemble(
+            result.feedback,
+            lines=data.lines,
+            spans=segment_answers(data.lines),
+            interview_type=data.interview_type,
+        )
+    return {"model": result.model, **assessment.stored_fields()}
 
 
 async def run_feedback_worker() -> None:

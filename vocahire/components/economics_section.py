@@ -165,7 +165,7 @@ def economics_section() -> rx.Component:
         ),
         rx.grid(
             _figure("Cost per interview (median)", "median", "all models"),
-            _figure("p90 / max", "p90"),
+            _figure("p90 / max per interview", "p90_max"),
             _figure("Cost per minute", "per_minute", "interviews with a recorded duration"),
             _figure("Model cost", "model_cost"),
             _figure("Gross margin", "margin"),

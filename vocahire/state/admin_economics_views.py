@@ -15,6 +15,8 @@ def usd(amount: Decimal | None, places: int = 2) -> str:
     """``$1,234.50``; ``-$2.71``; costs per interview with more places (``$0.0123``); "—" when unknown."""
     if amount is None:
         return "—"
+    if places == 2 and 0 < abs(amount) < 1:
+        places = 4  # a few cents of model cost would otherwise read as $0.00
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount):,.{places}f}"
 
@@ -91,6 +93,7 @@ def economics_totals(report: EconomicsReport) -> dict[str, str]:
     return {
         "median": usd(report.overall.median, 4),
         "p90": usd(report.overall.p90, 4),
+        "p90_max": f"{usd(report.overall.p90, 4)} / {usd(report.overall.max, 4)}",
         "max": usd(report.overall.max, 4),
         "costed": f"{report.overall.interviews:,}",
         "model_cost": usd(report.overall.total),

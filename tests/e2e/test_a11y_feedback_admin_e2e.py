@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from tests.e2e.conftest import OUTPUT, LiveApp, shot, signed_in_context, wait_hydrated
 from tests.utils import axe
-from tests.utils.interviews import make_interview
+from tests.utils.interviews import claim_job_of, make_interview
 from tests.utils.users import make_user
 from vocahire.infra.database import in_session
 from vocahire.models import CreditLedgerEntry, StripePayment, User, utcnow
@@ -46,11 +46,7 @@ class Data:
 
 
 def _claim(interview_id: str) -> Any:
-    from vocahire.services.feedback import jobs
-
-    job = in_session(jobs.claim_next_job, lease_seconds=600)
-    assert job is not None and job.interview_id == interview_id
-    return job
+    return claim_job_of(interview_id)
 
 
 def write_feedback(interview_id: str, overall: int = 72) -> None:

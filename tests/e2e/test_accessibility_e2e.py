@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from tests.e2e.conftest import LiveApp, signed_in_context, wait_hydrated
 from tests.utils import axe
-from tests.utils.interviews import make_interview
+from tests.utils.interviews import claim_job_of, make_interview
 from tests.utils.users import make_user
 from vocahire.infra.database import in_session
 from vocahire.models import User, utcnow
@@ -47,8 +47,7 @@ def complete_feedback(interview_id: str) -> None:
     from vocahire.services.feedback.speech_metrics import compute_speech_metrics
     from vocahire.workers.feedback_worker import feedback_fields
 
-    job = in_session(jobs.claim_next_job, lease_seconds=600)
-    assert job is not None and job.interview_id == interview_id
+    job = claim_job_of(interview_id)
     data = in_session(jobs.load_job_input, interview_id=interview_id)
     metrics = compute_speech_metrics(data.lines, data.job_description)
     result = AIResult(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 
@@ -121,13 +122,29 @@ def age_claim(interview_id: str, seconds: float) -> None:
     in_session(go)
 
 
+def claim_job_of(interview_id: str) -> Any:
+    """Claim this interview's feedback job as a worker would, leaving other queued jobs as they were
+    (tests sharing one app database may have queued some)."""
+    from vocahire.services.feedback import jobs
+
+    others = []
+    try:
+        while (job := in_session(jobs.claim_next_job, lease_seconds=600)) is not None:
+            if job.interview_id == interview_id:
+                return job
+            others.append(job)
+        raise AssertionError(f"no queued feedback job for {interview_id}")
+    finally:
+        for other in others:
+            in_session(jobs.release_job, job=other)
+
+
 def completed_interview_with_feedback(user_id: int, score: int = 72) -> str:
     """An interview whose feedback job a worker just completed (through the real job functions)."""
     from vocahire.services.feedback import jobs
 
     interview_id = make_interview(user_id)
-    job = in_session(jobs.claim_next_job, lease_seconds=600)
-    assert job is not None and job.interview_id == interview_id
+    job = claim_job_of(interview_id)
     stored = in_session(
         jobs.complete_job,
         job=job,

@@ -179,6 +179,11 @@ class Settings(BaseSettings):
         None, gt=0, le=7200, validation_alias="INTERVIEW_LIMIT_SECONDS"
     )
     interview_closing_seconds: int = Field(20, ge=0, le=120, validation_alias="INTERVIEW_CLOSING_SECONDS")
+    # "Practise this answer again": what one redo costs (free on a Coach plan) and how long it may last.
+    redo_price_credits: Decimal = Field(
+        Decimal("0.25"), ge=0, le=10, decimal_places=2, validation_alias="REDO_PRICE_CREDITS"
+    )
+    redo_max_minutes: int = Field(5, gt=0, le=30, validation_alias="REDO_MAX_MINUTES")
     feedback_model: str = Field("gpt-4.1-mini", validation_alias="FEEDBACK_MODEL")
     feedback_timeout_seconds: float = Field(60.0, gt=0, validation_alias="FEEDBACK_TIMEOUT_SECONDS")
     feedback_max_attempts: int = Field(5, gt=0, le=20, validation_alias="FEEDBACK_MAX_ATTEMPTS")

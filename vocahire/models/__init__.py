@@ -8,6 +8,7 @@ from vocahire.models.email import OutboundEmail
 from vocahire.models.feedback import Feedback
 from vocahire.models.interview import InterviewSession, TranscriptEntry
 from vocahire.models.ledger import CreditLedgerEntry
+from vocahire.models.practice import PracticeItem
 from vocahire.models.usage import InterviewModelUsage, ModelUsageEvent
 from vocahire.models.user import User
 from vocahire.models.webhook_event import ProcessedWebhookEvent
@@ -22,6 +23,7 @@ __all__ = [
     "InterviewSession",
     "ModelUsageEvent",
     "OutboundEmail",
+    "PracticeItem",
     "ProcessedWebhookEvent",
     "StripePayment",
     "StripeSubscription",

@@ -15,6 +15,10 @@ STATUS_COMPLETED = "completed"
 STATUS_FAILED = "failed"
 LIVE_STATUSES = (STATUS_STARTING, STATUS_ACTIVE)
 
+# What a session is: a whole mock interview, or a redo of one of its answers ("Practise this answer again").
+KIND_INTERVIEW = "interview"
+KIND_REDO = "redo"
+
 FEEDBACK_NONE = "none"
 FEEDBACK_PENDING = "pending"
 FEEDBACK_GENERATING = "generating"
@@ -32,6 +36,7 @@ class InterviewSession(SQLModel, table=True):
         Index("ix_interview_sessions_user_created", "user_id", "created_at"),
         Index("ix_interview_sessions_status", "status"),
         Index("ix_interview_sessions_feedback_queue", "feedback_status", "feedback_next_attempt_at"),
+        Index("ix_interview_sessions_redo_of", "redo_of", "redo_answer"),
         # At most one live interview per user, enforced by the database itself.
         Index(
             "uq_interview_sessions_one_live_per_user",
@@ -52,6 +57,15 @@ class InterviewSession(SQLModel, table=True):
     difficulty: str = Field(default="medium", max_length=32)
     duration_minutes: int = Field(default=20)
     pace: str = Field(default="patient", max_length=16)
+    kind: str = Field(
+        default=KIND_INTERVIEW, max_length=16, sa_column_kwargs={"server_default": KIND_INTERVIEW}
+    )
+    # A redo: the interview whose answer is practised again, that answer's number, its question and a
+    # summary of the conversation up to it (what the interviewer is told).
+    redo_of: str | None = Field(default=None, max_length=32)
+    redo_answer: int | None = Field(default=None)
+    redo_question: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    redo_context: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(default=STATUS_STARTING, max_length=16)
     credits_charged_cents: int = Field(default=0)
     openai_call_id: str | None = Field(default=None, max_length=255)

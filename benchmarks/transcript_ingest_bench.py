@@ -340,7 +340,7 @@ def capacity(build: Build) -> tuple[int, str]:
 
 
 def report(builds: list[Build], args: argparse.Namespace) -> None:
-    bare = next(b for b in builds if b.kind == "bare")
+    bare = next((b for b in builds if b.kind == "bare"), builds[0])  # without it, ratios are to the first
     apps = [b for b in builds if b.kind == "app"]
     print(
         f"\n{args.clients} tabs, each a live interview holding {args.lines_before} saved lines, one event"
@@ -470,10 +470,7 @@ def main() -> int:
         print("PostgreSQL, 1 backend worker each, state manager as each build's code chooses", flush=True)
         for build in builds:
             measure(build, args)
-        if not args.skip_bare:
-            report(builds, args)
-        else:
-            print(json.dumps({b.label: b.result for b in builds})[:2000])
+        report(builds, args)
     return 0
 
 

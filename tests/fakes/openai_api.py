@@ -131,6 +131,24 @@ def feedback_for_request(body: Any, overall: int = 72) -> dict[str, Any]:
     return fb
 
 
+def regrade_for_request(body: Any, score: int = 8) -> dict[str, Any]:
+    """A redo's grading fitted to the request (issue 16): its key points (the first one newly covered),
+    citations of the new transcript's candidate lines."""
+    schema = body["response_format"]["json_schema"]["schema"]
+    points = schema["properties"]["key_points"]["items"]["properties"]["point"].get("enum") or []
+    prompt = body["messages"][-1]["content"]
+    candidate = [(label, text) for label, who, text in _LINE_RE.findall(prompt) if who == "Candidate"]
+    return {
+        "score": score,
+        "verdict": "Clearer and better owned than the first try.",
+        "improved": {"text": "You opened with the result this time.", "citations": _cite(candidate, 0)},
+        "still_missing": {"text": "Say what you would do differently.", "citations": _cite(candidate, 0)},
+        "key_points": [
+            {"point": p, "covered_before": k > 0, "covered_now": True} for k, p in enumerate(points)
+        ],
+    }
+
+
 @dataclass
 class Reply:
     """One scripted answer; ``delay`` seconds pass before it is sent."""
@@ -447,7 +465,12 @@ class FakeOpenAI:
         if reply.delay:
             time.sleep(reply.delay)
         if reply.fitted_overall is not None:
-            reply = Reply(content=json.dumps(feedback_for_request(body, reply.fitted_overall)))
+            fitted = (
+                regrade_for_request(body, min(10, reply.fitted_overall // 10 + 1))
+                if body["response_format"]["json_schema"].get("name") == "answer_regrade"
+                else feedback_for_request(body, reply.fitted_overall)
+            )
+            reply = Reply(content=json.dumps(fitted))
         if reply.raw_body is not None:
             self._send_raw(h, reply.status, reply.raw_body, reply.headers)
         elif reply.status != 200:

@@ -15,6 +15,8 @@ from vocahire.models._base import UTCDateTime, utcnow
 # its transcript citations, a "fix this first" item and a note with a score per answer.
 FORMAT_PLAIN = 1
 FORMAT_ANCHORED = 2
+# Format 3: a graded redo of one answer (issue 16): ``answers`` holds that attempt, ``metrics`` its figures.
+FORMAT_ATTEMPT = 3
 
 
 class Feedback(SQLModel, table=True):

@@ -20,8 +20,17 @@ import httpx
 
 from vocahire.infra.database import run_db
 from vocahire.models import utcnow
-from vocahire.services.feedback import jobs
-from vocahire.services.feedback.ai import AIResult, FeedbackAIError, FeedbackRequest, request_feedback, scrub
+from vocahire.models.interview import KIND_REDO
+from vocahire.services.feedback import jobs, regrade
+from vocahire.services.feedback.ai import (
+    AIResult,
+    FeedbackAIError,
+    FeedbackRequest,
+    post_completion,
+    request_feedback,
+    scrub,
+    validated_content,
+)
 from vocahire.services.feedback.answers import segment_answers
 from vocahire.services.feedback.assessment import Assessment, assemble
 from vocahire.services.feedback.speech_metrics import SpeechMetrics, compute_speech_metrics
@@ -160,6 +169,8 @@ class FeedbackWorker:
         if job.attempt > settings.feedback_max_attempts:
             return await self._finish_failed(job, TOO_MANY_INTERRUPTIONS, started)
         data = await run_db(jobs.load_job_input, interview_id=job.interview_id)
+        if data.kind == KIND_REDO:
+            return await self._process_attempt(job, data, started)
         metrics: SpeechMetrics = await anyio.to_thread.run_sync(
             compute_speech_metrics, data.lines, data.job_description
         )
@@ -206,6 +217,62 @@ class FeedbackWorker:
             job.attempt,
             outcome,
             upstream_seconds=result.upstream_seconds,
+            total_seconds=time.perf_counter() - started,
+        )
+
+    async def _process_attempt(self, job: jobs.ClaimedJob, data: jobs.JobInput, started: float) -> JobOutcome:
+        """A redo of one answer: grade just that answer with the original's rubric (``regrade``)."""
+        settings = self.settings
+        if not any(line.role == "candidate" and line.text.strip() for line in data.lines):
+            return await self._finish_failed(job, NOTHING_SAID, started)
+        original = await run_db(
+            jobs.original_answer, interview_id=data.redo_of or "", number=data.redo_answer or 0
+        )
+        if original is None:
+            return await self._finish_failed(
+                job, "The answer this practice redoes no longer exists.", started
+            )
+        request = regrade.RegradeRequest(
+            job_title=data.job_title,
+            question=original.question,
+            question_type=original.question_type or data.interview_type,
+            original_answer=original.answer_text,
+            original_score=original.score,
+            original_change=original.what_to_change,
+            key_points=original.key_points,
+            lines=data.lines,
+        )
+        assert self._client is not None
+        try:
+            payload, elapsed = await post_completion(
+                regrade.build_body(request, model=settings.feedback_model),
+                settings=settings,
+                client=self._client,
+            )
+            result = validated_content(payload, regrade.AIRegrade)
+        except FeedbackAIError as exc:
+            return await self._after_failure(
+                job, exc.message, transient=exc.transient, retry_after=exc.retry_after, started=started
+            )
+        attempt = regrade.assemble(result, req=request, answer_number=data.redo_answer or 0)
+        attempt["original_figures"] = original.figures
+        stored = await run_db(
+            jobs.complete_attempt_job,
+            job=job,
+            data=data,
+            attempt=attempt,
+            figures=regrade.answer_figures(data.lines),
+            model=str(payload.get("model") or settings.feedback_model),
+        )
+        outcome: Outcome = "completed" if stored else "lost"
+        log.info(
+            "redo grading %s attempt %d: %s (upstream %.2fs)", job.interview_id, job.attempt, outcome, elapsed
+        )
+        return JobOutcome(
+            job.interview_id,
+            job.attempt,
+            outcome,
+            upstream_seconds=elapsed,
             total_seconds=time.perf_counter() - started,
         )
 

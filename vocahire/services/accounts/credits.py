@@ -162,6 +162,27 @@ def reserve_interview_credit(*, session: Session, user_id: int, interview_id: st
     return -entry.amount_cents if entry else 0
 
 
+def reserve_redo_credit(*, session: Session, user_id: int, interview_id: str, price: Decimal) -> int:
+    """Debit one answer's redo (``price``, e.g. 0.25) atomically; returns the cents taken.
+
+    Keyed like an interview's debit, so ``refund_interview_credit`` gives it back the same way."""
+    cost = to_cents(price)
+    if cost <= 0:
+        return 0
+    try:
+        entry = apply_credit_change(
+            session=session,
+            user_id=user_id,
+            amount_cents=-cost,
+            kind=KIND_INTERVIEW_DEBIT,
+            reason="Practice: one answer again",
+            idempotency_key=f"interview-debit:{interview_id}",
+        )
+    except InsufficientCredits:
+        raise InsufficientCredits(get_balance(session=session, user_id=user_id), price) from None
+    return -entry.amount_cents if entry else 0
+
+
 def refund_interview_credit(*, session: Session, user_id: int, interview_id: str, reason: str) -> int:
     """Give back exactly what the interview's debit took (once); returns cents refunded."""
     debit = session.execute(

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
@@ -28,6 +28,7 @@ from vocahire.services.feedback.speech_metrics import Line
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)
+_M = TypeVar("_M", bound=BaseModel)
 
 # The five categories every interview was scored on before rubrics (feedback stored in format 1).
 CATEGORY_LABELS: dict[str, str] = {
@@ -520,6 +521,19 @@ def parse_completion(body: Any, interview_type: str = rubric.MIXED) -> AIFeedbac
 
     Anything else is a transient ``FeedbackAIError`` saying what was wrong.
     """
+    feedback = validated_content(body, AIFeedback)
+    wanted = rubric.overall_rubric(interview_type).category_keys
+    if any(key not in feedback.categories for key in wanted):
+        raise FeedbackAIError(
+            "The AI's feedback didn't match the expected format (categories).", transient=True
+        )
+    feedback.categories = {key: feedback.categories[key] for key in wanted}
+    return feedback
+
+
+def validated_content(body: Any, model: type[_M]) -> _M:
+    """A Chat Completions response's JSON content validated as ``model``; a transient ``FeedbackAIError``
+    saying what was wrong otherwise."""
     try:
         choice = body["choices"][0]
         message = choice["message"]
@@ -537,19 +551,12 @@ def parse_completion(body: Any, interview_type: str = rubric.MIXED) -> AIFeedbac
     except json.JSONDecodeError:
         raise FeedbackAIError("The AI returned feedback that wasn't valid JSON.", transient=True) from None
     try:
-        feedback = AIFeedback.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         where = ", ".join(".".join(str(p) for p in e["loc"]) or "root" for e in exc.errors()[:3])
         raise FeedbackAIError(
             f"The AI's feedback didn't match the expected format ({where}).", transient=True
         ) from None
-    wanted = rubric.overall_rubric(interview_type).category_keys
-    if any(key not in feedback.categories for key in wanted):
-        raise FeedbackAIError(
-            "The AI's feedback didn't match the expected format (categories).", transient=True
-        )
-    feedback.categories = {key: feedback.categories[key] for key in wanted}
-    return feedback
 
 
 async def request_feedback(
@@ -567,6 +574,26 @@ async def request_feedback(
             "Feedback isn't set up on this site yet (no OpenAI API key is configured).", transient=False
         )
     body = build_body(req, model=settings.feedback_model, attempt=attempt, budget_chars=budget_chars)
+    payload, elapsed = await post_completion(body, settings=settings, client=client)
+    feedback = parse_completion(payload, req.interview_type)
+    usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
+    return AIResult(
+        feedback=feedback,
+        model=str(payload.get("model") or settings.feedback_model)[:64],
+        upstream_seconds=elapsed,
+        usage=usage or {},
+    )
+
+
+async def post_completion(
+    body: dict[str, Any], *, settings: Settings, client: httpx.AsyncClient
+) -> tuple[dict[str, Any], float]:
+    """POST one Chat Completions body; the response's JSON and the seconds it took, or ``FeedbackAIError``."""
+    key = settings.openai_api_key
+    if not key:
+        raise FeedbackAIError(
+            "Feedback isn't set up on this site yet (no OpenAI API key is configured).", transient=False
+        )
     url = f"{settings.openai_base_url}/chat/completions"
     started = time.perf_counter()
     try:
@@ -598,11 +625,6 @@ async def request_feedback(
         payload = response.json()
     except ValueError:
         raise FeedbackAIError("The AI service sent a response that wasn't JSON.", transient=True) from None
-    feedback = parse_completion(payload, req.interview_type)
-    usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
-    return AIResult(
-        feedback=feedback,
-        model=str(payload.get("model") or settings.feedback_model)[:64],
-        upstream_seconds=elapsed,
-        usage=usage or {},
-    )
+    if not isinstance(payload, dict):
+        raise FeedbackAIError("The AI service sent an unexpected response.", transient=True)
+    return payload, elapsed

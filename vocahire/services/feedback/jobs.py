@@ -19,17 +19,19 @@ from sqlmodel import Session, col, select
 
 from vocahire.errors import Conflict, NotFound
 from vocahire.models import Feedback, InterviewSession, TranscriptEntry, utcnow
-from vocahire.models.feedback import FORMAT_PLAIN
+from vocahire.models.feedback import FORMAT_ATTEMPT, FORMAT_PLAIN
 from vocahire.models.interview import (
     FEEDBACK_COMPLETED,
     FEEDBACK_FAILED,
     FEEDBACK_GENERATING,
     FEEDBACK_NONE,
     FEEDBACK_PENDING,
+    KIND_INTERVIEW,
     STATUS_COMPLETED,
 )
 from vocahire.services.feedback import notifications
 from vocahire.services.feedback.speech_metrics import Line, lines_from_entries
+from vocahire.services.practice import queue as practice_queue
 
 MAX_ERROR_CHARS = 500
 
@@ -50,6 +52,10 @@ class JobInput:
     resume_text: str
     lines: list[Line]
     interview_type: str = "mixed"
+    user_id: int = 0
+    kind: str = KIND_INTERVIEW
+    redo_of: str | None = None  # a redo: the interview and answer it practises again
+    redo_answer: int | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +205,10 @@ def load_job_input(*, session: Session, interview_id: str) -> JobInput:
         job_description=interview.job_description or "",
         resume_text=interview.resume_text or "",
         interview_type=interview.interview_type or "mixed",
+        user_id=interview.user_id,
+        kind=interview.kind,
+        redo_of=interview.redo_of,
+        redo_answer=interview.redo_answer,
         lines=lines_from_entries(
             entries, origin=interview.started_at if _starts_before(interview.started_at, entries) else None
         ),
@@ -271,6 +281,119 @@ def complete_job(
         )
     )
     notifications.queue_feedback_ready(session=session, interview_id=job.interview_id, now=now)
+    interview = session.get(InterviewSession, job.interview_id)
+    if interview is not None and answers:
+        # Every answer scoring below 7 joins its candidate's practice queue.
+        practice_queue.enter_low_scoring(
+            session=session, user_id=interview.user_id, interview_id=interview.id, answers=answers, now=now
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class OriginalAnswer:
+    """What grading a redo needs of the answer it redoes."""
+
+    question: str
+    question_type: str
+    score: int | None
+    what_to_change: str
+    key_points: list[str]
+    answer_text: str
+    figures: dict[str, Any]
+
+
+def original_answer(*, session: Session, interview_id: str, number: int) -> OriginalAnswer | None:
+    """The original interview's note on answer ``number``, its words and its measured figures."""
+    feedback = session.exec(select(Feedback).where(col(Feedback.session_id) == interview_id)).first()
+    if feedback is None:
+        return None
+    note = next((a for a in feedback.answers if isinstance(a, dict) and a.get("number") == number), None)
+    if note is None:
+        return None
+    ids = [i for i in note.get("line_ids") or [] if isinstance(i, int)]
+    texts = (
+        session.exec(
+            select(TranscriptEntry.text)
+            .where(col(TranscriptEntry.id).in_(ids), col(TranscriptEntry.role) == "candidate")
+            .order_by(col(TranscriptEntry.position))
+        ).all()
+        if ids
+        else []
+    )
+    figures = next(
+        (
+            a
+            for a in (feedback.metrics or {}).get("answers") or []
+            if isinstance(a, dict) and a.get("index") == number
+        ),
+        {},
+    )
+    return OriginalAnswer(
+        question=str(note.get("question") or ""),
+        question_type=str(note.get("question_type") or ""),
+        score=note.get("score") if isinstance(note.get("score"), int) else None,
+        what_to_change=str((note.get("what_to_change") or {}).get("text") or ""),
+        key_points=[str(k) for k in note.get("key_points") or []],
+        answer_text=" ".join(texts),
+        figures={
+            key: figures.get(key)
+            for key in ("words", "seconds", "wpm", "fillers", "fillers_per_minute", "latency_seconds")
+        },
+    )
+
+
+def complete_attempt_job(
+    *,
+    session: Session,
+    job: ClaimedJob,
+    data: JobInput,
+    attempt: dict[str, Any],
+    figures: dict[str, Any],
+    model: str,
+    now: datetime | None = None,
+) -> bool:
+    """Store a redo's grading (one answer) and move that answer on in the practice queue."""
+    now = now or utcnow()
+    result = session.exec(
+        update(InterviewSession)
+        .where(_fenced(job))
+        .values(
+            feedback_status=FEEDBACK_COMPLETED,
+            feedback_completed_at=now,
+            feedback_error=None,
+            feedback_next_attempt_at=None,
+            updated_at=now,
+        )
+    )
+    if result.rowcount != 1:
+        return False
+    session.exec(delete(Feedback).where(col(Feedback.session_id) == job.interview_id))
+    session.add(
+        Feedback(
+            session_id=job.interview_id,
+            overall_score=None,
+            format_version=FORMAT_ATTEMPT,
+            rubric=str(attempt.get("question_type") or "")[:32],
+            headline=str(attempt.get("verdict") or "")[:1000],
+            answers=[attempt],
+            metrics={"answer": figures},
+            model=model[:64],
+            created_at=now,
+            dropped_citations=int(attempt.get("dropped_citations") or 0),
+        )
+    )
+    if data.redo_of and data.redo_answer is not None:
+        practice_queue.record_attempt(
+            session=session,
+            user_id=data.user_id,
+            interview_id=data.redo_of,
+            answer_number=data.redo_answer,
+            question=str(attempt.get("question") or ""),
+            first_score=attempt.get("original_score"),
+            score=int(attempt["score"]),
+            at=now,
+        )
     return True
 
 

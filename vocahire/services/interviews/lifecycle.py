@@ -29,6 +29,7 @@ from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
 from vocahire.models import InterviewSession, TranscriptEntry, User, new_id, utcnow
 from vocahire.models.account_security import AuthSession
 from vocahire.models.interview import (
+    KIND_REDO,
     LIVE_STATUSES,
     STATUS_ACTIVE,
     STATUS_COMPLETED,
@@ -39,7 +40,12 @@ from vocahire.services.accounts import credits
 from vocahire.services.accounts.users import load_active_user
 from vocahire.services.feedback import rubric
 from vocahire.services.feedback.jobs import queue_feedback
-from vocahire.services.interviews.prompt import InterviewBrief, build_instructions, build_resume_instructions
+from vocahire.services.interviews.prompt import (
+    InterviewBrief,
+    build_instructions,
+    build_redo_instructions,
+    build_resume_instructions,
+)
 from vocahire.settings import Settings
 
 INTERVIEW_TYPES = rubric.INTERVIEW_TYPES  # one per feedback rubric, and "mixed"
@@ -336,12 +342,18 @@ def prepare_call(
         pace=row.pace,
         candidate_name=(name or "").split(" ")[0][:40],
     )
+    # A redo of one answer (services/interviews/redo.py): the question again, in its conversation's context.
+    base = (
+        build_redo_instructions(brief, row.redo_question or "", row.redo_context or "")
+        if row.kind == KIND_REDO
+        else None
+    )
     if row.status == STATUS_ACTIVE:
         lines = [(e.role, e.text) for e in _lines(session, row.id)]
         return CallPlan(
-            row.id, build_resume_instructions(brief, lines), row.pace, True, row.openai_call_id, limit
+            row.id, build_resume_instructions(brief, lines, base), row.pace, True, row.openai_call_id, limit
         )
-    return CallPlan(row.id, build_instructions(brief), row.pace, False, None, limit)
+    return CallPlan(row.id, base or build_instructions(brief), row.pace, False, None, limit)
 
 
 def mark_connected(

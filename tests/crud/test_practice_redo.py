@@ -203,3 +203,19 @@ def test_the_redo_is_graded_on_its_own_and_moves_the_queue(graded):
     [item] = items(user.id)
     assert (item.attempts, item.last_score, item.step, item.status) == (1, 8, 1, "active")
     assert in_session(queue.queue_summary, user_id=user.id).due == 0  # due again in a day
+
+
+def test_export_has_attempts_and_queue_and_deleting_the_interview_empties_its_queue(graded):
+    from vocahire.services.accounts.user_data import export_user_data
+    from vocahire.services.interviews.history import list_user_interviews, soft_delete_interview
+
+    user, interview_id, _ = graded
+    started = start_redo(user.id, interview_id)
+    data = in_session(export_user_data, user_id=user.id)
+    assert [q["answer_number"] for q in data["practice_queue"]] == [2]
+    assert [(i["kind"], i["redo_of"]) for i in data["interviews"]][-1] == ("redo", interview_id)
+    assert [s.id for s in in_session(list_user_interviews, user_id=user.id)] == [interview_id]
+    connect_without_upstream(started.id)
+    end(started.id)
+    in_session(soft_delete_interview, user_id=user.id, interview_id=interview_id)
+    assert items(user.id) == []

@@ -38,6 +38,7 @@ from vocahire.models.interview import FEEDBACK_NONE, LIVE_STATUSES, STATUS_FAILE
 from vocahire.models.user import ROLE_CANDIDATE
 from vocahire.services import billing
 from vocahire.services.accounts import credits
+from vocahire.services.practice import queue as practice_queue
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,10 @@ def _interviews(session: Session, user_id: int) -> list[dict[str, Any]]:
     return [
         {
             "id": r.id,
+            "kind": r.kind,  # "redo": an answer of interview redo_of practised again (graded in feedback)
+            "redo_of": r.redo_of,
+            "redo_answer": r.redo_answer,
+            "redo_question": r.redo_question,
             "job_title": r.job_title,
             "job_description": r.job_description,
             "resume_filename": r.resume_filename,
@@ -244,6 +249,7 @@ def export_user_data(*, session: Session, user_id: int) -> dict[str, Any]:
         "exported_at": _iso(utcnow()),
         "profile": _profile(user),
         "interviews": _interviews(session, user_id),
+        "practice_queue": practice_queue.export_items(session=session, user_id=user_id),
         "credit_ledger": _ledger(session, user_id),
         "payments": _payments(session, user_id),
         "subscriptions": _subscriptions(session, user_id),
@@ -310,6 +316,7 @@ def delete_account_data(*, session: Session, user_id: int, now: datetime | None 
         ).scalars()
     )
     lines = 0
+    practice_queue.remove_for_user(session=session, user_id=user_id)
     if ids:
         lines = session.exec(delete(TranscriptEntry).where(col(TranscriptEntry.session_id).in_(ids))).rowcount
         session.execute(delete(Feedback).where(col(Feedback.session_id).in_(ids)))
@@ -328,6 +335,8 @@ def delete_account_data(*, session: Session, user_id: int, now: datetime | None 
                 job_description="",
                 resume_text="",
                 resume_filename=None,
+                redo_question=None,
+                redo_context=None,
                 error_message=None,
                 feedback_error=None,
                 feedback_status=FEEDBACK_NONE,  # a feedback job in flight can no longer store its result

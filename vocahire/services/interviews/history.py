@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from vocahire.errors import Conflict, NotFound
 from vocahire.models import Feedback, InterviewSession, utcnow
-from vocahire.models.interview import FEEDBACK_COMPLETED, LIVE_STATUSES
+from vocahire.models.interview import FEEDBACK_COMPLETED, KIND_INTERVIEW, LIVE_STATUSES
+from vocahire.services.practice import queue as practice_queue
 
 # Measured figures charted over time: keys of the ``summary`` in ``Feedback.metrics``.
 PROGRESS_FIGURES = (
@@ -57,7 +58,11 @@ def list_user_interviews(
     rows = session.exec(
         select(InterviewSession, Feedback.overall_score)
         .join(Feedback, col(Feedback.session_id) == col(InterviewSession.id), isouter=True)
-        .where(col(InterviewSession.user_id) == user_id, col(InterviewSession.deleted_at).is_(None))
+        .where(
+            col(InterviewSession.user_id) == user_id,
+            col(InterviewSession.deleted_at).is_(None),
+            col(InterviewSession.kind) == KIND_INTERVIEW,  # a redo shows on its answer's comparison page
+        )
         .order_by(col(InterviewSession.created_at).desc())
         .limit(max(1, min(limit, 200)))
         .offset(max(0, offset))
@@ -93,6 +98,7 @@ def progress_series(*, session: Session, user_id: int, limit: int = 60) -> list[
             col(InterviewSession.user_id) == user_id,
             col(InterviewSession.deleted_at).is_(None),
             col(InterviewSession.feedback_status) == FEEDBACK_COMPLETED,
+            col(InterviewSession.kind) == KIND_INTERVIEW,
         )
         .order_by(col(InterviewSession.created_at).desc())
         .limit(max(1, min(limit, 200)))
@@ -128,3 +134,4 @@ def soft_delete_interview(*, session: Session, user_id: int, interview_id: str) 
     interview.deleted_at = utcnow()
     interview.updated_at = interview.deleted_at
     session.add(interview)
+    practice_queue.remove_for_interview(session=session, interview_id=interview.id)

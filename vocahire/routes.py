@@ -11,6 +11,7 @@ DASHBOARD = "/dashboard"
 INTERVIEW_NEW = "/interview"
 INTERVIEW_LIVE = "/interview/[session_id]"
 FEEDBACK = "/feedback/[session_id]"
+PRACTICE_COMPARE = "/practice/[session_id]/[answer_number]"
 HISTORY = "/history"
 PRICING = "/pricing"
 ACCOUNT = "/account"
@@ -62,6 +63,11 @@ def interview_live_url(session_id: str) -> str:
 
 def feedback_url(session_id: str) -> str:
     return f"/feedback/{session_id}"
+
+
+def practice_compare_url(session_id: str, answer_number: int) -> str:
+    """One answer beside every try at it again (issue 16)."""
+    return f"/practice/{session_id}/{answer_number}"
 
 
 # What the home page says after the sign-out that follows an account deletion (``?account=deleted``).

@@ -29,6 +29,7 @@ from vocahire.pages.interview_live import interview_live_page
 from vocahire.pages.interview_setup import interview_setup_page
 from vocahire.pages.landing import landing_page
 from vocahire.pages.not_found import not_found_page
+from vocahire.pages.practice_compare import practice_compare_page
 from vocahire.pages.pricing import pricing_page
 from vocahire.services.interviews.calls import run_interview_janitor
 from vocahire.settings import get_settings
@@ -44,6 +45,7 @@ from vocahire.state.email_links import EmailLinkState
 from vocahire.state.feedback import FeedbackState
 from vocahire.state.history import HistoryState
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
+from vocahire.state.practice import PracticeState
 from vocahire.state.pricing import PricingState
 from vocahire.state.session import SessionState
 from vocahire.workers.email_worker import run_email_worker
@@ -154,6 +156,12 @@ app.add_page(
     route=routes.FEEDBACK,
     title="Feedback · VocaHire",
     on_load=[SessionState.require_signed_in, FeedbackState.load],
+)
+app.add_page(
+    practice_compare_page,
+    route=routes.PRACTICE_COMPARE,
+    title="Practise one answer · VocaHire",
+    on_load=[SessionState.require_signed_in, PracticeState.load],
 )
 app.add_page(
     history_page,

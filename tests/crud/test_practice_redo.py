@@ -219,3 +219,35 @@ def test_export_has_attempts_and_queue_and_deleting_the_interview_empties_its_qu
     end(started.id)
     in_session(soft_delete_interview, user_id=user.id, interview_id=interview_id)
     assert items(user.id) == []
+
+
+def test_the_comparison_page_and_the_dashboard_after_a_graded_redo(graded):
+    from vocahire.state.practice_views import compare_page_data, dashboard_queue
+
+    user, interview_id, _ = graded
+    before = in_session(dashboard_queue, user_id=user.id)
+    assert (
+        before["due"] == 1 and before["top"]["answer_number"] == 2 and before["top"]["last_score"] == "6/10"
+    )
+    started = start_redo(user.id, interview_id)
+    connect_without_upstream(started.id)
+    _answer_in_redo(started.id)
+    end(started.id)
+    assert asyncio.run(FeedbackWorker().run_once()).outcome == "completed"
+    page = in_session(compare_page_data, user_id=user.id, interview_id=interview_id, answer_number=2)
+    assert page["original"]["score"] == "6/10" and page["latest_change"] == "+2"
+    [attempt] = page["attempts"]
+    assert (
+        attempt["label"] == "Try 2" and attempt["score"] == "8/10" and attempt["change_text"] == "2 points up"
+    )
+    assert all(p["covered"] for p in attempt["points"])
+    assert {f["key"]: f["trend"] for f in attempt["figures"]}["fillers_per_minute"] in ("better", "same")
+    assert page["queue_text"] == "In your practice queue: due again in 1 day."
+    assert in_session(dashboard_queue, user_id=user.id)["due"] == 0
+    with pytest.raises(NotFound):
+        in_session(
+            compare_page_data,
+            user_id=make_user("eve@example.com").id,
+            interview_id=interview_id,
+            answer_number=2,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import reflex as rx
 from reflex.vars import ObjectVar
@@ -18,6 +18,7 @@ from vocahire.components.layout import (
     template,
 )
 from vocahire.state.dashboard import DashboardState
+from vocahire.state.practice import PracticeState
 from vocahire.state.session import SessionState
 from vocahire.wording import CREDITS_NAME
 
@@ -186,6 +187,64 @@ def _recent() -> rx.Component:
     )
 
 
+def _practice_card() -> rx.Component:
+    """ "N answers due for practice": the one to practise first, one click to redo it."""
+    top = cast("ObjectVar[dict[str, Any]]", DashboardState.practice_top)
+    return rx.cond(
+        DashboardState.practice_due > 0,
+        card(
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("repeat", aria_hidden="true", color=rx.color("accent", 11)),
+                    rx.heading(DashboardState.practice_due_text, size="4", as_="h2", id="practice-due"),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.text(top["question"], weight="medium", size="3", id="practice-top-question"),
+                rx.text(
+                    "Last score ",
+                    top["last_score"],
+                    " · asked ",
+                    top["asked"],
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.hstack(
+                    rx.button(
+                        rx.icon("mic", aria_hidden="true"),
+                        "Practise it now",
+                        on_click=PracticeState.practise(  # type: ignore[operator]  # rx.event
+                            top["interview_id"], top["answer_number"]
+                        ),
+                        loading=PracticeState.starting,
+                        id="practise-top",
+                    ),
+                    rx.link("Compare your tries", href=top["href"].to(str), size="2"),
+                    rx.button(
+                        "Snooze a day",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=DashboardState.snooze_practice(top["item_id"]),  # type: ignore[operator]
+                    ),
+                    rx.button(
+                        "Remove",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=DashboardState.remove_practice(top["item_id"]),  # type: ignore[operator]
+                    ),
+                    spacing="3",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.cond(PracticeState.error != "", error_callout(PracticeState.error)),
+                spacing="3",
+                width="100%",
+            ),
+            id="practice-queue",
+        ),
+    )
+
+
 @template()
 def dashboard_page() -> rx.Component:
     return rx.vstack(
@@ -197,6 +256,7 @@ def dashboard_page() -> rx.Component:
             spacing="4",
             width="100%",
         ),
+        _practice_card(),
         _recent(),
         spacing="6",
         width="100%",

@@ -20,6 +20,7 @@ from vocahire.components.layout import (
     template,
 )
 from vocahire.state.feedback import RING_RADIUS, FeedbackState
+from vocahire.state.practice import PracticeState
 
 # Printing (or "Save as PDF") shows the feedback only: no navigation, buttons or footer; every tab's
 # panel and every folded section open, one after the other.
@@ -548,6 +549,26 @@ def _answer_card(a: ObjectVar[dict[str, Any]]) -> rx.Component:
                         border_radius="8px",
                         padding="12px 14px",
                         width="100%",
+                    ),
+                    rx.hstack(
+                        rx.button(
+                            rx.icon("mic", aria_hidden="true"),
+                            "Practise this answer again",
+                            on_click=PracticeState.practise(  # type: ignore[operator]  # rx.event
+                                FeedbackState.interview_id, a["number"]
+                            ),
+                            loading=PracticeState.starting,
+                            variant="soft",
+                            class_name="practise-answer",
+                        ),
+                        rx.link(
+                            "Compare your tries",
+                            href="/practice/" + FeedbackState.interview_id + "/" + a["number"].to(str),
+                            size="2",
+                        ),
+                        align="center",
+                        spacing="3",
+                        wrap="wrap",
                     ),
                     spacing="3",
                     width="100%",

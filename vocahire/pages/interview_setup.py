@@ -10,8 +10,10 @@ from reflex.vars import ArrayVar, ObjectVar, Var
 from vocahire import routes
 from vocahire.components.layout import card, error_callout, link_button, loading_block, page_header, template
 from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_RESUME_BYTES, MAX_RESUME_MB, MAX_TITLE_CHARS
+from vocahire.settings import get_settings
 from vocahire.state.interview import InterviewSetupState as S
 from vocahire.state.interview_views import TYPE_LABELS
+from vocahire.state.practice_views import redo_price_label
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
 # Calling a state's event handler with arguments carries ``type: ignore[operator]``: Reflex types
@@ -192,6 +194,9 @@ def _cost_card() -> rx.Component:
                 wrap="wrap",
             ),
             rx.text(S.cost_label, size="2", color=rx.color("gray", 11), id="setup-cost"),
+            rx.text(
+                redo_price_label(get_settings()), size="1", color=rx.color("gray", 11), id="setup-redo-cost"
+            ),
             rx.cond(
                 ~S.can_start,
                 link_button("Get more credits", href=routes.PRICING, size="2", variant="soft"),

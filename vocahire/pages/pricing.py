@@ -9,7 +9,9 @@ from reflex.vars import ObjectVar
 
 from vocahire import routes
 from vocahire.components.layout import card, page_header, template
+from vocahire.settings import get_settings
 from vocahire.state.billing import BillingState
+from vocahire.state.practice_views import redo_price_label
 from vocahire.state.pricing import PricingState
 from vocahire.state.session import SessionState
 from vocahire.wording import CREDITS_NAME
@@ -213,7 +215,8 @@ def pricing_page() -> rx.Component:
         _notices(),
         _section(
             "Credit packs",
-            f"One-time {CREDITS_NAME} packs. Each practice interview uses 1.00.",
+            f"One-time {CREDITS_NAME} packs. Each practice interview uses 1.00. "
+            + redo_price_label(get_settings()),
             PricingState.packs,
             False,
             "2",

@@ -193,6 +193,8 @@ class FeedbackState(rx.State):
         try:
             user = await current_user(self)
             data = await run_db(feedback_page_data, user_id=user.id, interview_id=self.interview_id)
+            if "redirect" in data:  # a redo of one answer: its comparison page
+                return rx.redirect(data["redirect"])
             self._apply(data)
         except NotFound:
             self._clear()

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from vocahire import routes
+from vocahire.models.interview import KIND_REDO
 from vocahire.services.feedback.annotated import CITED, FILLER, TERM, build_annotated_transcript
-from vocahire.services.feedback.report import FeedbackReport, Point, load_feedback_report
+from vocahire.services.feedback.report import FeedbackReport, Point, load_feedback_report, owned_interview
 from vocahire.services.feedback.rubric import INTERVIEW_TYPE_LABELS, RUBRICS
 from vocahire.state.history_views import duration_label
 
@@ -289,7 +291,11 @@ def _category_label(written: Any, point_id: str) -> str:
 
 
 def feedback_page_data(*, session: Session, user_id: int, interview_id: str) -> dict[str, Any]:
-    """The owner's feedback page (``NotFound`` for anyone else's interview)."""
+    """The owner's feedback page (``NotFound`` for anyone else's interview); a redo's is its answer's
+    comparison page (``redirect``)."""
+    row = owned_interview(session, user_id, interview_id)
+    if row.kind == KIND_REDO and row.redo_of and row.redo_answer:
+        return {"redirect": routes.practice_compare_url(row.redo_of, row.redo_answer)}
     return feedback_view(load_feedback_report(session=session, user_id=user_id, interview_id=interview_id))
 
 

@@ -1,6 +1,7 @@
 """Model usage per interview (issue 18): model_usage_events (each upstream usage report once, by its
 response / item / attempt key) and interview_model_usage (an interview's running totals per source and
-model: token counts by kind, audio milliseconds, cost in nano-USD); interview_sessions gets an index on
+model: token counts by kind, audio milliseconds, cost in nano-USD) and interview_costs (each interview's
+total with its user and start, what the admin economics read); interview_sessions gets an index on
 created_at (the economics queries pick a range's interviews by it).
 
 Revision ID: 0006
@@ -45,6 +46,7 @@ def upgrade() -> None:
         sa.Column("session_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("model", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("events", sa.Integer(), nullable=False),
         *_counts(),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -53,7 +55,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("session_id", "source", "model", name="uq_interview_model_usage"),
     )
     with op.batch_alter_table("interview_model_usage", schema=None) as batch_op:
-        batch_op.create_index("ix_interview_model_usage_model", ["model"], unique=False)
+        batch_op.create_index(
+            "ix_interview_model_usage_started",
+            ["started_at", "source", "model", "cost_nanousd"],
+            unique=False,
+        )
     op.create_table(
         "model_usage_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -68,6 +74,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("session_id", "source", "event_key", name="uq_model_usage_events_key"),
     )
 
+    op.create_table(
+        "interview_costs",
+        sa.Column("session_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cost_nanousd", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["session_id"], ["interview_sessions.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("session_id"),
+    )
+    with op.batch_alter_table("interview_costs", schema=None) as batch_op:
+        batch_op.create_index("ix_interview_costs_started", ["started_at", "cost_nanousd"], unique=False)
+        batch_op.create_index("ix_interview_costs_user", ["user_id", "started_at"], unique=False)
     with op.batch_alter_table("interview_sessions", schema=None) as batch_op:
         batch_op.create_index("ix_interview_sessions_created", ["created_at"], unique=False)
 
@@ -75,7 +95,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("interview_sessions", schema=None) as batch_op:
         batch_op.drop_index("ix_interview_sessions_created")
+    with op.batch_alter_table("interview_costs", schema=None) as batch_op:
+        batch_op.drop_index("ix_interview_costs_user")
+        batch_op.drop_index("ix_interview_costs_started")
+    op.drop_table("interview_costs")
     op.drop_table("model_usage_events")
     with op.batch_alter_table("interview_model_usage", schema=None) as batch_op:
-        batch_op.drop_index("ix_interview_model_usage_model")
+        batch_op.drop_index("ix_interview_model_usage_started")
     op.drop_table("interview_model_usage")

@@ -121,11 +121,11 @@ def economics_section() -> rx.Component:
     they paid, and the per-interview rows as CSV."""
     models = _table(
         "cost-by-model",
-        ["Model", "Interviews", "Median", "p90", "Max", "Total"],
+        ["Model", "For", "Interviews", "Median", "p90", "Max", "Total"],
         AdminUsageState.econ_models,
         lambda r: [
             rx.table.row_header_cell(_text(r, "model")),
-            *(rx.table.cell(_text(r, k)) for k in ("interviews", "median", "p90", "max", "total")),
+            *(rx.table.cell(_text(r, k)) for k in ("source", "interviews", "median", "p90", "max", "total")),
         ],
     )
     offers = _table(

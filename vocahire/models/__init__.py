@@ -9,7 +9,7 @@ from vocahire.models.feedback import Feedback
 from vocahire.models.interview import InterviewSession, TranscriptEntry
 from vocahire.models.ledger import CreditLedgerEntry
 from vocahire.models.practice import PracticeItem
-from vocahire.models.usage import InterviewModelUsage, ModelUsageEvent
+from vocahire.models.usage import InterviewCost, InterviewModelUsage, ModelUsageEvent
 from vocahire.models.user import User
 from vocahire.models.webhook_event import ProcessedWebhookEvent
 
@@ -19,6 +19,7 @@ __all__ = [
     "AuthSession",
     "CreditLedgerEntry",
     "Feedback",
+    "InterviewCost",
     "InterviewModelUsage",
     "InterviewSession",
     "ModelUsageEvent",

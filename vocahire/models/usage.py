@@ -2,7 +2,8 @@
 
 Counts are tokens by kind (the uncached part of each input kind, cached input apart, output) and
 milliseconds of audio for models billed by duration. Cost is in nano-USD (1e-9 USD), priced with the
-price table in force when the usage was recorded.
+price table in force when the usage was recorded. ``interview_costs`` keeps each interview's total with
+its candidate and start, for the admin economics queries.
 """
 
 from __future__ import annotations
@@ -70,13 +71,16 @@ class InterviewModelUsage(SQLModel, table=True):
     __tablename__ = "interview_model_usage"
     __table_args__ = (
         UniqueConstraint("session_id", "source", "model", name="uq_interview_model_usage"),
-        Index("ix_interview_model_usage_model", "model"),
+        # A range's usage per purpose and model without touching the interviews (covers the cost too).
+        Index("ix_interview_model_usage_started", "started_at", "source", "model", "cost_nanousd"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: str = Field(foreign_key="interview_sessions.id", max_length=32)
     source: str = Field(max_length=16)
     model: str = Field(max_length=64)
+    # The interview's created_at (the day it counts on), copied so range queries need no join.
+    started_at: datetime = Field(sa_type=UTCDateTime)
     events: int = Field(default=0)
     text_input: int = _count()
     cached_text_input: int = _count()
@@ -87,6 +91,24 @@ class InterviewModelUsage(SQLModel, table=True):
     text_output: int = _count()
     audio_output: int = _count()
     audio_ms: int = _count()
+    cost_nanousd: int = _count()
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InterviewCost(SQLModel, table=True):
+    """One interview's model cost so far, all sources and models together, with who and when: the row the
+    economics queries read per interview (kept with the totals, in the same transaction)."""
+
+    __tablename__ = "interview_costs"
+    __table_args__ = (
+        Index("ix_interview_costs_started", "started_at", "cost_nanousd"),
+        Index("ix_interview_costs_user", "user_id", "started_at"),
+    )
+
+    session_id: str = Field(primary_key=True, foreign_key="interview_sessions.id", max_length=32)
+    user_id: int = Field(foreign_key="users.id")
+    # The interview's created_at: the day it counts on, like everywhere on the admin page.
+    started_at: datetime = Field(sa_type=UTCDateTime)
     cost_nanousd: int = _count()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

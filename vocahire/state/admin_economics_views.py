@@ -10,6 +10,13 @@ from urllib.parse import urlencode
 from vocahire import routes
 from vocahire.services.admin.economics import CostStats, EconomicsReport, OfferMargin
 
+SOURCE_LABELS = {
+    "realtime": "Interviewer",
+    "transcription": "Transcription",
+    "feedback": "Feedback",
+    "": "All",
+}
+
 
 def usd(amount: Decimal | None, places: int = 2) -> str:
     """``$1,234.50``; ``-$2.71``; costs per interview with more places (``$0.0123``); "—" when unknown."""
@@ -34,6 +41,7 @@ def model_rows(report: EconomicsReport) -> list[dict[str, str]]:
     def row(stats: CostStats) -> dict[str, str]:
         return {
             "model": stats.model,
+            "source": SOURCE_LABELS.get(stats.source, stats.source),
             "interviews": f"{stats.interviews:,}",
             "median": usd(stats.median, 4),
             "p90": usd(stats.p90, 4),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -55,6 +55,7 @@ from vocahire.models.usage import (
     SOURCE_FEEDBACK,
     SOURCE_REALTIME,
     SOURCE_TRANSCRIPTION,
+    InterviewCost,
     InterviewModelUsage,
 )
 from vocahire.services.admin.usage import DateRange, to_major_units
@@ -98,7 +99,7 @@ CSV_COLUMNS = (
 
 @dataclass
 class CostStats:
-    """Cost per interview of one model (or all models together) over the range, in USD."""
+    """Cost per interview of one model for one purpose (or all together) over the range, in USD."""
 
     model: str
     interviews: int
@@ -106,6 +107,7 @@ class CostStats:
     median: Decimal
     p90: Decimal
     max: Decimal
+    source: str = ""  # realtime, transcription, feedback; "" for all models together
 
 
 @dataclass
@@ -216,48 +218,62 @@ def _coverage_end(paid_at: Any, offer: Any, session: Session) -> ColumnElement[A
 # --- cost per interview ---------------------------------------------------------------------------
 
 
-def _per_interview_costs(rng: DateRange, *, by_model: bool) -> Any:
-    u, s = InterviewModelUsage, InterviewSession
-    keys = [col(u.model).label("model")] if by_model else [literal(ALL_MODELS).label("model")]
-    group = [col(u.model), col(u.session_id)] if by_model else [col(u.session_id)]
+def _per_interview_costs(rng: DateRange) -> Any:
+    """The range's interviews with usage, one row each (``interview_costs``)."""
+    c = InterviewCost
     return (
-        select(*keys, col(u.session_id), func.sum(col(u.cost_nanousd)).label("cost"))
-        .join(s, col(s.id) == col(u.session_id))
-        .where(_in_range(col(s.created_at), rng))
-        .group_by(*group)
+        select(
+            col(c.session_id).label("session_id"),
+            col(c.cost_nanousd).label("cost"),
+            col(c.started_at).label("started_at"),
+            col(c.user_id).label("user_id"),
+        )
+        .where(_in_range(col(c.started_at), rng))
         .subquery()
     )
 
 
+def _nearest_rank(ordered: list[int], fraction: float) -> int:
+    """The value at rank ceil(fraction x n) of an ascending list (nearest-rank percentile)."""
+    return ordered[max(0, -(-int(fraction * 100) * len(ordered) // 100) - 1)]
+
+
+def _stats(model: str, source: str, costs: list[int]) -> CostStats:
+    costs.sort()
+    return CostStats(
+        model,
+        len(costs),
+        _usd(sum(costs)),
+        _usd(_nearest_rank(costs, 0.5)),
+        _usd(_nearest_rank(costs, 0.9)),
+        _usd(costs[-1]),
+        source,
+    )
+
+
 def _cost_stats(session: Session, rng: DateRange, *, by_model: bool) -> list[CostStats]:
-    per = _per_interview_costs(rng, by_model=by_model)
-    ranked = select(
-        per.c.model,
-        per.c.cost,
-        func.row_number().over(partition_by=per.c.model, order_by=per.c.cost).label("rn"),
-        func.count().over(partition_by=per.c.model).label("n"),
-    ).subquery()
-    rows = session.execute(
-        select(
-            ranked.c.model,
-            func.max(ranked.c.n),
-            func.sum(ranked.c.cost),
-            func.max(case((ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.cost))),
-            func.max(case((ranked.c.rn == (ranked.c.n * 9 + 9) // 10, ranked.c.cost))),
-            func.max(ranked.c.cost),
+    """Median, p90 and max per interview: all models together (``interview_costs``), or per purpose and
+    model (the usage totals, found by their start without a join). Ranked here: the costs are plain
+    integers, and a window function over them is slower in SQLite than a sort in Python."""
+    if not by_model:
+        c = InterviewCost
+        costs = list(
+            session.execute(select(col(c.cost_nanousd)).where(_in_range(col(c.started_at), rng))).scalars()
         )
-        .group_by(ranked.c.model)
-        .order_by(func.sum(ranked.c.cost).desc())
-    ).all()
-    return [
-        CostStats(str(model), int(n), _usd(total), _usd(median), _usd(p90), _usd(top))
-        for model, n, total, median, p90, top in rows
-    ]
+        return [_stats(ALL_MODELS, "", costs)] if costs else []
+    u = InterviewModelUsage
+    groups: dict[tuple[str, str], list[int]] = {}
+    for source, model, nanos in session.execute(
+        select(col(u.source), col(u.model), col(u.cost_nanousd)).where(_in_range(col(u.started_at), rng))
+    ):
+        groups.setdefault((source, model), []).append(int(nanos))
+    stats = [_stats(model, source, costs) for (source, model), costs in groups.items()]
+    return sorted(stats, key=lambda st: (-st.total, st.source, st.model))
 
 
 def _minutes_and_cost(session: Session, rng: DateRange) -> tuple[Decimal, int]:
     """Minutes of the interviews with a recorded duration and usage, and their model cost (nano-USD)."""
-    per = _per_interview_costs(rng, by_model=False)
+    per = _per_interview_costs(rng)
     s = InterviewSession
     seconds, nanos = session.execute(
         select(func.coalesce(func.sum(col(s.duration_seconds)), 0), func.coalesce(func.sum(per.c.cost), 0))
@@ -269,15 +285,9 @@ def _minutes_and_cost(session: Session, rng: DateRange) -> tuple[Decimal, int]:
 
 
 def _days(session: Session, rng: DateRange) -> list[EconomicsDay]:
-    per = _per_interview_costs(rng, by_model=False)
-    s = InterviewSession
-    day = _day_of(col(s.created_at), session).label("day")
-    rows = session.execute(
-        select(day, func.count(), func.sum(per.c.cost))
-        .select_from(per)
-        .join(s, col(s.id) == per.c.session_id)
-        .group_by(day)
-    ).all()
+    per = _per_interview_costs(rng)
+    day = _day_of(per.c.started_at, session).label("day")
+    rows = session.execute(select(day, func.count(), func.sum(per.c.cost)).group_by(day)).all()
     days = {d.isoformat(): EconomicsDay(day=d.isoformat()) for d in rng.days}
     for key, count, nanos in rows:
         fig = days.get(_day_key(key))
@@ -294,21 +304,21 @@ def _days(session: Session, rng: DateRange) -> list[EconomicsDay]:
 def _attributed_costs(session: Session, rng: DateRange) -> dict[str, tuple[int, int]]:
     """Model cost (nano-USD) and interviews in the range per way of paying (group or Coach offer)."""
     s, p = InterviewSession, StripePayment
-    per = _per_interview_costs(rng, by_model=False)
+    per = _per_interview_costs(rng)
     bought_pack = exists().where(
-        col(p.user_id) == col(s.user_id),
+        col(p.user_id) == per.c.user_id,
         col(p.kind) == PAYMENT_KIND_ONE_TIME,
         col(p.status).in_(RECEIVED),
-        col(p.paid_at) <= col(s.created_at),
+        col(p.paid_at) <= per.c.started_at,
     )
     covering_plan = (
         select(col(p.offer))
         .where(
-            col(p.user_id) == col(s.user_id),
+            col(p.user_id) == per.c.user_id,
             col(p.kind) == PAYMENT_KIND_SUBSCRIPTION,
             col(p.status).in_(RECEIVED),
-            col(p.paid_at) <= col(s.created_at),
-            _coverage_end(col(p.paid_at), col(p.offer), session) > col(s.created_at),
+            col(p.paid_at) <= per.c.started_at,
+            _coverage_end(col(p.paid_at), col(p.offer), session) > per.c.started_at,
         )
         .order_by(col(p.paid_at).desc())
         .limit(1)
@@ -455,16 +465,15 @@ def _margins(costs: dict[str, tuple[int, int]], revenue: _Revenue) -> tuple[list
 
 
 def _losses(session: Session, rng: DateRange, limit: int = TOP_LOSSES) -> list[LossCandidate]:
-    s, u, p = InterviewSession, InterviewModelUsage, StripePayment
+    c, p = InterviewCost, StripePayment
     cost = (
         select(
-            col(s.user_id).label("user_id"),
-            func.count(func.distinct(col(s.id))).label("interviews"),
-            func.sum(col(u.cost_nanousd)).label("cost"),
+            col(c.user_id).label("user_id"),
+            func.count().label("interviews"),
+            func.sum(col(c.cost_nanousd)).label("cost"),
         )
-        .join(s, col(s.id) == col(u.session_id))
-        .where(col(s.created_at) < rng.end_before)
-        .group_by(col(s.user_id))
+        .where(col(c.started_at) < rng.end_before)
+        .group_by(col(c.user_id))
         .subquery()
     )
     paid = (
@@ -537,14 +546,25 @@ def economics_report(*, session: Session, date_range: DateRange, settings: Setti
 # --- the CSV --------------------------------------------------------------------------------------
 
 
-def interview_cost_rows(*, session: Session, date_range: DateRange) -> Iterable[tuple[Any, ...]]:
-    """One row per interview started in the range (``CSV_COLUMNS``), oldest first."""
+def interview_cost_rows(*, session: Session, date_range: DateRange) -> Iterator[tuple[Any, ...]]:
+    """One row per interview started in the range (``CSV_COLUMNS``), oldest first.
+
+    Two plain reads, merged here: the interviews in start order, and their usage lines (found by their
+    own start, no join); grouping in the database would sort the whole range.
+    """
     s, u = InterviewSession, InterviewModelUsage
-
-    def by_source(source: str, value: Any) -> Any:
-        return case((col(u.source) == source, value))
-
-    rows = session.execute(
+    lines: dict[str, _CsvInterview] = {}
+    for iid, source, model, nanos, *counts in session.execute(
+        select(
+            col(u.session_id),
+            col(u.source),
+            col(u.model),
+            col(u.cost_nanousd),
+            *(getattr(u, kind) for kind in COUNT_KINDS),
+        ).where(_in_range(col(u.started_at), date_range))
+    ):
+        lines.setdefault(iid, _CsvInterview()).add(source, model, int(nanos or 0), counts)
+    interviews = session.execute(
         select(
             col(s.id),
             col(s.created_at),
@@ -553,23 +573,13 @@ def interview_cost_rows(*, session: Session, date_range: DateRange) -> Iterable[
             col(s.end_reason),
             col(s.duration_seconds),
             col(s.credits_charged_cents),
-            func.max(by_source(SOURCE_REALTIME, col(u.model))),
-            func.sum(by_source(SOURCE_REALTIME, col(u.cost_nanousd))),
-            func.max(by_source(SOURCE_TRANSCRIPTION, col(u.model))),
-            func.sum(by_source(SOURCE_TRANSCRIPTION, col(u.cost_nanousd))),
-            func.max(by_source(SOURCE_FEEDBACK, col(u.model))),
-            func.sum(by_source(SOURCE_FEEDBACK, col(u.cost_nanousd))),
-            func.sum(col(u.cost_nanousd)),
-            *(func.sum(getattr(u, kind)) for kind in COUNT_KINDS),
         )
-        .select_from(s)
-        .outerjoin(u, col(u.session_id) == col(s.id))
         .where(_in_range(col(s.created_at), date_range))
-        .group_by(col(s.id))
         .order_by(col(s.created_at), col(s.id))
-    ).all()
-    for row in rows:
-        iid, created, user_id, status, reason, seconds, charged, rm, rc, tm, tc, fm, fc, total, *counts = row
+    )
+    empty = _CsvInterview()
+    for iid, created, user_id, status, reason, seconds, charged in interviews:
+        usage = lines.get(iid, empty)
         yield (
             iid,
             created.isoformat() if created else "",
@@ -578,14 +588,33 @@ def interview_cost_rows(*, session: Session, date_range: DateRange) -> Iterable[
             reason or "",
             seconds if seconds is not None else "",
             "credits" if (charged or 0) > 0 else "included",
-            rm or "",
-            _csv_usd(rc),
-            tm or "",
-            _csv_usd(tc),
-            fm or "",
-            _csv_usd(fc),
-            _csv_usd(total) or "0",
-            *(int(c or 0) for c in counts),
+            *usage.row(),
+        )
+
+
+@dataclass
+class _CsvInterview:
+    """One interview's usage lines summed: model and cost per purpose, counts over all."""
+
+    models: dict[str, str] = field(default_factory=dict)
+    costs: dict[str, int] = field(default_factory=dict)
+    counts: list[int] = field(default_factory=lambda: [0] * len(COUNT_KINDS))
+
+    def add(self, source: str, model: str, nanos: int, counts: list[Any]) -> None:
+        self.models[source] = f"{self.models[source]} {model}" if source in self.models else model
+        self.costs[source] = self.costs.get(source, 0) + nanos
+        self.counts = [a + int(b or 0) for a, b in zip(self.counts, counts, strict=True)]
+
+    def row(self) -> tuple[Any, ...]:
+        return (
+            self.models.get(SOURCE_REALTIME, ""),
+            _csv_usd(self.costs.get(SOURCE_REALTIME)),
+            self.models.get(SOURCE_TRANSCRIPTION, ""),
+            _csv_usd(self.costs.get(SOURCE_TRANSCRIPTION)),
+            self.models.get(SOURCE_FEEDBACK, ""),
+            _csv_usd(self.costs.get(SOURCE_FEEDBACK)),
+            _csv_usd(sum(self.costs.values())) if self.costs else "0",
+            *self.counts,
         )
 
 

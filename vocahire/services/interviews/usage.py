@@ -17,21 +17,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlmodel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from vocahire.models import utcnow
+from vocahire.models import InterviewSession, utcnow
 from vocahire.models.usage import (
     SOURCE_FEEDBACK,
     SOURCE_REALTIME,
     SOURCE_TRANSCRIPTION,
     TOKEN_KINDS,
+    InterviewCost,
     InterviewModelUsage,
     ModelUsageEvent,
 )
@@ -240,6 +242,9 @@ def record_usage(
     model cost so far in nano-USD (all sources, including reports recorded by earlier calls)."""
     now = utcnow()
     insert = _insert(session)
+    if not reports:
+        return interview_cost_nanousd(session=session, interview_id=interview_id)
+    owner = _owner(session, interview_id)
     for report in reports:
         counts = {kind: report.count(kind) for kind in COUNT_KINDS}
         cost = report_cost(report, settings)
@@ -260,7 +265,12 @@ def record_usage(
         ).first()
         if stored is None:
             continue  # already counted (a duplicate after a reconnect, a retried save)
-        totals = {"session_id": interview_id, "source": report.source, "model": report.model}
+        totals = {
+            "session_id": interview_id,
+            "source": report.source,
+            "model": report.model,
+            "started_at": owner[1],
+        }
         stmt = insert(InterviewModelUsage).values(
             {**totals, **counts, "events": 1, "cost_nanousd": cost, "updated_at": now}
         )
@@ -275,16 +285,39 @@ def record_usage(
             },
         )
         session.execute(stmt)
+        _add_to_interview_cost(session, interview_id, owner, cost, now)
     return interview_cost_nanousd(session=session, interview_id=interview_id)
+
+
+def _owner(session: Session, interview_id: str) -> tuple[int, datetime]:
+    user_id, created_at = session.execute(
+        select(col(InterviewSession.user_id), col(InterviewSession.created_at)).where(
+            col(InterviewSession.id) == interview_id
+        )
+    ).one()
+    return int(user_id), created_at
+
+
+def _add_to_interview_cost(
+    session: Session, interview_id: str, owner: tuple[int, datetime], cost: int, now: datetime
+) -> None:
+    stmt = _insert(session)(InterviewCost).values(
+        session_id=interview_id, user_id=owner[0], started_at=owner[1], cost_nanousd=cost, updated_at=now
+    )
+    table = InterviewCost.__table__.c  # type: ignore[attr-defined]
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["session_id"],
+            set_={"cost_nanousd": table["cost_nanousd"] + stmt.excluded["cost_nanousd"], "updated_at": now},
+        )
+    )
 
 
 def interview_cost_nanousd(*, session: Session, interview_id: str) -> int:
     """The interview's model cost so far, all models and sources, in nano-USD."""
     total = session.execute(
-        select(func.coalesce(func.sum(col(InterviewModelUsage.cost_nanousd)), 0)).where(
-            col(InterviewModelUsage.session_id) == interview_id
-        )
-    ).scalar_one()
+        select(col(InterviewCost.cost_nanousd)).where(col(InterviewCost.session_id) == interview_id)
+    ).scalar()
     return int(total or 0)
 
 

@@ -105,3 +105,24 @@ def test_the_price_table_of_the_moment_prices_what_is_recorded(db, env):
     env(MODEL_PRICES='{"gpt-realtime-mini": {"audio_output": "40"}}')
     done = response_done("resp_p", response_usage(audio_out=1000))
     assert record(interview_id, [done]) == 40_000_000  # 1000 x 40 USD per 1M = 0.04 USD
+
+
+def test_the_feedback_worker_adds_its_calls_usage_to_the_interviews_cost(db, env):
+    """The worker records the Chat Completions ``usage`` of the call that wrote the feedback."""
+    import asyncio
+
+    from tests.crud.test_feedback_jobs import API_KEY, worker
+    from tests.fakes.openai_api import FakeOpenAI
+    from tests.utils.interviews import make_interview
+
+    with FakeOpenAI(api_key=API_KEY) as fake:
+        env(OPENAI_API_KEY=API_KEY, OPENAI_BASE_URL=fake.base_url, FEEDBACK_MODEL="gpt-4.1-mini")
+        interview_id = make_interview(make_user().id)
+        assert asyncio.run(worker().run_once()).outcome == "completed"
+    (line,) = in_session(usage.interview_usage, interview_id=interview_id)
+    assert (line.source, line.events) == ("feedback", 1)
+    assert line.model.startswith("gpt-4.1-mini") and line.counts["text_input"] > 0
+    assert line.counts["text_output"] > 0
+    # 0.40 per 1M input tokens, 1.60 per 1M output tokens
+    expected = line.counts["text_input"] * 400 + line.counts["text_output"] * 1600
+    assert in_session(usage.interview_cost_nanousd, interview_id=interview_id) == expected

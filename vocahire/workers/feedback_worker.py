@@ -34,6 +34,7 @@ from vocahire.services.feedback.ai import (
 from vocahire.services.feedback.answers import segment_answers
 from vocahire.services.feedback.assessment import Assessment, assemble
 from vocahire.services.feedback.speech_metrics import SpeechMetrics, compute_speech_metrics
+from vocahire.services.interviews import usage as model_usage
 from vocahire.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -195,6 +196,7 @@ class FeedbackWorker:
             return await self._after_failure(
                 job, exc.message, transient=exc.transient, retry_after=exc.retry_after, started=started
             )
+        await self._record_usage(job, result.model, result.usage)
         assessment = assemble(
             result.feedback, lines=data.lines, spans=spans, interview_type=data.interview_type
         )
@@ -254,6 +256,12 @@ class FeedbackWorker:
             return await self._after_failure(
                 job, exc.message, transient=exc.transient, retry_after=exc.retry_after, started=started
             )
+        usage = payload.get("usage")
+        await self._record_usage(
+            job,
+            str(payload.get("model") or settings.feedback_model),
+            usage if isinstance(usage, dict) else {},
+        )
         attempt = regrade.assemble(result, req=request, answer_number=data.redo_answer or 0)
         attempt["original_figures"] = original.figures
         stored = await run_db(
@@ -275,6 +283,20 @@ class FeedbackWorker:
             upstream_seconds=elapsed,
             total_seconds=time.perf_counter() - started,
         )
+
+    async def _record_usage(self, job: jobs.ClaimedJob, model: str, usage: dict[str, Any]) -> None:
+        """The feedback call's token usage, on the interview's model cost (once per claimed attempt)."""
+        try:
+            await run_db(
+                model_usage.record_feedback_usage,
+                interview_id=job.interview_id,
+                model=model,
+                usage=usage,
+                key=f"attempt-{job.attempt}@{job.claimed_at.isoformat()}",
+                settings=self.settings,
+            )
+        except Exception as exc:  # the cost figure must never cost the candidate their feedback
+            log.warning("feedback job %s: recording usage failed (%s)", job.interview_id, type(exc).__name__)
 
     async def _after_failure(
         self, job: jobs.ClaimedJob, reason: str, *, transient: bool, retry_after: float | None, started: float

@@ -15,12 +15,13 @@ stored once.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import exists, false, func, union, update
+from sqlalchemy import String, bindparam, exists, false, func, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -107,10 +108,6 @@ def _by_position(line: PlacedLine) -> float:
 # --- the store ------------------------------------------------------------------------------------
 
 
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _lock_interview(session: Session, interview_id: str) -> None:
     """Savers of one interview's lines take turns, so each places its lines among all saved before it."""
     if session.get_bind().dialect.name == "sqlite":
@@ -124,36 +121,51 @@ def _lock_interview(session: Session, interview_id: str) -> None:
 TAIL_LINES = 64  # the end of the transcript, where nearly every new line goes
 
 
-def _neighbours(session: Session, interview_id: str, lines: Sequence[FinalLine]) -> list[PlacedLine]:
-    """The saved lines ``place_lines`` needs for ``lines``, in one bounded read (it doesn't grow with the
-    transcript): the last ``TAIL_LINES``, the lines named (each new line and its predecessor), and the line
-    saved right after each named predecessor. Sorted by position, like the whole transcript."""
-    te = sa_inspect(TranscriptEntry).local_table
-    cols = (te.c.item_id, te.c.previous_item_id, te.c.position, te.c.id)
-    mine = te.c.session_id == interview_id
-    named = {line.item_id for line in lines} | {
-        line.previous_item_id for line in lines if line.previous_item_id
-    }
-    parts = [
-        sa_select(*cols)
-        .where(mine)
-        .order_by(te.c.position.desc(), te.c.id.desc())
-        .limit(TAIL_LINES)
-        .subquery(),
-        sa_select(*cols).where(mine, te.c.item_id.in_(sorted(named))).subquery(),
-    ]
-    for previous in sorted({line.previous_item_id for line in lines if line.previous_item_id}):
-        at = sa_select(te.c.position).where(mine, te.c.item_id == previous).scalar_subquery()
-        parts.append(
-            sa_select(*cols)
-            .where(mine, te.c.position > at)
-            .order_by(te.c.position, te.c.id)
-            .limit(1)
-            .subquery()
+# One bounded read (it doesn't grow with the transcript): the last TAIL_LINES, the lines named (each new line
+# and its predecessor), and the line saved right after each named predecessor. Written once, bound per call.
+_NEIGHBOURS = text(
+    """
+    SELECT item_id, previous_item_id, position, id FROM (
+        SELECT item_id, previous_item_id, position, id FROM transcript_entries
+        WHERE session_id = :interview ORDER BY position DESC, id DESC LIMIT :tail
+    ) AS tail
+    UNION
+    SELECT item_id, previous_item_id, position, id FROM transcript_entries
+    WHERE session_id = :interview AND item_id IN :named
+    UNION
+    SELECT item_id, previous_item_id, position, id FROM transcript_entries
+    WHERE session_id = :interview AND position IN (
+        SELECT (
+            SELECT min(n.position) FROM transcript_entries AS n
+            WHERE n.session_id = :interview AND n.position > p.position
         )
-    query = union(*(sa_select(*part.c) for part in parts))
-    rows = sorted(set(session.execute(query).all()), key=lambda r: (r[2], r[3]))
+        FROM transcript_entries AS p WHERE p.session_id = :interview AND p.item_id IN :previous
+    )
+    """
+).bindparams(
+    bindparam("named", expanding=True, type_=String), bindparam("previous", expanding=True, type_=String)
+)
+
+
+def _neighbours(session: Session, interview_id: str, lines: Sequence[FinalLine]) -> list[PlacedLine]:
+    """The saved lines ``place_lines`` needs for ``lines`` (``_NEIGHBOURS``), sorted by position."""
+    previous = sorted({line.previous_item_id for line in lines if line.previous_item_id})
+    named = sorted({line.item_id for line in lines} | set(previous))
+    params = {"interview": interview_id, "tail": TAIL_LINES, "named": named, "previous": previous}
+    rows = sorted(session.connection().execute(_NEIGHBOURS, params).all(), key=lambda r: (r[2], r[3]))
     return [PlacedLine(item_id, previous, position) for item_id, previous, position, _id in rows]
+
+
+@functools.cache
+def _insert_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (interview, item id) DO NOTHING RETURNING id, built and compiled once."""
+    table: Any = sa_inspect(TranscriptEntry).local_table
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["session_id", "item_id"])
+        .returning(table.c.id)  # rowcount isn't reliable for multi-row upserts
+    )
 
 
 def save_lines(
@@ -188,13 +200,8 @@ def _insert_placed(session: Session, interview_id: str, lines: Sequence[FinalLin
         }
         for line, position in placed
     ]
-    stmt = (
-        _insert(session)(TranscriptEntry)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["session_id", "item_id"])
-        .returning(TranscriptEntry.id)  # rowcount isn't reliable for multi-row upserts
-    )
-    return len(session.execute(stmt).all())
+    stmt = _insert_statement(session.get_bind().dialect.name)
+    return len(session.connection().execute(stmt, rows).all())
 
 
 def revise_line(
@@ -303,22 +310,30 @@ def _lock_for_browser(
     """Take the interview's turn and read what the batch needs, only if every check passes (else None)."""
     if not interviews.valid_id(interview_id):
         return None
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    if sqlite:
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         _lock_interview(session, interview_id)
+    params = {"interview": interview_id, "user": user_id, "auth_session": auth_session_id, "now": now}
+    stmt = _browser_lock_statement(dialect, auth_session_id is not None)
+    return session.connection().execute(stmt, params).first()
+
+
+@functools.cache
+def _browser_lock_statement(dialect: str, with_auth_session: bool) -> Any:
+    user: Any = bindparam("user")
     checks = [
-        col(InterviewSession.id) == interview_id,
-        col(InterviewSession.user_id) == user_id,
+        col(InterviewSession.id) == bindparam("interview"),
+        col(InterviewSession.user_id) == user,
         col(InterviewSession.deleted_at).is_(None),
-        exists().where(col(User.id) == user_id, col(User.deleted_at).is_(None)),
+        exists().where(col(User.id) == user, col(User.deleted_at).is_(None)),
     ]
-    if auth_session_id is not None:
+    if with_auth_session:
         checks.append(
             exists().where(
-                col(AuthSession.id) == auth_session_id,
-                col(AuthSession.user_id) == user_id,
+                col(AuthSession.id) == bindparam("auth_session"),
+                col(AuthSession.user_id) == user,
                 col(AuthSession.revoked_at).is_(None),
-                col(AuthSession.expires_at) > now,
+                col(AuthSession.expires_at) > bindparam("now"),
             )
         )
     query = sa_select(
@@ -327,9 +342,9 @@ def _lock_for_browser(
         col(InterviewSession.started_at),
         col(InterviewSession.created_at),
     ).where(*checks)
-    if not sqlite:
+    if dialect != "sqlite":
         query = query.with_for_update(key_share=True, of=InterviewSession)  # FOR NO KEY UPDATE OF
-    return session.execute(query).first()
+    return query
 
 
 def _explain_refusal(

@@ -11,6 +11,11 @@ OpenAI's answer, minus the browser's own WebRTC work, as the app does it:
    ``/v1/realtime/calls`` (another process: it never competes for this interpreter), the session
    marked live. The sideband task is not started (it runs after the answer).
 
+A redo of one answer (issue 16) is measured the same way in the same run: step 2 is then
+``redo.start_redo`` (the original interview, its feedback's answer note, the transcript up to the
+question summarised, the session row and the redo's price), and the exchange sends the redo's
+instructions. Its accounts each own a completed interview whose feedback scored the answer.
+
 Each start is by a different user (one live interview per user). Warm-up starts are run first,
 reported and excluded. CPU per start is this process's CPU time (the app's work plus the in-process
 HTTP client's) over the starts; "beyond the upstream" subtracts what the same multipart request to
@@ -74,19 +79,66 @@ def fake_process() -> tuple[subprocess.Popen[str], str, str]:
     return proc, info["url"], info["key"]
 
 
-async def one_start(client: httpx.AsyncClient, cookie: str, parts: dict[str, list[float]]) -> float:
+def seed_redoable(user_ids: list[int]) -> dict[int, str]:
+    """A completed interview per user whose anchored feedback scored answer 2 (what a redo needs)."""
+    from sqlmodel import col, select
+
+    from tests.utils.interviews import make_interview
+    from vocahire.infra.database import in_session
+    from vocahire.models import Feedback, TranscriptEntry
+    from vocahire.models.feedback import FORMAT_ANCHORED
+
+    out: dict[int, str] = {}
+    for user_id in user_ids:
+        interview_id = make_interview(user_id, queue=False)
+
+        def grade(*, session: Any, interview_id: str = interview_id) -> None:
+            entries = session.exec(
+                select(TranscriptEntry)
+                .where(col(TranscriptEntry.session_id) == interview_id)
+                .order_by(col(TranscriptEntry.position))
+            ).all()
+            note = {"number": 2, "question": entries[2].text, "question_line": entries[2].id, "score": 6}
+            session.add(
+                Feedback(
+                    session_id=interview_id, format_version=FORMAT_ANCHORED, overall_score=60, answers=[note]
+                )
+            )
+
+        in_session(grade)
+        out[user_id] = interview_id
+    return out
+
+
+async def one_start(
+    client: httpx.AsyncClient,
+    cookie: str,
+    parts: dict[str, list[float]],
+    redo_of: dict[int, str] | None = None,
+) -> float:
+    """One start; with ``redo_of`` (user id -> graded interview) a redo of that interview's answer 2."""
     from vocahire.infra.database import run_db
     from vocahire.services.accounts.identity import Credential, require_user
     from vocahire.services.interviews import lifecycle as interviews
+    from vocahire.services.interviews import redo
     from vocahire.settings import get_settings
 
     settings = get_settings()
     t0 = time.perf_counter()
     user = await require_user(Credential(cookie_header=cookie))
     t1 = time.perf_counter()
-    interview = await run_db(
-        interviews.start_interview, settings=settings, user_id=user.id, setup=interviews.parse_setup(FORM)
-    )
+    if redo_of is None:
+        interview = await run_db(
+            interviews.start_interview, settings=settings, user_id=user.id, setup=interviews.parse_setup(FORM)
+        )
+    else:
+        interview = await run_db(
+            redo.start_redo,
+            settings=settings,
+            user_id=user.id,
+            interview_id=redo_of[user.id],
+            answer_number=2,
+        )
     t2 = time.perf_counter()
     response = await client.post(
         "/api/webrtc-exchange",
@@ -166,10 +218,46 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         out["burst_cpu"] = (time.process_time() - cpu0) / max(1, len(burst_times))
         out["burst_rate"] = len(burst_times) / busy if busy else 0.0
         out["burst_failures"] = failures
+    out.update(await run_redos(args))
     out["upstream_serial"], out["upstream_serial_cpu"] = await upstream_alone(args.serial, 1)
     out["upstream_burst"], out["upstream_burst_cpu"] = await upstream_alone(
         args.burst * args.bursts, args.burst
     )
+    return out
+
+
+async def run_redos(args: argparse.Namespace) -> dict[str, Any]:
+    """Redo starts (issue 16), one at a time then one burst, by accounts of their own."""
+    from vocahire.api import make_api
+
+    total = args.warmup + args.serial + args.burst
+    accounts = await asyncio.to_thread(bl.make_accounts, total)
+    redo_of = await asyncio.to_thread(seed_redoable, [user_id for user_id, _ in accounts])
+    cookies = [cookie for _, cookie in accounts]
+    transport = httpx.ASGITransport(app=make_api())
+    out: dict[str, Any] = {}
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000", timeout=60) as client:
+        warm: dict[str, list[float]] = {"identity": [], "start": [], "exchange": []}
+        for _ in range(args.warmup):
+            await one_start(client, cookies.pop(), warm, redo_of)
+        parts: dict[str, list[float]] = {"identity": [], "start": [], "exchange": []}
+        cpu0 = time.process_time()
+        out["redo_serial"] = [
+            await one_start(client, cookies.pop(), parts, redo_of) for _ in range(args.serial)
+        ]
+        out["redo_serial_cpu"] = (time.process_time() - cpu0) / args.serial
+        out["redo_parts"] = parts
+        scratch: dict[str, list[float]] = {"identity": [], "start": [], "exchange": []}
+        batch = [cookies.pop() for _ in range(args.burst)]
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        results = await asyncio.gather(
+            *(one_start(client, c, scratch, redo_of) for c in batch), return_exceptions=True
+        )
+        busy = time.perf_counter() - t0
+        out["redo_burst"] = [r for r in results if not isinstance(r, BaseException)]
+        out["redo_burst_failures"] = len(results) - len(out["redo_burst"])
+        out["redo_burst_cpu"] = (time.process_time() - cpu0) / max(1, len(out["redo_burst"]))
+        out["redo_burst_rate"] = len(out["redo_burst"]) / busy if busy else 0.0
     return out
 
 
@@ -204,6 +292,25 @@ def report(res: dict[str, Any], args: argparse.Namespace) -> None:
     )
     if "failure" in res:
         print(f"    first failure: {res['failure']}")
+    if "redo_serial" in res:  # issue 16: a redo's start beside an interview's, same run
+        rp = res["redo_parts"]
+        redo_serial = med(res["redo_serial"]) * ms
+        print(
+            f"  redo of one answer, one at a time ({args.serial}): median {redo_serial:.1f} ms"
+            f" ({redo_serial - serial:+.1f} ms vs an interview's)"
+            f" = identity {med(rp['identity']) * ms:.1f} + start {med(rp['start']) * ms:.1f}"
+            f" + exchange {med(rp['exchange']) * ms:.1f} ms;"
+            f" p99 {bl.pct(res['redo_serial'], 99) * ms:.1f} ms;"
+            f" CPU per start {res['redo_serial_cpu'] * ms:.1f} ms"
+            f" ({(res['redo_serial_cpu'] - res['serial_cpu']) * ms:+.1f} ms)"
+        )
+        print(
+            f"  redo, {args.burst} fired at once x 1: p50 {med(res['redo_burst']) * ms:.0f} ms,"
+            f" p99 {bl.pct(res['redo_burst'], 99) * ms:.0f} ms, {res['redo_burst_rate']:.0f} starts/s,"
+            f" CPU per start {res['redo_burst_cpu'] * ms:.1f} ms"
+            f" ({(res['redo_burst_cpu'] - res['burst_cpu']) * ms:+.1f} ms vs an interview's),"
+            f" {res['redo_burst_failures']} failed"
+        )
 
 
 def main() -> int:

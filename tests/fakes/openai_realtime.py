@@ -293,6 +293,7 @@ class FakeCall:
             self.last_item = item["id"]
         elif kind not in (
             "session.update",
+            "input_audio_buffer.commit",  # the polite cut-in commits what the candidate has said so far
             "output_audio_buffer.clear",
             "conversation.item.truncate",
             "conversation.item.retrieve",

@@ -74,11 +74,21 @@ def turn_detection(settings: Settings, pace: str = "patient") -> dict[str, Any]:
     }
 
 
-def session_config(settings: Settings, *, instructions: str, pace: str = "patient") -> dict[str, Any]:
-    """The GA ``session`` object for ``/realtime/calls`` (GA rejects the beta field names)."""
+def session_config(
+    settings: Settings,
+    *,
+    instructions: str,
+    pace: str = "patient",
+    voice: str | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The GA ``session`` object for ``/realtime/calls`` (GA rejects the beta field names); ``voice`` (else
+    the server's) and ``language`` (ISO-639-1, the transcription's hint) are the interview's own."""
     audio_input: dict[str, Any] = {"turn_detection": turn_detection(settings, pace)}
     if settings.realtime_transcription_model:
         audio_input["transcription"] = {"model": settings.realtime_transcription_model}
+        if language:
+            audio_input["transcription"]["language"] = language
     return {
         "type": "realtime",
         "model": settings.realtime_model,
@@ -86,7 +96,7 @@ def session_config(settings: Settings, *, instructions: str, pace: str = "patien
         "output_modalities": ["audio"],
         "audio": {
             "input": audio_input,
-            "output": {"voice": settings.realtime_voice, "speed": PACE_SPEED.get(pace, 1.0)},
+            "output": {"voice": voice or settings.realtime_voice, "speed": PACE_SPEED.get(pace, 1.0)},
         },
     }
 

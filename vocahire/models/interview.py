@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from vocahire.models._base import UTCDateTime, new_id, utcnow
@@ -66,6 +66,14 @@ class InterviewSession(SQLModel, table=True):
     redo_answer: int | None = Field(default=None)
     redo_question: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     redo_context: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The interviewer chosen at set-up (issue 17): language (ISO-639-1), GA Realtime voice (None: the
+    # server's REALTIME_VOICE), style (friendly/neutral/challenging), whether it may cut in on a long
+    # answer, and how many times it did.
+    language: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
+    voice: str | None = Field(default=None, max_length=32)
+    style: str = Field(default="neutral", max_length=16, sa_column_kwargs={"server_default": "neutral"})
+    cut_in_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    cut_ins: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     status: str = Field(default=STATUS_STARTING, max_length=16)
     credits_charged_cents: int = Field(default=0)
     openai_call_id: str | None = Field(default=None, max_length=255)
@@ -106,6 +114,8 @@ class TranscriptEntry(SQLModel, table=True):
     # Conversation order (derived from previous_item_id), not arrival order.
     position: float = Field(default=0)
     source: str = Field(default="sideband", max_length=16)  # "sideband" | "browser"
+    # The interviewer's polite cut-in on a long answer (issue 17), as the sideband asked for it.
+    cut_in: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

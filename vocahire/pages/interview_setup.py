@@ -12,7 +12,13 @@ from vocahire.components.layout import card, error_callout, link_button, loading
 from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_RESUME_BYTES, MAX_RESUME_MB, MAX_TITLE_CHARS
 from vocahire.settings import get_settings
 from vocahire.state.interview import InterviewSetupState as S
-from vocahire.state.interview_views import TYPE_LABELS
+from vocahire.state.interview_views import (
+    LANGUAGE_LABELS,
+    STYLE_HINT,
+    STYLE_LABELS,
+    TYPE_LABELS,
+    VOICE_LABELS,
+)
 from vocahire.state.practice_views import redo_price_label
 from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 
@@ -70,9 +76,19 @@ def _accessible(upload: rx.Component) -> rx.Component:
 
 
 def _choice(
-    label: str, name: str, options: list[tuple[str, str]], default: str, hint: str | None = None
+    label: str,
+    name: str,
+    options: list[tuple[str, str]],
+    default: str,
+    hint: str | None = None,
+    *,
+    value: Any = None,
+    on_change: Any = None,
 ) -> rx.Component:
-    """A labelled radio group (big touch targets, readable at 375 px)."""
+    """A labelled radio group (big touch targets, readable at 375 px); with ``value``, bound to the state."""
+    bound: dict[str, Any] = (
+        {"value": value, "on_change": on_change} if value is not None else {"default_value": default}
+    )
     return rx.vstack(
         rx.el.label(label, id=f"label-{name}", style={"fontWeight": 500, "fontSize": "14px"}),
         rx.text(hint, size="1", color=rx.color("gray", 11), id=f"hint-{name}") if hint else rx.fragment(),
@@ -96,11 +112,61 @@ def _choice(
                 style={"display": "flex", "flexWrap": "wrap", "columnGap": "20px", "rowGap": "4px"},
             ),
             name=name,
-            default_value=default,
             aria_labelledby=f"label-{name}",
+            **bound,
             **({"aria_describedby": f"hint-{name}"} if hint else {}),
         ),
         spacing="2",
+        width="100%",
+    )
+
+
+def _select(label: str, name: str, options: dict[str, str], value: Any, on_change: Any) -> rx.Component:
+    """A labelled drop-down bound to the state (its hidden native select goes with the form)."""
+    return rx.vstack(
+        rx.el.label(label, id=f"label-{name}", html_for=name, style={"fontWeight": 500, "fontSize": "14px"}),
+        rx.select.root(
+            rx.select.trigger(id=name, aria_labelledby=f"label-{name}", width="100%"),
+            rx.select.content(*[rx.select.item(text, value=code) for code, text in options.items()]),
+            name=name,
+            value=value,
+            on_change=on_change,
+            size="3",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _interviewer() -> rx.Component:
+    """Language, voice, style and the polite cut-in; set-up remembers the last choice."""
+    return rx.vstack(
+        rx.hstack(
+            _select("Interview language", "language", LANGUAGE_LABELS, S.language, S.choose_language),
+            _select("Interviewer's voice", "voice", VOICE_LABELS, S.voice, S.choose_voice),
+            spacing="4",
+            width="100%",
+            flex_wrap="wrap",
+        ),
+        _choice(
+            "Interviewer's style",
+            "style",
+            list(STYLE_LABELS.items()),
+            "neutral",
+            "A challenging interviewer probes, asks for numbers and pushes back once per answer.",
+            value=S.style,
+            on_change=S.choose_style,
+        ),
+        _choice(
+            "Cut in on long answers",
+            "cut_in",
+            [("on", "Yes, politely"), ("off", "No")],
+            "on",
+            f"The interviewer steers you back to the point when one answer runs long ({STYLE_HINT}).",
+            value=S.cut_in,
+            on_change=S.choose_cut_in,
+        ),
+        spacing="5",
         width="100%",
     )
 
@@ -302,6 +368,7 @@ def _form() -> rx.Component:
                 "patient",
                 "Patient waits out your thinking pauses; brisk moves on faster and speaks a little quicker.",
             ),
+            _interviewer(),
             _microphone_note(),
             rx.cond(S.error != "", error_callout(S.error, focus=True, id="setup-error")),
             rx.button(

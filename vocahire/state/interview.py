@@ -165,6 +165,31 @@ class InterviewSetupState(rx.State):
     resume_busy: bool = False
     starting: bool = False
     error: str = ""
+    # The interviewer's language, voice, style and cut-in ("on"/"off"): last choice, else the browser's.
+    language: str = "en"
+    voice: str = "alloy"
+    style: str = "neutral"
+    cut_in: str = "on"
+
+    @rx.event
+    def choose_language(self, value: str) -> None:
+        if value in interview_views.LANGUAGE_LABELS:
+            self.language = value
+
+    @rx.event
+    def choose_voice(self, value: str) -> None:
+        if value in interview_views.VOICE_LABELS:
+            self.voice = value
+
+    @rx.event
+    def choose_style(self, value: str) -> None:
+        if value in interview_views.STYLE_LABELS:
+            self.style = value
+
+    @rx.event
+    def choose_cut_in(self, value: str) -> None:
+        if value in ("on", "off"):
+            self.cut_in = value
 
     @rx.event
     async def load(self) -> None:
@@ -179,6 +204,11 @@ class InterviewSetupState(rx.State):
             data = await run_db(interview_views.setup_page_data, user_id=user.id, settings=get_settings())
             self.balance, self.premium, self.can_start = data["balance"], data["premium"], data["can_start"]
             self.cost_label, self.live_interview_id = data["cost_label"], data["live_interview_id"]
+            choice = interview_views.initial_choice(
+                data["choice"], self.router.headers.accept_language, get_settings()
+            )
+            self.language, self.voice = choice["language"], choice["voice"]
+            self.style, self.cut_in = choice["style"], choice["cut_in"]
         except Exception as exc:
             self.can_start = False
             self.error = friendly_error(exc)

@@ -13,13 +13,26 @@ from vocahire.services.accounts import credits
 from vocahire.services.accounts.users import load_active_user
 from vocahire.services.feedback.rubric import INTERVIEW_TYPE_LABELS
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.services.interviews import transcript
+from vocahire.services.interviews import transcript, voices
 from vocahire.settings import Settings
 
 # The set-up's interview types: one per feedback rubric, and "mixed" (services/feedback/rubric.py).
 TYPE_LABELS = dict(INTERVIEW_TYPE_LABELS)
 DIFFICULTY_LABELS = {"easy": "Easy", "medium": "Medium", "hard": "Hard"}
 PACE_LABELS = {"patient": "Patient", "brisk": "Brisk"}
+# The interviewer's language (the UI stays in English), voice and style (services/interviews/voices.py).
+LANGUAGE_LABELS = {
+    language.code: language.name
+    if language.native == language.name
+    else f"{language.name} ({language.native})"
+    for language in voices.LANGUAGES
+}
+VOICE_LABELS = {voice: voice.capitalize() for voice in voices.VOICES}
+STYLE_LABELS = {style.code: style.label for style in voices.STYLES}
+STYLE_HINT = "; ".join(
+    f"{style.label.lower()} cuts in after {style.cut_in_seconds // 60} min {style.cut_in_seconds % 60:02d} s"
+    for style in voices.STYLES
+)
 END_REASON_LABELS = {
     "ended_by_candidate": "You ended the interview.",
     "time_limit": "The time was up, so the interviewer closed the interview.",
@@ -68,6 +81,31 @@ def setup_page_data(*, session: Session, user_id: int, settings: Settings | None
         "can_start": configured and (premium or balance >= minimum),
         "cost_label": cost_label,
         "live_interview_id": interviews.live_interview_id(session=session, user_id=user_id) or "",
+        "choice": interviews.last_interviewer_choice(session=session, user_id=user_id),
+    }
+
+
+def default_voice(settings: Settings) -> str:
+    return settings.realtime_voice if settings.realtime_voice in voices.VOICES else voices.VOICES[0]
+
+
+def initial_choice(
+    last: interviews.InterviewerChoice | None, accept_language: str, settings: Settings
+) -> dict[str, str]:
+    """What set-up offers first: the candidate's last choice, else the browser's language, the server's
+    voice, a neutral interviewer who may cut in."""
+    if last is None:
+        return {
+            "language": voices.language_from_accept(accept_language),
+            "voice": default_voice(settings),
+            "style": voices.DEFAULT_STYLE,
+            "cut_in": "on",
+        }
+    return {
+        "language": voices.language_of(last.language).code,
+        "voice": last.voice if last.voice in voices.VOICES else default_voice(settings),
+        "style": voices.style_of(last.style).code,
+        "cut_in": "on" if last.cut_in else "off",
     }
 
 

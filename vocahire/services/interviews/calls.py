@@ -22,6 +22,7 @@ from vocahire.infra.database import run_db
 from vocahire.models import InterviewSession, utcnow
 from vocahire.models.interview import STATUS_ACTIVE
 from vocahire.services.interviews import lifecycle as interviews
+from vocahire.services.interviews import voices
 from vocahire.services.interviews.sideband import registry
 from vocahire.settings import Settings, get_settings
 
@@ -80,7 +81,9 @@ async def connect_call(
         interview_id=interview_id,
         auth_session_id=auth_session_id,
     )
-    session = realtime.session_config(settings, instructions=plan.instructions, pace=plan.pace)
+    session = realtime.session_config(
+        settings, instructions=plan.instructions, pace=plan.pace, voice=plan.voice, language=plan.language
+    )
     try:
         answer = await realtime.create_call(settings, offer_sdp=offer_sdp, session=session, client=client)
     except BaseException as exc:
@@ -117,6 +120,8 @@ async def connect_call(
             settings=settings,
             greet=not plan.reconnect,
             speed=realtime.PACE_SPEED.get(plan.pace, 1.0),
+            language=plan.language,
+            cut_in_seconds=voices.style_of(plan.style).cut_in_seconds if plan.cut_in_enabled else None,
         )
     return answer.sdp
 

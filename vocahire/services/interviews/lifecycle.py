@@ -40,6 +40,7 @@ from vocahire.services.accounts import credits
 from vocahire.services.accounts.users import load_active_user
 from vocahire.services.feedback import rubric
 from vocahire.services.feedback.jobs import queue_feedback
+from vocahire.services.interviews import voices
 from vocahire.services.interviews.prompt import (
     InterviewBrief,
     build_instructions,
@@ -72,8 +73,22 @@ class InterviewSetup(BaseModel):
     difficulty: str = "medium"
     duration_minutes: int = 20
     pace: str = "patient"
+    language: str = voices.DEFAULT_LANGUAGE
+    voice: str = ""  # "": the server's REALTIME_VOICE
+    style: str = voices.DEFAULT_STYLE
+    cut_in: bool = True
 
-    @field_validator("job_title", "job_description", "interview_type", "difficulty", "pace", mode="before")
+    @field_validator(
+        "job_title",
+        "job_description",
+        "interview_type",
+        "difficulty",
+        "pace",
+        "language",
+        "voice",
+        "style",
+        mode="before",
+    )
     @classmethod
     def _text(cls, value: Any) -> str:
         if value is None:
@@ -116,6 +131,12 @@ def parse_setup(data: Any) -> InterviewSetup:
         raise InvalidInput("Choose a length of 10, 20 or 30 minutes.")
     if setup.pace not in PACES:
         raise InvalidInput("Choose the interviewer's pace: patient or brisk.")
+    if setup.language not in voices.LANGUAGE_BY_CODE:
+        raise InvalidInput("Choose one of the offered interview languages.")
+    if setup.voice and setup.voice not in voices.VOICES:
+        raise InvalidInput("Choose one of the offered interviewer voices.")
+    if setup.style not in voices.STYLE_BY_CODE:
+        raise InvalidInput("Choose the interviewer's style: friendly, neutral or challenging.")
     return setup
 
 
@@ -233,6 +254,10 @@ def start_interview(
         "difficulty": setup.difficulty,
         "duration_minutes": setup.duration_minutes,
         "pace": setup.pace,
+        "language": setup.language,
+        "voice": setup.voice or None,
+        "style": setup.style,
+        "cut_in_enabled": setup.cut_in,
         "status": STATUS_STARTING,
         "created_at": now,
         "updated_at": now,
@@ -279,6 +304,10 @@ class CallPlan:
     reconnect: bool
     previous_call_id: str | None
     limit_seconds: int
+    language: str = voices.DEFAULT_LANGUAGE
+    voice: str | None = None
+    style: str = voices.DEFAULT_STYLE
+    cut_in_enabled: bool = True
 
 
 def prepare_call(
@@ -341,7 +370,10 @@ def prepare_call(
         duration_minutes=limit / 60,
         pace=row.pace,
         candidate_name=(name or "").split(" ")[0][:40],
+        language=row.language,
+        style=row.style,
     )
+    chosen = (row.language, row.voice, row.style, row.cut_in_enabled)
     # A redo of one answer (services/interviews/redo.py): the question again, in its conversation's context.
     base = (
         build_redo_instructions(brief, row.redo_question or "", row.redo_context or "")
@@ -351,9 +383,43 @@ def prepare_call(
     if row.status == STATUS_ACTIVE:
         lines = [(e.role, e.text) for e in _lines(session, row.id)]
         return CallPlan(
-            row.id, build_resume_instructions(brief, lines, base), row.pace, True, row.openai_call_id, limit
+            row.id,
+            build_resume_instructions(brief, lines, base),
+            row.pace,
+            True,
+            row.openai_call_id,
+            limit,
+            *chosen,
         )
-    return CallPlan(row.id, base or build_instructions(brief), row.pace, False, None, limit)
+    return CallPlan(row.id, base or build_instructions(brief), row.pace, False, None, limit, *chosen)
+
+
+@dataclass(frozen=True)
+class InterviewerChoice:
+    """The candidate's last choice of language, voice, style and cut-in (what set-up offers next time)."""
+
+    language: str | None
+    voice: str
+    style: str
+    cut_in: bool
+
+
+def last_interviewer_choice(*, session: Session, user_id: int) -> InterviewerChoice | None:
+    """Read from the candidate's latest interview (None before their first): nothing to keep in sync."""
+    row = session.execute(
+        select(
+            col(InterviewSession.language),
+            col(InterviewSession.voice),
+            col(InterviewSession.style),
+            col(InterviewSession.cut_in_enabled),
+        )
+        .where(col(InterviewSession.user_id) == user_id, col(InterviewSession.kind) != KIND_REDO)
+        .order_by(col(InterviewSession.created_at).desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return InterviewerChoice(row[0], row[1] or "", row[2], bool(row[3]))
 
 
 def mark_connected(

@@ -40,8 +40,9 @@ from vocahire.infra.database import DatabaseUnavailable, run_db
 from vocahire.models import InterviewSession, utcnow
 from vocahire.models.interview import STATUS_ACTIVE
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.services.interviews import transcript
+from vocahire.services.interviews import transcript, voices
 from vocahire.services.interviews import usage as model_usage
+from vocahire.services.interviews.cut_in import CutInClock, record_cut_in
 from vocahire.services.interviews.prompt import CLOSING_INSTRUCTIONS
 from vocahire.services.interviews.transcript import FinalLine, LineRevision
 from vocahire.services.interviews.transcript_assembly import TranscriptAssembler
@@ -56,6 +57,7 @@ ROW_POLL_SECONDS = 2.0  # then: how soon an end or a reconnection on another wor
 CONNECT_ATTEMPTS = 3
 DROP_GRACE_SECONDS = 20.0  # a dropped call may be replaced by a reconnection within this
 CLOSING_OVERRUN_SECONDS = 15.0  # the goodbye may run this far past the limit, no further
+CUT_IN_TICK_SECONDS = 1.0  # how often a long answer is checked for a polite cut-in
 MAX_EVENT_BYTES = 4 * 1024 * 1024
 
 
@@ -91,6 +93,8 @@ class SidebandCall:
         greet: bool = True,
         speed: float = 1.0,
         closing_lead: float = 20.0,
+        language: str = voices.DEFAULT_LANGUAGE,
+        cut_in_seconds: float | None = None,
     ) -> None:
         self.registry = registry
         self.interview_id = interview_id
@@ -121,6 +125,11 @@ class SidebandCall:
         self.cost_cap_nanousd = model_usage.from_usd(settings.interview_max_model_cost_usd)
         self.cost_reached = asyncio.Event()
         self._usage: list[UsageReport] = []
+        # The polite cut-in on a long answer (None: switched off); its request and response.
+        self.language = language
+        self.cut_in = CutInClock(cut_in_seconds)
+        self.cut_in_asked = False
+        self.cut_in_response: str | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -131,6 +140,11 @@ class SidebandCall:
         greeter = (
             asyncio.create_task(self._greet(), name=f"sideband-greet:{self.interview_id}")
             if self.greet
+            else None
+        )
+        cut_in = (
+            asyncio.create_task(self._cut_in_watch(), name=f"sideband-cut-in:{self.interview_id}")
+            if self.cut_in.threshold_seconds is not None
             else None
         )
         try:
@@ -151,7 +165,7 @@ class SidebandCall:
                 self.ended_reason = self.ended_reason or row.result()
                 log.info("sideband %s: %s elsewhere; stopped watching", self.interview_id, row.result())
         finally:
-            for task in (watch, timer, row, greeter):
+            for task in (watch, timer, row, greeter, cut_in):
                 if task is not None and not task.done():
                     task.cancel()
             await self._close_ws()
@@ -272,6 +286,9 @@ class SidebandCall:
         if report is not None:
             self._usage.append(report)
             await self._flush_usage()
+        self.cut_in.feed(event, time.monotonic())
+        if kind == "response.created" and self.cut_in_asked and self.cut_in_response is None:
+            self.cut_in_response = response.get("id")
         if kind == "response.created":
             self.responded = True
             self.active_response = response.get("id")
@@ -301,6 +318,8 @@ class SidebandCall:
         if changes:
             self._pending += changes
             await self._flush()
+        if kind == "response.done" and response.get("id") and response.get("id") == self.cut_in_response:
+            await self._record_cut_in(response)
 
     async def _flush(self) -> None:
         """Save what became final; kept for the next try if the database is briefly away."""
@@ -406,6 +425,39 @@ class SidebandCall:
         self.closing_requested = True
         await self.send({"type": "response.create", "response": {"instructions": CLOSING_INSTRUCTIONS}})
 
+    # --- the polite cut-in -----------------------------------------------------------------------
+
+    async def _cut_in_watch(self) -> None:
+        """Ask the interviewer to cut in once an answer runs past the style's limit (see ``CutInClock``)."""
+        while True:
+            await asyncio.sleep(CUT_IN_TICK_SECONDS)
+            if self.closing_requested or self.ws is None or not self.cut_in.due(time.monotonic()):
+                continue
+            self.cut_in.mark_requested()
+            self.cut_in_asked, self.cut_in_response = True, None
+            log.info("sideband %s: a long answer; the interviewer cuts in", self.interview_id)
+            # Commit what the candidate has said so far: it becomes a line the interviewer hears and the
+            # transcript keeps, before the interviewer's interjection.
+            await self.send({"type": "input_audio_buffer.commit"})
+            await self.send(
+                {
+                    "type": "response.create",
+                    "response": {"instructions": voices.cut_in_instructions(self.language)},
+                }
+            )
+
+    async def _record_cut_in(self, response: dict[str, Any]) -> None:
+        self.cut_in_asked, self.cut_in_response = False, None
+        item_ids = [
+            str(item["id"])
+            for item in response.get("output") or []
+            if isinstance(item, dict) and item.get("id")
+        ]
+        try:
+            await run_db(record_cut_in, interview_id=self.interview_id, item_ids=item_ids)
+        except Exception as exc:  # the count is a figure for feedback; the call goes on
+            log.warning("sideband %s: recording a cut-in failed (%s)", self.interview_id, type(exc).__name__)
+
 
 def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
@@ -446,6 +498,8 @@ class SidebandRegistry:
         settings: Settings | None = None,
         greet: bool = True,
         speed: float = 1.0,
+        language: str = voices.DEFAULT_LANGUAGE,
+        cut_in_seconds: float | None = None,
     ) -> SidebandCall | None:
         if not self.enabled:
             return None
@@ -463,6 +517,8 @@ class SidebandRegistry:
             greet=greet,
             speed=speed,
             closing_lead=min(float(settings.interview_closing_seconds), limit / 4),
+            language=language,
+            cut_in_seconds=cut_in_seconds,
         )
         call.task = asyncio.get_running_loop().create_task(call.run(), name=f"sideband:{interview_id}")
         self.calls[interview_id] = call

@@ -126,3 +126,18 @@ async def test_the_sideband_asks_for_one_cut_in_in_the_interviews_language_and_r
     finally:
         watch.cancel()
     assert get(started.id).cut_ins == 1
+
+
+def test_history_and_feedback_show_the_interviewer_and_its_cut_ins(db):
+    from vocahire.services.feedback.report import load_feedback_report
+    from vocahire.state.history_views import history_rows
+
+    user = make_user()
+    started = start(user.id, language="es", voice="coral", style="challenging")
+    in_session(record_cut_in, interview_id=started.id, item_ids=[])
+    end(started.id)
+    rows = in_session(history_rows, user_id=user.id)
+    label = "Spanish (Español) · Coral voice · Challenging interviewer · 1 cut-in"
+    assert rows[0]["interviewer_label"] == label
+    report = in_session(load_feedback_report, user_id=user.id, interview_id=started.id)
+    assert (report.language, report.voice, report.style, report.cut_ins) == ("es", "coral", "challenging", 1)

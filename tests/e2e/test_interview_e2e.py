@@ -437,3 +437,49 @@ def test_lines_buffered_in_the_browser_are_replayed_once(page: Any, app_data: Ap
     page.click("#confirm-end")
     page.wait_for_selector("#ended-panel")
     assert interview_of(interview_id).status == "completed"
+
+
+def test_a_spanish_challenging_interview_from_the_browsers_language(
+    browser: Any, app_data: AppServer, realtime_fake: FakeRealtime
+) -> None:
+    """Set-up offers the browser's language; the session sent carries it, the voice and the style."""
+    context = browser.new_context(
+        base_url=app_data.url, viewport={"width": 1280, "height": 900}, locale="es-ES"
+    )
+    context.grant_permissions(["microphone"], origin=app_data.url)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    sign_up(page, "espanol@example.com")
+    page.goto("/interview")
+    wait_hydrated(page)
+    page.wait_for_selector("#start-interview:not([disabled])")
+    assert "Spanish (Español)" in page.locator("#language").inner_text()
+    page.click("#voice")
+    page.get_by_role("option", name="Coral").click()
+    page.click("label[for='style-challenging']")
+    shot(page, "interview-setup-interviewer-choice")
+    creates = len(realtime_fake.creates)
+    page.fill("#job_title", "Analista de datos")
+    page.click("label[for='duration_minutes-10']")
+    page.click("#start-interview")
+    page.wait_for_url(re.compile(r"/interview/[0-9a-f]{32}"))
+    interview_id = re.search(r"/interview/([0-9a-f]{32})", page.url).group(1)
+    assert wait_for(lambda: len(realtime_fake.creates) > creates, 20)
+    session = realtime_fake.creates[-1].session
+    assert session["audio"]["output"]["voice"] == "coral"
+    assert session["audio"]["input"]["transcription"]["language"] == "es"
+    assert "Conduct the whole interview in Spanish" in session["instructions"]
+    assert "push back once per answer" in session["instructions"]
+    row = interview_of(interview_id)
+    assert (row.language, row.voice, row.style, row.cut_in_enabled) == ("es", "coral", "challenging", True)
+    page.wait_for_selector("#connection-state:has-text('Live')")
+    page.click("#end-button")
+    page.click("#confirm-end")
+    page.wait_for_selector("#ended-panel")
+    # Next time set-up offers the same interviewer.
+    page.goto("/interview")
+    wait_hydrated(page)
+    page.wait_for_selector("#start-interview:not([disabled])")
+    assert "Coral" in page.locator("#voice").inner_text()
+    assert page.locator("#style-challenging").get_attribute("data-state") == "checked"
+    context.close()

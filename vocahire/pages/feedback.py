@@ -992,6 +992,12 @@ def _content() -> rx.Component:
             FeedbackState.date_label + " · " + FeedbackState.duration_label,
             _actions(),
         ),
+        rx.cond(
+            FeedbackState.interviewer_label != "",
+            rx.text(
+                FeedbackState.interviewer_label, size="2", color=rx.color("gray", 11), id="interviewer-label"
+            ),
+        ),
         rx.callout(
             "Practice feedback written by an AI from your mock interview with an AI interviewer. It's a "
             "coaching aid, not a hiring decision.",

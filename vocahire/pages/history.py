@@ -311,6 +311,9 @@ def _row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
                 rx.text(
                     row["date_label"], " · ", row["duration_label"], size="1", color=rx.color("gray", 11)
                 ),
+                rx.text(
+                    row["interviewer_label"], size="1", color=rx.color("gray", 11), class_name="interviewer"
+                ),
                 spacing="1",
                 width="100%",
             ),

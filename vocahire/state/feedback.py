@@ -41,6 +41,7 @@ PAGE_FIELDS: dict[str, Any] = {
     "score_band": "",
     "headline": "",
     "type_label": "",
+    "interviewer_label": "",
     "category_note": "",
     "categories": [],
     "fix_first": _EMPTY_POINT,
@@ -88,6 +89,7 @@ class FeedbackState(rx.State):
     anchored: bool = False
     headline: str = ""
     type_label: str = ""
+    interviewer_label: str = ""
     category_note: str = ""
     dropped_citations: int = 0
     categories: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)

@@ -12,6 +12,7 @@ from vocahire.models.interview import KIND_REDO
 from vocahire.services.feedback.annotated import CITED, FILLER, TERM, build_annotated_transcript
 from vocahire.services.feedback.report import FeedbackReport, Point, load_feedback_report, owned_interview
 from vocahire.services.feedback.rubric import INTERVIEW_TYPE_LABELS, RUBRICS
+from vocahire.state import interview_views
 from vocahire.state.history_views import duration_label
 
 AI_NOTICE = (
@@ -207,6 +208,9 @@ def feedback_view(report: FeedbackReport) -> dict[str, Any]:
         "score_band": score_band(written.overall_score if written is not None else None),
         "headline": written.headline if written is not None else "",
         "type_label": INTERVIEW_TYPE_LABELS.get(rubric_key, ""),
+        "interviewer_label": interview_views.interviewer_label(
+            report.language, report.voice, report.style, report.cut_ins
+        ),
         "categories": categories,
         "category_note": (
             "Each category is out of 10, scored against the "

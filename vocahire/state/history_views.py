@@ -9,6 +9,7 @@ from sqlmodel import Session
 from vocahire.services.feedback.progress import TypeProgress, progress_by_type
 from vocahire.services.interviews import history
 from vocahire.services.interviews.history import InterviewSummary, ProgressPoint
+from vocahire.state import interview_views
 
 # The measured figures the progress chart offers, and how each is named above it.
 PROGRESS_METRICS: dict[str, str] = {
@@ -58,7 +59,14 @@ def summary_view(summary: InterviewSummary) -> dict[str, Any]:
 def history_row(summary: InterviewSummary) -> dict[str, Any]:
     """One past interview as the history page lists it: the row plus its status badge."""
     label, color = status_badge(summary.status, summary.feedback_status)
-    return {**summary_view(summary), "status_label": label, "status_color": color}
+    return {
+        **summary_view(summary),
+        "status_label": label,
+        "status_color": color,
+        "interviewer_label": interview_views.interviewer_label(
+            summary.language, summary.voice, summary.style, summary.cut_ins
+        ),
+    }
 
 
 def progress_view(point: ProgressPoint) -> dict[str, Any]:

@@ -160,3 +160,14 @@ def _duration(seconds: int | None) -> str:
         return ""
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def interviewer_label(language: str, voice: str | None, style: str, cut_ins: int) -> str:
+    """E.g. "Spanish (Español) · Coral voice · Challenging interviewer · 1 cut-in" (voice only if chosen)."""
+    parts = [LANGUAGE_LABELS.get(language, LANGUAGE_LABELS[voices.DEFAULT_LANGUAGE])]
+    if voice:
+        parts.append(f"{VOICE_LABELS.get(voice, voice.capitalize())} voice")
+    parts.append(f"{STYLE_LABELS.get(style, 'Neutral')} interviewer")
+    if cut_ins:
+        parts.append(f"{cut_ins} cut-in" + ("" if cut_ins == 1 else "s"))
+    return " · ".join(parts)

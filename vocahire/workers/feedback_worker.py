@@ -173,7 +173,7 @@ class FeedbackWorker:
         if data.kind == KIND_REDO:
             return await self._process_attempt(job, data, started)
         metrics: SpeechMetrics = await anyio.to_thread.run_sync(
-            compute_speech_metrics, data.lines, data.job_description
+            compute_speech_metrics, data.lines, data.job_description, data.language
         )
         if metrics.candidate_words == 0:
             return await self._finish_failed(job, NOTHING_SAID, started)
@@ -186,6 +186,7 @@ class FeedbackWorker:
             measured_summary=metrics.as_prompt_text(),
             interview_type=data.interview_type,
             answers=spans,
+            language=data.language,
         )
         assert self._client is not None
         try:

@@ -25,6 +25,7 @@ from vocahire.services.feedback import rubric
 from vocahire.services.feedback.answers import AnswerSpan
 from vocahire.services.feedback.citations import line_label
 from vocahire.services.feedback.speech_metrics import Line
+from vocahire.services.interviews import voices
 from vocahire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -280,6 +281,7 @@ class FeedbackRequest:
     measured_summary: str = ""
     interview_type: str = rubric.MIXED
     answers: Sequence[AnswerSpan] = ()
+    language: str = "en"  # the interview's: the feedback is written in it
 
 
 def answer_label(span: AnswerSpan) -> str:
@@ -398,6 +400,12 @@ def build_messages(req: FeedbackRequest, budget_chars: int = TRANSCRIPT_CHAR_BUD
     )
     parts.append("The answers to score (one note each):\n" + (_answer_list(req) or "(none)"))
     system = SYSTEM_PROMPT + "\n\n" + rubric_instructions(req.interview_type)
+    if req.language != voices.DEFAULT_LANGUAGE:
+        name = voices.language_of(req.language).name
+        system += (
+            f"\n\nThe interview was held in {name}. Write every piece of feedback text in {name}; "
+            "quotes from the transcript stay exactly as they are in it."
+        )
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
 
 

@@ -56,6 +56,7 @@ class JobInput:
     kind: str = KIND_INTERVIEW
     redo_of: str | None = None  # a redo: the interview and answer it practises again
     redo_answer: int | None = None
+    language: str = "en"  # the interview's (issue 17): its fillers and word counting, the feedback's language
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ def load_job_input(*, session: Session, interview_id: str) -> JobInput:
         kind=interview.kind,
         redo_of=interview.redo_of,
         redo_answer=interview.redo_answer,
+        language=interview.language,
         lines=lines_from_entries(
             entries, origin=interview.started_at if _starts_before(interview.started_at, entries) else None
         ),

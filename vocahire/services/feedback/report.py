@@ -105,6 +105,11 @@ class FeedbackReport:
     lines: list[Line]
     interview_type: str = "mixed"
     job_description: str = ""
+    # The interviewer chosen at set-up (issue 17) and how many times it cut in on a long answer.
+    language: str = "en"
+    voice: str | None = None
+    style: str = "neutral"
+    cut_ins: int = 0
 
 
 def owned_interview(session: Session, user_id: int, interview_id: Any) -> InterviewSession:
@@ -141,7 +146,7 @@ def load_feedback_report(*, session: Session, user_id: int, interview_id: str) -
         metrics = SpeechMetrics.model_validate(fb.metrics)
     else:
         # Measured locally, so it can be shown while the AI part is still being written (or failed).
-        metrics = compute_speech_metrics(lines, interview.job_description or "")
+        metrics = compute_speech_metrics(lines, interview.job_description or "", interview.language)
     written = None
     if fb is not None:
         if fb.viewed_at is None:  # seen: no "Your feedback is ready" e-mail is needed any more
@@ -161,6 +166,10 @@ def load_feedback_report(*, session: Session, user_id: int, interview_id: str) -
         lines=lines,
         interview_type=interview.interview_type,
         job_description=interview.job_description or "",
+        language=interview.language,
+        voice=interview.voice,
+        style=interview.style,
+        cut_ins=interview.cut_ins,
     )
 
 

@@ -18,9 +18,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
+from vocahire.services.feedback import speech_languages
 from vocahire.services.feedback.answers import AnswerSpan, segment_answers
 from vocahire.services.feedback.key_terms import TermFinder, key_terms
-from vocahire.services.feedback.speech_text import count_fillers, words_in
 
 METRICS_VERSION = 1
 
@@ -220,20 +220,21 @@ class _Turn:
 class _TextStats:
     """Words and fillers per line text, each computed once per run (a line is read by several figures)."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str = "en") -> None:
+        self.language = language
         self._words: dict[str, int] = {}
         self._fillers: dict[str, Counter[str]] = {}
 
     def words(self, text: str) -> int:
         n = self._words.get(text)
         if n is None:
-            n = self._words[text] = len(words_in(text))
+            n = self._words[text] = speech_languages.count_words(text, self.language)
         return n
 
     def fillers(self, text: str) -> Counter[str]:
         found = self._fillers.get(text)
         if found is None:
-            found = self._fillers[text] = count_fillers(text)
+            found = self._fillers[text] = speech_languages.count_fillers_in(text, self.language)
         return found
 
     def speaking_seconds(self, lines: Iterable[Line]) -> float | None:
@@ -415,9 +416,12 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{number}{unit}"
 
 
-def compute_speech_metrics(lines: Sequence[Line], job_description: str = "") -> SpeechMetrics:
-    """All measured figures for one interview; deterministic for a given transcript."""
-    st = _TextStats()
+def compute_speech_metrics(
+    lines: Sequence[Line], job_description: str = "", language: str = "en"
+) -> SpeechMetrics:
+    """All measured figures for one interview; deterministic for a given transcript. ``language``: the
+    interview's, for its fillers and word counting (Japanese and Chinese count characters)."""
+    st = _TextStats(language)
     turns = _turns(lines)
     spans = segment_answers(lines)
     answers = _answers(lines, spans, st)

@@ -37,6 +37,10 @@ class InterviewSummary:
     feedback_status: str
     duration_seconds: int | None
     score: int | None
+    language: str = "en"  # the interviewer chosen at set-up (issue 17), and its cut-ins
+    voice: str | None = None
+    style: str = "neutral"
+    cut_ins: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,10 @@ def list_user_interviews(
             feedback_status=s.feedback_status,
             duration_seconds=s.duration_seconds,
             score=score,
+            language=s.language,
+            voice=s.voice,
+            style=s.style,
+            cut_ins=s.cut_ins,
         )
         for s, score in rows
     ]

@@ -11,7 +11,7 @@ from openai.types.realtime import (
 from sqlmodel import select
 
 from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
-from tests.utils.live import OFFER_SDP, end, get, start
+from tests.utils.live import OFFER_SDP, end, get, lines, start
 from tests.utils.users import make_user
 from vocahire.infra.database import in_session
 from vocahire.models import TranscriptEntry, utcnow
@@ -141,3 +141,57 @@ def test_history_and_feedback_show_the_interviewer_and_its_cut_ins(db):
     assert rows[0]["interviewer_label"] == label
     report = in_session(load_feedback_report, user_id=user.id, interview_id=started.id)
     assert (report.language, report.voice, report.style, report.cut_ins) == ("es", "coral", "challenging", 1)
+
+
+async def test_over_the_real_sideband_a_long_answer_gets_one_cut_in_which_the_transcript_marks(
+    fake_realtime, monkeypatch
+):
+    """Against the local Realtime fake: the candidate keeps talking; the server commits what was said and
+    asks once for the interjection, in Spanish; the interviewer's line is marked and counted."""
+    import functools
+
+    from vocahire.services.interviews import voices
+    from vocahire.services.interviews.cut_in import CutInClock
+
+    monkeypatch.setattr(realtime_sideband, "CUT_IN_TICK_SECONDS", 0.05)
+    monkeypatch.setattr(realtime_sideband, "GREETING_FALLBACK_SECONDS", 0.1)
+    monkeypatch.setattr(realtime_sideband, "CutInClock", functools.partial(CutInClock, grace_seconds=0.5))
+    quick = voices.Style("challenging", "Challenging", voices.STYLE_BY_CODE["challenging"].instructions, 1)
+    monkeypatch.setitem(voices.STYLE_BY_CODE, "challenging", quick)
+    registry.enabled = True
+    try:
+        user = make_user()
+        started = start(user.id, language="es", style="challenging")
+        await interview_calls.connect_call(user_id=user.id, interview_id=started.id, offer_sdp=OFFER_SDP)
+        call = fake_realtime.call()
+
+        def sent() -> list[dict]:
+            return [e for source, e in call.received if source == "sideband"]
+
+        # The greeting is asked for and spoken; then the candidate starts a long answer.
+        assert await wait_for(lambda: sent() and call.active_response is None and len(lines(started.id)) >= 1)
+        await call.emit(
+            {"type": "input_audio_buffer.speech_started", "item_id": "item_long", "audio_start_ms": 0}
+        )
+        assert await wait_for(lambda: get(started.id).cut_ins == 1)
+        kinds = [e["type"] for e in sent()]
+        assert kinds == ["response.create", "input_audio_buffer.commit", "response.create"]
+        cut_in = sent()[2]["response"]["instructions"]
+        assert "Let me stop you there" in cut_in and cut_in.endswith("Speak Spanish.")
+        assert await wait_for(lambda: any(e.cut_in for e in lines(started.id)))
+        marked = [e for e in lines(started.id) if e.cut_in]
+        assert len(marked) == 1 and marked[0].role == "interviewer"
+        await asyncio.sleep(1.0)
+        assert len(sent()) == 3  # one per answer
+    finally:
+        await registry.shutdown()
+        registry.enabled = False
+
+
+async def wait_for(predicate, timeout: float = 15.0) -> bool:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if await asyncio.to_thread(predicate):
+            return True
+        await asyncio.sleep(0.1)
+    return bool(await asyncio.to_thread(predicate))

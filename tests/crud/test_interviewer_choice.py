@@ -15,6 +15,7 @@ from tests.utils.live import OFFER_SDP, end, get, lines, start
 from tests.utils.users import make_user
 from vocahire.infra.database import in_session
 from vocahire.models import TranscriptEntry, utcnow
+from vocahire.services.feedback.speech_metrics import compute_speech_metrics, lines_from_entries
 from vocahire.services.interviews import calls as interview_calls
 from vocahire.services.interviews import lifecycle as interviews
 from vocahire.services.interviews import sideband as realtime_sideband
@@ -181,6 +182,8 @@ async def test_over_the_real_sideband_a_long_answer_gets_one_cut_in_which_the_tr
         assert await wait_for(lambda: any(e.cut_in for e in lines(started.id)))
         marked = [e for e in lines(started.id) if e.cut_in]
         assert len(marked) == 1 and marked[0].role == "interviewer"
+        figures = compute_speech_metrics(lines_from_entries(lines(started.id)), language="es")
+        assert figures.turn_taking.interviewer_cut_ins == 1
         await asyncio.sleep(1.0)
         assert len(sent()) == 3  # one per answer
     finally:

@@ -59,3 +59,14 @@ def test_the_feedback_is_asked_for_in_the_interviews_language():
     assert "Write every piece of feedback text in Spanish" in spanish
     english = build_messages(FeedbackRequest("Analyst", "", "", lines))[0]["content"]
     assert "Write every piece of feedback text" not in english
+
+
+def test_the_turn_taking_figures_count_the_interviewers_cut_ins():
+    lines = [
+        Line("interviewer", "Tell me about a project.", 0, 3),
+        Line("candidate", "So we built a pipeline and then " * 20, 4, 130),
+        Line("interviewer", "Let me stop you there: what was your own part?", 130, 134, cut_in=True),
+        Line("candidate", "I designed the schema.", 135, 138),
+    ]
+    assert compute_speech_metrics(lines).turn_taking.interviewer_cut_ins == 1
+    assert compute_speech_metrics(lines[:2]).turn_taking.interviewer_cut_ins == 0

@@ -72,6 +72,7 @@ class Line:
     start: float | None = None
     end: float | None = None
     id: int | None = None  # the transcript row's id (what citations point at); None in tests and benches
+    cut_in: bool = False  # the interviewer's polite cut-in on a long answer (issue 17)
 
     @property
     def seconds(self) -> float | None:
@@ -105,6 +106,7 @@ def lines_from_entries(entries: Iterable[_EntryLike], origin: datetime | None = 
             start=rel(e.started_at),
             end=rel(e.ended_at),
             id=e.id,
+            cut_in=bool(getattr(e, "cut_in", False)),
         )
         for e in rows
     ]
@@ -158,6 +160,8 @@ class TurnTaking(BaseModel):
     interviewer_talk_seconds: float
     talk_ratio_percent: float | None
     talk_ratio_basis: TalkBasis
+    # Times the interviewer politely cut in on a long answer (older stored figures have none).
+    interviewer_cut_ins: int = 0
 
 
 class KeywordCoverage(BaseModel):
@@ -357,6 +361,7 @@ def _turn_taking(
     cand_span, cand_answer = longest("candidate")
     int_span, _ = longest("interviewer")
     return TurnTaking(
+        interviewer_cut_ins=sum(1 for line in lines if line.role == "interviewer" and line.cut_in),
         candidate_interruptions=interruptions["candidate"],
         interviewer_interruptions=interruptions["interviewer"],
         overlap_seconds=round(overlap, 1),

@@ -423,7 +423,10 @@ class SidebandCall:
         if self.active_response is not None:
             await self.send({"type": "response.cancel"})
         self.closing_requested = True
-        await self.send({"type": "response.create", "response": {"instructions": CLOSING_INSTRUCTIONS}})
+        closing = CLOSING_INSTRUCTIONS
+        if self.language != voices.DEFAULT_LANGUAGE:
+            closing += f" Speak {voices.language_of(self.language).name}."
+        await self.send({"type": "response.create", "response": {"instructions": closing}})
 
     # --- the polite cut-in -----------------------------------------------------------------------
 

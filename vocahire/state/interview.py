@@ -173,22 +173,22 @@ class InterviewSetupState(rx.State):
 
     @rx.event
     def choose_language(self, value: str) -> None:
-        if value in interview_views.LANGUAGE_LABELS:
+        if isinstance(value, str) and value in interview_views.LANGUAGE_LABELS:
             self.language = value
 
     @rx.event
     def choose_voice(self, value: str) -> None:
-        if value in interview_views.VOICE_LABELS:
+        if isinstance(value, str) and value in interview_views.VOICE_LABELS:
             self.voice = value
 
     @rx.event
     def choose_style(self, value: str) -> None:
-        if value in interview_views.STYLE_LABELS:
+        if isinstance(value, str) and value in interview_views.STYLE_LABELS:
             self.style = value
 
     @rx.event
     def choose_cut_in(self, value: str) -> None:
-        if value in ("on", "off"):
+        if isinstance(value, str) and value in ("on", "off"):
             self.cut_in = value
 
     @rx.event

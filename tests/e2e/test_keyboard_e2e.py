@@ -148,7 +148,7 @@ def test_set_up_an_interview_with_the_keyboard_only(page: Any, tmp_path: Any) ->
 
     # Each choice is one Tab stop; the arrow keys pick within it.
     tab_to(page, "interview_type-mixed", stops)
-    arrow_to(page, "ArrowLeft", "interview_type-technical")
+    arrow_to(page, "ArrowLeft", "interview_type-general")  # mixed's neighbour since the five types
     page.keyboard.press("Tab")
     expect_focus(page, "difficulty-medium")
     arrow_to(page, "ArrowRight", "difficulty-hard")
@@ -157,6 +157,13 @@ def test_set_up_an_interview_with_the_keyboard_only(page: Any, tmp_path: Any) ->
     arrow_to(page, "ArrowLeft", "duration_minutes-10")
     page.keyboard.press("Tab")
     expect_focus(page, "pace-patient")
+    # The interviewer: language and voice drop-downs, then style and cut-in, each one Tab stop.
+    tab_to(page, "language", stops)
+    page.keyboard.press("Tab")
+    expect_focus(page, "voice")
+    page.keyboard.press("Tab")
+    expect_focus(page, "style-neutral")
+    arrow_to(page, "ArrowRight", "style-challenging")
     tab_to(page, "start-interview", stops)
     reached = {s["id"] for s in stops}
     assert {"job_title", "job_description", "start-interview"} <= reached
@@ -165,7 +172,7 @@ def test_set_up_an_interview_with_the_keyboard_only(page: Any, tmp_path: Any) ->
     page.wait_for_url(re.compile(r"/interview/[0-9a-f]{32}"))
     page.wait_for_selector("#interview-title")
     assert page.locator("#interview-title").inner_text() == "Site Reliability Engineer"
-    assert page.locator("main").inner_text().count("Technical · Hard · 10 min") == 1
+    assert page.locator("main").inner_text().count("General · Hard · 10 min") == 1
     page.wait_for_selector("#connection-state:has-text('Live')")
     # Ending it is keyboard-operable too.
     page.focus("#end-button")

@@ -31,6 +31,7 @@ def _figure(label: str, key: str, hint: str = "") -> rx.Component:
 
 def _table(
     table_id: str,
+    label: str,
     headers: list[str],
     rows: rx.Var,
     cells: Callable[[rx.Var], list[rx.Component]],
@@ -45,6 +46,12 @@ def _table(
         ),
         overflow_x="auto",
         width="100%",
+        # This box scrolls on a phone, so it takes the keyboard focus and has a name; the table's own
+        # scroll area inside stays out of the way.
+        tab_index=0,
+        role="region",
+        aria_label=label,
+        style={"& .rt-ScrollAreaViewport": {"overflow": "visible !important"}},
     )
 
 
@@ -121,6 +128,7 @@ def economics_section() -> rx.Component:
     they paid, and the per-interview rows as CSV."""
     models = _table(
         "cost-by-model",
+        "Cost per interview by model",
         ["Model", "For", "Interviews", "Median", "p90", "Max", "Total"],
         AdminUsageState.econ_models,
         lambda r: [
@@ -130,6 +138,7 @@ def economics_section() -> rx.Component:
     )
     offers = _table(
         "margin-by-plan",
+        "Revenue against model cost, per plan",
         ["Paid with", "Revenue", "Payments", "Interviews", "Model cost", "Margin", "Margin %"],
         AdminUsageState.econ_offers,
         lambda r: [
@@ -142,6 +151,7 @@ def economics_section() -> rx.Component:
     )
     losses = _table(
         "loss-candidates",
+        "Candidates who cost more than they paid",
         ["Candidate", "Interviews", "Model cost", "Paid", "Shortfall"],
         AdminUsageState.econ_losses,
         lambda r: [

@@ -8,7 +8,8 @@ the working tree). Each build runs with the state manager its own code chooses.
 
 For each build a separate client process (not the server's process group) opens N browser-like
 Socket.IO tabs, each the live page of its own interview that already holds ``--lines-before`` saved
-lines (a real interview has 270-600), and sends events as dicts exactly as the Reflex client does:
+lines (a real interview has 270-600), reports its call connecting (as the page's component does once
+mounted), and sends events as dicts exactly as the Reflex client does:
 - warm-up: one no-op and one line round per tab, reported apart and excluded;
 - then ``--rounds`` pairs of phases, interleaved: every tab sends a no-op event every 2 s
   (``State.set_is_hydrated``: sets one var, no I/O), then a final line every 2 s
@@ -111,6 +112,10 @@ class Tab:
             wait_timeout=60,
         )
         await asyncio.wait_for(loaded.wait(), 120)
+        if self.cfg.get("loaded_var"):  # the app's component reports its call connecting once mounted
+            status = {"session_id": self.interview_id, "state": "connecting"}
+            await self._emit(f"{self.names['live']}.on_status", {"event": status})
+            await self._until(lambda: self.live.get("connection" + RX) == "connecting", 60)
 
     async def _emit(self, name: str, payload: dict[str, Any]) -> None:
         event = {

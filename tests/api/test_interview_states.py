@@ -17,6 +17,7 @@ from vocahire.infra.database import in_session
 from vocahire.services.accounts import sessions
 from vocahire.services.interviews.resume_text import ResumeText, ResumeTooComplex
 from vocahire.services.interviews.sideband import SidebandRegistry
+from vocahire.services.interviews.transcript import FinalLine, save_lines
 from vocahire.state import interview as interview_state
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
 from vocahire.wording import (
@@ -367,6 +368,24 @@ async def test_a_batch_is_saved_and_answered_with_its_sequence_number_only(db):
         ("c1", "I build APIs."),
         ("i2", "Why APIs?"),
     ]
+
+
+async def test_the_tab_lets_go_of_the_saved_lines_once_its_component_shows_them(db):
+    user = make_user()
+    started = start(user.id)
+    connect_without_upstream(started.id)
+    in_session(
+        save_lines, interview_id=started.id, lines=[FinalLine("i1", "interviewer", "Tell me about yourself.")]
+    )
+    state = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
+    await call(state, "load")
+    assert [line["text"] for line in state.lines] == ["Tell me about yourself."]  # the first render's
+    await call(state, "on_status", {"session_id": started.id, "state": "connecting"})
+    assert state.lines == []  # the component holds them now; the tab's state doesn't grow with the call
+    await call(state, "on_ended", {"session_id": started.id, "reason": "ended_by_candidate"})
+    assert [line["text"] for line in state.lines] == [
+        "Tell me about yourself."
+    ]  # the ended page's transcript
 
 
 async def test_a_batch_from_a_tab_signed_out_elsewhere_saves_nothing(db):

@@ -426,6 +426,10 @@ class LiveInterviewState(rx.State):
         if data.session_id != self._interview_id:
             return
         self.connection = data.state
+        if self.lines and self.status in ("starting", "active") and data.state in ("connecting", "live"):
+            # The component has rendered the saved lines and shows each new one itself: the tab's state
+            # needn't hold the transcript for the rest of the call (it grows the memory of every open tab).
+            self.lines = []
         try:
             if data.state == "live":
                 # Through the database: the sideband task may run on another worker.

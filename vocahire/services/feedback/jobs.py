@@ -222,6 +222,25 @@ def _starts_before(started_at: datetime | None, entries: Any) -> bool:
     return started_at is not None and bool(firsts) and started_at <= min(firsts)
 
 
+def _settle_completed(session: Session, job: ClaimedJob, now: datetime) -> bool:
+    """Mark the job completed and clear the old feedback row; False if this worker no longer holds it."""
+    result = session.exec(
+        update(InterviewSession)
+        .where(_fenced(job))
+        .values(
+            feedback_status=FEEDBACK_COMPLETED,
+            feedback_completed_at=now,
+            feedback_error=None,
+            feedback_next_attempt_at=None,
+            updated_at=now,
+        )
+    )
+    if result.rowcount != 1:
+        return False
+    session.exec(delete(Feedback).where(col(Feedback.session_id) == job.interview_id))
+    return True
+
+
 def complete_job(
     *,
     session: Session,
@@ -248,20 +267,8 @@ def complete_job(
     (``assessment.Assessment.stored_fields``).
     """
     now = now or utcnow()
-    result = session.exec(
-        update(InterviewSession)
-        .where(_fenced(job))
-        .values(
-            feedback_status=FEEDBACK_COMPLETED,
-            feedback_completed_at=now,
-            feedback_error=None,
-            feedback_next_attempt_at=None,
-            updated_at=now,
-        )
-    )
-    if result.rowcount != 1:
+    if not _settle_completed(session, job, now):
         return False
-    session.exec(delete(Feedback).where(col(Feedback.session_id) == job.interview_id))
     session.add(
         Feedback(
             session_id=job.interview_id,
@@ -357,20 +364,8 @@ def complete_attempt_job(
 ) -> bool:
     """Store a redo's grading (one answer) and move that answer on in the practice queue."""
     now = now or utcnow()
-    result = session.exec(
-        update(InterviewSession)
-        .where(_fenced(job))
-        .values(
-            feedback_status=FEEDBACK_COMPLETED,
-            feedback_completed_at=now,
-            feedback_error=None,
-            feedback_next_attempt_at=None,
-            updated_at=now,
-        )
-    )
-    if result.rowcount != 1:
+    if not _settle_completed(session, job, now):
         return False
-    session.exec(delete(Feedback).where(col(Feedback.session_id) == job.interview_id))
     session.add(
         Feedback(
             session_id=job.interview_id,

@@ -402,6 +402,19 @@ def _strengths_and_improvements() -> rx.Component:
     )
 
 
+def _stronger_answer(text: rx.Var) -> rx.Component:
+    """The model answer under a question's or an answer's notes."""
+    return rx.box(
+        rx.text("A stronger answer", size="1", weight="bold", color=rx.color("accent", 11)),
+        rx.text(text, size="2", margin_top="4px"),
+        background=rx.color("accent", 2),
+        border_left=f"4px solid {rx.color('accent', 8)}",
+        border_radius="8px",
+        padding="12px 14px",
+        width="100%",
+    )
+
+
 def _labelled(icon: str, label: str, text: rx.Var, color: str) -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -432,15 +445,7 @@ def _question_card(q: ObjectVar[dict[str, Any]]) -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.box(
-                rx.text("A stronger answer", size="1", weight="bold", color=rx.color("accent", 11)),
-                rx.text(q["sample_answer"], size="2", margin_top="4px"),
-                background=rx.color("accent", 2),
-                border_left=f"4px solid {rx.color('accent', 8)}",
-                border_radius="8px",
-                padding="12px 14px",
-                width="100%",
-            ),
+            _stronger_answer(q["sample_answer"]),
             spacing="3",
             width="100%",
         ),
@@ -541,15 +546,7 @@ def _answer_card(a: ObjectVar[dict[str, Any]]) -> rx.Component:
                         ),
                         width="100%",
                     ),
-                    rx.box(
-                        rx.text("A stronger answer", size="1", weight="bold", color=rx.color("accent", 11)),
-                        rx.text(a["sample_answer"], size="2", margin_top="4px"),
-                        background=rx.color("accent", 2),
-                        border_left=f"4px solid {rx.color('accent', 8)}",
-                        border_radius="8px",
-                        padding="12px 14px",
-                        width="100%",
-                    ),
+                    _stronger_answer(a["sample_answer"]),
                     rx.hstack(
                         rx.button(
                             rx.icon("mic", aria_hidden="true"),

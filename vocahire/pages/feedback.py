@@ -463,8 +463,8 @@ def _answer_figures(a: ObjectVar[dict[str, Any]]) -> rx.Component:
             for key, label in (
                 ("score", "Score"),
                 ("duration", "Length"),
-                ("words", "Words"),
-                ("wpm", "Pace (wpm)"),
+                ("words", FeedbackState.length_unit),
+                ("wpm", FeedbackState.pace_unit),
             )
         ],
         display="grid",
@@ -623,9 +623,9 @@ def _figure_card(f: ObjectVar[dict[str, Any]]) -> rx.Component:
 
 
 ANSWER_COLUMNS = (
-    ("words", "Words"),
+    ("words", FeedbackState.length_unit),
     ("duration", "Length"),
-    ("wpm", "Pace (wpm)"),
+    ("wpm", FeedbackState.pace_unit),
     ("fillers", "Fillers"),
     ("latency", "Time to start"),
 )
@@ -872,6 +872,12 @@ def _transcript_line(t: ObjectVar[dict[str, Any]]) -> rx.Component:
             rx.text(t["clock"], size="1", color=MUTED, font_family="monospace"),
             rx.badge(t["who"], color_scheme=rx.cond(is_you, "violet", "gray"), variant="soft", size="1"),
             rx.cond(t["answer"] != "", rx.text(t["answer"], size="1", color=MUTED)),
+            rx.cond(
+                t["cut_in"] != "",
+                rx.badge(
+                    t["cut_in"], color_scheme="amber", variant="soft", size="1", class_name="cut-in-mark"
+                ),
+            ),
             align="center",
             spacing="2",
         ),

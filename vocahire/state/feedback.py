@@ -33,6 +33,8 @@ PAGE_FIELDS: dict[str, Any] = {
     "job_title": "",
     "date_label": "",
     "duration_label": "",
+    "length_unit": "Words",
+    "pace_unit": "Pace (wpm)",
     "feedback_status": "",
     "feedback_error": "",
     "attempts": 0,
@@ -80,6 +82,9 @@ class FeedbackState(rx.State):
     job_title: str = ""
     date_label: str = ""
     duration_label: str = ""
+    # What an answer's length and pace count: characters in Japanese and Chinese.
+    length_unit: str = "Words"
+    pace_unit: str = "Pace (wpm)"
     feedback_status: str = ""
     feedback_error: str = ""
     attempts: int = 0

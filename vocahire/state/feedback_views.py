@@ -10,8 +10,10 @@ from sqlmodel import Session
 from vocahire import routes
 from vocahire.models.interview import KIND_REDO
 from vocahire.services.feedback.annotated import CITED, FILLER, TERM, build_annotated_transcript
+from vocahire.services.feedback.locale_format import format_day, format_number
 from vocahire.services.feedback.report import FeedbackReport, Point, load_feedback_report, owned_interview
 from vocahire.services.feedback.rubric import INTERVIEW_TYPE_LABELS, RUBRICS
+from vocahire.services.feedback.speech_languages import CHARACTER_LANGUAGES
 from vocahire.state import interview_views
 from vocahire.state.history_views import duration_label
 
@@ -64,8 +66,21 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def seconds_label(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f} s" if abs(value) >= 10 else f"{value:.1f} s"
+def seconds_label(value: float | None, language: str = "en") -> str:
+    """ "12 s", "7.5 s" ("7,5 s" in Spanish: numbers follow the interview's language)."""
+    if value is None:
+        return "—"
+    return f"{format_number(value, language, 0 if abs(value) >= 10 else 1)} s"
+
+
+CUT_IN_LABEL = "Cut in on a long answer"
+
+
+def _units(language: str) -> dict[str, str]:
+    """What an answer's length and pace are counted in (characters in Japanese and Chinese)."""
+    if language in CHARACTER_LANGUAGES:
+        return {"length_unit": "Characters", "pace_unit": "Pace (chars/min)"}
+    return {"length_unit": "Words", "pace_unit": "Pace (wpm)"}
 
 
 def line_anchor(key: int | None) -> str:
@@ -111,7 +126,7 @@ def _answer_views(report: FeedbackReport, annotated: dict[str, Any], targets: di
             "target": line_anchor(a["first_line"]),
             "question_target": line_anchor(a["question_line"]),
             "words": a["words"],
-            "duration": seconds_label(a["seconds"]),
+            "duration": seconds_label(a["seconds"], report.language),
             "wpm": "—" if a["wpm"] is None else f"{a['wpm']:.0f}",
             "has_note": note is not None,
             "score": "",
@@ -153,6 +168,7 @@ def _transcript_views(annotated: dict[str, Any], labels: dict[str, str]) -> list
             "answer": f"Answer {line['answer']}" if line["answer"] and line["role"] == "candidate" else "",
             "segments": [_segment_view(s) for s in line["segments"]],
             "points": [{"id": p, "label": labels.get(p, "")} for p in line["points"]],
+            "cut_in": CUT_IN_LABEL if line.get("cut_in") else "",
             "cited_label": (
                 f"Cited by {len(line['points'])} feedback point" + ("" if len(line["points"]) == 1 else "s")
             ),
@@ -196,7 +212,8 @@ def feedback_view(report: FeedbackReport) -> dict[str, Any]:
     return {
         "id": report.interview_id,
         "job_title": report.job_title,
-        "date_label": report.created_at.strftime("%d %b %Y"),
+        "date_label": format_day(report.created_at, report.language),
+        **_units(report.language),
         "duration_label": duration_label(report.duration_seconds),
         "interview_status": report.interview_status,
         "feedback_status": report.feedback_status,
@@ -265,10 +282,10 @@ def feedback_view(report: FeedbackReport) -> dict[str, Any]:
                 "number": a.index,
                 "question": a.question or "(opening)",
                 "words": a.words,
-                "duration": seconds_label(a.seconds),
+                "duration": seconds_label(a.seconds, report.language),
                 "wpm": "—" if a.wpm is None else f"{a.wpm:.0f}",
                 "fillers": a.fillers,
-                "latency": seconds_label(a.latency_seconds),
+                "latency": seconds_label(a.latency_seconds, report.language),
                 "flag": "Too short" if a.too_short else "Too long" if a.too_long else "",
                 "worst_fillers": a.index in worst,
             }
@@ -366,7 +383,7 @@ def feedback_markdown(data: dict[str, Any]) -> str:
     out += [f"| {f['label']} | {f['display']} | {f['target']} |" for f in data["figures"]] + [""]
     if data["answers"]:
         out += [
-            "| # | Words | Length | Pace (wpm) | Fillers | Time to start | Note |",
+            f"| # | {data['length_unit']} | Length | {data['pace_unit']} | Fillers | Time to start | Note |",
             "|---|---|---|---|---|---|---|",
         ]
         out += [

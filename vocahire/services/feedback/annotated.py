@@ -16,8 +16,8 @@ from vocahire.services.feedback.answers import segment_answers
 from vocahire.services.feedback.citations import line_key, locate
 from vocahire.services.feedback.key_terms import TermFinder, key_terms
 from vocahire.services.feedback.report import Citation, FeedbackReport, WrittenFeedback
+from vocahire.services.feedback.speech_languages import count_words, find_fillers_in
 from vocahire.services.feedback.speech_metrics import MIN_SECONDS_FOR_RATE, Line
-from vocahire.services.feedback.speech_text import find_fillers, words_in
 
 FILLER, TERM, CITED = 1, 2, 4  # segment flags (a segment can be several at once)
 
@@ -116,7 +116,7 @@ def build_annotated_transcript(report: FeedbackReport) -> dict[str, Any]:
         key = keys[i]
         marks: list[tuple[int, int, int]] = []
         if line.role == "candidate":
-            fillers = find_fillers(line.text)
+            fillers = find_fillers_in(line.text, report.language)
             filler_count[i] = len(fillers)
             marks += [(a, b, FILLER) for a, b, _ in fillers]
             found = finder.find(line.text)
@@ -133,6 +133,7 @@ def build_annotated_transcript(report: FeedbackReport) -> dict[str, Any]:
                 "start": line.start,
                 "answer": answer_of.get(i, 0),
                 "segments": _segments(line.text, marks),
+                "cut_in": line.cut_in,
                 "points": cited_by.get(key, []),
             }
         )
@@ -140,7 +141,7 @@ def build_annotated_transcript(report: FeedbackReport) -> dict[str, Any]:
     answers = []
     for span in spans_of_answers:
         own = [lines[i] for i in span.line_indexes]
-        words = sum(len(words_in(line.text)) for line in own)
+        words = sum(count_words(line.text, report.language) for line in own)
         seconds = _speaking_seconds(own)
         note = notes.get(keys[span.line_indexes[0]])
         answers.append(

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from vocahire.services.feedback.speech_text import count_fillers, words_in
+from vocahire.services.feedback.speech_text import WORD_PATTERN, find_fillers, words_in
 
 CHARACTER_LANGUAGES = frozenset({"ja", "zh"})
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_IN_CJK_RE = re.compile(r"[0-9A-Za-z]+(?:['’-][0-9A-Za-z]+)*")
+_WORD_SPAN_RE = re.compile(WORD_PATTERN)
 
 FILLERS: dict[str, tuple[str, ...]] = {
     "es": ("o sea", "en plan", "digamos", "bueno", "pues", "eh", "em", "ehm", "mmm"),
@@ -39,27 +40,42 @@ def count_words(text: str, language: str = "en") -> int:
     return len(words_in(text))
 
 
-def count_fillers_in(text: str, language: str = "en") -> Counter[str]:
-    """Filler words in a line of the given language, by filler."""
+def find_fillers_in(text: str, language: str = "en") -> list[tuple[int, int, str]]:
+    """Where the filler words of ``language`` are in ``text``: ``(start, end, filler)`` spans, in order
+    (the annotated transcript marks them; ``count_fillers_in`` counts them, so both agree)."""
     fillers = FILLERS.get(language)
+    text = text or ""
     if fillers is None:
-        return count_fillers(text)
-    found: Counter[str] = Counter()
+        return find_fillers(text)
+    found: list[tuple[int, int, str]] = []
     if language in CHARACTER_LANGUAGES:
-        rest = text or ""
+        taken = [False] * len(text)
         for filler in sorted(fillers, key=len, reverse=True):  # "えーと" before "えー"
-            found[filler] += rest.count(filler)
-            rest = rest.replace(filler, "\0")
-        return +found
-    tokens = [w.lower() for w in words_in(text)]
+            at = text.find(filler)
+            while at >= 0:
+                end = at + len(filler)
+                if any(taken[at:end]):
+                    at = text.find(filler, at + 1)
+                    continue
+                found.append((at, end, filler))
+                taken[at:end] = [True] * len(filler)
+                at = text.find(filler, end)
+        return sorted(found)
+    tokens = list(_WORD_SPAN_RE.finditer(text))
+    words = [m.group(0).lower() for m in tokens]
     phrases = sorted((tuple(f.split()) for f in fillers), key=len, reverse=True)
     i = 0
-    while i < len(tokens):
+    while i < len(words):
         for phrase in phrases:
-            if tuple(tokens[i : i + len(phrase)]) == phrase:
-                found[" ".join(phrase)] += 1
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                found.append((tokens[i].start(), tokens[i + len(phrase) - 1].end(), " ".join(phrase)))
                 i += len(phrase)
                 break
         else:
             i += 1
     return found
+
+
+def count_fillers_in(text: str, language: str = "en") -> Counter[str]:
+    """Filler words in a line of the given language, by filler."""
+    return Counter(filler for _, _, filler in find_fillers_in(text, language))

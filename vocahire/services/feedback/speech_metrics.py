@@ -8,6 +8,7 @@ still counts for words and fillers, just not for pace or timing.
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections import Counter
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from vocahire.services.feedback import speech_languages
 from vocahire.services.feedback.answers import AnswerSpan, segment_answers
 from vocahire.services.feedback.key_terms import TermFinder, key_terms
+from vocahire.services.feedback.locale_format import format_number
 
 METRICS_VERSION = 1
 
@@ -58,6 +60,24 @@ TARGETS: dict[str, Target] = {
     "longest_monologue_seconds": Target(0, LONG_ANSWER_SECONDS, "under 3 minutes"),
     "keyword_coverage_percent": Target(40, 100, "40% or more of the key terms"),
 }
+# Japanese and Chinese are counted in characters (``speech_languages``): their own pace and answer length.
+# Clear, unhurried speech runs about 300 characters a minute in Japanese (the broadcasters' guideline) and
+# about 220 in Mandarin; an answer of 1-2 minutes is about 300-600 (ja) or 220-450 (zh) characters.
+CHARACTER_TARGETS: dict[str, dict[str, Target]] = {
+    "ja": {
+        "wpm": Target(250, 350, "250–350 characters per minute"),
+        "median_answer_words": Target(300, 600, "300–600 characters"),
+    },
+    "zh": {
+        "wpm": Target(180, 260, "180–260 characters per minute"),
+        "median_answer_words": Target(220, 450, "220–450 characters"),
+    },
+}
+
+
+def targets_for(language: str) -> dict[str, Target]:
+    """The targets the figures of an interview in ``language`` are held to."""
+    return {**TARGETS, **CHARACTER_TARGETS.get(language, {})}
 
 
 # --- input --------------------------------------------------------------------------------------
@@ -393,8 +413,10 @@ def _keywords(job_description: str, candidate_text: str) -> KeywordCoverage:
     )
 
 
-def _figure(key: str, label: str, value: float | None, display: str, explanation: str) -> Figure:
-    target = TARGETS[key]
+def _figure(
+    key: str, label: str, value: float | None, display: str, explanation: str, targets: dict[str, Target]
+) -> Figure:
+    target = targets[key]
     if value is None:
         status: Status = "na"
     elif (target.low is None or value >= target.low) and (target.high is None or value <= target.high):
@@ -414,11 +436,18 @@ def _figure(key: str, label: str, value: float | None, display: str, explanation
     )
 
 
-def _fmt(value: float | None, unit: str) -> str:
+def _filler_examples(language: str) -> str:
+    """A few of the language's filler words, quoted, for the figure's explanation."""
+    examples = speech_languages.FILLERS.get(language, ("um", "uh", "you know", "basically", "like"))[:5]
+    quoted = [f"“{word}”" for word in examples]
+    return ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
+
+
+def _fmt(value: float | None, unit: str, language: str = "en") -> str:
     if value is None:
         return "Not measured"
-    number = f"{value:.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:.1f}"
-    return f"{number}{unit}"
+    decimals = 0 if abs(value) >= 10 or float(value).is_integer() else 1
+    return f"{format_number(value, language, decimals)}{unit}"
 
 
 def compute_speech_metrics(
@@ -427,6 +456,13 @@ def compute_speech_metrics(
     """All measured figures for one interview; deterministic for a given transcript. ``language``: the
     interview's, for its fillers and word counting (Japanese and Chinese count characters)."""
     st = _TextStats(language)
+    characters = language in speech_languages.CHARACTER_LANGUAGES
+    targets = targets_for(language)
+    fig = functools.partial(_figure, targets=targets)
+    fmt = functools.partial(_fmt, language=language)
+    unit = "characters" if characters else "words"
+    pace = f"{targets['wpm'].low:.0f}–{targets['wpm'].high:.0f}"
+    answer_length = targets["median_answer_words"].text
     turns = _turns(lines)
     spans = segment_answers(lines)
     answers = _answers(lines, spans, st)
@@ -460,35 +496,35 @@ def compute_speech_metrics(
     )[:WORST_ANSWERS]
 
     figures = [
-        _figure(
+        fig(
             "wpm",
             "Speaking pace",
             wpm,
-            _fmt(wpm, " wpm"),
-            "How fast you spoke while answering, in words per minute. Around 120–160 sounds confident and is "
-            "easy to follow; much slower can sound hesitant, much faster is hard to take in.",
+            fmt(wpm, " characters/min" if characters else " wpm"),
+            f"How fast you spoke while answering, in {unit} per minute. Around {pace} sounds confident and "
+            "is easy to follow; much slower can sound hesitant, much faster is hard to take in.",
         ),
-        _figure(
+        fig(
             "fillers_per_minute",
             "Filler words",
             fpm,
-            _fmt(fpm, " per min"),
-            "Words like “um”, “uh”, “you know”, “basically” or “like” used as padding. A few are natural; "
-            "many make answers sound unsure. A short silent pause works better.",
+            fmt(fpm, " per min"),
+            f"Words like {_filler_examples(language)} used as padding. A few are natural; many make answers "
+            "sound unsure. A short silent pause works better.",
         ),
-        _figure(
+        fig(
             "median_latency_seconds",
             "Time to start answering",
             median_latency,
-            _fmt(median_latency, " s"),
+            fmt(median_latency, " s"),
             "The typical gap between the end of a question and the start of your answer. A beat to think is "
             "good; a negative value means you started before the question was finished.",
         ),
-        _figure(
+        fig(
             "talk_ratio_percent",
             "Your share of the talking",
             turn_taking.talk_ratio_percent,
-            _fmt(turn_taking.talk_ratio_percent, "%"),
+            fmt(turn_taking.talk_ratio_percent, "%"),
             "How much of the conversation was you. In an interview the candidate should do most of the "
             "talking, while still leaving room for the interviewer.",
         ),
@@ -496,11 +532,11 @@ def compute_speech_metrics(
     if answer_secs:
         med = _r(statistics.median(answer_secs))
         figures.append(
-            _figure(
+            fig(
                 "median_answer_seconds",
                 "Typical answer length",
                 med,
-                _fmt(med, " s"),
+                fmt(med, " s"),
                 "How long your answers usually ran. Under about 45 seconds rarely shows enough; over 2 "
                 "minutes risks losing the listener. A STAR answer fits comfortably in 1–2 minutes.",
             )
@@ -508,45 +544,45 @@ def compute_speech_metrics(
     else:
         med_words = _r(statistics.median([a.words for a in answers])) if answers else None
         figures.append(
-            _figure(
+            fig(
                 "median_answer_words",
                 "Typical answer length",
                 med_words,
-                _fmt(med_words, " words"),
-                "How many words your answers usually had (no timing was recorded). About 100–300 words "
-                "is one to two minutes of speech.",
+                fmt(med_words, f" {unit}"),
+                f"How many {unit} your answers usually had (no timing was recorded). About "
+                f"{answer_length} is one to two minutes of speech.",
             )
         )
     figures += [
-        _figure(
+        fig(
             "candidate_interruptions",
             "Times you talked over the interviewer",
             float(turn_taking.candidate_interruptions) if timed else None,
-            _fmt(turn_taking.candidate_interruptions, ""),
+            fmt(turn_taking.candidate_interruptions, ""),
             "How often you started speaking while the interviewer was still talking. Letting a question "
             "finish shows you are listening.",
         ),
-        _figure(
+        fig(
             "long_silences",
             "Long silences",
             float(turn_taking.long_silences) if timed else None,
-            _fmt(turn_taking.long_silences, ""),
+            fmt(turn_taking.long_silences, ""),
             f"Pauses of {LONG_SILENCE:.0f} seconds or more with nobody speaking. If you need time, say so "
             "(“Let me think about that for a moment”).",
         ),
-        _figure(
+        fig(
             "longest_monologue_seconds",
             "Longest answer without a break",
             turn_taking.longest_monologue_seconds,
-            _fmt(turn_taking.longest_monologue_seconds, " s"),
+            fmt(turn_taking.longest_monologue_seconds, " s"),
             "Your longest uninterrupted stretch of talking. Past about 3 minutes, interviewers tend to lose "
             "the thread; pause and check in.",
         ),
-        _figure(
+        fig(
             "keyword_coverage_percent",
             "Job description terms you used",
             keywords.coverage_percent,
-            _fmt(keywords.coverage_percent, "%"),
+            fmt(keywords.coverage_percent, "%"),
             "How many of the job description's key terms came up in your answers. Using the employer's own "
             "words (where true for you) shows the fit directly.",
         ),

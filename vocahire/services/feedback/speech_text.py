@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-_WORD_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+# Combining marks belong to their word (Devanagari vowel signs and viramas are not "\w" for ``re``).
+_MARKS = "\u0300-\u036f\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
+_LETTERS = rf"(?:[^\W_]|[{_MARKS}])"
+WORD_PATTERN = rf"[^\W_]{_LETTERS}*(?:['’-]{_LETTERS}+)*"  # a spoken word ("don't", "well-known", "यानी")
+_WORD_RE = re.compile(WORD_PATTERN)
 # Words and the punctuation that marks a spoken pause (fillers are often set off by commas).
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,.;:!?…]|—|–")
 _SENTENCE_BREAKS = frozenset({".", "?", "!", ";", ":", "…", "—", "–"})

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
-from reflex.vars import ArrayVar, ObjectVar, Var
+from reflex.vars import ArrayVar, FunctionStringVar, ObjectVar, Var
 
 from vocahire import routes
 from vocahire.components.layout import card, error_callout, link_button, loading_block, page_header, template
 from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_RESUME_BYTES, MAX_RESUME_MB, MAX_TITLE_CHARS
 from vocahire.settings import get_settings
+from vocahire.state.interview import VOICE_PREVIEWS
 from vocahire.state.interview import InterviewSetupState as S
 from vocahire.state.interview_views import (
     LANGUAGE_LABELS,
@@ -30,6 +32,13 @@ from vocahire.wording import AI_DISCLAIMER, CREDITS_NAME
 UPLOAD_ID = "resume-upload"
 FILE_INPUT_ID = "resume-file"
 RESUME_HINT_ID = f"{FILE_INPUT_ID}-hint"  # the hint under the label (``_label``)
+SAMPLE_AUDIO_ID = "voice-sample"
+# The button's own click handler, in the browser: no event round trip, and play() runs inside the click
+# (Safari plays sound only from a user gesture). From the start on every press; a refused play() stays quiet.
+PLAY_SAMPLE: FunctionStringVar[Callable[[], None]] = FunctionStringVar.create(
+    f"(() => {{ const clip = document.getElementById('{SAMPLE_AUDIO_ID}');"
+    " if (clip) { clip.currentTime = 0; clip.play().catch(() => {}); } })"
+)
 ACCEPT = {
     "application/pdf": [".pdf"],
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
@@ -138,12 +147,45 @@ def _select(label: str, name: str, options: dict[str, str], value: Any, on_chang
     )
 
 
+def _voice_sample() -> rx.Component:
+    """A button that plays the chosen voice's clip (fetched only then), shown while that voice has one."""
+    clips = Var.create(VOICE_PREVIEWS).to(ObjectVar, dict[str, str])
+    names = Var.create(
+        {voice: f"Play a sample of the {VOICE_LABELS[voice]} voice" for voice in VOICE_PREVIEWS}
+    ).to(ObjectVar, dict[str, str])
+    return rx.cond(
+        clips.contains(S.voice),
+        rx.fragment(
+            rx.el.audio(id=SAMPLE_AUDIO_ID, src=clips[S.voice], preload="none"),
+            rx.button(
+                rx.icon("play", size=16, aria_hidden="true"),
+                "Play a sample",  # the accessible name below starts with these words (label in name)
+                type="button",
+                variant="soft",
+                size="3",
+                aria_label=names[S.voice],
+                on_click=PLAY_SAMPLE,
+                id="play-voice-sample",
+            ),
+        ),
+    )
+
+
+def _voice_choice() -> rx.Component:
+    """The voice drop-down, with a sample button beside it once clips are recorded."""
+    choice = _select("Interviewer's voice", "voice", VOICE_LABELS, S.voice, S.choose_voice)
+    if not VOICE_PREVIEWS:
+        return choice  # no clip at all: no control that could only fail
+    return rx.hstack(choice, _voice_sample(), align="end", spacing="2", width="100%")
+
+
 def _interviewer() -> rx.Component:
-    """Language, voice, style and the polite cut-in; set-up remembers the last choice."""
+    """Language, voice (with a sample to play), style and the polite cut-in; set-up remembers the last
+    choice."""
     return rx.vstack(
         rx.hstack(
             _select("Interview language", "language", LANGUAGE_LABELS, S.language, S.choose_language),
-            _select("Interviewer's voice", "voice", VOICE_LABELS, S.voice, S.choose_voice),
+            _voice_choice(),
             spacing="4",
             width="100%",
             flex_wrap="wrap",

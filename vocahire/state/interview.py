@@ -24,7 +24,7 @@ from vocahire.limits import MAX_RESUME_BYTES, RESUME_READ_QUEUE_SECONDS, RESUME_
 from vocahire.services.accounts.identity import Credential, verify_credential
 from vocahire.services.interviews import calls as interview_calls
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.services.interviews import transcript
+from vocahire.services.interviews import transcript, voice_previews
 from vocahire.services.interviews.resume_reader import read_resume
 from vocahire.settings import get_settings
 from vocahire.state import interview_views
@@ -33,6 +33,9 @@ from vocahire.wording import RESUME_ONE_FILE, RESUME_TOO_BIG, RESUME_UPLOAD_STOP
 
 _ITEM_ID = r"^[A-Za-z0-9_\-.:]{1,128}$"
 _PATH_ID = re.compile(r"^[0-9a-f]{32}$")
+# Voice -> public path of its preview clip, for the voices that have one (found once, at start-up);
+# the set-up page offers a sample of these (pages import no service).
+VOICE_PREVIEWS: dict[str, str] = dict(voice_previews.PREVIEWS)
 
 
 def interview_id_from_path(path: str) -> str:

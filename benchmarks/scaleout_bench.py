@@ -710,12 +710,52 @@ def live_interviews(
     return out
 
 
-def report_live(res: dict[str, Any]) -> None:
+def bare_live(
+    stack: ExitStack, database_url: str, n: int, lines_before: int, seconds: float
+) -> dict[str, Any]:
+    """The framework's own ceiling, the same run: the bare Reflex app (one state whose ``on_lines`` only
+    stores the sequence number) on 2 workers with its state in Redis, the same n tabs and rate."""
+    import transcript_ingest_bench as ingest
+
+    workdir = Path(tempfile.mkdtemp(prefix="vocahire-scaleout-bare-"))
+    stack.callback(shutil.rmtree, workdir, True)
+    bl.write_bare_app(workdir)
+    env = bl.reflex_env(
+        workdir, {"REFLEX_STATE_MANAGER_MODE": "redis", "REFLEX_REDIS_URL": REDIS_URL, "REDIS_URL": REDIS_URL}
+    )
+    workers = [Worker(f"bare-{i + 1}", free_port(), env, workdir) for i in range(2)]
+    for w in workers:
+        stack.callback(w.stop, signal.SIGKILL)
+        w.start()
+    bl.use_database(database_url)
+    accounts = bl.make_accounts(n)  # the bare app ignores them; the client sends the same events
+    ids = bl.seed_live_interviews([uid for uid, _ in accounts], lines_before)
+    cfg = {
+        "url": f"http://127.0.0.1:{workers[0].port}",
+        "urls": [f"http://127.0.0.1:{w.port}" for w in workers],
+        "pgid": [w.process.pid for w in workers if w.process is not None],
+        "names": bl.state_names(workdir, "bare.bare", {"live": "BareState"}),
+        "loaded_var": None,
+        "accounts": [[cookie, iid] for (_, cookie), iid in zip(accounts, ids, strict=True)],
+        "clients": n,
+        "lines_before": lines_before,
+        "rounds": 1,
+        "phase_seconds": seconds,
+        "capacity": [],
+        "capacity_seconds": seconds,
+    }
+    out = ingest.run_clients(cfg, workdir)
+    out["lines_before"] = lines_before
+    out["saved"] = None  # the bare app saves nothing
+    return out
+
+
+def report_live(res: dict[str, Any], title: str = "live interviews") -> None:
     line = next(p for p in res["phases"] if p["kind"] == "line")
     noop = next(p for p in res["phases"] if p["kind"] == "noop")
     lat = [x * 1000 for x in line["latencies"]]
     print(
-        f"\n== {res['idle_clients']} live interviews across 2 workers + Redis + PostgreSQL"
+        f"\n== {res['idle_clients']} {title} across 2 workers + Redis + PostgreSQL"
         f" ({res['lines_before']} lines saved each, a line every 2 s each) =="
     )
     print(
@@ -729,8 +769,8 @@ def report_live(res: dict[str, Any]) -> None:
     )
     print(
         f"  backend CPU per line {line['cpu'] / line['events'] * 1000:.2f} ms (both workers),"
-        f" per no-op event {noop['cpu'] / max(1, noop['events']) * 1000:.2f} ms;"
-        f" rows saved {res['saved']} of {res['sent_lines']} lines sent"
+        f" per no-op event {noop['cpu'] / max(1, noop['events']) * 1000:.2f} ms"
+        + ("" if res["saved"] is None else f"; rows saved {res['saved']} of {res['sent_lines']} lines sent")
     )
 
 
@@ -869,6 +909,15 @@ def main() -> int:
         report("2 workers + Redis state manager + PostgreSQL", with_redis)
         if "live" in with_redis:
             report_live(with_redis["live"])
+            flush_redis_db()
+            bare = bare_live(stack, database_url, args.live, args.lines_before, 10.0)
+            report_live(bare, "bare Reflex tabs (no-op on_lines: the framework's own ceiling)")
+            ours = next(p for p in with_redis["live"]["phases"] if p["kind"] == "line")
+            theirs = next(p for p in bare["phases"] if p["kind"] == "line")
+            print(
+                f"  lines/s held: app {ours['events'] / ours['wall']:.0f}, bare Reflex"
+                f" {theirs['events'] / theirs['wall']:.0f} of the {args.live / 2:.0f}/s offered"
+            )
         if not args.skip_control:
             with ExitStack() as control_stack:
                 without = run_setup(

@@ -236,7 +236,9 @@ class FakeCall:
         None  # fraction of the next interviewer line after which the candidate cuts in
     )
     answered_turns: int = 0
+    scripted_answers: bool = True  # False: the candidate answers only when a test says (``long_answer``)
     channel_open: asyncio.Event = field(default_factory=asyncio.Event)
+    commit_requested: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @property
@@ -291,9 +293,10 @@ class FakeCall:
             await self.emit({"type": "conversation.item.added", "previous_item_id": previous, "item": item})
             await self.emit({"type": "conversation.item.done", "previous_item_id": previous, "item": item})
             self.last_item = item["id"]
+        elif kind == "input_audio_buffer.commit":  # the polite cut-in commits what was said so far
+            self.commit_requested.set()
         elif kind not in (
             "session.update",
-            "input_audio_buffer.commit",  # the polite cut-in commits what the candidate has said so far
             "output_audio_buffer.clear",
             "conversation.item.truncate",
             "conversation.item.retrieve",
@@ -431,6 +434,7 @@ class FakeCall:
         self.active_response = None
         if (
             text != CLOSING_LINE
+            and self.scripted_answers
             and self.microphone_live()
             and self.answered_turns < self.fake.candidate_turns
         ):
@@ -530,6 +534,42 @@ class FakeCall:
                 "usage": self.transcription_usage(text),
             }
         )
+
+    async def long_answer(self, text: str) -> str:
+        """The candidate talks on without a pause until the app commits the audio buffer (the polite
+        cut-in); then what they said so far becomes their line. Returns the line's item id."""
+        user_item = _id("item")
+        self.commit_requested.clear()
+        await self.emit(
+            {"type": "input_audio_buffer.speech_started", "item_id": user_item, "audio_start_ms": 0}
+        )
+        await self.commit_requested.wait()
+        previous, self.last_item = self.last_item, user_item
+        await self.emit(
+            {"type": "input_audio_buffer.committed", "item_id": user_item, "previous_item_id": previous}
+        )
+        await self.emit(
+            {
+                "type": "conversation.item.added",
+                "previous_item_id": previous,
+                "item": {
+                    "id": user_item,
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_audio", "transcript": None}],
+                },
+            }
+        )
+        await self.emit(
+            {
+                "type": "conversation.item.input_audio_transcription.completed",
+                "item_id": user_item,
+                "content_index": 0,
+                "transcript": text,
+                "usage": self.transcription_usage(text),
+            }
+        )
+        return user_item
 
     async def drop_sidebands(self) -> None:
         """The sideband connections break (not a normal close): the app reconnects to the same call."""

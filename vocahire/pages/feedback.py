@@ -612,6 +612,8 @@ def _figure_card(f: ObjectVar[dict[str, Any]]) -> rx.Component:
                 ),
                 width="100%",
                 align="center",
+                flex_wrap="wrap",  # a narrow card puts the badge under its label instead of cutting it off
+                row_gap="4px",
             ),
             rx.text(f["display"], size="6", weight="bold"),
             rx.text("Target: ", f["target"], size="1", color=MUTED, weight="medium"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from vocahire.models import TranscriptEntry, utcnow
+from vocahire.models import utcnow
 from vocahire.models.interview import STATUS_ACTIVE
 from vocahire.services.accounts import credits
 from vocahire.services.accounts.users import load_active_user
@@ -41,16 +41,6 @@ END_REASON_LABELS = {
     "abandoned": "The interview was left running and was closed automatically.",
     "start_failed": "The interview could not be started.",
 }
-
-
-def line_view(entry: TranscriptEntry) -> dict[str, Any]:
-    """A saved line as the page and the live component show it (they keep the order they are given)."""
-    return {
-        "item_id": entry.item_id,
-        "previous_item_id": entry.previous_item_id,
-        "role": entry.role,
-        "text": entry.text,
-    }
 
 
 def setup_page_data(*, session: Session, user_id: int, settings: Settings | None = None) -> dict[str, Any]:
@@ -151,7 +141,7 @@ def live_page_data(
         "charged": f"{credits.from_cents(row.credits_charged_cents):.2f}",
     }
     if with_lines:
-        data["lines"] = [line_view(e) for e in transcript.list_lines(session=session, interview_id=row.id)]
+        data["lines"] = transcript.list_line_views(session=session, interview_id=row.id)
     return data
 
 

@@ -370,6 +370,25 @@ def list_lines(*, session: Session, interview_id: str) -> list[TranscriptEntry]:
     )
 
 
+def list_line_views(*, session: Session, interview_id: str) -> list[dict[str, Any]]:
+    """The saved lines in conversation order, as the live page and its component show them: four plain
+    columns, no ORM objects (a page that opens on a long transcript builds only what it sends)."""
+    rows = session.execute(
+        sa_select(
+            col(TranscriptEntry.item_id),
+            col(TranscriptEntry.previous_item_id),
+            col(TranscriptEntry.role),
+            col(TranscriptEntry.text),
+        )
+        .where(col(TranscriptEntry.session_id) == interview_id)
+        .order_by(col(TranscriptEntry.position), col(TranscriptEntry.id))
+    )
+    return [
+        {"item_id": item_id, "previous_item_id": previous, "role": role, "text": text}
+        for item_id, previous, role, text in rows
+    ]
+
+
 def count_lines(*, session: Session, interview_id: str) -> int:
     return session.exec(
         select(func.count())

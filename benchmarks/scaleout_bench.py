@@ -703,6 +703,7 @@ def live_interviews(
         "phase_seconds": seconds,
         "capacity": [],
         "capacity_seconds": seconds,
+        "batch_phase": True,
     }
     out = ingest.run_clients(cfg, workdir)
     out["saved"] = bl.count_rows(database_url, "transcript_entries") - n * lines_before
@@ -750,6 +751,12 @@ def bare_live(
     return out
 
 
+def ingest_batch() -> int:
+    import transcript_ingest_bench as ingest
+
+    return ingest.BATCH_LINES
+
+
 def report_live(res: dict[str, Any], title: str = "live interviews") -> None:
     line = next(p for p in res["phases"] if p["kind"] == "line")
     noop = next(p for p in res["phases"] if p["kind"] == "noop")
@@ -772,6 +779,16 @@ def report_live(res: dict[str, Any], title: str = "live interviews") -> None:
         f" per no-op event {noop['cpu'] / max(1, noop['events']) * 1000:.2f} ms"
         + ("" if res["saved"] is None else f"; rows saved {res['saved']} of {res['sent_lines']} lines sent")
     )
+    batch = next((p for p in res["phases"] if p["kind"] == "batch"), None)
+    if batch is not None and batch["events"]:
+        lat_b = [x * 1000 for x in batch["latencies"]]
+        print(
+            f"  while the sideband records (the component's batch of {ingest_batch()} lines every 8 s,"
+            f" the same line rate): round trip median {statistics.median(lat_b):.1f} ms,"
+            f" p99 {pct(lat_b, 0.99):.0f} ms;"
+            f" {batch['lines'] / batch['wall']:.0f} lines/s; backend CPU per line"
+            f" {batch['cpu'] / batch['lines'] * 1000:.2f} ms; {batch['errors']} errors"
+        )
 
 
 def pct(values: list[float], p: float) -> float:

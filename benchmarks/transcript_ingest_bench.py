@@ -51,6 +51,8 @@ import benchlib as bl  # noqa: E402
 
 RX = "_rx_state_"
 INTERVAL = 2.0
+# While the sideband records the call the component sends its copy every 8 s (4 lines at a line every 2 s).
+BATCH_INTERVAL, BATCH_LINES = 8.0, 4
 BEFORE_REF = "7ecb858"  # before issue 19: disk state manager, six statements and two transactions per batch
 SAVE_GOAL_MS = 100.0
 
@@ -153,6 +155,17 @@ class Tab:
         await self._until(lambda: (self.live.get("ack_seq" + RX) or 0) >= seq)
         return time.monotonic() - started
 
+    async def send_batch(self, lines: int = BATCH_LINES) -> float:
+        """The component's batch while the sideband records: several final lines in one event."""
+        self.seq += 1
+        seq = self.seq
+        started = time.monotonic()
+        batch = [self._line() for _ in range(lines)]
+        payload = {"session_id": self.interview_id, "seq": seq, "lines": batch, "revisions": []}
+        await self._emit(f"{self.names['live']}.on_lines", {"event": payload})
+        await self._until(lambda: (self.live.get("ack_seq" + RX) or 0) >= seq)
+        return time.monotonic() - started
+
     async def send_noop(self) -> float:
         self.flag = not self.flag
         want = self.flag
@@ -175,21 +188,24 @@ def rss_of(pgids: int | list[int]) -> int:
 
 
 async def phase(tabs: list[Tab], kind: str, seconds: float, pgid: int | list[int]) -> dict[str, Any]:
-    """Every tab sends one event every INTERVAL s (staggered) for ``seconds``; latencies and CPU."""
+    """Every tab sends one event every INTERVAL s (a "batch": BATCH_LINES lines every BATCH_INTERVAL s),
+    staggered, for ``seconds``; latencies and CPU."""
     latencies: list[float] = []
     errors = 0
-    rounds = max(1, round(seconds / INTERVAL))
+    interval = BATCH_INTERVAL if kind == "batch" else INTERVAL
+    rounds = max(1, round(seconds / interval))
+    send = {"line": Tab.send_line, "batch": Tab.send_batch, "noop": Tab.send_noop}[kind]
 
     async def run(i: int, tab: Tab) -> None:
         nonlocal errors
-        await asyncio.sleep(INTERVAL * i / len(tabs))
+        await asyncio.sleep(interval * i / len(tabs))
         next_at = time.monotonic()
         for _ in range(rounds):
             try:
-                latencies.append(await (tab.send_line() if kind == "line" else tab.send_noop()))
+                latencies.append(await send(tab))
             except Exception:
                 errors += 1
-            next_at += INTERVAL
+            next_at += interval
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
     cpu0, own0, t0 = cpu_of(pgid), time.process_time(), time.monotonic()
@@ -203,6 +219,7 @@ async def phase(tabs: list[Tab], kind: str, seconds: float, pgid: int | list[int
         "client_cpu": time.process_time() - own0,
         "wall": wall,
         "events": len(latencies),
+        "lines": len(latencies) * (BATCH_LINES if kind == "batch" else 1 if kind == "line" else 0),
     }
 
 
@@ -224,6 +241,8 @@ async def client_main(cfg: dict[str, Any]) -> dict[str, Any]:
     for _ in range(cfg["rounds"]):
         out["phases"].append(await phase(tabs, "noop", cfg["phase_seconds"], pgid))
         out["phases"].append(await phase(tabs, "line", cfg["phase_seconds"], pgid))
+    if cfg.get("batch_phase"):
+        out["phases"].append(await phase(tabs, "batch", 2 * BATCH_INTERVAL, pgid))
     out["capacity"] = []
     for step in cfg["capacity"]:
         if step > len(accounts):
@@ -302,6 +321,7 @@ def measure(build: Build, args: argparse.Namespace) -> None:
             "phase_seconds": args.phase_seconds,
             "capacity": args.capacity,
             "capacity_seconds": args.capacity_seconds,
+            "batch_phase": True,
         }
         print(f"  {build.label}: backend up in {build.started_in:.1f} s; clients running...", flush=True)
         build.result = run_clients(cfg, build.workdir)
@@ -378,6 +398,25 @@ def report(builds: list[Build], args: argparse.Namespace) -> None:
     row(
         "  line CPU / bare app's line CPU",
         [f"{bl.ratio(line_cpu[b.label], line_cpu[bare.label]):.2f}x" for b in builds],
+    )
+    batch_cpu = {
+        b.label: bl.median([p["cpu"] / p["lines"] * 1000 for p in _phases(b, "batch") if p["lines"]])
+        for b in builds
+    }
+    row(
+        f"batch of {BATCH_LINES} lines every {BATCH_INTERVAL:.0f} s (sideband recording): CPU per line",
+        [f"{batch_cpu[b.label]:.2f} ms" for b in builds],
+    )
+    row(
+        "  batch CPU per line / no-op CPU",
+        [f"{bl.ratio(batch_cpu[b.label], noop_cpu[b.label]):.2f}x" for b in builds],
+    )
+    row(
+        "batch round trip (saved + acked), median / p99",
+        [
+            f"{bl.median(lat(_phases(b, 'batch'))):.1f} / {bl.pct(lat(_phases(b, 'batch')), 99):.0f} ms"
+            for b in builds
+        ],
     )
     row(
         "no-op round trip, median / p99",

@@ -50,6 +50,7 @@ from vocahire.state.pricing import PricingState
 from vocahire.state.session import SessionState
 from vocahire.workers.email_worker import run_email_worker
 from vocahire.workers.feedback_worker import run_feedback_worker
+from vocahire.workers.housekeeping_worker import run_housekeeping
 
 logging.basicConfig(level=get_settings().log_level, format="%(message)s")
 observability.init_sentry()  # before the app exists, so every request is traced
@@ -84,6 +85,7 @@ if get_settings().email_worker_enabled:
     app.register_lifespan_task(run_email_worker)  # sends the outbox: never inside a request
 # Re-attaches live calls after a restart and closes stale interviews.
 app.register_lifespan_task(run_interview_janitor)
+app.register_lifespan_task(run_housekeeping)  # expired sessions, e-mail links and throttle hits
 
 TITLE = "VocaHire · AI mock interviews"
 

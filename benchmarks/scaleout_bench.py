@@ -679,23 +679,30 @@ async def load_test(
     return {"spread": spread, "wall": wall, "rtts": rtts, "count": len(rtts)}
 
 
-def live_interviews(
-    database_url: str, workers: list[Worker], workdir: Path, n: int, lines_before: int, seconds: float
+def _run_tabs(
+    database_url: str,
+    workers: list[Worker],
+    workdir: Path,
+    names: dict[str, str],
+    loaded_var: str | None,
+    n: int,
+    lines_before: int,
+    seconds: float,
 ) -> dict[str, Any]:
-    """n live interviews, each with ``lines_before`` saved lines, a line every 2 s each, tabs spread over the
-    workers (direct, as the load balancer would); clients in a separate process (the ingest bench's)."""
+    """n tabs, each the live page of an interview holding ``lines_before`` saved lines, spread over the
+    workers (direct, as the load balancer would), from a separate client process (the ingest bench's):
+    a no-op and a line every 2 s each, then the component's batches while the sideband records."""
     import transcript_ingest_bench as ingest
 
     bl.use_database(database_url)
     accounts = bl.make_accounts(n)
     ids = bl.seed_live_interviews([uid for uid, _ in accounts], lines_before)
-    names = bl.state_names(workdir, "vocahire.state.interview", {"live": "LiveInterviewState"})
     cfg = {
         "url": f"http://127.0.0.1:{workers[0].port}",
         "urls": [f"http://127.0.0.1:{w.port}" for w in workers],
         "pgid": [w.process.pid for w in workers if w.process is not None],
         "names": names,
-        "loaded_var": "interview_id",
+        "loaded_var": loaded_var,
         "accounts": [[cookie, iid] for (_, cookie), iid in zip(accounts, ids, strict=True)],
         "clients": n,
         "lines_before": lines_before,
@@ -706,8 +713,17 @@ def live_interviews(
         "batch_phase": True,
     }
     out = ingest.run_clients(cfg, workdir)
-    out["saved"] = bl.count_rows(database_url, "transcript_entries") - n * lines_before
     out["lines_before"] = lines_before
+    return out
+
+
+def live_interviews(
+    database_url: str, workers: list[Worker], workdir: Path, n: int, lines_before: int, seconds: float
+) -> dict[str, Any]:
+    """n live interviews on the app (see ``_run_tabs``); rows saved are counted."""
+    names = bl.state_names(workdir, "vocahire.state.interview", {"live": "LiveInterviewState"})
+    out = _run_tabs(database_url, workers, workdir, names, "interview_id", n, lines_before, seconds)
+    out["saved"] = bl.count_rows(database_url, "transcript_entries") - n * lines_before
     return out
 
 
@@ -716,8 +732,6 @@ def bare_live(
 ) -> dict[str, Any]:
     """The framework's own ceiling, the same run: the bare Reflex app (one state whose ``on_lines`` only
     stores the sequence number) on 2 workers with its state in Redis, the same n tabs and rate."""
-    import transcript_ingest_bench as ingest
-
     workdir = Path(tempfile.mkdtemp(prefix="vocahire-scaleout-bare-"))
     stack.callback(shutil.rmtree, workdir, True)
     bl.write_bare_app(workdir)
@@ -728,25 +742,9 @@ def bare_live(
     for w in workers:
         stack.callback(w.stop, signal.SIGKILL)
         w.start()
-    bl.use_database(database_url)
-    accounts = bl.make_accounts(n)  # the bare app ignores them; the client sends the same events
-    ids = bl.seed_live_interviews([uid for uid, _ in accounts], lines_before)
-    cfg = {
-        "url": f"http://127.0.0.1:{workers[0].port}",
-        "urls": [f"http://127.0.0.1:{w.port}" for w in workers],
-        "pgid": [w.process.pid for w in workers if w.process is not None],
-        "names": bl.state_names(workdir, "bare.bare", {"live": "BareState"}),
-        "loaded_var": None,
-        "accounts": [[cookie, iid] for (_, cookie), iid in zip(accounts, ids, strict=True)],
-        "clients": n,
-        "lines_before": lines_before,
-        "rounds": 1,
-        "phase_seconds": seconds,
-        "capacity": [],
-        "capacity_seconds": seconds,
-    }
-    out = ingest.run_clients(cfg, workdir)
-    out["lines_before"] = lines_before
+    names = bl.state_names(workdir, "bare.bare", {"live": "BareState"})
+    # The bare app ignores the accounts and interviews; the client sends it the same events.
+    out = _run_tabs(database_url, workers, workdir, names, None, n, lines_before, seconds)
     out["saved"] = None  # the bare app saves nothing
     return out
 

@@ -494,25 +494,10 @@ class FakeCall:
         await asyncio.sleep(self.fake.candidate_speech_seconds)
         if self.ended:
             return
-        previous, self.last_item = self.last_item, user_item
         await self.emit(
             {"type": "input_audio_buffer.speech_stopped", "item_id": user_item, "audio_end_ms": 3000}
         )
-        await self.emit(
-            {"type": "input_audio_buffer.committed", "item_id": user_item, "previous_item_id": previous}
-        )
-        await self.emit(
-            {
-                "type": "conversation.item.added",
-                "previous_item_id": previous,
-                "item": {
-                    "id": user_item,
-                    "type": "message",
-                    "role": "user",
-                    "content": [{"type": "input_audio", "transcript": None}],
-                },
-            }
-        )
+        await self.commit_user_item(user_item)
         # The reply starts before the transcription completes (out-of-order completion).
         self.spawn(self.respond(self.next_line()))
         await asyncio.sleep(self.fake.transcription_delay)
@@ -525,6 +510,9 @@ class FakeCall:
                     "delta": word + " ",
                 }
             )
+        await self.transcribed(user_item, text)
+
+    async def transcribed(self, user_item: str, text: str) -> None:
         await self.emit(
             {
                 "type": "conversation.item.input_audio_transcription.completed",
@@ -535,15 +523,8 @@ class FakeCall:
             }
         )
 
-    async def long_answer(self, text: str) -> str:
-        """The candidate talks on without a pause until the app commits the audio buffer (the polite
-        cut-in); then what they said so far becomes their line. Returns the line's item id."""
-        user_item = _id("item")
-        self.commit_requested.clear()
-        await self.emit(
-            {"type": "input_audio_buffer.speech_started", "item_id": user_item, "audio_start_ms": 0}
-        )
-        await self.commit_requested.wait()
+    async def commit_user_item(self, user_item: str) -> None:
+        """The candidate's audio becomes a conversation item (its transcription follows)."""
         previous, self.last_item = self.last_item, user_item
         await self.emit(
             {"type": "input_audio_buffer.committed", "item_id": user_item, "previous_item_id": previous}
@@ -560,15 +541,18 @@ class FakeCall:
                 },
             }
         )
+
+    async def long_answer(self, text: str) -> str:
+        """The candidate talks on without a pause until the app commits the audio buffer (the polite
+        cut-in); then what they said so far becomes their line. Returns the line's item id."""
+        user_item = _id("item")
+        self.commit_requested.clear()
         await self.emit(
-            {
-                "type": "conversation.item.input_audio_transcription.completed",
-                "item_id": user_item,
-                "content_index": 0,
-                "transcript": text,
-                "usage": self.transcription_usage(text),
-            }
+            {"type": "input_audio_buffer.speech_started", "item_id": user_item, "audio_start_ms": 0}
         )
+        await self.commit_requested.wait()
+        await self.commit_user_item(user_item)
+        await self.transcribed(user_item, text)
         return user_item
 
     async def drop_sidebands(self) -> None:

@@ -79,6 +79,10 @@ class InterviewSession(SQLModel, table=True):
     openai_call_id: str | None = Field(default=None, max_length=255)
     # When the candidate's browser last said its call is up: the sideband, on whichever worker, greets then.
     browser_connected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Which backend process watches the call over the sideband, and until when (renewed while it does):
+    # one watcher per call across workers; an expired lease is taken over (services/.../sideband_lease.py).
+    sideband_owner: str | None = Field(default=None, max_length=32)
+    sideband_lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error_message: str | None = Field(default=None, max_length=500)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

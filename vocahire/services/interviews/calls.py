@@ -22,7 +22,7 @@ from vocahire.infra.database import run_db
 from vocahire.models import InterviewSession, utcnow
 from vocahire.models.interview import STATUS_ACTIVE
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.services.interviews import voices
+from vocahire.services.interviews import sideband_lease, voices
 from vocahire.services.interviews.sideband import registry
 from vocahire.settings import Settings, get_settings
 
@@ -173,23 +173,42 @@ async def close_stale(settings: Settings | None = None) -> int:
 
 
 async def reattach_orphans(settings: Settings | None = None) -> int:
-    """After a restart: watch again the calls that are still within their time (no second greeting)."""
+    """Take over the live calls nobody watches any more (their process stopped or crashed): each is
+    claimed by one conditional UPDATE, so of several processes sweeping at once only one watches it;
+    it carries on in the interview's language and cut-in rule, without a second greeting."""
     settings = settings or get_settings()
     found = await run_db(interviews.orphaned_live_sessions, settings=settings)
-    for interview_id, call_id, deadline in found:
-        if registry.get(interview_id) is None:
-            registry.start(interview_id, call_id, deadline, settings=settings, greet=False)
-    return len(found)
+    taken = 0
+    for call in found:
+        if registry.get(call.interview_id) is not None:
+            continue
+        if not await run_db(sideband_lease.claim, interview_id=call.interview_id, call_id=call.call_id):
+            continue  # another process took it first
+        registry.start(
+            call.interview_id,
+            call.call_id,
+            call.deadline,
+            settings=settings,
+            greet=False,
+            speed=realtime.PACE_SPEED.get(call.pace, 1.0),
+            language=call.language,
+            cut_in_seconds=call.cut_in_seconds,
+        )
+        taken += 1
+    if taken:
+        log.info("interview janitor: took over %d live call(s) nobody was watching", taken)
+    return taken
 
 
 async def run_interview_janitor(interval_seconds: float = 30.0) -> None:
-    """Reflex lifespan task: re-attach orphaned calls once, then close stale interviews periodically."""
+    """Reflex lifespan task: every sweep, take over orphaned calls (see ``reattach_orphans``) and close
+    stale interviews; on shutdown, stop watching and give the calls' leases back."""
     try:
-        try:
-            await reattach_orphans()
-        except Exception as exc:
-            log.warning("interview janitor: re-attaching failed (%s)", type(exc).__name__)
         while True:
+            try:
+                await reattach_orphans()
+            except Exception as exc:
+                log.warning("interview janitor: taking over calls failed (%s)", type(exc).__name__)
             try:
                 await close_stale()
             except Exception as exc:

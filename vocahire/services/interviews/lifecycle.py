@@ -40,7 +40,7 @@ from vocahire.services.accounts import credits
 from vocahire.services.accounts.users import load_active_user
 from vocahire.services.feedback import rubric
 from vocahire.services.feedback.jobs import queue_feedback
-from vocahire.services.interviews import voices
+from vocahire.services.interviews import sideband_lease, voices
 from vocahire.services.interviews.prompt import (
     InterviewBrief,
     build_instructions,
@@ -438,6 +438,7 @@ def mark_connected(
             openai_call_id=call_id,
             started_at=func.coalesce(col(InterviewSession.started_at), now),
             updated_at=now,
+            **sideband_lease.lease_values(now),  # this process watches the call it connected
         )
         .returning(col(InterviewSession.started_at))
     ).first()
@@ -587,19 +588,42 @@ def accepts_browser_lines_at(status: str, ended_at: datetime | None, now: dateti
     return status == STATUS_COMPLETED and ended_at is not None and ended_at > now - BROWSER_LINES_GRACE
 
 
+@dataclass(frozen=True)
+class OrphanedCall:
+    """A live call nobody watches (its lease lapsed), with what its sideband needs to carry on."""
+
+    interview_id: str
+    call_id: str
+    deadline: datetime
+    pace: str
+    language: str
+    cut_in_seconds: float | None
+
+
 def orphaned_live_sessions(
     *, session: Session, settings: Settings, now: datetime | None = None
-) -> list[tuple[str, str, datetime]]:
-    """Active calls still within their time, as (interview id, call id, deadline), to re-attach after a
-    restart."""
+) -> list[OrphanedCall]:
+    """Active calls still within their time whose sideband lease has lapsed (their process stopped or
+    crashed), to take over; ``sideband_lease.claim`` decides which process does."""
     now = now or utcnow()
     query = select(InterviewSession).where(
-        col(InterviewSession.status) == STATUS_ACTIVE, col(InterviewSession.openai_call_id).is_not(None)
+        col(InterviewSession.status) == STATUS_ACTIVE,
+        col(InterviewSession.openai_call_id).is_not(None),
+        sideband_lease.lapsed(now),
     )
-    rows = session.execute(query).scalars().all()
     out = []
-    for row in rows:
+    for row in session.execute(query).scalars().all():
         deadline = deadline_of(row, settings)
         if deadline is not None and deadline > now and row.openai_call_id:
-            out.append((row.id, row.openai_call_id, deadline))
+            style = voices.style_of(row.style)
+            out.append(
+                OrphanedCall(
+                    interview_id=row.id,
+                    call_id=row.openai_call_id,
+                    deadline=deadline,
+                    pace=row.pace,
+                    language=row.language,
+                    cut_in_seconds=float(style.cut_in_seconds) if row.cut_in_enabled else None,
+                )
+            )
     return out

@@ -40,7 +40,7 @@ from vocahire.infra.database import DatabaseUnavailable, run_db
 from vocahire.models import InterviewSession, utcnow
 from vocahire.models.interview import STATUS_ACTIVE
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.services.interviews import transcript, voices
+from vocahire.services.interviews import sideband_lease, transcript, voices
 from vocahire.services.interviews import usage as model_usage
 from vocahire.services.interviews.cut_in import CutInClock, record_cut_in
 from vocahire.services.interviews.prompt import CLOSING_INSTRUCTIONS
@@ -189,10 +189,20 @@ class SidebandCall:
                 "sideband %s: could not end the interview (%s)", self.interview_id, type(exc).__name__
             )
 
-    async def _follow_row(self) -> Literal["ended", "replaced"]:
-        """Read the interview row until it says the interview ended or another call replaced this one."""
+    async def _follow_row(self) -> Literal["ended", "replaced", "taken over"]:
+        """Read the interview row until it says the interview ended or another call replaced this one,
+        renewing this process's lease on the call (``sideband_lease``) as it goes; "taken over" once
+        another process owns the call (this one's renewals lapsed, e.g. the database was away)."""
+        renewed = time.monotonic()
         while True:
             try:
+                if time.monotonic() - renewed >= sideband_lease.RENEW_EVERY_SECONDS:
+                    held = await run_db(
+                        sideband_lease.renew, interview_id=self.interview_id, call_id=self.call_id
+                    )
+                    renewed = time.monotonic()
+                else:
+                    held = True
                 progress = await run_db(call_progress, interview_id=self.interview_id)
             except Exception as exc:  # a database hiccup must not stop the recording
                 log.warning("sideband %s: reading the row failed (%s)", self.interview_id, type(exc).__name__)
@@ -201,6 +211,8 @@ class SidebandCall:
                     return "ended"
                 if progress.call_id != self.call_id:
                     return "replaced"
+                if not held:
+                    return "taken over"
                 if progress.browser_connected:
                     self.browser_live.set()
             waiting = self.greet and not self.browser_live.is_set()
@@ -545,12 +557,18 @@ class SidebandRegistry:
             del self.calls[call.interview_id]
 
     async def shutdown(self) -> None:
-        """Process exit: stop watching; the interviews stay live and are re-attached or closed later."""
+        """Process exit: stop watching and give the calls' leases back, so another process's janitor
+        takes them over at its next sweep (the interviews stay live)."""
         tasks = [c.task for c in self.calls.values() if c.task is not None]
+        watched = list(self.calls)
         self.calls.clear()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await asyncio.wait_for(run_db(sideband_lease.release, interview_ids=watched), timeout=5)
+        except Exception as exc:  # the leases then run out by themselves
+            log.warning("sideband: giving the calls back failed (%s)", type(exc).__name__)
 
 
 registry = SidebandRegistry()

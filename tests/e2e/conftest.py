@@ -42,6 +42,7 @@ import pytest
 
 from tests.conftest import REDIS_HOST, ROOT, migrate, redis_available, refresh_settings
 from tests.e2e.upstreams import STARTERS
+from tests.utils.voice_clip import write_voice_clip
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output"
@@ -133,6 +134,9 @@ def _sync_sources(dest: Path) -> None:
             shutil.copy2(src, target)
 
 
+PREVIEW_VOICE = "coral"
+
+
 def _node_path() -> str:
     tools = ROOT / ".tools" / "node" / "node_modules" / ".bin"
     return f"{tools}:{os.environ.get('PATH', '')}" if tools.exists() else os.environ.get("PATH", "")
@@ -142,6 +146,9 @@ def start_app(extra_env: dict[str, str | None], upstreams: dict[str, Any], stack
     workdir, lock = _slot_dir()
     stack.callback(lock.close)
     _sync_sources(workdir)
+    # One voice has a preview clip in every e2e build, so set-up's "Play a sample" is there to drive and
+    # scan (the real clips are recorded from OpenAI, which tests can't reach; none are committed).
+    write_voice_clip(workdir / "assets" / "voices" / f"{PREVIEW_VOICE}.mp3")
     port = free_port()
     db_path = workdir / f"e2e-{port}.db"
     database_url = f"sqlite:///{db_path}"

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import refresh_settings
-from tests.e2e.conftest import AppServer, shot, sign_up, wait_hydrated
+from tests.e2e.conftest import PREVIEW_VOICE, AppServer, shot, sign_up, wait_hydrated
 from tests.fakes.openai_realtime import CANDIDATE_LINES, CLOSING_LINE, INTERVIEWER_LINES, FakeRealtime
 from tests.utils.users import balance_of
 from vocahire.infra.database import in_session
@@ -454,8 +454,15 @@ def test_a_spanish_challenging_interview_from_the_browsers_language(
     wait_hydrated(page)
     page.wait_for_selector("#start-interview:not([disabled])")
     assert "Spanish (Español)" in page.locator("#language").inner_text()
+    assert page.locator("#play-voice-sample").count() == 0  # this build has no clip of the default voice
     page.click("#voice")
     page.get_by_role("option", name="Coral").click()
+    # Coral has a preview clip in this build: it plays from the app's own static files, no upstream call.
+    play = page.get_by_role("button", name="Play a sample of the Coral voice")
+    with page.expect_response(lambda r: r.url.endswith(f"/voices/{PREVIEW_VOICE}.mp3")) as clip:
+        play.click()
+    assert clip.value.ok and clip.value.url.startswith(app_data.url)
+    page.wait_for_function("document.getElementById('voice-sample').currentTime > 0")
     page.click("label[for='style-challenging']")
     shot(page, "interview-setup-interviewer-choice")
     creates = len(realtime_fake.creates)

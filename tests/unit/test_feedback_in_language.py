@@ -36,7 +36,12 @@ def test_filler_spans_point_at_the_words_themselves():
     spans = find_fillers_in(SPANISH, "es")
     assert [SPANISH[a:b] for a, b, _ in spans] == ["Bueno", "o sea", "en plan", "eh", "pues"]
     japanese = "えーと、えー、あのー、あの"
-    assert [japanese[a:b] for a, b, _ in find_fillers_in(japanese, "ja")] == ["えーと", "えー", "あのー", "あの"]
+    assert [japanese[a:b] for a, b, _ in find_fillers_in(japanese, "ja")] == [
+        "えーと",
+        "えー",
+        "あのー",
+        "あの",
+    ]
 
 
 def test_the_annotated_transcript_marks_the_languages_fillers_and_the_cut_in():

@@ -103,3 +103,17 @@ def test_the_feedback_page_writes_dates_and_figures_the_spanish_way_and_labels_t
     japanese = feedback_view(dataclasses.replace(report_for(lines, None), language="ja"))
     assert (japanese["length_unit"], japanese["pace_unit"]) == ("Characters", "Pace (chars/min)")
     assert "| # | Characters | Length | Pace (chars/min) |" in feedback_markdown(japanese)
+
+
+def test_a_redos_answer_is_measured_in_the_interviews_language_like_the_first_try():
+    from vocahire.services.feedback.regrade import answer_figures
+
+    lines = [Line("interviewer", "¿Cuál fue tu papel?", 0.0, 2.0), Line("candidate", SPANISH, 3.0, 13.0)]
+    spanish = answer_figures(lines, "es")
+    assert (spanish["words"], spanish["fillers"], spanish["seconds"]) == (18, 5, 10.0)
+    assert spanish["fillers_per_minute"] == 30.0 and spanish["latency_seconds"] == 1.0
+    assert answer_figures(lines)["fillers"] == 0  # read by English rules, none of these is a filler
+    japanese = [Line("candidate", "えーと、私はデータ分析を三年やりました。", 0.0, 6.0)]
+    figures = answer_figures(japanese, "ja")
+    assert figures["words"] == 18 and figures["fillers"] == 1  # characters, and "えーと"
+    assert answer_figures(japanese)["words"] == 2  # split at spaces and punctuation it would be 2 "words"

@@ -270,7 +270,7 @@ class FeedbackWorker:
             job=job,
             data=data,
             attempt=attempt,
-            figures=regrade.answer_figures(data.lines),
+            figures=regrade.answer_figures(data.lines, data.language),
             model=str(payload.get("model") or settings.feedback_model),
         )
         outcome: Outcome = "completed" if stored else "lost"

@@ -23,8 +23,8 @@ from vocahire.services.feedback.ai import (
     trim_transcript,
 )
 from vocahire.services.feedback.citations import CitationChecker, line_key
+from vocahire.services.feedback.speech_languages import count_fillers_in, count_words
 from vocahire.services.feedback.speech_metrics import Line
-from vocahire.services.feedback.speech_text import count_fillers, words_in
 
 SCHEMA_NAME = "answer_regrade"
 MAX_OUTPUT_TOKENS = 3_000
@@ -120,11 +120,12 @@ def build_body(req: RegradeRequest, *, model: str) -> dict[str, Any]:
     }
 
 
-def answer_figures(lines: Sequence[Line]) -> dict[str, Any]:
-    """The redo's answer measured: every candidate line counts (the answer and its follow-up)."""
+def answer_figures(lines: Sequence[Line], language: str = "en") -> dict[str, Any]:
+    """The redo's answer measured: every candidate line counts (the answer and its follow-up), with the
+    interview language's words and fillers (Japanese and Chinese count characters), as the first try was."""
     own = [line for line in lines if line.role == "candidate" and line.text.strip()]
-    words = sum(len(words_in(line.text)) for line in own)
-    fillers = sum(sum(count_fillers(line.text).values()) for line in own)
+    words = sum(count_words(line.text, language) for line in own)
+    fillers = sum(sum(count_fillers_in(line.text, language).values()) for line in own)
     timed = [line.seconds for line in own if line.seconds is not None]
     seconds = sum(timed) if timed and len(timed) == len(own) else None
     latency = None

@@ -117,3 +117,15 @@ def test_a_redos_answer_is_measured_in_the_interviews_language_like_the_first_tr
     figures = answer_figures(japanese, "ja")
     assert figures["words"] == 18 and figures["fillers"] == 1  # characters, and "えーと"
     assert answer_figures(japanese)["words"] == 2  # split at spaces and punctuation it would be 2 "words"
+
+
+def test_the_comparison_page_holds_a_japanese_answer_to_its_character_targets():
+    from vocahire.state.practice_views import _figures
+
+    first = {"wpm": 420.0, "words": 700, "seconds": 100.0, "fillers_per_minute": 2.0, "latency_seconds": 2.0}
+    redo = {"wpm": 310.0, "words": 520, "seconds": 100.0, "fillers_per_minute": 2.0, "latency_seconds": 2.0}
+    shown = {f["key"]: f for f in _figures(redo, first, "ja")}
+    assert shown["wpm"]["value"] == "310 chars/min" and shown["wpm"]["trend"] == "better"  # into 250-350
+    assert shown["words"]["label"] == "Characters" and shown["words"]["trend"] == "better"  # into 300-600
+    english = {f["key"]: f for f in _figures(redo, first)}
+    assert english["wpm"]["value"] == "310 wpm" and english["words"]["label"] == "Words"

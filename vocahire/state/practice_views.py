@@ -9,6 +9,8 @@ from sqlmodel import Session
 
 from vocahire import routes
 from vocahire.models import utcnow
+from vocahire.services.feedback.speech_languages import CHARACTER_LANGUAGES
+from vocahire.services.feedback.speech_metrics import targets_for
 from vocahire.services.practice import compare, queue
 from vocahire.settings import Settings
 
@@ -20,6 +22,20 @@ FIGURES = (
     ("words", "Words", "", 100.0, 300.0),
     ("latency_seconds", "Time to start", " s", 1.0, 4.0),
 )
+
+
+def figures_for(language: str) -> tuple[tuple[str, str, str, float | None, float | None], ...]:
+    """``FIGURES`` for an interview in ``language``: Japanese and Chinese in characters, to their targets."""
+    if language not in CHARACTER_LANGUAGES:
+        return FIGURES
+    targets = targets_for(language)
+    pace, length = targets["wpm"], targets["median_answer_words"]
+    return (
+        ("wpm", "Pace", " chars/min", pace.low, pace.high),
+        *FIGURES[1:3],
+        ("words", "Characters", "", length.low, length.high),
+        FIGURES[4],
+    )
 
 
 def redo_price_label(settings: Settings) -> str:
@@ -55,9 +71,11 @@ def _show(value: Any, unit: str) -> str:
     return shown + unit
 
 
-def _figures(values: dict[str, Any], original: dict[str, Any] | None) -> list[dict[str, str]]:
+def _figures(
+    values: dict[str, Any], original: dict[str, Any] | None, language: str = "en"
+) -> list[dict[str, str]]:
     out = []
-    for key, label, unit, low, high in FIGURES:
+    for key, label, unit, low, high in figures_for(language):
         direction = trend(original.get(key), values.get(key), low, high) if original is not None else ""
         out.append(
             {
@@ -133,7 +151,7 @@ def compare_page_data(
                 "points": [
                     {"text": p, "covered": bool((covered.get(p) or {}).get("now"))} for p in c.key_points
                 ],
-                "figures": _figures(a.figures, c.original_figures),
+                "figures": _figures(a.figures, c.original_figures, c.language),
             }
         )
     first_coverage = next(
@@ -158,7 +176,7 @@ def compare_page_data(
             "answer": c.original_answer,
             "points": [{"text": p, "covered": first_coverage.get(p, False)} for p in c.key_points],
             "points_known": bool(first_coverage),
-            "figures": _figures(c.original_figures, None),
+            "figures": _figures(c.original_figures, None, c.language),
         },
         "attempts": attempts,
         "latest_change": latest["change"] if latest else "",

@@ -46,6 +46,7 @@ class Comparison:
     attempts: list[Attempt]
     queue_status: str | None
     queue_due_at: datetime | None
+    language: str = "en"  # the interview's: its figures count its words (characters in Japanese, Chinese)
 
 
 def comparison(*, session: Session, user_id: int, interview_id: Any, answer_number: Any) -> Comparison:
@@ -81,6 +82,7 @@ def comparison(*, session: Session, user_id: int, interview_id: Any, answer_numb
         interview_id=row.id,
         answer_number=answer_number,
         job_title=row.job_title,
+        language=row.language,
         asked_at=row.started_at or row.created_at,
         question=original.question,
         original_score=original.score,

@@ -198,3 +198,39 @@ async def wait_for(predicate, timeout: float = 15.0) -> bool:
             return True
         await asyncio.sleep(0.1)
     return bool(await asyncio.to_thread(predicate))
+
+
+def test_the_pace_trend_leaves_out_interviews_paced_in_characters(db):
+    """History charts words a minute: a Japanese interview's characters a minute aren't on that scale."""
+    from sqlalchemy import update
+
+    from tests.utils.interviews import claim_job_of, make_interview
+    from vocahire.models import InterviewSession
+    from vocahire.services.feedback import jobs
+    from vocahire.services.interviews.history import progress_series
+
+    user = make_user()
+    ids = []
+    for language, pace in (("en", 140.0), ("ja", 310.0)):
+        interview_id = make_interview(user.id, job_title=f"Analyst ({language})")
+        in_session(
+            lambda *, session, i=interview_id, lang=language: session.execute(
+                update(InterviewSession).where(InterviewSession.id == i).values(language=lang)
+            )
+        )
+        assert in_session(
+            jobs.complete_job,
+            job=claim_job_of(interview_id),
+            overall_score=70,
+            categories=[],
+            strengths=[],
+            improvements=[],
+            questions=[],
+            metrics={"summary": {"wpm": pace, "fillers_per_minute": 1.5}},
+            model="test-model",
+        )
+        ids.append(interview_id)
+    points = {p.interview_id: p for p in in_session(progress_series, user_id=user.id)}
+    assert points[ids[0]].figures["wpm"] == 140.0
+    assert points[ids[1]].figures["wpm"] is None
+    assert points[ids[1]].figures["fillers_per_minute"] == 1.5  # the other figures still chart

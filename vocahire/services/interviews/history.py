@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from vocahire.errors import Conflict, NotFound
 from vocahire.models import Feedback, InterviewSession, utcnow
 from vocahire.models.interview import FEEDBACK_COMPLETED, KIND_INTERVIEW, LIVE_STATUSES
+from vocahire.services.feedback.speech_languages import CHARACTER_LANGUAGES
 from vocahire.services.practice import queue as practice_queue
 
 # Measured figures charted over time: keys of the ``summary`` in ``Feedback.metrics``.
@@ -100,6 +101,7 @@ def progress_series(*, session: Session, user_id: int, limit: int = 60) -> list[
             col(Feedback.overall_score),
             col(Feedback.categories),
             col(Feedback.metrics),
+            col(InterviewSession.language),
         )
         .join(Feedback, col(Feedback.session_id) == col(InterviewSession.id))
         .where(
@@ -112,9 +114,11 @@ def progress_series(*, session: Session, user_id: int, limit: int = 60) -> list[
         .limit(max(1, min(limit, 200)))
     ).all()
     points = []
-    for interview_id, title, created_at, overall, categories, metrics in reversed(rows):
+    for interview_id, title, created_at, overall, categories, metrics, language in reversed(rows):
         scores = {c.get("key"): c.get("score") for c in categories or [] if isinstance(c, dict)}
-        summary = (metrics or {}).get("summary") or {}
+        summary = dict((metrics or {}).get("summary") or {})
+        if language in CHARACTER_LANGUAGES:
+            summary["wpm"] = None  # characters a minute: not on the chart's words-a-minute scale
         points.append(
             ProgressPoint(
                 interview_id=interview_id,

@@ -37,6 +37,15 @@ def lapsed(now: datetime) -> Any:
     return or_(until.is_(None), until < now)
 
 
+def _this_live_call(interview_id: str, call_id: str) -> tuple[Any, ...]:
+    """SQL conditions: the interview is live on this very call (not ended, not replaced)."""
+    return (
+        col(InterviewSession.id) == interview_id,
+        col(InterviewSession.status) == STATUS_ACTIVE,
+        col(InterviewSession.openai_call_id) == call_id,
+    )
+
+
 def claim(*, session: Session, interview_id: str, call_id: str, now: datetime | None = None) -> bool:
     """Take over a live call whose lease has lapsed; False if another process holds it (or it ended,
     or another call replaced it)."""
@@ -44,9 +53,7 @@ def claim(*, session: Session, interview_id: str, call_id: str, now: datetime | 
     result = session.execute(
         update(InterviewSession)
         .where(
-            col(InterviewSession.id) == interview_id,
-            col(InterviewSession.status) == STATUS_ACTIVE,
-            col(InterviewSession.openai_call_id) == call_id,
+            *_this_live_call(interview_id, call_id),
             or_(lapsed(now), col(InterviewSession.sideband_owner) == PROCESS_ID),
         )
         .values(**lease_values(now))
@@ -60,12 +67,7 @@ def renew(*, session: Session, interview_id: str, call_id: str, now: datetime | 
     now = now or utcnow()
     result = session.execute(
         update(InterviewSession)
-        .where(
-            col(InterviewSession.id) == interview_id,
-            col(InterviewSession.status) == STATUS_ACTIVE,
-            col(InterviewSession.openai_call_id) == call_id,
-            col(InterviewSession.sideband_owner) == PROCESS_ID,
-        )
+        .where(*_this_live_call(interview_id, call_id), col(InterviewSession.sideband_owner) == PROCESS_ID)
         .values(sideband_lease_until=now + timedelta(seconds=LEASE_SECONDS))
     )
     return bool(getattr(result, "rowcount", 0) == 1)

@@ -147,19 +147,7 @@ def reserve_interview_credit(*, session: Session, user_id: int, interview_id: st
     if balance < to_cents(MINIMUM_TO_START):
         raise InsufficientCredits(from_cents(balance), MINIMUM_TO_START)
     cost = interview_cost_cents(balance)
-    try:
-        entry = apply_credit_change(
-            session=session,
-            user_id=user_id,
-            amount_cents=-cost,
-            kind=KIND_INTERVIEW_DEBIT,
-            reason="Practice interview",
-            idempotency_key=f"interview-debit:{interview_id}",
-        )
-    except InsufficientCredits:
-        # The balance dropped between our read and the debit (a concurrent start).
-        raise InsufficientCredits(get_balance(session=session, user_id=user_id), MINIMUM_TO_START) from None
-    return -entry.amount_cents if entry else 0
+    return _debit_session(session, user_id, interview_id, cost, "Practice interview", MINIMUM_TO_START)
 
 
 def reserve_redo_credit(*, session: Session, user_id: int, interview_id: str, price: Decimal) -> int:
@@ -169,17 +157,25 @@ def reserve_redo_credit(*, session: Session, user_id: int, interview_id: str, pr
     cost = to_cents(price)
     if cost <= 0:
         return 0
+    return _debit_session(session, user_id, interview_id, cost, "Practice: one answer again", price)
+
+
+def _debit_session(
+    session: Session, user_id: int, interview_id: str, cost: int, reason: str, needed: Decimal
+) -> int:
+    """Debit a live session's cost once (keyed by the session, which ``refund_interview_credit`` reads);
+    returns the cents taken. A balance that dropped meanwhile (a concurrent start) refuses with ``needed``."""
     try:
         entry = apply_credit_change(
             session=session,
             user_id=user_id,
             amount_cents=-cost,
             kind=KIND_INTERVIEW_DEBIT,
-            reason="Practice: one answer again",
+            reason=reason,
             idempotency_key=f"interview-debit:{interview_id}",
         )
     except InsufficientCredits:
-        raise InsufficientCredits(get_balance(session=session, user_id=user_id), price) from None
+        raise InsufficientCredits(get_balance(session=session, user_id=user_id), needed) from None
     return -entry.amount_cents if entry else 0
 
 

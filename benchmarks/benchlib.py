@@ -112,6 +112,7 @@ def archive(ref: str, dest: Path, items: Iterable[str] = APP_ITEMS) -> str:
 
 def copy_tree(dest: Path) -> None:
     """The working tree as it is (``--after-ref tree``): includes anyone's uncommitted edits."""
+    dest.mkdir(parents=True, exist_ok=True)
     for item in APP_ITEMS:
         src = ROOT / item
         if src.is_dir():

@@ -22,10 +22,11 @@ from vocahire.errors import InterviewInProgress, InvalidInput, NotFound
 from vocahire.infra.database import run_db
 from vocahire.limits import MAX_RESUME_BYTES, RESUME_READ_QUEUE_SECONDS, RESUME_READ_SECONDS
 from vocahire.services.accounts.identity import Credential, verify_credential
+from vocahire.services.interviews import browser_lines, transcript, voice_previews
 from vocahire.services.interviews import calls as interview_calls
 from vocahire.services.interviews import lifecycle as interviews
-from vocahire.services.interviews import transcript, voice_previews
 from vocahire.services.interviews.resume_reader import read_resume
+from vocahire.services.interviews.transcript import BrowserBatch
 from vocahire.settings import get_settings
 from vocahire.state import interview_views
 from vocahire.state.session import SessionState, current_user, friendly_error
@@ -466,7 +467,8 @@ class LiveInterviewState(rx.State):
 
         The browser shows them already; the answer is only the batch's sequence number, and whether the
         server had every line already (``server_records``: the sideband is recording, so the component
-        sends its copy less often). One worker-thread hop, one transaction.
+        sends its copy less often). Saved with the other tabs' batches that arrive meanwhile: one
+        worker-thread hop and one transaction for the group (``browser_lines``).
         """
         try:
             data = LinesEvent.model_validate(event)
@@ -479,13 +481,14 @@ class LiveInterviewState(rx.State):
         if data.session_id != self._interview_id:
             return
         try:
-            new = await run_db(
-                transcript.save_browser_batch,
-                user_id=user_id,
-                interview_id=self._interview_id,
-                lines=[line.final_line() for line in data.lines],
-                revisions=[revision.revision() for revision in data.revisions],
-                auth_session_id=auth_session_id,
+            new = await browser_lines.save(
+                BrowserBatch(
+                    user_id=user_id,
+                    interview_id=self._interview_id,
+                    lines=[line.final_line() for line in data.lines],
+                    revisions=[revision.revision() for revision in data.revisions],
+                    auth_session_id=auth_session_id,
+                )
             )
         except Exception as exc:
             self.error = friendly_error(exc)

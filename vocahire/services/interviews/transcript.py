@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from vocahire.errors import NotAuthenticated
+from vocahire.errors import NotAuthenticated, VocaHireError
 from vocahire.models import InterviewSession, TranscriptEntry, User, utcnow
 from vocahire.models.account_security import AuthSession
 from vocahire.services.accounts import sessions
@@ -302,6 +302,47 @@ def save_browser_batch(
     ]
     shorter = [LineRevision(r.item_id, text=r.text) for r in revisions if r.text]
     return _apply_locked(session, interview_id, [*cleaned, *shorter], "browser")
+
+
+@dataclass(frozen=True)
+class BrowserBatch:
+    """One tab's fallback batch, as ``save_browser_batch`` takes it (to save several in one transaction)."""
+
+    user_id: int
+    interview_id: str
+    lines: Sequence[FinalLine]
+    revisions: Sequence[LineRevision] = ()
+    auth_session_id: str | None = None
+
+
+def save_browser_batches(
+    *, session: Session, batches: Sequence[BrowserBatch], now: datetime | None = None
+) -> list[int | VocaHireError]:
+    """Several tabs' batches in one transaction, each by ``save_browser_batch``'s rules; per batch, how many
+    lines were new or why it was refused.
+
+    A refusal (a signed-out tab, someone else's interview) is that batch's answer and the others still
+    save: its checks wrote nothing. Batches take their interviews' turns in interview id order, so two
+    groups saving the same interviews at once can't each wait for the other. Any other error aborts the
+    whole transaction (the caller then saves each batch on its own).
+    """
+    now = now or utcnow()
+    answers: dict[int, int | VocaHireError] = {}
+    for index in sorted(range(len(batches)), key=lambda i: str(batches[i].interview_id)):
+        batch = batches[index]
+        try:
+            answers[index] = save_browser_batch(
+                session=session,
+                user_id=batch.user_id,
+                interview_id=batch.interview_id,
+                lines=batch.lines,
+                revisions=batch.revisions,
+                now=now,
+                auth_session_id=batch.auth_session_id,
+            )
+        except VocaHireError as refusal:
+            answers[index] = refusal
+    return [answers[i] for i in range(len(batches))]
 
 
 def _lock_for_browser(

@@ -1,0 +1,124 @@
+"""The browser's batches saved together: each tab gets its own answer, none is lost for another's sake."""
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+
+from tests.utils.live import connect_without_upstream, lines, start
+from tests.utils.users import make_user
+from vocahire.errors import NotAuthenticated, NotFound
+from vocahire.infra.database import get_engine, in_session
+from vocahire.services.accounts import sessions
+from vocahire.services.accounts.session_tokens import verify_session_token
+from vocahire.services.interviews import browser_lines
+from vocahire.services.interviews.transcript import BrowserBatch, FinalLine
+from vocahire.settings import get_settings
+
+
+def _interview(email: str) -> tuple[int, str]:
+    user = make_user(email)
+    started = start(user.id)
+    connect_without_upstream(started.id)
+    return user.id, started.id
+
+
+@pytest.fixture
+def commits(db) -> Iterator[list[int]]:
+    """How many transactions committed while the test ran."""
+    seen: list[int] = []
+    engine = get_engine()
+
+    def on_commit(_conn) -> None:
+        seen.append(1)
+
+    event.listen(engine, "commit", on_commit)
+    yield seen
+    event.remove(engine, "commit", on_commit)
+
+
+async def _all(*batches: BrowserBatch) -> list[int | BaseException]:
+    return await asyncio.gather(*(browser_lines.save(b) for b in batches), return_exceptions=True)
+
+
+def test_batches_arriving_together_go_in_one_transaction_each_with_its_own_answer(commits):
+    tabs = [_interview(f"tab{n}@example.com") for n in range(5)]
+    batches = [
+        BrowserBatch(user_id, interview_id, [FinalLine("q1", "interviewer", f"Question for tab {n}")])
+        for n, (user_id, interview_id) in enumerate(tabs)
+    ]
+    commits.clear()
+
+    answers = asyncio.run(_all(*batches))
+
+    assert answers == [1, 1, 1, 1, 1]
+    assert len(commits) == 1
+    # Later batches, while nothing is being saved, leave at once: one transaction each.
+    more = [BrowserBatch(u, i, [FinalLine("a1", "candidate", "An answer.", "q1")]) for u, i in tabs[:2]]
+
+    async def one_then_another() -> list[int]:
+        return [await browser_lines.save(more[0]), await browser_lines.save(more[1])]
+
+    assert asyncio.run(one_then_another()) == [1, 1]
+    assert len(commits) == 3
+    for n, (_, interview_id) in enumerate(tabs):
+        assert [e.text for e in lines(interview_id)] == [f"Question for tab {n}", "An answer."][
+            : 2 if n < 2 else 1
+        ]
+
+
+def test_a_refused_batch_is_only_its_own_answer(db):
+    ada, adas_interview = _interview("ada@example.com")
+    grace, graces_interview = _interview("grace@example.com")
+    token = in_session(sessions.open_session, settings=get_settings(), user_id=grace)
+    signed_out = verify_session_token(token, get_settings()).session_id
+    in_session(sessions.end_session, user_id=grace, session_id=signed_out)
+
+    answers = asyncio.run(
+        _all(
+            BrowserBatch(ada, adas_interview, [FinalLine("a", "interviewer", "Ada's question")]),
+            BrowserBatch(ada, graces_interview, [FinalLine("x", "candidate", "Not Ada's interview")]),
+            BrowserBatch(grace, graces_interview, [FinalLine("y", "candidate", "Gone")], (), signed_out),
+            BrowserBatch(grace, graces_interview, [FinalLine("g", "interviewer", "Grace's question")]),
+        )
+    )
+
+    assert answers[0] == 1 and answers[3] == 1
+    assert isinstance(answers[1], NotFound)
+    assert isinstance(answers[2], NotAuthenticated)
+    assert [e.text for e in lines(adas_interview)] == ["Ada's question"]
+    assert [e.text for e in lines(graces_interview)] == ["Grace's question"]
+
+
+def test_a_batch_that_breaks_the_transaction_does_not_lose_the_others(commits):
+    tabs = [_interview(f"tab{n}@example.com") for n in range(3)]
+    good = [BrowserBatch(u, i, [FinalLine("q1", "interviewer", "Hello.")]) for u, i in tabs]
+    broken_user, broken_interview = _interview("broken@example.com")
+    # A line the database itself rejects (no role: NOT NULL), so the group's transaction fails as a whole.
+    broken = BrowserBatch(broken_user, broken_interview, [FinalLine("b1", None, "No role")])  # type: ignore[arg-type]
+
+    answers = asyncio.run(_all(good[0], broken, good[1], good[2]))
+
+    assert answers[0] == 1 and answers[2] == 1 and answers[3] == 1
+    assert isinstance(answers[1], Exception) and not isinstance(answers[1], int)
+    for _, interview_id in tabs:
+        assert [e.text for e in lines(interview_id)] == ["Hello."]
+    assert lines(broken_interview) == []
+
+
+def test_two_tabs_of_one_interview_in_one_group_keep_the_conversation_order(db):
+    user_id, interview_id = _interview("ada@example.com")
+    other_user, other_interview = _interview("grace@example.com")
+
+    answers = asyncio.run(
+        _all(
+            BrowserBatch(other_user, other_interview, [FinalLine("z", "interviewer", "Elsewhere")]),
+            BrowserBatch(user_id, interview_id, [FinalLine("a2", "candidate", "Answer", "q1")]),
+            BrowserBatch(user_id, interview_id, [FinalLine("q1", "interviewer", "Question")]),
+            BrowserBatch(user_id, interview_id, [FinalLine("q1", "interviewer", "Question (again)")]),
+        )
+    )
+
+    assert answers == [1, 1, 1, 0]  # the same line from the second tab is stored once
+    assert [e.text for e in lines(interview_id)] == ["Question", "Answer"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import String, bindparam, exists, false, func, text, update
+from sqlalchemy import Integer, String, bindparam, column, exists, false, func, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from vocahire.errors import NotAuthenticated, VocaHireError
-from vocahire.models import InterviewSession, TranscriptEntry, User, utcnow
+from vocahire.models import InterviewSession, TranscriptEntry, User, UTCDateTime, utcnow
 from vocahire.models.account_security import AuthSession
 from vocahire.services.accounts import sessions
 from vocahire.services.accounts.users import load_active_user
@@ -158,13 +158,13 @@ def _neighbours(session: Session, interview_id: str, lines: Sequence[FinalLine])
 
 @functools.cache
 def _insert_statement(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT (interview, item id) DO NOTHING RETURNING id, built and compiled once."""
+    """INSERT ... ON CONFLICT (interview, item id) DO NOTHING RETURNING the keys saved, built once."""
     table: Any = sa_inspect(TranscriptEntry).local_table
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
         insert(table)
         .on_conflict_do_nothing(index_elements=["session_id", "item_id"])
-        .returning(table.c.id)  # rowcount isn't reliable for multi-row upserts
+        .returning(table.c.session_id, table.c.item_id)  # rowcount isn't reliable for multi-row upserts
     )
 
 
@@ -185,23 +185,24 @@ def _insert_placed(session: Session, interview_id: str, lines: Sequence[FinalLin
     if not placed:
         return 0
     now = utcnow()
-    rows = [
-        {
-            "session_id": interview_id,
-            "role": line.role,
-            "text": line.text[:MAX_LINE_CHARS],
-            "item_id": line.item_id[:128],
-            "previous_item_id": (line.previous_item_id or None) and line.previous_item_id[:128],
-            "position": position,
-            "source": source,
-            "started_at": line.started_at,
-            "ended_at": line.ended_at,
-            "created_at": now,
-        }
-        for line, position in placed
-    ]
+    rows = [_row(interview_id, line, position, source, now) for line, position in placed]
     stmt = _insert_statement(session.get_bind().dialect.name)
     return len(session.connection().execute(stmt, rows).all())
+
+
+def _row(interview_id: str, line: FinalLine, position: float, source: str, now: datetime) -> dict[str, Any]:
+    return {
+        "session_id": interview_id,
+        "role": line.role,
+        "text": line.text[:MAX_LINE_CHARS],
+        "item_id": line.item_id[:128],
+        "previous_item_id": (line.previous_item_id or None) and line.previous_item_id[:128],
+        "position": position,
+        "source": source,
+        "started_at": line.started_at,
+        "ended_at": line.ended_at,
+        "created_at": now,
+    }
 
 
 def revise_line(
@@ -257,6 +258,17 @@ def _apply_locked(
     return new
 
 
+@dataclass(frozen=True)
+class BrowserBatch:
+    """One tab's fallback batch of final lines (and shortened lines) for one interview."""
+
+    user_id: int
+    interview_id: str
+    lines: Sequence[FinalLine]
+    revisions: Sequence[LineRevision] = ()
+    auth_session_id: str | None = None  # a built-in account's verified token: its session must be open
+
+
 def save_browser_batch(
     *,
     session: Session,
@@ -269,27 +281,62 @@ def save_browser_batch(
 ) -> int:
     """The browser's fallback copy of final lines (owner only, live or just ended); returns how many were new.
 
-    One transaction: the statement that takes the interview's turn also checks the owner, that the account
-    is active and (``auth_session_id``, a built-in account's verified token) that its session is still open,
-    so the caller needs no account read of its own; then one bounded read places the lines and one insert
-    saves the new ones. A browser may only shorten a line, and its clock is trusted only near the
-    interview's own times.
+    ``save_browser_batches`` with one batch: raises its refusal.
+    """
+    batch = BrowserBatch(user_id, interview_id, lines, revisions, auth_session_id)
+    (answer,) = save_browser_batches(session=session, batches=[batch], now=now)
+    if isinstance(answer, VocaHireError):
+        raise answer
+    return answer
+
+
+def save_browser_batches(
+    *, session: Session, batches: Sequence[BrowserBatch], now: datetime | None = None
+) -> list[int | VocaHireError]:
+    """Several tabs' batches in one transaction; per batch, how many of its lines were new or why it was
+    refused.
+
+    A fixed number of statements whatever the number of batches, plus one read per interview: one takes
+    every interview's turn (in interview id order, so two groups saving the same interviews can't each
+    wait for the other) and in the same statement checks each batch's owner, that the account is active
+    and (``auth_session_id``) that its session is still open, so the caller needs no account read of its
+    own; one bounded read per interview places its lines; one insert saves every new line. A refusal (a
+    signed-out tab, someone else's interview) is only its own batch's answer: its checks wrote nothing.
+    A browser may only shorten a line, and its clock is trusted only near the interview's own times.
     """
     now = now or utcnow()
-    row = _lock_for_browser(session, user_id, interview_id, auth_session_id, now)
-    if row is None:
-        _explain_refusal(session, user_id, interview_id, auth_session_id, now)
-        return 0
-    status, ended_at, started_at, created_at = row
-    if not interviews.accepts_browser_lines_at(status, ended_at, now):
-        return 0
-    lower = (started_at or created_at) - CLOCK_SKEW
-    upper = now + CLOCK_SKEW
+    answers: list[int | VocaHireError] = [0] * len(batches)
+    rows = _lock_for_browsers(session, batches, now)
+    accepted: list[tuple[int, list[FinalLine]]] = []
+    for index, batch in enumerate(batches):
+        row = rows.get(index)
+        if row is None:
+            try:
+                _explain_refusal(session, batch.user_id, batch.interview_id, batch.auth_session_id, now)
+            except VocaHireError as refusal:
+                answers[index] = refusal
+            continue
+        status, ended_at, started_at, created_at = row
+        if interviews.accepts_browser_lines_at(status, ended_at, now):
+            accepted.append((index, _trusted_times(batch.lines, started_at or created_at, now)))
+    new = _insert_browser_lines(session, batches, accepted, now)
+    for index, _ in accepted:
+        answers[index] = new.get(index, 0)
+        for revision in batches[index].revisions:
+            if revision.text:
+                shorter = LineRevision(revision.item_id, text=revision.text)
+                revise_line(session=session, interview_id=batches[index].interview_id, revision=shorter)
+    return answers
+
+
+def _trusted_times(lines: Sequence[FinalLine], start: datetime, now: datetime) -> list[FinalLine]:
+    """The lines, without any time the browser's clock got implausibly wrong."""
+    lower, upper = start - CLOCK_SKEW, now + CLOCK_SKEW
 
     def clamp(moment: datetime | None) -> datetime | None:
         return moment if moment is not None and lower <= moment <= upper else None
 
-    cleaned = [
+    return [
         FinalLine(
             line.item_id,
             line.role,
@@ -300,67 +347,106 @@ def save_browser_batch(
         )
         for line in lines
     ]
-    shorter = [LineRevision(r.item_id, text=r.text) for r in revisions if r.text]
-    return _apply_locked(session, interview_id, [*cleaned, *shorter], "browser")
 
 
-@dataclass(frozen=True)
-class BrowserBatch:
-    """One tab's fallback batch, as ``save_browser_batch`` takes it (to save several in one transaction)."""
-
-    user_id: int
-    interview_id: str
-    lines: Sequence[FinalLine]
-    revisions: Sequence[LineRevision] = ()
-    auth_session_id: str | None = None
-
-
-def save_browser_batches(
-    *, session: Session, batches: Sequence[BrowserBatch], now: datetime | None = None
-) -> list[int | VocaHireError]:
-    """Several tabs' batches in one transaction, each by ``save_browser_batch``'s rules; per batch, how many
-    lines were new or why it was refused.
-
-    A refusal (a signed-out tab, someone else's interview) is that batch's answer and the others still
-    save: its checks wrote nothing. Batches take their interviews' turns in interview id order, so two
-    groups saving the same interviews at once can't each wait for the other. Any other error aborts the
-    whole transaction (the caller then saves each batch on its own).
-    """
-    now = now or utcnow()
-    answers: dict[int, int | VocaHireError] = {}
-    for index in sorted(range(len(batches)), key=lambda i: str(batches[i].interview_id)):
-        batch = batches[index]
-        try:
-            answers[index] = save_browser_batch(
-                session=session,
-                user_id=batch.user_id,
-                interview_id=batch.interview_id,
-                lines=batch.lines,
-                revisions=batch.revisions,
-                now=now,
-                auth_session_id=batch.auth_session_id,
-            )
-        except VocaHireError as refusal:
-            answers[index] = refusal
-    return [answers[i] for i in range(len(batches))]
+def _insert_browser_lines(
+    session: Session,
+    batches: Sequence[BrowserBatch],
+    accepted: Sequence[tuple[int, list[FinalLine]]],
+    now: datetime,
+) -> dict[int, int]:
+    """Place each interview's lines (two tabs of one interview in arrival order) and insert them all at once;
+    per batch index, how many of its lines were new (a line two batches carry counts for the first)."""
+    by_interview: dict[str, list[tuple[int, FinalLine]]] = {}
+    for index, lines in accepted:
+        by_interview.setdefault(batches[index].interview_id, []).extend((index, line) for line in lines)
+    rows: list[dict[str, Any]] = []
+    sender: dict[tuple[str, str], int] = {}
+    for interview_id, tagged in by_interview.items():
+        lines = [line for _, line in tagged]
+        for index, line in tagged:
+            sender.setdefault((interview_id, line.item_id[:128]), index)
+        placed = place_lines(_neighbours(session, interview_id, lines), lines)
+        rows.extend(_row(interview_id, line, position, "browser", now) for line, position in placed)
+    new: dict[int, int] = {}
+    if rows:
+        stmt = _insert_statement(session.get_bind().dialect.name)
+        for saved_interview, saved_item in session.connection().execute(stmt, rows):
+            index = sender[(saved_interview, saved_item)]
+            new[index] = new.get(index, 0) + 1
+    return new
 
 
-def _lock_for_browser(
-    session: Session, user_id: int, interview_id: Any, auth_session_id: str | None, now: datetime
-) -> Any:
-    """Take the interview's turn and read what the batch needs, only if every check passes (else None)."""
-    if not interviews.valid_id(interview_id):
-        return None
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        _lock_interview(session, interview_id)
-    params = {"interview": interview_id, "user": user_id, "auth_session": auth_session_id, "now": now}
-    stmt = _browser_lock_statement(dialect, auth_session_id is not None)
-    return session.connection().execute(stmt, params).first()
+def _lock_for_browsers(session: Session, batches: Sequence[BrowserBatch], now: datetime) -> dict[int, Any]:
+    """Take the batches' interviews' turns and read what they need; per batch index, its interview's row
+    (status, ended, started, created) if every check passed."""
+    valid = [i for i, batch in enumerate(batches) if interviews.valid_id(batch.interview_id)]
+    if not valid:
+        return {}
+    if session.get_bind().dialect.name == "sqlite":
+        # One writer at a time: the write lock is every interview's turn; then each batch's checks.
+        _lock_interview(session, batches[valid[0]].interview_id)
+        found: dict[int, Any] = {}
+        for i in valid:
+            batch = batches[i]
+            params = {
+                "interview": batch.interview_id,
+                "user": batch.user_id,
+                "auth_session": batch.auth_session_id,
+                "now": now,
+            }
+            stmt = _browser_lock_statement(batch.auth_session_id is not None)
+            row = session.connection().execute(stmt, params).first()
+            if row is not None:
+                found[i] = row
+        return found
+    params = {
+        "n": valid,
+        "interviews": [batches[i].interview_id for i in valid],
+        "users": [batches[i].user_id for i in valid],
+        "auth_sessions": [batches[i].auth_session_id for i in valid],
+        "now": now,
+    }
+    return {row[0]: row[1:] for row in session.connection().execute(_BROWSERS_LOCK, params)}
+
+
+# PostgreSQL: every batch's checks and its interview's turn in one statement, whatever the number of
+# batches (arrays, so the statement's text never changes and the driver prepares it once). FOR NO KEY
+# UPDATE in a statement of its own: the lines read next get a fresh snapshot.
+_BROWSERS_LOCK = (
+    text(
+        """
+        SELECT r.n, i.status, i.ended_at, i.started_at, i.created_at
+        FROM unnest(
+            CAST(:n AS integer[]), CAST(:interviews AS varchar[]), CAST(:users AS integer[]),
+            CAST(:auth_sessions AS varchar[])
+        ) AS r(n, interview, owner, auth_session)
+        JOIN interview_sessions AS i ON i.id = r.interview AND i.user_id = r.owner
+        WHERE i.deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM users AS u WHERE u.id = r.owner AND u.deleted_at IS NULL)
+          AND (r.auth_session IS NULL OR EXISTS (
+              SELECT 1 FROM auth_sessions AS a
+              WHERE a.id = r.auth_session AND a.user_id = r.owner AND a.revoked_at IS NULL
+                AND a.expires_at > :now
+          ))
+        ORDER BY i.id
+        FOR NO KEY UPDATE OF i
+        """
+    )
+    .bindparams(bindparam("now", type_=UTCDateTime()))
+    .columns(
+        column("n", Integer),
+        column("status", String),
+        column("ended_at", UTCDateTime()),
+        column("started_at", UTCDateTime()),
+        column("created_at", UTCDateTime()),
+    )
+)
 
 
 @functools.cache
-def _browser_lock_statement(dialect: str, with_auth_session: bool) -> Any:
+def _browser_lock_statement(with_auth_session: bool) -> Any:
+    """SQLite: one batch's checks (the write lock is already held)."""
     user: Any = bindparam("user")
     checks = [
         col(InterviewSession.id) == bindparam("interview"),
@@ -383,8 +469,6 @@ def _browser_lock_statement(dialect: str, with_auth_session: bool) -> Any:
         col(InterviewSession.started_at),
         col(InterviewSession.created_at),
     ).where(*checks)
-    if dialect != "sqlite":
-        query = query.with_for_update(key_share=True, of=InterviewSession)  # FOR NO KEY UPDATE OF
     return query
 
 

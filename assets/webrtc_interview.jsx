@@ -1,8 +1,9 @@
 // The live interview in the browser: microphone, WebRTC to OpenAI Realtime, the `oai-events` data channel.
 //
 // What changes many times a second stays here: the streaming partial line, who is speaking, the audio
-// levels and the clock. The transcript is shown here too: the lines saved before the page loaded
-// (initialLines) and each final line the moment it is final, in conversation order (placeLine). Python
+// levels and the clock. The transcript is shown here too: the lines saved before the page loaded (read
+// from linesUrl, the app's own owner-only route: the page's state never carries the transcript) and each
+// final line the moment it is final, in conversation order (placeLine). Python
 // hears only about state changes, final lines (batched) and the end, through the event props (onStatus,
 // onLines, onEnded), and answers a batch with its sequence number only (the ackSeq prop). Final lines are
 // kept in localStorage until then, so lines said while the app's own connection is down are replayed
@@ -303,7 +304,7 @@ function MicIcon() {
 }
 
 export function WebRTCInterview(props) {
-  const { sessionId, exchangeUrl, status, autoStart, limitSeconds, elapsedSeconds, initialLines, ackSeq } = props;
+  const { sessionId, exchangeUrl, status, autoStart, limitSeconds, elapsedSeconds, linesUrl, ackSeq } = props;
   const [state, setState] = useState("idle");
   const [speaking, setSpeaking] = useState(null);
   const [partial, setPartial] = useState(null);
@@ -351,12 +352,32 @@ export function WebRTCInterview(props) {
   // The transcript shown: saved lines first, then lines still waiting in this browser's buffer.
   const [lines, setLines] = useState(() => {
     const pending = pendingRef.current || { lines: [], revisions: [] };
-    return withChanges(withSaved(initialLines, []), pending);
+    return withChanges([], pending);
   });
-  const savedKey = Array.isArray(initialLines) ? initialLines.map((l) => `${l.item_id}:${l.text.length}`).join(",") : "";
+  // The lines saved before this page opened, read once per interview and merged with what is shown. A
+  // failed read is tried again (1, 2, 4 s); the lines stay saved on the server whatever happens here.
   useEffect(() => {
-    setLines((shown) => withSaved(propsRef.current.initialLines, shown));
-  }, [savedKey]);
+    if (!linesUrl || !sessionId) return undefined;
+    let cancelled = false;
+    let timer = 0;
+    const read = (attempt) => {
+      fetch(linesUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
+        .then((body) => {
+          if (!cancelled) setLines((shown) => withSaved(body && body.lines, shown));
+        })
+        .catch(() => {
+          if (cancelled) return;
+          if (attempt < 3) timer = setTimeout(() => read(attempt + 1), 1000 * 2 ** attempt);
+          else setNotice("The lines said before this page opened couldn't be shown. They are saved, and your feedback includes them.");
+        });
+    };
+    read(0);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [sessionId, linesUrl]);
 
   const flush = useCallback((force) => {
     const pending = pendingRef.current;
@@ -620,7 +641,7 @@ export function WebRTCInterview(props) {
     idRef.current = sessionId;
     pendingRef.current = loadPending(sessionId);
     lastSentRef.current = { seq: -1, at: 0 };
-    setLines(withChanges(withSaved(propsRef.current.initialLines, []), pendingRef.current));
+    setLines(withChanges([], pendingRef.current)); // the saved lines are read again for this interview
     flush(true); // replay anything a previous visit could not deliver
   }, [sessionId, flush, teardown]);
 

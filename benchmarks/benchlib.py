@@ -123,6 +123,13 @@ def copy_tree(dest: Path) -> None:
             shutil.copy2(src, dest / item)
 
 
+def has_lines_route(workdir: Path) -> bool:
+    """Whether this build's live page reads its saved lines from a route (after issue 19) rather than
+    receiving them in its state: a tab of it then makes that request when it opens, as the browser does."""
+    routes = workdir / "vocahire" / "routes.py"
+    return routes.exists() and "API_INTERVIEW_LINES" in routes.read_text()
+
+
 def write_bare_app(dest: Path) -> None:
     (dest / "bare").mkdir(parents=True, exist_ok=True)
     (dest / "rxconfig.py").write_text(BARE_RXCONFIG)

@@ -703,6 +703,7 @@ def _run_tabs(
         "pgid": [w.process.pid for w in workers if w.process is not None],
         "names": names,
         "loaded_var": loaded_var,
+        "lines_route": bl.has_lines_route(workdir),
         "accounts": [[cookie, iid] for (_, cookie), iid in zip(accounts, ids, strict=True)],
         "clients": n,
         "lines_before": lines_before,

@@ -53,6 +53,7 @@ RX = "_rx_state_"
 INTERVAL = 2.0
 # While the sideband records the call the component sends its copy every 8 s (4 lines at a line every 2 s).
 BATCH_INTERVAL, BATCH_LINES = 8.0, 4
+_HTTP: Any = None  # the client process's HTTP connections (the saved lines' route)
 BEFORE_REF = "7ecb858"  # before issue 19: disk state manager, six statements and two transactions per batch
 SAVE_GOAL_MS = 100.0
 
@@ -114,10 +115,25 @@ class Tab:
             wait_timeout=60,
         )
         await asyncio.wait_for(loaded.wait(), 120)
+        if self.cfg.get("lines_route"):  # the app's component reads the saved lines from its route
+            await self.read_saved_lines()
         if self.cfg.get("loaded_var"):  # the app's component reports its call connecting once mounted
             status = {"session_id": self.interview_id, "state": "connecting"}
             await self._emit(f"{self.names['live']}.on_status", {"event": status})
             await self._until(lambda: self.live.get("connection" + RX) == "connecting", 60)
+
+    async def read_saved_lines(self) -> None:
+        """What the live page's component does once mounted: GET the saved lines (owner only, the cookie)."""
+        import httpx
+
+        global _HTTP
+        if _HTTP is None:
+            _HTTP = httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=50))
+        url = f"{self.url}/api/interviews/{self.interview_id}/lines"
+        response = await _HTTP.get(url, headers={"Cookie": self.cookie, "Accept": "application/json"})
+        response.raise_for_status()
+        if len(response.json()["lines"]) != self.cfg["lines_before"]:
+            raise RuntimeError(f"{url} answered {len(response.json()['lines'])} lines")
 
     async def _emit(self, name: str, payload: dict[str, Any]) -> None:
         event = {
@@ -314,6 +330,7 @@ def measure(build: Build, args: argparse.Namespace) -> None:
             "pgid": backend.pgid,
             "names": names,
             "loaded_var": None if build.kind == "bare" else "interview_id",
+            "lines_route": bl.has_lines_route(build.workdir),
             "accounts": [[cookie, iid] for (_, cookie), iid in zip(accounts, ids, strict=True)],
             "clients": args.clients,
             "lines_before": args.lines_before,

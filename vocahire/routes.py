@@ -41,6 +41,7 @@ API_CLERK_WEBHOOK = "/api/webhooks/clerk"
 API_ACCOUNT_EXPORT = "/api/account/export"
 API_ADMIN_INTERVIEW_COSTS = "/api/admin/interview-costs.csv"
 API_WEBRTC_EXCHANGE = "/api/webrtc-exchange"
+API_INTERVIEW_LINES = "/api/interviews/{interview_id}/lines"
 
 
 def sign_in_url(next_path: str | None = None, **extra: str) -> str:
@@ -59,6 +60,11 @@ def sign_up_url(next_path: str | None = None, **extra: str) -> str:
 
 def interview_live_url(session_id: str) -> str:
     return f"/interview/{session_id}"
+
+
+def interview_lines_url(session_id: str) -> str:
+    """The saved lines of a live interview, which its page's call component reads (owner only)."""
+    return API_INTERVIEW_LINES.format(interview_id=session_id)
 
 
 def feedback_url(session_id: str) -> str:

@@ -17,7 +17,7 @@ from vocahire.infra.database import in_session
 from vocahire.services.accounts import sessions
 from vocahire.services.interviews.resume_text import ResumeText, ResumeTooComplex
 from vocahire.services.interviews.sideband import SidebandRegistry
-from vocahire.services.interviews.transcript import FinalLine, save_lines
+from vocahire.services.interviews.transcript import FinalLine, owned_line_views, save_lines
 from vocahire.state import interview as interview_state
 from vocahire.state.interview import InterviewSetupState, LiveInterviewState
 from vocahire.wording import (
@@ -360,17 +360,17 @@ async def test_a_batch_is_saved_and_answered_with_its_sequence_number_only(db):
     state._clean()
     await call(state, "on_lines", batch(started.id, 1, line("c1", "candidate", "I build APIs.", "i1")))
     assert sent_to_browser(state) == {}
-    # A reload hands the saved lines, in conversation order, to the component for its first render.
+    # A reload points the component at the saved lines' route; the tab's state never holds them.
     again = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
     await call(again, "load")
-    assert [(saved["item_id"], saved["text"]) for saved in again.lines] == [
-        ("i1", "Tell me…"),
-        ("c1", "I build APIs."),
-        ("i2", "Why APIs?"),
-    ]
+    assert again.lines == [] and again.lines_url == f"/api/interviews/{started.id}/lines"
+    assert [
+        (saved["item_id"], saved["text"])
+        for saved in in_session(owned_line_views, user_id=user.id, interview_id=started.id)
+    ] == [("i1", "Tell me…"), ("c1", "I build APIs."), ("i2", "Why APIs?")]
 
 
-async def test_the_tab_lets_go_of_the_saved_lines_once_its_component_shows_them(db):
+async def test_the_tab_holds_the_transcript_only_once_the_interview_is_over(db):
     user = make_user()
     started = start(user.id)
     connect_without_upstream(started.id)
@@ -379,13 +379,16 @@ async def test_the_tab_lets_go_of_the_saved_lines_once_its_component_shows_them(
     )
     state = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
     await call(state, "load")
-    assert [line["text"] for line in state.lines] == ["Tell me about yourself."]  # the first render's
-    await call(state, "on_status", {"session_id": started.id, "state": "connecting"})
-    assert state.lines == []  # the component holds them now; the tab's state doesn't grow with the call
+    assert state.lines == []  # live: the component reads them from lines_url
+    await call(state, "on_status", {"session_id": started.id, "state": "live"})
+    assert state.lines == []
     await call(state, "on_ended", {"session_id": started.id, "reason": "ended_by_candidate"})
     assert [line["text"] for line in state.lines] == [
         "Tell me about yourself."
     ]  # the ended page's transcript
+    ended = state_at(LiveInterviewState, user.id, f"/interview/{started.id}")
+    await call(ended, "load")
+    assert [line["text"] for line in ended.lines] == ["Tell me about yourself."]
 
 
 async def test_a_batch_from_a_tab_signed_out_elsewhere_saves_nothing(db):

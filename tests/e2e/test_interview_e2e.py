@@ -416,19 +416,24 @@ def test_lines_buffered_in_the_browser_are_replayed_once(page: Any, app_data: Ap
     }
     buffer = {"seq": 1000, "lines": [offline], "revisions": []}
     page.evaluate(f"window.localStorage.setItem('{key}', {json.dumps(json.dumps(buffer))})")
-    page.reload()
+    # The saved lines come from the app's owner-only route, not through the page's state.
+    with page.expect_response(lambda r: r.url.endswith(f"/api/interviews/{interview_id}/lines")) as read:
+        page.reload()
+    assert read.value.status == 200 and read.value.json()["lines"][0]["item_id"] == first_line
     wait_hydrated(page)
     page.wait_for_selector(
         "#reconnect-button"
     )  # a reload mid-interview offers to reconnect, never starts twice
-    # Shown at once from the buffer, after the line it follows; saved once; acknowledged, so forgotten.
+    # Shown from the buffer, after the line it follows; saved once; acknowledged, so forgotten.
     page.wait_for_selector(f"#transcript :text('{offline['text']}')")
+    page.wait_for_selector(f"#transcript .transcript-line[data-item='{first_line}']")
     assert offline["text"] in page.locator("#transcript .transcript-line").nth(1).inner_text()
     assert wait_for(lambda: ("candidate", offline["text"]) in db_lines(interview_id), 15)
     assert wait_for(lambda: page.evaluate(f"window.localStorage.getItem('{key}')") is None, 10)
     page.reload()
     wait_hydrated(page)
     page.wait_for_selector("#reconnect-button")
+    page.wait_for_selector(f"#transcript .transcript-line[data-item='{offline['item_id']}']")
     shown = page.locator("#transcript .transcript-line").all_inner_texts()
     assert sum(offline["text"] in text for text in shown) == 1  # from the saved lines now, not twice
     assert offline["text"] in shown[1]

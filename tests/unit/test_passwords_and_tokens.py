@@ -43,6 +43,30 @@ def test_expired_token_is_refused_with_a_clear_message(env):
         verify_session_token(token, s)
 
 
+def test_a_token_verified_before_is_still_refused_once_it_expires(env, monkeypatch):
+    """Each tab's events present the same token, decoded once: its expiry is checked every time."""
+    from vocahire.services.accounts import session_tokens
+
+    s = load_settings()
+    token = issue_session_token(7, "s1", s)
+    assert verify_session_token(token, s).session_id == "s1"
+    later = datetime.now(UTC) + timedelta(minutes=s.session_ttl_minutes, seconds=6)
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return later
+
+    monkeypatch.setattr(session_tokens, "datetime", Later)
+    with pytest.raises(NotAuthenticated, match="expired"):
+        verify_session_token(token, s)
+    # A token signed with another secret (rotated) is not taken for one verified before.
+    monkeypatch.undo()
+    other = s.model_copy(update={"session_secret": "another-secret-" + "x" * 40})
+    with pytest.raises(NotAuthenticated, match="not valid"):
+        verify_session_token(token, other)
+
+
 def test_tampered_token_is_refused(env):
     s = load_settings()
     token = issue_session_token(7, "s1", s)

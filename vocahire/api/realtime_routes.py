@@ -1,9 +1,15 @@
-"""WebRTC signalling: the browser's offer in, OpenAI's answer out; the API key stays on the server.
+"""The live call's two routes: WebRTC signalling, and the transcript saved so far.
 
 ``POST /api/webrtc-exchange`` with ``{"session_id": ..., "sdp": <offer>}`` and the
-session cookie. 401 signed out, 404 for an interview that isn't the caller's,
-409 when it can't (re)connect now, 422 for a bad offer, 502/504 when OpenAI
-fails (the credit of a first start is refunded then). Answers ``{"sdp": <answer>}``.
+session cookie: the browser's offer in, OpenAI's answer out; the API key stays on the server.
+401 signed out, 404 for an interview that isn't the caller's, 409 when it can't (re)connect now,
+422 for a bad offer, 502/504 when OpenAI fails (the credit of a first start is refunded then).
+Answers ``{"sdp": <answer>}``.
+
+``GET /api/interviews/{id}/lines`` with the session cookie: the lines saved so far, in conversation
+order (``{"lines": [{"item_id", "previous_item_id", "role", "text"}, ...]}``), which the call component
+reads when the live page opens. The page's own state never holds them, so an open tab costs the server
+no transcript (issue 19). 401 signed out, 404 for an interview that isn't the caller's.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from starlette.routing import Route
 from vocahire import routes
 from vocahire.api.errors import json_route
 from vocahire.errors import Forbidden, InvalidInput
+from vocahire.infra.database import run_db
 from vocahire.services.accounts.identity import Credential, require_user, verify_credential
+from vocahire.services.interviews import transcript
 from vocahire.services.interviews.calls import MAX_OFFER_BYTES, check_offer, connect_call
 from vocahire.settings import get_settings
 
@@ -67,6 +75,19 @@ async def webrtc_exchange(request: Request) -> JSONResponse:
     return JSONResponse({"sdp": answer}, headers=NO_STORE)
 
 
+@json_route
+async def interview_lines(request: Request) -> JSONResponse:
+    """The owner's saved lines of one interview (the call component's first render)."""
+    user_id, auth_session_id = await _caller(request)
+    lines = await run_db(
+        transcript.owned_line_views,
+        user_id=user_id,
+        interview_id=request.path_params["interview_id"],
+        auth_session_id=auth_session_id,
+    )
+    return JSONResponse({"lines": lines}, headers=NO_STORE)
+
+
 async def _caller(request: Request) -> tuple[int, str | None]:
     """Who is asking: a built-in account's token is verified in place (no I/O) and its session checked by
     the exchange's own statement (the session id returned); Clerk goes through ``require_user``."""
@@ -83,4 +104,7 @@ async def _caller(request: Request) -> tuple[int, str | None]:
 
 
 def realtime_routes() -> list[Route]:
-    return [Route(routes.API_WEBRTC_EXCHANGE, webrtc_exchange, methods=["POST"])]
+    return [
+        Route(routes.API_WEBRTC_EXCHANGE, webrtc_exchange, methods=["POST"]),
+        Route(routes.API_INTERVIEW_LINES, interview_lines, methods=["GET"]),
+    ]

@@ -2,9 +2,11 @@
 
 The JSX owns the microphone, the peer connection, the ``oai-events`` data channel
 and everything that changes many times a second (partial line, who is speaking,
-audio levels, the clock), and it shows the transcript: ``initial_lines`` (saved
-before the page loaded) followed by each final line as soon as it is final, in
-the conversation's order. It calls three event props, each with one plain dict
+audio levels, the clock), and it shows the transcript: the lines saved before the
+page loaded (which it reads from ``lines_url``, the owner-only
+``routes.API_INTERVIEW_LINES``: the page's state never holds the transcript while the
+call is live) followed by each final line as soon as it is final, in the
+conversation's order. It calls three event props, each with one plain dict
 that the state validates with pydantic before use: ``on_status`` (connection
 state changes), ``on_lines`` (batched final lines, acknowledged by sequence
 number through ``ack_seq``; ``server_records`` says the server had every line of the last batch already,
@@ -33,7 +35,7 @@ class WebRTCInterview(rx.Component):
     auto_start: rx.Var[bool]
     limit_seconds: rx.Var[int]
     elapsed_seconds: rx.Var[float]
-    initial_lines: rx.Var[list[dict[str, Any]]]
+    lines_url: rx.Var[str]
     ack_seq: rx.Var[int]
     server_records: rx.Var[bool]
 

@@ -88,7 +88,7 @@ def _live_panel() -> rx.Component:
             auto_start=True,
             limit_seconds=L.limit_seconds,
             elapsed_seconds=L.elapsed_seconds,
-            initial_lines=L.lines,
+            lines_url=L.lines_url,
             ack_seq=L.ack_seq,
             server_records=L.server_records,
             on_status=L.on_status,

@@ -430,10 +430,6 @@ class LiveInterviewState(rx.State):
         if data.session_id != self._interview_id:
             return
         self.connection = data.state
-        if self.lines and self.status in ("starting", "active") and data.state in ("connecting", "live"):
-            # The component has rendered the saved lines and shows each new one itself: the tab's state
-            # needn't hold the transcript for the rest of the call (it grows the memory of every open tab).
-            self.lines = []
         try:
             if data.state == "live":
                 # Through the database: the sideband task may run on another worker.
@@ -547,6 +543,11 @@ class LiveInterviewState(rx.State):
     @rx.var
     def feedback_href(self) -> str:
         return routes.feedback_url(self.interview_id) if self.interview_id else routes.HISTORY
+
+    @rx.var
+    def lines_url(self) -> str:
+        """Where the call component reads the lines saved before the page opened."""
+        return routes.interview_lines_url(self.interview_id) if self.interview_id else ""
 
     @rx.var
     def is_live(self) -> bool:

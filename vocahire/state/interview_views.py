@@ -110,8 +110,9 @@ def live_page_data(
 ) -> dict[str, Any]:
     """What the live page shows of the owner's interview (``NotFound`` for anyone else).
 
-    ``lines`` (with ``with_lines``) are the lines saved so far, for the first render: while the call is
-    live the component shows the new ones itself.
+    ``lines`` (with ``with_lines``) are the saved transcript of an interview that is over. While it is
+    live the tab's state doesn't hold them (they would cost every open tab's memory): the call component
+    reads them from ``routes.API_INTERVIEW_LINES`` and shows each new one itself.
     """
     now = now or utcnow()
     row = interviews.owned_interview(session=session, user_id=user_id, interview_id=interview_id)
@@ -140,7 +141,7 @@ def live_page_data(
         "duration_label": _duration(row.duration_seconds),
         "charged": f"{credits.from_cents(row.credits_charged_cents):.2f}",
     }
-    if with_lines:
+    if with_lines and row.status not in interviews.LIVE_STATUSES:
         data["lines"] = transcript.list_line_views(session=session, interview_id=row.id)
     return data
 

@@ -42,10 +42,31 @@ def issue_session_token(
     return jwt.encode(payload, settings.session_secret, algorithm="HS256")
 
 
+# Tokens whose signature, audience and issuer were verified, by (token, secret): every event of a tab
+# presents the same cookie, so it is decoded once, and only its expiry is checked again. Bounded: forgotten
+# all at once when full (each is then verified once more).
+_VERIFIED: dict[tuple[str, str], SessionClaims] = {}
+_VERIFIED_MAX = 10_000
+_LEEWAY = timedelta(seconds=5)
+
+
 def verify_session_token(token: str, settings: Settings) -> SessionClaims:
     """Verify signature, expiry and audience; any failure is ``NotAuthenticated`` (fail closed)."""
     if not token or len(token) > 4096:
         raise NotAuthenticated()
+    key = (token, settings.session_secret)
+    claims = _VERIFIED.get(key)
+    if claims is None:
+        claims = _decode(token, settings)
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[key] = claims
+    if claims.expires_at + _LEEWAY <= datetime.now(UTC):
+        raise NotAuthenticated("Your session has expired. Please sign in again.")
+    return claims
+
+
+def _decode(token: str, settings: Settings) -> SessionClaims:
     try:
         claims = jwt.decode(
             token,
@@ -53,7 +74,7 @@ def verify_session_token(token: str, settings: Settings) -> SessionClaims:
             algorithms=["HS256"],
             audience=_AUDIENCE,
             issuer=_ISSUER,
-            leeway=5,
+            leeway=_LEEWAY,
             options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
         user_id = int(claims["sub"])

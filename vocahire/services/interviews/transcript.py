@@ -395,7 +395,7 @@ def _lock_for_browsers(session: Session, batches: Sequence[BrowserBatch], now: d
                 "auth_session": batch.auth_session_id,
                 "now": now,
             }
-            stmt = _browser_lock_statement(batch.auth_session_id is not None)
+            stmt = _browser_checks(batch.auth_session_id is not None)
             row = session.connection().execute(stmt, params).first()
             if row is not None:
                 found[i] = row
@@ -445,8 +445,9 @@ _BROWSERS_LOCK = (
 
 
 @functools.cache
-def _browser_lock_statement(with_auth_session: bool) -> Any:
-    """SQLite: one batch's checks (the write lock is already held)."""
+def _browser_checks(with_auth_session: bool) -> Any:
+    """The interview's row if it is the user's, the account is active and (``auth_session``) that session is
+    open: one batch's checks on SQLite (its write lock already held), and the saved lines' reader's."""
     user: Any = bindparam("user")
     checks = [
         col(InterviewSession.id) == bindparam("interview"),
@@ -493,6 +494,18 @@ def list_lines(*, session: Session, interview_id: str) -> list[TranscriptEntry]:
             .order_by(col(TranscriptEntry.position), col(TranscriptEntry.id))
         ).all()
     )
+
+
+def owned_line_views(
+    *, session: Session, user_id: int, interview_id: Any, auth_session_id: str | None = None
+) -> list[dict[str, Any]]:
+    """``list_line_views`` for the interview's owner, checked as a browser batch is (raises its refusal)."""
+    now = utcnow()
+    params = {"interview": interview_id, "user": user_id, "auth_session": auth_session_id, "now": now}
+    checks = _browser_checks(auth_session_id is not None)
+    if not interviews.valid_id(interview_id) or session.connection().execute(checks, params).first() is None:
+        _explain_refusal(session, user_id, interview_id, auth_session_id, now)
+    return list_line_views(session=session, interview_id=interview_id)
 
 
 def list_line_views(*, session: Session, interview_id: str) -> list[dict[str, Any]]:

@@ -757,6 +757,8 @@ def ingest_batch() -> int:
 
 
 def report_live(res: dict[str, Any], title: str = "live interviews") -> None:
+    import transcript_ingest_bench as ingest
+
     line = next(p for p in res["phases"] if p["kind"] == "line")
     noop = next(p for p in res["phases"] if p["kind"] == "noop")
     lat = [x * 1000 for x in line["latencies"]]
@@ -766,7 +768,7 @@ def report_live(res: dict[str, Any], title: str = "live interviews") -> None:
     )
     print(
         f"  {res['idle_clients']} tabs opened in {res['opened_in']:.1f} s; backend memory"
-        f" {(res['rss_idle'] - res['rss_before']) / res['idle_clients'] / 1024:.0f} KB per connected tab"
+        f" {ingest.memory_per_tab(res):.0f} KB per connected tab (after the first {ingest.WARM_TABS})"
     )
     print(
         f"  save round trip (emit -> saved -> acknowledged): median {statistics.median(lat):.1f} ms,"

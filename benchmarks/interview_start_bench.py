@@ -2,7 +2,8 @@
 
 One start = what the server does between the candidate pressing Start and the browser getting
 OpenAI's answer, minus the browser's own WebRTC work, as the app does it:
-1. identity: verify the session token and read the account (``require_user``, through the cache);
+1. identity: verify the session token and read the account (``require_user``, through the cache: each
+   account was seen once before, as the set-up page a candidate starts from loaded it);
 2. the set-up state's start: ``interviews.start_interview`` in a worker thread (what
    ``InterviewSetupState.start_interview`` calls): stale sessions, one-live check, the session row
    and the credit;
@@ -156,6 +157,15 @@ async def one_start(
     return t3 - t0
 
 
+async def warm_identities(cookies: list[str]) -> None:
+    """Each account is seen once before its start, as a candidate is: the set-up page they start from
+    loaded their account (and put it in the user cache)."""
+    from vocahire.services.accounts.identity import Credential, require_user
+
+    for cookie in cookies:
+        await require_user(Credential(cookie_header=cookie))
+
+
 async def upstream_alone(n: int, concurrency: int) -> tuple[list[float], float]:
     """The same multipart request straight to the fake: its latency and this process's CPU per call."""
     from vocahire.infra import openai_realtime as realtime
@@ -188,6 +198,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     total = args.warmup + args.serial + args.burst * args.bursts
     accounts = await asyncio.to_thread(bl.make_accounts, total)
     cookies = [cookie for _, cookie in accounts]
+    await warm_identities(cookies)
     transport = httpx.ASGITransport(app=make_api())
     out: dict[str, Any] = {}
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000", timeout=60) as client:
@@ -237,6 +248,7 @@ async def run_redos(args: argparse.Namespace) -> dict[str, Any]:
     accounts = await asyncio.to_thread(bl.make_accounts, total)
     redo_of = await asyncio.to_thread(seed_redoable, [user_id for user_id, _ in accounts])
     cookies = [cookie for _, cookie in accounts]
+    await warm_identities(cookies)
     transport = httpx.ASGITransport(app=make_api())
     out: dict[str, Any] = {}
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000", timeout=60) as client:

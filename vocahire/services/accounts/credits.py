@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func
 
 from vocahire.errors import InsufficientCredits, InvalidInput, NotFound
 from vocahire.infra import cache
-from vocahire.models import CreditLedgerEntry, User
+from vocahire.models import CreditLedgerEntry, User, utcnow
 from vocahire.models.ledger import KIND_GRANT, KIND_INTERVIEW_DEBIT, KIND_REFUND, LEDGER_KINDS
 
 SIGNUP_GRANT = Decimal("3.00")
@@ -99,27 +101,32 @@ def apply_credit_change(
             break
     else:  # pragma: no cover - only under pathological contention
         raise InvalidInput("Your balance is changing too fast; please try again.")
-    entry = CreditLedgerEntry(
-        user_id=user_id,
-        amount_cents=applied,
-        kind=kind,
-        reason=reason[:500],
-        idempotency_key=idempotency_key,
-        actor_user_id=actor_user_id,
-    )
-    session.add(entry)
-    try:
-        with session.begin_nested():
-            session.flush([entry])
-    except IntegrityError:
+    values: dict[str, Any] = {
+        "user_id": user_id,
+        "amount_cents": applied,
+        "kind": kind,
+        "reason": reason[:500],
+        "idempotency_key": idempotency_key,
+        "actor_user_id": actor_user_id,
+        "created_at": utcnow(),
+    }
+    # One statement (no savepoint): ON CONFLICT DO NOTHING leaves the transaction usable on every database.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    saved = session.execute(
+        insert(CreditLedgerEntry)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(col(CreditLedgerEntry.id))
+    ).first()
+    if saved is None:
         # Another transaction applied the same key between our check and insert: undo our update.
         session.execute(
             update(User)
             .where(col(User.id) == user_id)
             .values(credits_cents=col(User.credits_cents) - applied)
         )
-        session.expunge(entry)
         return None
+    entry = CreditLedgerEntry(id=saved[0], **values)
     # Balances are cached (vocahire.infra.cache): drop this user's entry once the change commits.
     cache.invalidate_user_on_commit(session, user_id)
     return entry
@@ -144,10 +151,20 @@ def reserve_interview_credit(*, session: Session, user_id: int, interview_id: st
     ).scalar_one_or_none()
     if balance is None:
         raise NotFound("User not found.")
-    if balance < to_cents(MINIMUM_TO_START):
-        raise InsufficientCredits(from_cents(balance), MINIMUM_TO_START)
-    cost = interview_cost_cents(balance)
-    return _debit_session(session, user_id, interview_id, cost, "Practice interview", MINIMUM_TO_START)
+    cost = interview_charge_cents(balance)
+    return debit_interview(session=session, user_id=user_id, interview_id=interview_id, cost_cents=cost)
+
+
+def interview_charge_cents(balance_cents: int) -> int:
+    """What starting an interview takes from ``balance_cents``; ``InsufficientCredits`` below 0.50."""
+    if balance_cents < to_cents(MINIMUM_TO_START):
+        raise InsufficientCredits(from_cents(balance_cents), MINIMUM_TO_START)
+    return interview_cost_cents(balance_cents)
+
+
+def debit_interview(*, session: Session, user_id: int, interview_id: str, cost_cents: int) -> int:
+    """Debit a new interview's ``cost_cents`` (``interview_charge_cents``) once; returns the cents taken."""
+    return _debit_session(session, user_id, interview_id, cost_cents, "Practice interview", MINIMUM_TO_START)
 
 
 def reserve_redo_credit(*, session: Session, user_id: int, interview_id: str, price: Decimal) -> int:

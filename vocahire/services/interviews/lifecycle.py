@@ -243,6 +243,10 @@ def start_interview(
     existing = live_interview_id(session=session, user_id=user_id) if left_open else None
     if existing:
         raise InterviewInProgress(existing)
+    premium = user.has_premium(now)
+    # The charge is known before the row exists (the balance was read with the account): the row carries
+    # it from the start, and the debit below either takes exactly that or refuses the whole start.
+    charged = 0 if premium else credits.interview_charge_cents(user.credits_cents)
     values: dict[str, Any] = {
         "id": new_id(),
         "user_id": user_id,
@@ -259,6 +263,7 @@ def start_interview(
         "style": setup.style,
         "cut_in_enabled": setup.cut_in,
         "status": STATUS_STARTING,
+        "credits_charged_cents": charged,
         "created_at": now,
         "updated_at": now,
     }
@@ -271,16 +276,9 @@ def start_interview(
     if inserted is None:
         raise InterviewInProgress(live_interview_id(session=session, user_id=user_id) or "")
     interview_id = values["id"]
-    premium = user.has_premium(now)
-    charged = 0
     if not premium:
-        charged = credits.reserve_interview_credit(
-            session=session, user_id=user_id, interview_id=interview_id
-        )
-        session.execute(
-            update(InterviewSession)
-            .where(col(InterviewSession.id) == interview_id)
-            .values(credits_charged_cents=charged)
+        credits.debit_interview(
+            session=session, user_id=user_id, interview_id=interview_id, cost_cents=charged
         )
     return StartedInterview(interview_id, credits.from_cents(charged), premium)
 

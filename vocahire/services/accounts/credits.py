@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, func
 
 from vocahire.errors import InsufficientCredits, InvalidInput, NotFound
@@ -126,7 +127,10 @@ def apply_credit_change(
             .values(credits_cents=col(User.credits_cents) - applied)
         )
         return None
+    # The saved row as a persistent object of this session (as a flushed one was), with no read back.
     entry = CreditLedgerEntry(id=saved[0], **values)
+    make_transient_to_detached(entry)
+    session.add(entry)
     # Balances are cached (vocahire.infra.cache): drop this user's entry once the change commits.
     cache.invalidate_user_on_commit(session, user_id)
     return entry

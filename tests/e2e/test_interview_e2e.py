@@ -434,6 +434,7 @@ def test_lines_buffered_in_the_browser_are_replayed_once(page: Any, app_data: Ap
     wait_hydrated(page)
     page.wait_for_selector("#reconnect-button")
     page.wait_for_selector(f"#transcript .transcript-line[data-item='{offline['item_id']}']")
+    shot(page, "interview-live-reloaded")  # the saved lines, read from the lines route after a reload
     shown = page.locator("#transcript .transcript-line").all_inner_texts()
     assert sum(offline["text"] in text for text in shown) == 1  # from the saved lines now, not twice
     assert offline["text"] in shown[1]

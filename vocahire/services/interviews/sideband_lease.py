@@ -68,7 +68,7 @@ def renew(*, session: Session, interview_id: str, call_id: str, now: datetime | 
     result = session.execute(
         update(InterviewSession)
         .where(*_this_live_call(interview_id, call_id), col(InterviewSession.sideband_owner) == PROCESS_ID)
-        .values(sideband_lease_until=now + timedelta(seconds=LEASE_SECONDS))
+        .values(**lease_values(now))
     )
     return bool(getattr(result, "rowcount", 0) == 1)
 

@@ -243,12 +243,6 @@ def apply_changes(
 ) -> int:
     """Save new lines and apply revisions in one transaction; returns how many lines were new."""
     _lock_interview(session, interview_id)
-    return _apply_locked(session, interview_id, changes, source)
-
-
-def _apply_locked(
-    session: Session, interview_id: str, changes: Sequence[FinalLine | LineRevision], source: str
-) -> int:
     new = _insert_placed(session, interview_id, [c for c in changes if isinstance(c, FinalLine)], source)
     for change in changes:
         if isinstance(change, LineRevision):
@@ -464,13 +458,12 @@ def _browser_checks(with_auth_session: bool) -> Any:
                 col(AuthSession.expires_at) > bindparam("now"),
             )
         )
-    query = sa_select(
+    return sa_select(
         col(InterviewSession.status),
         col(InterviewSession.ended_at),
         col(InterviewSession.started_at),
         col(InterviewSession.created_at),
     ).where(*checks)
-    return query
 
 
 def _explain_refusal(

@@ -8,7 +8,7 @@ import reflex as rx
 from starlette.types import ASGIApp
 
 from vocahire import routes
-from vocahire.api import harden, make_api
+from vocahire.api import api_transformers, harden
 from vocahire.infra import observability
 from vocahire.pages.account import account_page
 from vocahire.pages.admin_usage import admin_usage_page
@@ -68,7 +68,7 @@ class VocaHireApp(rx.App):
 
 
 app = VocaHireApp(
-    api_transformer=make_api(),
+    api_transformer=api_transformers(),
     backend_exception_handler=backend_exception_handler,  # Redis away: the tab's banner says so
     head_components=[
         rx.el.meta(

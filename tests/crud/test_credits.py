@@ -107,3 +107,27 @@ def test_concurrent_debits_never_spend_the_same_credit_twice(db):
 def test_floats_are_refused_for_credit_amounts():
     with pytest.raises(TypeError):
         credits.to_cents(1.1)  # type: ignore[arg-type]
+
+
+def test_a_debit_from_a_stale_balance_reads_again_and_a_repeated_key_takes_nothing(db):
+    """A start passes the balance it read with the account; a change in between must not be lost, and the
+    debit's key still can't apply twice though a start skips the key's look-up."""
+    user = make_user()
+    in_session(
+        credits.apply_credit_change,
+        user_id=user.id,
+        amount_cents=-50,
+        kind=KIND_ADMIN_ADJUSTMENT,
+        reason="meanwhile",
+        idempotency_key="between",
+    )
+    taken = in_session(
+        credits.debit_interview, user_id=user.id, interview_id="s1", cost_cents=100, balance_read=300
+    )
+    assert taken == 100
+    assert balance_of(user.id) == Decimal("1.50") == ledger_total(user.id)
+    again = in_session(
+        credits.debit_interview, user_id=user.id, interview_id="s1", cost_cents=100, balance_read=150
+    )
+    assert again == 0
+    assert balance_of(user.id) == Decimal("1.50") == ledger_total(user.id)

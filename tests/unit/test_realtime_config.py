@@ -1,5 +1,7 @@
 """The GA session object sent to /realtime/calls: the shape OpenAI accepts, values from settings and pace."""
 
+import json
+
 import pytest
 from openai.types.realtime import RealtimeSessionCreateRequest
 
@@ -104,3 +106,31 @@ def test_sideband_url_follows_the_base_url():
         realtime.sideband_url(settings(OPENAI_BASE_URL="http://127.0.0.1:9/v1"), "rtc_2")
         == "ws://127.0.0.1:9/v1/realtime?call_id=rtc_2"
     )
+
+
+def test_the_call_form_is_one_multipart_body_a_standard_parser_reads_back():
+    """The offer and session leave as one buffer; a value can hold anything, line breaks included."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+    session = json.dumps({"type": "realtime", "instructions": "Ask one question.\n--not-a-boundary--"})
+    body, content_type = realtime.form_data({"sdp": sdp, "session": session})
+    assert content_type.startswith("multipart/form-data; boundary=")
+
+    async def parse() -> dict[str, str]:
+        sent = False
+
+        async def receive() -> dict[str, object]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        scope = {"type": "http", "method": "POST", "headers": [(b"content-type", content_type.encode())]}
+        form = await Request(scope, receive).form()
+        return {k: str(v) for k, v in form.items()}
+
+    assert asyncio.run(parse()) == {"sdp": sdp, "session": session}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import secrets
 import ssl
 from dataclasses import dataclass
 from typing import Any
@@ -127,20 +128,38 @@ def _call_id_from(location: str | None) -> str | None:
     return call_id
 
 
+def form_data(fields: dict[str, str]) -> tuple[bytes, str]:
+    """``multipart/form-data`` of plain text fields (no filenames): the body and its content type.
+
+    Built as one buffer, so the request leaves in one write; httpx's ``files=`` streams each part's
+    header, value and separator separately (about ten socket writes per start)."""
+    while True:
+        boundary = secrets.token_hex(16)
+        if not any(boundary in value for value in fields.values()):
+            break
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    body = "".join([*parts, f"--{boundary}--\r\n"]).encode("utf-8")
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
 async def create_call(
     settings: Settings, *, offer_sdp: str, session: dict[str, Any], client: httpx.AsyncClient | None = None
 ) -> CallAnswer:
     """POST the offer and session to ``/realtime/calls``; returns the answer SDP and the call id."""
     url = f"{settings.openai_base_url}/realtime/calls"
     # Plain form fields (no filename), as in OpenAI's own examples (`curl -F sdp=... -F session=...`).
-    files = {"sdp": (None, offer_sdp), "session": (None, json.dumps(session))}
+    body, content_type = form_data({"sdp": offer_sdp, "session": json.dumps(session)})
+    headers = {**_headers(settings), "Content-Type": content_type}
     timeout = httpx.Timeout(settings.openai_timeout_seconds)
     try:
         if client is None:
             async with _client(settings) as own:
-                response = await own.post(url, headers=_headers(settings), files=files)
+                response = await own.post(url, headers=headers, content=body)
         else:
-            response = await client.post(url, headers=_headers(settings), files=files, timeout=timeout)
+            response = await client.post(url, headers=headers, content=body, timeout=timeout)
     except httpx.TimeoutException:
         raise UpstreamTimeout(
             "The AI interviewer service did not answer in time. Please try again."

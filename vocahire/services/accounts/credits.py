@@ -66,27 +66,37 @@ def apply_credit_change(
     idempotency_key: str,
     actor_user_id: int | None = None,
     clamp_at_zero: bool = False,
+    balance_read: int | None = None,
+    new_key: bool = False,
 ) -> CreditLedgerEntry | None:
     """Apply one ledger change exactly once.
 
     Returns the new entry, or ``None`` when ``idempotency_key`` was already applied.
     A debit that would go below zero raises ``InsufficientCredits``; with
     ``clamp_at_zero`` it takes what is there instead (chargebacks, refunds).
+    ``balance_read``: the balance this transaction already read (the compare-and-set tries it first, so
+    a start doesn't read it twice); ``new_key``: the key names something this transaction just created,
+    so it can't have been applied (the insert's ON CONFLICT still guards it).
     """
     if kind not in LEDGER_KINDS:
         raise InvalidInput(f"Unknown ledger kind {kind!r}.")
     if not reason.strip():
         raise InvalidInput("A reason is required for every credit change.")
-    if session.execute(
-        select(col(CreditLedgerEntry.id)).where(col(CreditLedgerEntry.idempotency_key) == idempotency_key)
-    ).first():
+    if (
+        not new_key
+        and session.execute(
+            select(col(CreditLedgerEntry.id)).where(col(CreditLedgerEntry.idempotency_key) == idempotency_key)
+        ).first()
+    ):
         return None
+    balance = balance_read
     for _attempt in range(20):
-        balance = session.execute(
-            select(col(User.credits_cents)).where(col(User.id) == user_id)
-        ).scalar_one_or_none()
         if balance is None:
-            raise NotFound("User not found.")
+            balance = session.execute(
+                select(col(User.credits_cents)).where(col(User.id) == user_id)
+            ).scalar_one_or_none()
+            if balance is None:
+                raise NotFound("User not found.")
         applied = amount_cents
         if balance + applied < 0:
             if not clamp_at_zero:
@@ -100,6 +110,7 @@ def apply_credit_change(
         )
         if result.rowcount == 1:
             break
+        balance = None
     else:  # pragma: no cover - only under pathological contention
         raise InvalidInput("Your balance is changing too fast; please try again.")
     values: dict[str, Any] = {
@@ -166,9 +177,16 @@ def interview_charge_cents(balance_cents: int) -> int:
     return interview_cost_cents(balance_cents)
 
 
-def debit_interview(*, session: Session, user_id: int, interview_id: str, cost_cents: int) -> int:
-    """Debit a new interview's ``cost_cents`` (``interview_charge_cents``) once; returns the cents taken."""
-    return _debit_session(session, user_id, interview_id, cost_cents, "Practice interview", MINIMUM_TO_START)
+def debit_interview(
+    *, session: Session, user_id: int, interview_id: str, cost_cents: int, balance_read: int | None = None
+) -> int:
+    """Debit a new interview's ``cost_cents`` (``interview_charge_cents``) once; returns the cents taken.
+
+    ``interview_id`` is the session this transaction just created; ``balance_read`` the balance the charge
+    was computed from (``apply_credit_change``)."""
+    return _debit_session(
+        session, user_id, interview_id, cost_cents, "Practice interview", MINIMUM_TO_START, balance_read
+    )
 
 
 def reserve_redo_credit(*, session: Session, user_id: int, interview_id: str, price: Decimal) -> int:
@@ -182,7 +200,13 @@ def reserve_redo_credit(*, session: Session, user_id: int, interview_id: str, pr
 
 
 def _debit_session(
-    session: Session, user_id: int, interview_id: str, cost: int, reason: str, needed: Decimal
+    session: Session,
+    user_id: int,
+    interview_id: str,
+    cost: int,
+    reason: str,
+    needed: Decimal,
+    balance_read: int | None = None,
 ) -> int:
     """Debit a live session's cost once (keyed by the session, which ``refund_interview_credit`` reads);
     returns the cents taken. A balance that dropped meanwhile (a concurrent start) refuses with ``needed``."""
@@ -194,6 +218,8 @@ def _debit_session(
             kind=KIND_INTERVIEW_DEBIT,
             reason=reason,
             idempotency_key=f"interview-debit:{interview_id}",
+            balance_read=balance_read,
+            new_key=True,  # keyed by a session its caller has just created (a repeat is still refused)
         )
     except InsufficientCredits:
         raise InsufficientCredits(get_balance(session=session, user_id=user_id), needed) from None

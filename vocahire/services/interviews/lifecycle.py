@@ -278,7 +278,11 @@ def start_interview(
     interview_id = values["id"]
     if not premium:
         credits.debit_interview(
-            session=session, user_id=user_id, interview_id=interview_id, cost_cents=charged
+            session=session,
+            user_id=user_id,
+            interview_id=interview_id,
+            cost_cents=charged,
+            balance_read=user.credits_cents,
         )
     return StartedInterview(interview_id, credits.from_cents(charged), premium)
 

@@ -9,7 +9,7 @@ from starlette.types import ASGIApp
 
 from vocahire import routes
 from vocahire.api import api_transformers, harden
-from vocahire.infra import heap, observability
+from vocahire.infra import observability
 from vocahire.pages.account import account_page
 from vocahire.pages.admin_usage import admin_usage_page
 from vocahire.pages.admin_users import admin_users_page
@@ -86,7 +86,6 @@ if get_settings().email_worker_enabled:
 # Re-attaches live calls after a restart and closes stale interviews.
 app.register_lifespan_task(run_interview_janitor)
 app.register_lifespan_task(run_housekeeping)  # expired sessions, e-mail links and throttle hits
-app.register_lifespan_task(heap.freeze_startup_heap)  # last: once everything above has started
 
 TITLE = "VocaHire · AI mock interviews"
 

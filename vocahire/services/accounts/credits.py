@@ -189,14 +189,18 @@ def debit_interview(
     )
 
 
-def reserve_redo_credit(*, session: Session, user_id: int, interview_id: str, price: Decimal) -> int:
+def reserve_redo_credit(
+    *, session: Session, user_id: int, interview_id: str, price: Decimal, balance_read: int | None = None
+) -> int:
     """Debit one answer's redo (``price``, e.g. 0.25) atomically; returns the cents taken.
 
     Keyed like an interview's debit, so ``refund_interview_credit`` gives it back the same way."""
     cost = to_cents(price)
     if cost <= 0:
         return 0
-    return _debit_session(session, user_id, interview_id, cost, "Practice: one answer again", price)
+    return _debit_session(
+        session, user_id, interview_id, cost, "Practice: one answer again", price, balance_read
+    )
 
 
 def _debit_session(

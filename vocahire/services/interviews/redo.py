@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -118,6 +117,7 @@ def start_redo(
     price = settings.redo_price_credits
     if not premium and user.credits_cents < credits.to_cents(price):
         raise InsufficientCredits(credits.from_cents(user.credits_cents), price)
+    charged = 0 if premium else credits.to_cents(price)
     values: dict[str, Any] = {
         "id": new_id(),
         "user_id": user_id,
@@ -139,6 +139,7 @@ def start_redo(
         "redo_question": str(note.get("question") or "")[:4000],
         "redo_context": _context_before(session, original.id, note),
         "status": STATUS_STARTING,
+        "credits_charged_cents": charged,
         "created_at": now,
         "updated_at": now,
     }
@@ -149,15 +150,14 @@ def start_redo(
     ).first()
     if inserted is None:
         raise InterviewInProgress(lifecycle.live_interview_id(session=session, user_id=user_id) or "")
-    charged = 0
     if not premium:
-        charged = credits.reserve_redo_credit(
-            session=session, user_id=user_id, interview_id=values["id"], price=price
-        )
-        session.execute(
-            update(InterviewSession)
-            .where(col(InterviewSession.id) == values["id"])
-            .values(credits_charged_cents=charged)
+        # Takes exactly the charge the row was written with, or refuses the whole start.
+        credits.reserve_redo_credit(
+            session=session,
+            user_id=user_id,
+            interview_id=values["id"],
+            price=price,
+            balance_read=user.credits_cents,
         )
     return lifecycle.StartedInterview(values["id"], credits.from_cents(charged), premium)
 

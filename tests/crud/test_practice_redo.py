@@ -68,6 +68,7 @@ def test_a_redo_costs_its_price_and_copies_the_interviewer(graded):
     assert balance_of(user.id) == Decimal("2.75") == ledger_total(user.id)
     row, original = get(started.id), get(interview_id)
     assert (row.kind, row.redo_of, row.redo_answer) == ("redo", interview_id, 2)
+    assert row.credits_charged_cents == 25  # what the economics reports count
     assert (row.job_title, row.resume_text, row.pace) == (
         original.job_title,
         original.resume_text,
@@ -100,6 +101,7 @@ def test_coach_plans_redo_for_free(graded):
     started = start_redo(user.id, interview_id)
     assert started.premium and started.charged == Decimal("0")
     assert balance_of(user.id) == Decimal("3.00")
+    assert get(started.id).credits_charged_cents == 0
 
 
 def test_a_redo_needs_its_price_and_no_other_live_session(graded):

@@ -22,6 +22,13 @@ reported and excluded. CPU per start is this process's CPU time (the app's work 
 HTTP client's) over the starts; "beyond the upstream" subtracts what the same multipart request to
 the fake costs this process on its own (measured in the same run, same connection pool).
 
+The floor (issue 19: "the framework's own per-event cost, measured on a bare app in the same run"): a bare
+Starlette app written here does the least any start can do on this stack, through the same in-process
+client: one HTTP request whose JSON it parses, one transaction inserting a row (SQLAlchemy Core,
+psycopg, a worker thread, as the app's database work runs), the same multipart request to the same fake
+on a pooled connection, one transaction updating the row, a JSON answer. No identity, no credit, no
+instructions. Measured one at a time and 100 at once, like the app's starts.
+
 With ``--before-ref`` the same script first runs against that commit's code (a ``git archive`` of it,
 this script copied in), then against the working tree: before and after in one run.
 
@@ -42,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +198,85 @@ async def upstream_alone(n: int, concurrency: int) -> tuple[list[float], float]:
     return times, cpu / len(times)
 
 
+BARE_TABLE = "bench_bare_starts"
+
+
+def bare_start_app(database_url: str, upstream_url: str, key: str, http: httpx.AsyncClient) -> Any:
+    """The least a start can do on this stack (see the module's docstring)."""
+    import anyio
+    from sqlalchemy import create_engine, text
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    engine = create_engine(database_url, pool_size=20, max_overflow=20)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"CREATE TABLE IF NOT EXISTS {BARE_TABLE} (id text PRIMARY KEY, user_id int NOT NULL,"
+                " status text NOT NULL, call_id text, created_at timestamptz NOT NULL DEFAULT now())"
+            )
+        )
+    insert = text(f"INSERT INTO {BARE_TABLE} (id, user_id, status) VALUES (:id, :user_id, 'starting')")
+    update = text(f"UPDATE {BARE_TABLE} SET status = 'active', call_id = :call_id WHERE id = :id")
+    session = json.dumps({"type": "realtime", "model": "gpt-realtime-mini", "instructions": "x" * 3000})
+    form = httpx.Request("POST", "http://x", files={"sdp": (None, OFFER_SDP), "session": (None, session)})
+    body, content_type = form.read(), form.headers["content-type"]
+
+    def write(statement: Any, **params: Any) -> None:
+        with engine.begin() as conn:
+            conn.execute(statement, params)
+
+    async def start(request: Request) -> JSONResponse:
+        data = await request.json()
+        row_id = uuid.uuid4().hex
+        await anyio.to_thread.run_sync(lambda: write(insert, id=row_id, user_id=int(data["user_id"])))
+        answer = await http.post(
+            f"{upstream_url}/realtime/calls",
+            content=body,
+            headers={"Authorization": f"Bearer {key}", "Content-Type": content_type},
+        )
+        call_id = answer.headers["location"].rsplit("/", 1)[-1]
+        await anyio.to_thread.run_sync(lambda: write(update, id=row_id, call_id=call_id))
+        return JSONResponse({"sdp": answer.text})
+
+    return Starlette(routes=[Route("/start", start, methods=["POST"])])
+
+
+async def run_bare(
+    args: argparse.Namespace, database_url: str, upstream_url: str, key: str
+) -> dict[str, Any]:
+    """The bare start, one at a time then in bursts, as the app's starts are measured."""
+    out: dict[str, Any] = {}
+    async with httpx.AsyncClient(timeout=30) as http:
+        app = bare_start_app(database_url, upstream_url, key, http)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000") as client:
+
+            async def one(i: int) -> float:
+                t = time.perf_counter()
+                response = await client.post("/start", json={"user_id": i, "sdp": OFFER_SDP})
+                if response.status_code != 200:
+                    raise RuntimeError(f"bare start failed: {response.status_code}")
+                return time.perf_counter() - t
+
+            for i in range(args.warmup):
+                await one(i)
+            cpu0 = time.process_time()
+            out["bare_serial"] = [await one(i) for i in range(args.serial)]
+            out["bare_serial_cpu"] = (time.process_time() - cpu0) / args.serial
+            cpu0, busy, times = time.process_time(), 0.0, []
+            for _ in range(args.bursts):
+                t0 = time.perf_counter()
+                times += await asyncio.gather(*(one(i) for i in range(args.burst)))
+                busy += time.perf_counter() - t0
+            out["bare_burst"] = times
+            out["bare_burst_cpu"] = (time.process_time() - cpu0) / len(times)
+            out["bare_burst_rate"] = len(times) / busy
+    return out
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from vocahire.api import make_api
     from vocahire.services.interviews.sideband import registry
@@ -307,6 +394,17 @@ def report(res: dict[str, Any], args: argparse.Namespace) -> None:
     )
     if "failure" in res:
         print(f"    first failure: {res['failure']}")
+    if "bare_serial" in res:
+        bare = med(res["bare_serial"]) * ms
+        bare_cpu, burst_cpu = res["bare_serial_cpu"] * ms, res["bare_burst_cpu"] * ms
+        bare_beyond = (res["bare_burst_cpu"] - res["upstream_burst_cpu"]) * ms
+        print(
+            "  the floor, a bare Starlette start (one request, two transactions, the same upstream call):"
+            f" one at a time median {bare:.1f} ms, CPU {bare_cpu:.1f} ms (the app's: {serial / bare:.2f}x"
+            f" the time, {res['serial_cpu'] * ms / bare_cpu:.2f}x the CPU); {args.burst} at once:"
+            f" {res['bare_burst_rate']:.0f} starts/s, CPU {burst_cpu:.1f} ms, {bare_beyond:.1f} ms beyond"
+            f" the upstream (the app's: {beyond / bare_beyond:.2f}x)"
+        )
     if "redo_serial" in res:  # issue 16: a redo's start beside an interview's, same run
         rp = res["redo_parts"]
         redo_serial = med(res["redo_serial"]) * ms
@@ -337,6 +435,7 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--bursts", type=int, default=3)
     parser.add_argument("--before-ref", default="", help="also measure this commit's code first")
+    parser.add_argument("--skip-floor", action="store_true", help="skip the bare Starlette start")
     parser.add_argument(
         "--redis-url",
         default="redis://127.0.0.1:6379/14",
@@ -350,7 +449,12 @@ def main() -> int:
             for name in ("benchlib.py", "interview_start_bench.py"):
                 shutil.copy2(Path(__file__).resolve().parent / name, Path(tmp) / "benchmarks" / name)
             print(f"== before: {label} ==", flush=True)
-            argv = [f"--{k.replace('_', '-')}={v}" for k, v in vars(args).items() if k != "before_ref"]
+            argv = [
+                f"--{k.replace('_', '-')}={v}"
+                for k, v in vars(args).items()
+                if k not in ("before_ref", "skip_floor")
+            ]
+            argv.append("--skip-floor")  # the floor is measured once, beside the code after
             subprocess.run(
                 [sys.executable, str(Path(tmp) / "benchmarks" / Path(__file__).name), *argv], check=True
             )
@@ -372,7 +476,10 @@ def main() -> int:
             bl.use_database(database_url)
             cache = f"user cache in Redis ({redis})" if redis else "no Redis (identity reads the database)"
             print(f"PostgreSQL, {cache}; the fake OpenAI answers at once, from its own process")
-            report(asyncio.run(run(args)), args)
+            res = asyncio.run(run(args))
+            if not args.skip_floor:
+                res.update(asyncio.run(run_bare(args, database_url, url, key)))
+            report(res, args)
             from vocahire.infra import database as db
 
             db.reset_engines()

@@ -131,3 +131,9 @@ def test_a_debit_from_a_stale_balance_reads_again_and_a_repeated_key_takes_nothi
     )
     assert again == 0
     assert balance_of(user.id) == Decimal("1.50") == ledger_total(user.id)
+    # A reading too low to pay (credits arrived since) is checked again before anything is refused.
+    taken = in_session(
+        credits.debit_interview, user_id=user.id, interview_id="s2", cost_cents=100, balance_read=20
+    )
+    assert taken == 100
+    assert balance_of(user.id) == Decimal("0.50") == ledger_total(user.id)

@@ -89,7 +89,7 @@ def apply_credit_change(
         ).first()
     ):
         return None
-    balance = balance_read
+    balance, given = balance_read, balance_read is not None
     for _attempt in range(20):
         if balance is None:
             balance = session.execute(
@@ -99,6 +99,9 @@ def apply_credit_change(
                 raise NotFound("User not found.")
         applied = amount_cents
         if balance + applied < 0:
+            if given:  # the caller's reading may be out of date: refuse or clamp only on a fresh one
+                balance, given = None, False
+                continue
             if not clamp_at_zero:
                 raise InsufficientCredits(from_cents(balance), from_cents(-amount_cents))
             applied = -balance
@@ -110,7 +113,7 @@ def apply_credit_change(
         )
         if result.rowcount == 1:
             break
-        balance = None
+        balance, given = None, False
     else:  # pragma: no cover - only under pathological contention
         raise InvalidInput("Your balance is changing too fast; please try again.")
     values: dict[str, Any] = {

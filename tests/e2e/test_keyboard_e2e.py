@@ -46,7 +46,12 @@ def arrow_to(page: Any, key: str, element_id: str) -> None:
     page.keyboard.down(key)
     expect_focus(page, element_id)
     page.keyboard.up(key)
-    assert page.get_attribute(f"#{element_id}", "aria-checked") == "true"
+    # The choice is the state's: it shows checked once the server's answer re-renders the group.
+    page.wait_for_function(
+        "id => document.getElementById(id)?.getAttribute('aria-checked') === 'true'",
+        arg=element_id,
+        timeout=5000,
+    )
 
 
 def tab_to(page: Any, wanted: str, seen: list[dict[str, str]] | None = None) -> dict[str, str]:

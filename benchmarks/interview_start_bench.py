@@ -201,8 +201,10 @@ async def upstream_alone(n: int, concurrency: int) -> tuple[list[float], float]:
 BARE_TABLE = "bench_bare_starts"
 
 
-def bare_start_app(database_url: str, upstream_url: str, key: str, http: httpx.AsyncClient) -> Any:
-    """The least a start can do on this stack (see the module's docstring)."""
+def bare_start_app(
+    database_url: str, upstream_url: str, key: str, http: httpx.AsyncClient
+) -> tuple[Any, Any]:
+    """The least a start can do on this stack (see the module's docstring): the app and its engine."""
     import anyio
     from sqlalchemy import create_engine, text
     from starlette.applications import Starlette
@@ -241,7 +243,7 @@ def bare_start_app(database_url: str, upstream_url: str, key: str, http: httpx.A
         await anyio.to_thread.run_sync(lambda: write(update, id=row_id, call_id=call_id))
         return JSONResponse({"sdp": answer.text})
 
-    return Starlette(routes=[Route("/start", start, methods=["POST"])])
+    return Starlette(routes=[Route("/start", start, methods=["POST"])]), engine
 
 
 async def run_bare(
@@ -250,7 +252,7 @@ async def run_bare(
     """The bare start, one at a time then in bursts, as the app's starts are measured."""
     out: dict[str, Any] = {}
     async with httpx.AsyncClient(timeout=30) as http:
-        app = bare_start_app(database_url, upstream_url, key, http)
+        app, engine = bare_start_app(database_url, upstream_url, key, http)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000") as client:
 
@@ -274,6 +276,7 @@ async def run_bare(
             out["bare_burst"] = times
             out["bare_burst_cpu"] = (time.process_time() - cpu0) / len(times)
             out["bare_burst_rate"] = len(times) / busy
+    engine.dispose()
     return out
 
 

@@ -51,9 +51,13 @@ class User(SQLModel, table=True):
         return self.role == ROLE_ADMIN
 
     def has_premium(self, now: datetime | None = None) -> bool:
-        """Premium ends at the paid period's end even if the cancellation webhook never arrives."""
-        if not self.is_premium:
-            return False
-        if self.premium_until is None:
-            return True
-        return (now or utcnow()) < self.premium_until
+        return premium_active(self.is_premium, self.premium_until, now)
+
+
+def premium_active(is_premium: bool, premium_until: datetime | None, now: datetime | None = None) -> bool:
+    """Premium ends at the paid period's end even if the cancellation webhook never arrives."""
+    if not is_premium:
+        return False
+    if premium_until is None:
+        return True
+    return (now or utcnow()) < premium_until

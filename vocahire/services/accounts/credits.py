@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, func
 
 from vocahire.errors import InsufficientCredits, InvalidInput, NotFound
@@ -89,12 +93,69 @@ def apply_credit_change(
         ).first()
     ):
         return None
+    changed = _change_balance(
+        session,
+        user_id,
+        amount_cents,
+        kind,
+        reason,
+        idempotency_key,
+        actor_user_id,
+        clamp_at_zero,
+        balance_read,
+    )
+    if changed is None:
+        return None
+    entry_id, values = changed
+    # The saved row as a persistent object of this session (as a flushed one was), with no read back.
+    entry = CreditLedgerEntry(id=entry_id, **values)
+    make_transient_to_detached(entry)
+    session.add(entry)
+    return entry
+
+
+# The balance's compare-and-set, its undo and the ledger insert: Core statements built once and run on the
+# session's connection (no ORM statement processing, compiled once per process), the way a start runs them.
+_USERS: Any = sa_inspect(User).local_table
+_LEDGER: Any = sa_inspect(CreditLedgerEntry).local_table
+_READ_BALANCE = select(_USERS.c.credits_cents).where(_USERS.c.id == bindparam("user_id"))
+_SET_BALANCE = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("user_id"), _USERS.c.credits_cents == bindparam("expected"))
+    .values(credits_cents=bindparam("balance"), updated_at=func.now())
+)
+_UNDO_BALANCE = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("user_id"))
+    .values(credits_cents=_USERS.c.credits_cents - bindparam("applied"))
+)
+
+
+@functools.cache
+def _ledger_insert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (idempotency key) DO NOTHING RETURNING the id: no savepoint, any database."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(_LEDGER).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_LEDGER.c.id)
+
+
+def _change_balance(
+    session: Session,
+    user_id: int,
+    amount_cents: int,
+    kind: str,
+    reason: str,
+    idempotency_key: str,
+    actor_user_id: int | None,
+    clamp_at_zero: bool,
+    balance_read: int | None,
+) -> tuple[int, dict[str, Any]] | None:
+    """The balance change and its ledger row (``apply_credit_change``); the entry's id and values, or
+    ``None`` when another transaction applied ``idempotency_key`` first."""
+    connection = session.connection()
     balance, given = balance_read, balance_read is not None
     for _attempt in range(20):
         if balance is None:
-            balance = session.execute(
-                select(col(User.credits_cents)).where(col(User.id) == user_id)
-            ).scalar_one_or_none()
+            balance = connection.execute(_READ_BALANCE, {"user_id": user_id}).scalar_one_or_none()
             if balance is None:
                 raise NotFound("User not found.")
         applied = amount_cents
@@ -106,12 +167,8 @@ def apply_credit_change(
                 raise InsufficientCredits(from_cents(balance), from_cents(-amount_cents))
             applied = -balance
         # Compare-and-set: a concurrent change makes this match nothing, and we re-read.
-        result = session.exec(
-            update(User)
-            .where(col(User.id) == user_id, col(User.credits_cents) == balance)
-            .values(credits_cents=balance + applied, updated_at=func.now())
-        )
-        if result.rowcount == 1:
+        params = {"user_id": user_id, "expected": balance, "balance": balance + applied}
+        if connection.execute(_SET_BALANCE, params).rowcount == 1:
             break
         balance, given = None, False
     else:  # pragma: no cover - only under pathological contention
@@ -125,29 +182,18 @@ def apply_credit_change(
         "actor_user_id": actor_user_id,
         "created_at": utcnow(),
     }
-    # One statement (no savepoint): ON CONFLICT DO NOTHING leaves the transaction usable on every database.
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    saved = session.execute(
-        insert(CreditLedgerEntry)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(col(CreditLedgerEntry.id))
-    ).first()
+    saved = connection.execute(_ledger_insert(connection.dialect.name), values).first()
     if saved is None:
         # Another transaction applied the same key between our check and insert: undo our update.
-        session.execute(
-            update(User)
-            .where(col(User.id) == user_id)
-            .values(credits_cents=col(User.credits_cents) - applied)
-        )
+        connection.execute(_UNDO_BALANCE, {"user_id": user_id, "applied": applied})
         return None
-    # The saved row as a persistent object of this session (as a flushed one was), with no read back.
-    entry = CreditLedgerEntry(id=saved[0], **values)
-    make_transient_to_detached(entry)
-    session.add(entry)
+    # An account this session already loaded shows the new balance (as the ORM's own update kept it).
+    loaded = session.identity_map.get(identity_key(User, user_id))
+    if loaded is not None:
+        set_committed_value(loaded, "credits_cents", balance + applied)
     # Balances are cached (vocahire.infra.cache): drop this user's entry once the change commits.
     cache.invalidate_user_on_commit(session, user_id)
-    return entry
+    return saved[0], values
 
 
 def grant_signup_credits(*, session: Session, user_id: int) -> CreditLedgerEntry | None:
@@ -217,20 +263,23 @@ def _debit_session(
 ) -> int:
     """Debit a live session's cost once (keyed by the session, which ``refund_interview_credit`` reads);
     returns the cents taken. A balance that dropped meanwhile (a concurrent start) refuses with ``needed``."""
+    # Keyed by the session its caller has just created, so the key can't have been applied (a repeat is
+    # still refused by the ledger insert's ON CONFLICT); no ledger object is needed, only what was taken.
     try:
-        entry = apply_credit_change(
-            session=session,
-            user_id=user_id,
-            amount_cents=-cost,
-            kind=KIND_INTERVIEW_DEBIT,
-            reason=reason,
-            idempotency_key=f"interview-debit:{interview_id}",
-            balance_read=balance_read,
-            new_key=True,  # keyed by a session its caller has just created (a repeat is still refused)
+        changed = _change_balance(
+            session,
+            user_id,
+            -cost,
+            KIND_INTERVIEW_DEBIT,
+            reason,
+            f"interview-debit:{interview_id}",
+            None,
+            False,
+            balance_read,
         )
     except InsufficientCredits:
         raise InsufficientCredits(get_balance(session=session, user_id=user_id), needed) from None
-    return -entry.amount_cents if entry else 0
+    return -changed[1]["amount_cents"] if changed else 0
 
 
 def refund_interview_credit(*, session: Session, user_id: int, interview_id: str, reason: str) -> int:

@@ -11,6 +11,7 @@ A session that never connects is closed and refunded by ``close_stale_sessions``
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +20,8 @@ from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlalchemy import exists, func, select, true, update
+from sqlalchemy import bindparam, exists, func, select, true, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -36,8 +38,8 @@ from vocahire.models.interview import (
     STATUS_FAILED,
     STATUS_STARTING,
 )
+from vocahire.models.user import premium_active
 from vocahire.services.accounts import credits
-from vocahire.services.accounts.users import load_active_user
 from vocahire.services.feedback import rubric
 from vocahire.services.feedback.jobs import queue_feedback
 from vocahire.services.interviews import sideband_lease, voices
@@ -238,15 +240,19 @@ def start_interview(
 ) -> StartedInterview:
     """Create the session and reserve its credit atomically; refuses a second live interview."""
     now = now or utcnow()
-    user = load_active_user(session=session, user_id=user_id)
-    _, left_open = _close_stale(session, settings, user_id, now)
-    existing = live_interview_id(session=session, user_id=user_id) if left_open else None
-    if existing:
-        raise InterviewInProgress(existing)
-    premium = user.has_premium(now)
+    connection = session.connection()
+    account = connection.execute(_START_READ, {"user_id": user_id, "live": list(LIVE_STATUSES)}).first()
+    if account is None or account.deleted_at is not None:
+        raise NotAuthenticated("Your account is no longer active. Please sign in again.")
+    if account.has_live:  # rare: a session left live (stale ones are closed and refunded first)
+        _, left_open = _close_stale(session, settings, user_id, now)
+        existing = live_interview_id(session=session, user_id=user_id) if left_open else None
+        if existing:
+            raise InterviewInProgress(existing)
+    premium = premium_active(account.is_premium, account.premium_until, now)
     # The charge is known before the row exists (the balance was read with the account): the row carries
     # it from the start, and the debit below either takes exactly that or refuses the whole start.
-    charged = 0 if premium else credits.interview_charge_cents(user.credits_cents)
+    charged = 0 if premium else credits.interview_charge_cents(account.credits_cents)
     values: dict[str, Any] = {
         "id": new_id(),
         "user_id": user_id,
@@ -269,11 +275,7 @@ def start_interview(
     }
     # ON CONFLICT DO NOTHING: a concurrent start that won the one-live-interview index makes this insert
     # nothing (no exception, so the transaction stays usable on every database).
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = session.execute(
-        insert(InterviewSession).values(**values).on_conflict_do_nothing().returning(col(InterviewSession.id))
-    ).first()
-    if inserted is None:
+    if connection.execute(_insert_interview(connection.dialect.name), values).first() is None:
         raise InterviewInProgress(live_interview_id(session=session, user_id=user_id) or "")
     interview_id = values["id"]
     if not premium:
@@ -282,9 +284,31 @@ def start_interview(
             user_id=user_id,
             interview_id=interview_id,
             cost_cents=charged,
-            balance_read=user.credits_cents,
+            balance_read=account.credits_cents,
         )
     return StartedInterview(interview_id, credits.from_cents(charged), premium)
+
+
+# A start's statements, built once and run on the session's connection (Core: no ORM statement processing,
+# compiled once per process). The first reads the account and whether any session of it is live.
+_INTERVIEWS: Any = sa_inspect(InterviewSession).local_table
+_USERS: Any = sa_inspect(User).local_table
+_START_READ = select(
+    _USERS.c.credits_cents,
+    _USERS.c.is_premium,
+    _USERS.c.premium_until,
+    _USERS.c.deleted_at,
+    exists()
+    .where(_INTERVIEWS.c.user_id == _USERS.c.id, _INTERVIEWS.c.status.in_(bindparam("live", expanding=True)))
+    .label("has_live"),
+).where(_USERS.c.id == bindparam("user_id"))
+
+
+@functools.cache
+def _insert_interview(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the id (nothing when the one-live index refuses it)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(_INTERVIEWS).on_conflict_do_nothing().returning(_INTERVIEWS.c.id)
 
 
 def owned_interview(*, session: Session, user_id: int, interview_id: Any) -> InterviewSession:
@@ -432,19 +456,30 @@ def mark_connected(
     Returns when the interview started, or None if it ended meanwhile.
     """
     now = now or utcnow()
-    started = session.execute(
-        update(InterviewSession)
-        .where(col(InterviewSession.id) == interview_id, col(InterviewSession.status).in_(LIVE_STATUSES))
-        .values(
-            status=STATUS_ACTIVE,
-            openai_call_id=call_id,
-            started_at=func.coalesce(col(InterviewSession.started_at), now),
-            updated_at=now,
-            **sideband_lease.lease_values(now),  # this process watches the call it connected
-        )
-        .returning(col(InterviewSession.started_at))
-    ).first()
+    params = {"interview_id": interview_id, "live": list(LIVE_STATUSES), "call_id": call_id, "now": now}
+    params.update(sideband_lease.lease_values(now))  # this process watches the call it connected
+    started = session.connection().execute(_MARK_CONNECTED, params).first()
     return None if started is None else started[0]
+
+
+_MARK_CONNECTED = (
+    update(_INTERVIEWS)
+    .where(
+        _INTERVIEWS.c.id == bindparam("interview_id"),
+        _INTERVIEWS.c.status.in_(bindparam("live", expanding=True)),
+    )
+    .values(
+        status=STATUS_ACTIVE,
+        openai_call_id=bindparam("call_id"),
+        started_at=func.coalesce(
+            _INTERVIEWS.c.started_at, bindparam("now", type_=_INTERVIEWS.c.started_at.type)
+        ),
+        updated_at=bindparam("now", type_=_INTERVIEWS.c.updated_at.type),
+        sideband_owner=bindparam("sideband_owner"),
+        sideband_lease_until=bindparam("sideband_lease_until"),
+    )
+    .returning(_INTERVIEWS.c.started_at)
+)
 
 
 def fail_start(*, session: Session, interview_id: str, message: str, now: datetime | None = None) -> bool:

@@ -15,6 +15,7 @@ import base64
 import functools
 import hashlib
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -115,14 +116,23 @@ def built_pages_dir() -> Path:
 def built_script_hashes() -> tuple[str, ...]:
     """The inline-script hashes of the current build (none without one: pages are then served elsewhere).
 
-    Read again only when the build's entry page changes (a rebuild), so a running server follows it.
+    Read again only when the build's entry page changes (a rebuild), so a running server follows it; the
+    entry page is looked at no more than once a second (every response asks).
     """
     pages = built_pages_dir()
-    try:
-        stamp = (pages / "index.html").stat().st_mtime_ns
-    except OSError:
-        return ()
-    return _hashes_of_build(pages, stamp)
+    now = time.monotonic()
+    seen = _STAMPS.get(pages)
+    if seen is None or now - seen[0] >= STAMP_CHECK_SECONDS:
+        try:
+            stamp: int | None = (pages / "index.html").stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        seen = _STAMPS[pages] = (now, stamp)
+    return () if seen[1] is None else _hashes_of_build(pages, seen[1])
+
+
+STAMP_CHECK_SECONDS = 1.0
+_STAMPS: dict[Path, tuple[float, int | None]] = {}
 
 
 @functools.lru_cache(maxsize=4)

@@ -351,28 +351,16 @@ def prepare_call(
     account's verified token), whether that session is still open: the caller needs no account read.
     """
     now = now or utcnow()
-    session_open: Any = true()
-    if auth_session_id is not None:
-        session_open = exists().where(
-            col(AuthSession.id) == auth_session_id,
-            col(AuthSession.user_id) == col(InterviewSession.user_id),
-            col(AuthSession.revoked_at).is_(None),
-            col(AuthSession.expires_at) > now,
-        )
-    found = (
-        session.execute(
-            select(InterviewSession, col(User.name), col(User.deleted_at), session_open)
-            .join(User, col(User.id) == col(InterviewSession.user_id))
-            .where(col(InterviewSession.id) == interview_id)
-        ).first()
-        if valid_id(interview_id)
-        else None
-    )
-    if found is not None and found[0].user_id == user_id and not found[3]:
+    found: Any = None
+    if valid_id(interview_id):
+        params = {"interview_id": interview_id, "auth_session_id": auth_session_id, "now": now}
+        statement = _CALL_READ if auth_session_id is None else _CALL_READ_SIGNED_IN
+        found = session.connection().execute(statement, params).first()
+    if found is not None and found.user_id == user_id and not found.session_open:
         raise NotAuthenticated("You were signed out. Please sign in again.")
-    if found is None or found[0].user_id != user_id or found[0].deleted_at is not None:
+    if found is None or found.user_id != user_id or found.deleted_at is not None:
         raise NotFound("We couldn't find that interview.")
-    row, name, user_deleted_at, _ = found
+    row, name, user_deleted_at = found, found.user_name, found.user_deleted_at
     if row.status == STATUS_FAILED:
         raise Conflict("This interview could not be started. Please start a new one.")
     if row.status == STATUS_COMPLETED:
@@ -418,6 +406,34 @@ def prepare_call(
             *chosen,
         )
     return CallPlan(row.id, base or build_instructions(brief), row.pace, False, None, limit, *chosen)
+
+
+def _call_read(signed_in: bool) -> Any:
+    """The interview, its owner's name and deletion, and (``signed_in``) whether the caller's built-in session
+    is still open; built once per variant."""
+    auth: Any = sa_inspect(AuthSession).local_table
+    session_open: Any = true()
+    if signed_in:
+        session_open = exists().where(
+            auth.c.id == bindparam("auth_session_id"),
+            auth.c.user_id == _INTERVIEWS.c.user_id,
+            auth.c.revoked_at.is_(None),
+            auth.c.expires_at > bindparam("now", type_=auth.c.expires_at.type),
+        )
+    return (
+        select(
+            *_INTERVIEWS.c,
+            _USERS.c.name.label("user_name"),
+            _USERS.c.deleted_at.label("user_deleted_at"),
+            session_open.label("session_open"),
+        )
+        .join(_USERS, _USERS.c.id == _INTERVIEWS.c.user_id)
+        .where(_INTERVIEWS.c.id == bindparam("interview_id"))
+    )
+
+
+_CALL_READ = _call_read(signed_in=False)
+_CALL_READ_SIGNED_IN = _call_read(signed_in=True)
 
 
 @dataclass(frozen=True)

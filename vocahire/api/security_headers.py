@@ -104,8 +104,10 @@ def inline_script_hashes(pages_dir: Path) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+@functools.cache
 def built_pages_dir() -> Path:
-    """Where ``reflex run --env prod`` serves the built pages from (see ``reflex.utils.exec``)."""
+    """Where ``reflex run --env prod`` serves the built pages from (see ``reflex.utils.exec``); fixed for the
+    process's life (its configuration), so asked once."""
     from reflex.utils.prerequisites import get_web_dir
     from reflex_base import constants
     from reflex_base.config import get_config

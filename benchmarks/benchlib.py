@@ -49,21 +49,72 @@ config = rx.Config(
 )
 """
 
-BARE_APP = '''"""A bare Reflex app: one state, one handler taking the dict the live page's component sends."""
+BARE_APP = '''"""A bare Reflex app: one state, one handler taking the dict the live page's component sends.
 
+With ``BARE_DATABASE_URL`` set, the handler also saves the event's lines in one transaction (one INSERT,
+SQLAlchemy Core, psycopg, a worker thread) before acknowledging them: the least a saved line can cost.
+"""
+
+import os
 from typing import Any
 
+import anyio
 import reflex as rx
+import sqlalchemy as sa
+
+SAVE_URL = os.environ.get("BARE_DATABASE_URL", "")
+_engine = sa.create_engine(SAVE_URL, pool_pre_ping=False) if SAVE_URL else None
+_lines = sa.Table(
+    "bare_lines",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("interview", sa.String(64)),
+    sa.Column("item_id", sa.String(128)),
+    sa.Column("previous_item_id", sa.String(128)),
+    sa.Column("role", sa.String(16)),
+    sa.Column("text", sa.Text),
+)
+if _engine is not None:
+    _lines.metadata.create_all(_engine)
+
+
+def _save(interview: str, lines: list[dict[str, Any]]) -> None:
+    rows = [
+        {
+            "interview": interview,
+            "item_id": line.get("item_id"),
+            "previous_item_id": line.get("previous_item_id"),
+            "role": line.get("role"),
+            "text": line.get("text"),
+        }
+        for line in lines
+    ]
+    assert _engine is not None
+    with _engine.begin() as connection:
+        connection.execute(_lines.insert(), rows)
 
 
 class BareState(rx.State):
     ack_seq: int = 0
 
-    @rx.event
-    def on_lines(self, event: dict[str, Any]) -> None:
-        seq = event.get("seq") if isinstance(event, dict) else None
-        if isinstance(seq, int):
-            self.ack_seq = seq
+    if SAVE_URL:
+
+        @rx.event
+        async def on_lines(self, event: dict[str, Any]) -> None:
+            seq = event.get("seq") if isinstance(event, dict) else None
+            lines = event.get("lines") if isinstance(event, dict) else None
+            if isinstance(lines, list) and lines:
+                await anyio.to_thread.run_sync(_save, str(event.get("session_id")), lines)
+            if isinstance(seq, int):
+                self.ack_seq = seq
+
+    else:
+
+        @rx.event
+        def on_lines(self, event: dict[str, Any]) -> None:
+            seq = event.get("seq") if isinstance(event, dict) else None
+            if isinstance(seq, int):
+                self.ack_seq = seq
 
 
 def index() -> rx.Component:

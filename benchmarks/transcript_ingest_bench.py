@@ -1,8 +1,10 @@
 """Transcript ingest through Reflex's websocket: backend CPU per saved line against a no-op, and capacity.
 
-Three backends, one after another, in one run (PostgreSQL, one worker each, ``reflex run --env prod
+Four backends, one after another, in one run (PostgreSQL, one worker each, ``reflex run --env prod
 --backend-only``): a bare Reflex app written by this script (one state whose ``on_lines`` only takes the
-batch's sequence number: the framework's own cost of the same event), the code before (``--before-ref``,
+batch's sequence number: the framework's own cost of the same event), the same bare app saving each
+event's lines in one transaction before acknowledging them (one INSERT through SQLAlchemy Core and
+psycopg in a worker thread: the least a saved line costs on this stack), the code before (``--before-ref``,
 default the commit before the ingest path changed) and after (``--after-ref``, default HEAD; ``tree`` for
 the working tree). Each build runs with the state manager its own code chooses.
 
@@ -302,7 +304,7 @@ async def client_main(cfg: dict[str, Any]) -> dict[str, Any]:
 @dataclass
 class Build:
     label: str
-    kind: str  # "bare" or "app"
+    kind: str  # "bare", "bare-save" (the bare app saving each event's lines) or "app"
     workdir: Path
     ref: str = ""
     result: dict[str, Any] = field(default_factory=dict)
@@ -331,11 +333,17 @@ def measure(build: Build, args: argparse.Namespace) -> None:
         ids = bl.seed_live_interviews([uid for uid, _ in accounts], args.lines_before)
         port = bl.free_port()
         url = f"http://127.0.0.1:{port}"
-        extra = {} if build.kind == "bare" else bl.app_env(database_url, url)
+        extra = (
+            {}
+            if build.kind == "bare"
+            else {"BARE_DATABASE_URL": database_url}
+            if build.kind == "bare-save"
+            else bl.app_env(database_url, url)
+        )
         backend = bl.Backend(build.kind, build.workdir, bl.reflex_env(build.workdir, extra), port=port)
         stack.callback(backend.stop)
         build.started_in = backend.start()
-        if build.kind == "bare":
+        if build.kind.startswith("bare"):
             names = bl.state_names(build.workdir, "bare.bare", {"live": "BareState"})
         else:
             names = bl.state_names(build.workdir, "vocahire.state.interview", {"live": "LiveInterviewState"})
@@ -343,7 +351,7 @@ def measure(build: Build, args: argparse.Namespace) -> None:
             "url": url,
             "pgid": backend.pgid,
             "names": names,
-            "loaded_var": None if build.kind == "bare" else "interview_id",
+            "loaded_var": None if build.kind.startswith("bare") else "interview_id",
             "lines_route": bl.has_lines_route(build.workdir),
             "accounts": [[cookie, iid] for (_, cookie), iid in zip(accounts, ids, strict=True)],
             "clients": args.clients,
@@ -359,6 +367,8 @@ def measure(build: Build, args: argparse.Namespace) -> None:
         if build.kind == "app":
             seeded = len(ids) * args.lines_before
             build.saved = bl.count_rows(database_url, "transcript_entries") - seeded
+        elif build.kind == "bare-save":
+            build.saved = bl.count_rows(database_url, "bare_lines")
 
 
 def _phases(build: Build, kind: str) -> list[dict[str, Any]]:
@@ -430,6 +440,16 @@ def report(builds: list[Build], args: argparse.Namespace) -> None:
         "  line CPU / bare app's line CPU",
         [f"{bl.ratio(line_cpu[b.label], line_cpu[bare.label]):.2f}x" for b in builds],
     )
+    saving = next((b for b in builds if b.kind == "bare-save"), None)
+    if saving is not None:
+        row(
+            "  line CPU / the bare app saving it (one INSERT)",
+            [f"{bl.ratio(line_cpu[b.label], line_cpu[saving.label]):.2f}x" for b in builds],
+        )
+        row(
+            "  saving alone: line CPU - no-op CPU",
+            [f"{line_cpu[b.label] - noop_cpu[b.label]:.2f} ms" for b in builds],
+        )
     batch_cpu = {
         b.label: bl.median([p["cpu"] / p["lines"] * 1000 for p in _phases(b, "batch") if p["lines"]])
         for b in builds
@@ -489,7 +509,7 @@ def report(builds: list[Build], args: argparse.Namespace) -> None:
             f"  capacity, {b.label}: holds {held} live interviews at p99 save <= {SAVE_GOAL_MS:.0f} ms"
             f"  [{rows}]"
         )
-    for b in apps:
+    for b in [b for b in builds if b.kind == "bare-save"] + apps:
         errors = sum(p["errors"] for p in b.result["phases"])
         print(
             f"  {b.label}: saved {b.saved} of {b.result['sent_lines']} lines sent, {errors} errors;"
@@ -519,6 +539,7 @@ def main() -> int:
     parser.add_argument("--after-ref", default="HEAD", help="a git ref, or 'tree' for the working tree")
     parser.add_argument("--skip-before", action="store_true")
     parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument("--skip-bare-save", action="store_true", help="skip the bare app saving each line")
     parser.add_argument("--client", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -535,6 +556,8 @@ def main() -> int:
             bare = Build("bare Reflex", "bare", Path(tmp) / "bare")
             bl.write_bare_app(bare.workdir)
             builds.append(bare)
+            if not args.skip_bare_save:  # the same app, each event's lines saved in one INSERT transaction
+                builds.append(Build("bare Reflex + INSERT", "bare-save", bare.workdir))
         if not args.skip_before:
             before = Build("", "app", Path(tmp) / "before")
             before.label = f"before {bl.archive(args.before_ref, before.workdir)}"

@@ -137,3 +137,27 @@ def test_a_debit_from_a_stale_balance_reads_again_and_a_repeated_key_takes_nothi
     )
     assert taken == 100
     assert balance_of(user.id) == Decimal("0.50") == ledger_total(user.id)
+
+
+def test_an_account_loaded_in_the_same_transaction_shows_the_new_balance(db):
+    """A caller that read the account before changing its credits (a webhook answering with the balance)
+    sees the balance the change left, not the one it read."""
+    from vocahire.models import User
+
+    user = make_user()
+
+    def change_then_read(*, session) -> int:
+        loaded = session.get(User, user.id)
+        assert loaded.credits_cents == 300
+        credits.apply_credit_change(
+            session=session,
+            user_id=user.id,
+            amount_cents=-120,
+            kind=KIND_ADMIN_ADJUSTMENT,
+            reason="test",
+            idempotency_key="loaded-before",
+        )
+        return session.get(User, user.id).credits_cents
+
+    assert in_session(change_then_read) == 180
+    assert balance_of(user.id) == Decimal("1.80")

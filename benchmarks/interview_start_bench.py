@@ -2,8 +2,10 @@
 
 One start = what the server does between the candidate pressing Start and the browser getting
 OpenAI's answer, minus the browser's own WebRTC work, as the app does it:
-1. identity: verify the session token and read the account (``require_user``, through the cache: each
-   account was seen once before, as the set-up page a candidate starts from loaded it);
+1. identity: as the set-up state does (``identity.require_caller``): a built-in account's token verified
+   in place, its session checked by the start's own statement (code from before that, and a redo: the
+   account through the user cache, ``require_user``; each account was seen once before, as the set-up
+   page a candidate starts from loaded it);
 2. the set-up state's start: ``interviews.start_interview`` in a worker thread (what
    ``InterviewSetupState.start_interview`` calls): stale sessions, one-live check, the session row
    and the credit;
@@ -128,17 +130,27 @@ async def one_start(
 ) -> float:
     """One start; with ``redo_of`` (user id -> graded interview) a redo of that interview's answer 2."""
     from vocahire.infra.database import run_db
-    from vocahire.services.accounts.identity import Credential, require_user
+    from vocahire.services.accounts import identity
     from vocahire.services.interviews import lifecycle as interviews
     from vocahire.settings import get_settings
 
     settings = get_settings()
     t0 = time.perf_counter()
-    user = await require_user(Credential(cookie_header=cookie))
+    credential = identity.Credential(cookie_header=cookie)
+    signed_in: dict[str, Any] = {}
+    if redo_of is None and hasattr(identity, "require_caller"):
+        # As the set-up state does: the token verified in place, the session checked by the start itself.
+        user_id, signed_in["auth_session_id"] = await identity.require_caller(credential)
+    else:  # a redo, or code from before require_caller: the account through the user cache
+        user_id = (await identity.require_user(credential)).id
     t1 = time.perf_counter()
     if redo_of is None:
         interview = await run_db(
-            interviews.start_interview, settings=settings, user_id=user.id, setup=interviews.parse_setup(FORM)
+            interviews.start_interview,
+            settings=settings,
+            user_id=user_id,
+            setup=interviews.parse_setup(FORM),
+            **signed_in,
         )
     else:
         from vocahire.services.interviews import redo
@@ -146,8 +158,8 @@ async def one_start(
         interview = await run_db(
             redo.start_redo,
             settings=settings,
-            user_id=user.id,
-            interview_id=redo_of[user.id],
+            user_id=user_id,
+            interview_id=redo_of[user_id],
             answer_number=2,
         )
     t2 = time.perf_counter()

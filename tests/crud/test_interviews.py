@@ -5,7 +5,16 @@ from decimal import Decimal
 
 import pytest
 
-from tests.utils.live import age, connect_without_upstream, end, get, make_premium, set_balance_cents, start
+from tests.utils.live import (
+    FORM,
+    age,
+    connect_without_upstream,
+    end,
+    get,
+    make_premium,
+    set_balance_cents,
+    start,
+)
 from tests.utils.users import balance_of, ledger_total, make_user
 from vocahire.errors import InsufficientCredits, InterviewInProgress, NotFound
 from vocahire.infra.database import in_session
@@ -165,3 +174,34 @@ def test_prepare_call_checks_owner_state_and_builds_instructions(db):
 
     with pytest.raises(Conflict):
         in_session(interviews.prepare_call, settings=settings, user_id=owner.id, interview_id=started.id)
+
+
+def test_a_start_from_a_session_signed_out_elsewhere_is_refused_and_takes_nothing(db):
+    """The start's own statement checks the caller's session (no account read before it): a session that
+    was signed out (or expired) refuses the start, with no interview created and no credit taken."""
+    from vocahire.errors import NotAuthenticated
+    from vocahire.services.accounts import sessions
+    from vocahire.services.accounts.session_tokens import verify_session_token
+
+    user = make_user()
+    token = in_session(sessions.open_session, settings=get_settings(), user_id=user.id)
+    session_id = verify_session_token(token, get_settings()).session_id
+
+    def start_signed_in() -> interviews.StartedInterview:
+        return in_session(
+            interviews.start_interview,
+            settings=get_settings(),
+            user_id=user.id,
+            setup=interviews.parse_setup(FORM),
+            auth_session_id=session_id,
+        )
+
+    first = start_signed_in()
+    assert balance_of(user.id) == Decimal("2.00")
+    end(first.id)  # it never connected: refunded
+    before = balance_of(user.id)
+    in_session(sessions.end_session, user_id=user.id, session_id=session_id)  # signed out elsewhere
+    with pytest.raises(NotAuthenticated, match="signed out"):
+        start_signed_in()
+    assert balance_of(user.id) == before == ledger_total(user.id)
+    assert in_session(interviews.live_interview_id, user_id=user.id) is None

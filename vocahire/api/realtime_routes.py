@@ -24,7 +24,7 @@ from vocahire import routes
 from vocahire.api.errors import json_route
 from vocahire.errors import Forbidden, InvalidInput
 from vocahire.infra.database import run_db
-from vocahire.services.accounts.identity import Credential, require_user, verify_credential
+from vocahire.services.accounts.identity import Credential, require_caller
 from vocahire.services.interviews import transcript
 from vocahire.services.interviews.calls import MAX_OFFER_BYTES, check_offer, connect_call
 from vocahire.settings import get_settings
@@ -89,18 +89,9 @@ async def interview_lines(request: Request) -> JSONResponse:
 
 
 async def _caller(request: Request) -> tuple[int, str | None]:
-    """Who is asking: a built-in account's token is verified in place (no I/O) and its session checked by
-    the exchange's own statement (the session id returned); Clerk goes through ``require_user``."""
-    settings = get_settings()
-    credential = Credential.from_headers(request.headers)
-    if settings.resolved_auth_provider == "builtin":
-        _, subject, auth_session_id = verify_credential(
-            credential.token(settings), settings, allow_fetch=False
-        )
-        if auth_session_id is not None:
-            return int(subject), auth_session_id
-    user = await require_user(credential)
-    return user.id, None
+    """Who is asking (``require_caller``): the session id, when there is one, is checked by the route's own
+    statement."""
+    return await require_caller(Credential.from_headers(request.headers))
 
 
 def realtime_routes() -> list[Route]:

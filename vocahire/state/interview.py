@@ -29,7 +29,7 @@ from vocahire.services.interviews.resume_reader import read_resume
 from vocahire.services.interviews.transcript import BrowserBatch
 from vocahire.settings import get_settings
 from vocahire.state import interview_views
-from vocahire.state.session import SessionState, current_user, friendly_error
+from vocahire.state.session import SessionState, current_caller, current_user, friendly_error
 from vocahire.wording import RESUME_ONE_FILE, RESUME_TOO_BIG, RESUME_UPLOAD_STOPPED, RESUME_WRONG_TYPE
 
 _ITEM_ID = r"^[A-Za-z0-9_\-.:]{1,128}$"
@@ -277,15 +277,16 @@ class InterviewSetupState(rx.State):
         self.starting = True
         yield
         try:
-            user = await current_user(self)
+            user_id, auth_session_id = await current_caller(self)
             setup = interviews.parse_setup(form_data)
             started = await run_db(
                 interviews.start_interview,
                 settings=get_settings(),
-                user_id=user.id,
+                user_id=user_id,
                 setup=setup,
                 resume_text=self._resume_text,
                 resume_filename=self._resume_filename or None,
+                auth_session_id=auth_session_id,
             )
         except InterviewInProgress as exc:
             self.starting = False

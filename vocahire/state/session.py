@@ -15,7 +15,7 @@ import reflex as rx
 from vocahire import routes
 from vocahire.errors import Forbidden, NotAuthenticated, VocaHireError
 from vocahire.infra.database import DatabaseUnavailable
-from vocahire.services.accounts.identity import Credential, require_user, session_id_of
+from vocahire.services.accounts.identity import Credential, require_caller, require_user, session_id_of
 from vocahire.services.accounts.users import UserView
 from vocahire.settings import get_settings
 from vocahire.state.errors import friendly_error  # re-exported: its home is state/errors.py
@@ -101,6 +101,12 @@ async def current_user(state: rx.State) -> UserView:
     access at once.
     """
     return await require_user(await _credential_of(state))
+
+
+async def current_caller(state: rx.State) -> tuple[int, str | None]:
+    """The user id behind this client and, for a built-in account, the session its token names, which the
+    handler's own statement must check (``identity.require_caller``): no account read of its own."""
+    return await require_caller(await _credential_of(state))
 
 
 async def current_session_id(state: rx.State) -> str | None:

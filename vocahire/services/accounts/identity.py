@@ -113,6 +113,22 @@ async def identify(credential: Credential | str | None) -> UserView | None:
     return user
 
 
+async def require_caller(credential: Credential) -> tuple[int, str | None]:
+    """Who is asking, for a caller whose own statement checks the account (a start, the WebRTC exchange).
+
+    A built-in account's token is verified in place (no I/O): its user id and the server-side session it
+    names are returned, and the caller's statement checks that session is open and the account active,
+    so the account costs no read of its own. Clerk goes through ``require_user`` (session id ``None``).
+    """
+    settings = get_settings()
+    if settings.resolved_auth_provider == "builtin":
+        _, subject, session_id = verify_credential(credential.token(settings), settings, allow_fetch=False)
+        if session_id is not None:
+            return int(subject), session_id
+    user = await require_user(credential)
+    return user.id, None
+
+
 def session_id_of(credential: Credential) -> str | None:
     """The server-side session a built-in account's token names (None for Clerk or a bad token)."""
     settings = get_settings()

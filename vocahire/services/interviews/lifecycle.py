@@ -237,13 +237,22 @@ def start_interview(
     resume_text: str = "",
     resume_filename: str | None = None,
     now: datetime | None = None,
+    auth_session_id: str | None = None,
 ) -> StartedInterview:
-    """Create the session and reserve its credit atomically; refuses a second live interview."""
+    """Create the session and reserve its credit atomically; refuses a second live interview.
+
+    ``auth_session_id``: the caller's built-in session (``identity.require_caller``), checked by the
+    statement that reads the account, so the caller needs no account read of its own.
+    """
     now = now or utcnow()
     connection = session.connection()
-    account = connection.execute(_START_READ, {"user_id": user_id, "live": list(LIVE_STATUSES)}).first()
+    params = {"user_id": user_id, "live": list(LIVE_STATUSES), "auth_session_id": auth_session_id, "now": now}
+    statement = _START_READ if auth_session_id is None else _START_READ_SIGNED_IN
+    account = connection.execute(statement, params).first()
     if account is None or account.deleted_at is not None:
         raise NotAuthenticated("Your account is no longer active. Please sign in again.")
+    if not account.session_open:
+        raise NotAuthenticated("You were signed out. Please sign in again.")
     if account.has_live:  # rare: a session left live (stale ones are closed and refunded first)
         _, left_open = _close_stale(session, settings, user_id, now)
         existing = live_interview_id(session=session, user_id=user_id) if left_open else None
@@ -290,18 +299,43 @@ def start_interview(
 
 
 # A start's statements, built once and run on the session's connection (Core: no ORM statement processing,
-# compiled once per process). The first reads the account and whether any session of it is live.
+# compiled once per process). The first reads the account, whether any session of it is live and (signed in
+# with a built-in account) whether the caller's session is still open.
 _INTERVIEWS: Any = sa_inspect(InterviewSession).local_table
 _USERS: Any = sa_inspect(User).local_table
-_START_READ = select(
-    _USERS.c.credits_cents,
-    _USERS.c.is_premium,
-    _USERS.c.premium_until,
-    _USERS.c.deleted_at,
-    exists()
-    .where(_INTERVIEWS.c.user_id == _USERS.c.id, _INTERVIEWS.c.status.in_(bindparam("live", expanding=True)))
-    .label("has_live"),
-).where(_USERS.c.id == bindparam("user_id"))
+_AUTH_SESSIONS: Any = sa_inspect(AuthSession).local_table
+
+
+def _session_open(owner: Any, signed_in: bool) -> Any:
+    """SQL: the built-in session ``:auth_session_id`` of ``owner`` is open at ``:now`` (true without one)."""
+    if not signed_in:
+        return true()
+    auth = _AUTH_SESSIONS
+    return exists().where(
+        auth.c.id == bindparam("auth_session_id"),
+        auth.c.user_id == owner,
+        auth.c.revoked_at.is_(None),
+        auth.c.expires_at > bindparam("now", type_=auth.c.expires_at.type),
+    )
+
+
+def _start_read(signed_in: bool) -> Any:
+    return select(
+        _USERS.c.credits_cents,
+        _USERS.c.is_premium,
+        _USERS.c.premium_until,
+        _USERS.c.deleted_at,
+        exists()
+        .where(
+            _INTERVIEWS.c.user_id == _USERS.c.id, _INTERVIEWS.c.status.in_(bindparam("live", expanding=True))
+        )
+        .label("has_live"),
+        _session_open(_USERS.c.id, signed_in).label("session_open"),
+    ).where(_USERS.c.id == bindparam("user_id"))
+
+
+_START_READ = _start_read(signed_in=False)
+_START_READ_SIGNED_IN = _start_read(signed_in=True)
 
 
 @functools.cache
@@ -411,15 +445,7 @@ def prepare_call(
 def _call_read(signed_in: bool) -> Any:
     """The interview, its owner's name and deletion, and (``signed_in``) whether the caller's built-in session
     is still open; built once per variant."""
-    auth: Any = sa_inspect(AuthSession).local_table
-    session_open: Any = true()
-    if signed_in:
-        session_open = exists().where(
-            auth.c.id == bindparam("auth_session_id"),
-            auth.c.user_id == _INTERVIEWS.c.user_id,
-            auth.c.revoked_at.is_(None),
-            auth.c.expires_at > bindparam("now", type_=auth.c.expires_at.type),
-        )
+    session_open = _session_open(_INTERVIEWS.c.user_id, signed_in)
     return (
         select(
             *_INTERVIEWS.c,

@@ -67,7 +67,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             path = scope.get("path", "")
-            if path.startswith("/api/"):
+            if path.startswith("/api/") and log.isEnabledFor(logging.INFO):  # the line costs nothing when off
                 log.info(
                     json.dumps(
                         {

@@ -517,8 +517,8 @@ _MARK_CONNECTED = (
             _INTERVIEWS.c.started_at, bindparam("now", type_=_INTERVIEWS.c.started_at.type)
         ),
         updated_at=bindparam("now", type_=_INTERVIEWS.c.updated_at.type),
-        sideband_owner=bindparam("sideband_owner"),
-        sideband_lease_until=bindparam("sideband_lease_until"),
+        # The lease's columns, as ``sideband_lease.lease_values`` names them (bound per call).
+        **{name: bindparam(name) for name in sideband_lease.lease_values(utcnow())},
     )
     .returning(_INTERVIEWS.c.started_at)
 )

@@ -95,14 +95,14 @@ def apply_credit_change(
         return None
     changed = _change_balance(
         session,
-        user_id,
-        amount_cents,
-        kind,
-        reason,
-        idempotency_key,
-        actor_user_id,
-        clamp_at_zero,
-        balance_read,
+        user_id=user_id,
+        amount_cents=amount_cents,
+        kind=kind,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        actor_user_id=actor_user_id,
+        clamp_at_zero=clamp_at_zero,
+        balance_read=balance_read,
     )
     if changed is None:
         return None
@@ -140,14 +140,15 @@ def _ledger_insert(dialect: str) -> Any:
 
 def _change_balance(
     session: Session,
+    *,
     user_id: int,
     amount_cents: int,
     kind: str,
     reason: str,
     idempotency_key: str,
-    actor_user_id: int | None,
-    clamp_at_zero: bool,
-    balance_read: int | None,
+    actor_user_id: int | None = None,
+    clamp_at_zero: bool = False,
+    balance_read: int | None = None,
 ) -> tuple[int, dict[str, Any]] | None:
     """The balance change and its ledger row (``apply_credit_change``); the entry's id and values, or
     ``None`` when another transaction applied ``idempotency_key`` first."""
@@ -268,14 +269,12 @@ def _debit_session(
     try:
         changed = _change_balance(
             session,
-            user_id,
-            -cost,
-            KIND_INTERVIEW_DEBIT,
-            reason,
-            f"interview-debit:{interview_id}",
-            None,
-            False,
-            balance_read,
+            user_id=user_id,
+            amount_cents=-cost,
+            kind=KIND_INTERVIEW_DEBIT,
+            reason=reason,
+            idempotency_key=f"interview-debit:{interview_id}",
+            balance_read=balance_read,
         )
     except InsufficientCredits:
         raise InsufficientCredits(get_balance(session=session, user_id=user_id), needed) from None

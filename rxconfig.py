@@ -2,9 +2,11 @@
 
 import reflex as rx
 
+from vocahire.infra.collector import tune_collector
 from vocahire.settings import get_settings
 
 _settings = get_settings()
+tune_collector(_settings)  # every backend process loads this file before it serves
 
 config = rx.Config(
     app_name="vocahire",

@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
     cache_ttl_seconds: int = Field(30, gt=0, validation_alias="CACHE_TTL_SECONDS")
 
+    # --- the backend process ---
+    # The cyclic garbage collector's three thresholds (infra.collector); empty keeps Python's own.
+    gc_thresholds: tuple[int, int, int] | None = Field((50_000, 20, 10), validation_alias="GC_THRESHOLDS")
+
     # --- accounts ---
     auth_provider: Literal["builtin", "clerk"] | None = Field(None, validation_alias="AUTH_PROVIDER")
     session_secret: str = Field(DEV_SESSION_SECRET, validation_alias="SESSION_SECRET")
@@ -242,6 +246,20 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql+psycopg://")):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         return value
+
+    @field_validator("gc_thresholds", mode="before")
+    @classmethod
+    def _three_thresholds(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        parts = [part.strip() for part in value.split(",")]
+        if len(parts) != 3 or not all(part.isdigit() and int(part) > 0 for part in parts):
+            raise ValueError(
+                "must be three positive whole numbers, e.g. 50000,20,10 (or empty for Python's own)"
+            )
+        return tuple(int(part) for part in parts)
 
     @field_validator("interview_limit_seconds", mode="before")
     @classmethod

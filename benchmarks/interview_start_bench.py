@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib.util
 import json
 import logging
@@ -297,6 +298,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from vocahire.services.interviews.sideband import registry
 
     registry.enabled = False  # the sideband starts after the answer; not part of a start
+    if importlib.util.find_spec("vocahire.infra.collector") is not None:  # not in older code
+        # As every backend process does when it loads rxconfig.py (GC_THRESHOLDS).
+        from vocahire.infra.collector import tune_collector
+        from vocahire.settings import get_settings
+
+        tune_collector(get_settings())
+    print(f"  garbage collector thresholds {gc.get_threshold()} (the floor below runs with the same)")
     total = args.warmup + args.serial + args.burst * args.bursts
     accounts = await asyncio.to_thread(bl.make_accounts, total)
     cookies = [cookie for _, cookie in accounts]

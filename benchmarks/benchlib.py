@@ -317,6 +317,15 @@ def group_pids(pgid: int) -> list[int]:
     return pids
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine, all cores, from /proc/stat: whatever runs on it
+    (our processes, PostgreSQL, Redis, the proxy, other users') counts as busy."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # user nice system idle iowait irq softirq steal (guest is inside user)
+    return (total - idle) / TICK, total / TICK
+
+
 def group_cpu(pgid: int) -> float:
     """CPU seconds (user + system) of the live processes in a process group."""
     total = 0

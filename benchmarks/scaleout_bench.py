@@ -729,16 +729,20 @@ def live_interviews(
 
 
 def bare_live(
-    stack: ExitStack, database_url: str, n: int, lines_before: int, seconds: float
+    stack: ExitStack, database_url: str, n: int, lines_before: int, seconds: float, save: bool = False
 ) -> dict[str, Any]:
     """The framework's own ceiling, the same run: the bare Reflex app (one state whose ``on_lines`` only
-    stores the sequence number) on 2 workers with its state in Redis, the same n tabs and rate."""
+    stores the sequence number) on 2 workers with its state in Redis, the same n tabs and rate. With
+    ``save``, its ``on_lines`` also saves the event's lines in one INSERT transaction before acknowledging
+    them (``BARE_DATABASE_URL``): the least a saved line costs on this stack."""
     workdir = Path(tempfile.mkdtemp(prefix="vocahire-scaleout-bare-"))
     stack.callback(shutil.rmtree, workdir, True)
     bl.write_bare_app(workdir)
-    env = bl.reflex_env(
-        workdir, {"REFLEX_STATE_MANAGER_MODE": "redis", "REFLEX_REDIS_URL": REDIS_URL, "REDIS_URL": REDIS_URL}
-    )
+    extra = {"REFLEX_STATE_MANAGER_MODE": "redis", "REFLEX_REDIS_URL": REDIS_URL, "REDIS_URL": REDIS_URL}
+    if save:
+        extra["BARE_DATABASE_URL"] = database_url
+        _create_bare_lines(database_url)  # before the workers start: both would race to create it
+    env = bl.reflex_env(workdir, extra)
     workers = [Worker(f"bare-{i + 1}", free_port(), env, workdir) for i in range(2)]
     for w in workers:
         stack.callback(w.stop, signal.SIGKILL)
@@ -746,8 +750,20 @@ def bare_live(
     names = bl.state_names(workdir, "bare.bare", {"live": "BareState"})
     # The bare app ignores the accounts and interviews; the client sends it the same events.
     out = _run_tabs(database_url, workers, workdir, names, None, n, lines_before, seconds)
-    out["saved"] = None  # the bare app saves nothing
+    out["saved"] = bl.count_rows(database_url, "bare_lines") if save else None  # else it saves nothing
     return out
+
+
+def _create_bare_lines(database_url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE IF NOT EXISTS bare_lines (id SERIAL PRIMARY KEY, interview VARCHAR(64),"
+            " item_id VARCHAR(128), previous_item_id VARCHAR(128), role VARCHAR(16), text TEXT)"
+        )
+    engine.dispose()
 
 
 def ingest_batch() -> int:
@@ -780,6 +796,15 @@ def report_live(res: dict[str, Any], title: str = "live interviews") -> None:
         f" per no-op event {noop['cpu'] / max(1, noop['events']) * 1000:.2f} ms"
         + ("" if res["saved"] is None else f"; rows saved {res['saved']} of {res['sent_lines']} lines sent")
     )
+    if "machine_busy" in line:
+        cores = os.cpu_count() or 1
+        print(
+            f"  the machine during the line phase: {line['machine_busy'] * 100:.0f}% of its {cores} cores"
+            " busy"
+            f" (the workers {line['cpu'] / line['wall'] / cores * 100:.0f}%, the client process"
+            f" {line['client_cpu'] / line['wall'] / cores * 100:.0f}%; the rest: PostgreSQL, Redis, the"
+            " proxy and anything else running here)"
+        )
     batch = next((p for p in res["phases"] if p["kind"] == "batch"), None)
     if batch is not None and batch["events"]:
         lat_b = [x * 1000 for x in batch["latencies"]]
@@ -897,6 +922,9 @@ def main() -> int:
     )
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--events", type=int, default=25)
+    parser.add_argument(
+        "--skip-bare-save", action="store_true", help="skip the bare app saving each event's lines"
+    )
     parser.add_argument("--skip-control", action="store_true", help="skip the run without Redis")
     parser.add_argument("--ref", default="HEAD", help="the code to run: a git ref, or 'tree'")
     parser.add_argument("--live", type=int, default=1000, help="live interviews in the load phase (0: none)")
@@ -930,12 +958,21 @@ def main() -> int:
             flush_redis_db()
             bare = bare_live(stack, database_url, args.live, args.lines_before, 10.0)
             report_live(bare, "bare Reflex tabs (no-op on_lines: the framework's own ceiling)")
+            saving = None
+            if not args.skip_bare_save:
+                flush_redis_db()
+                saving = bare_live(stack, database_url, args.live, args.lines_before, 10.0, save=True)
+                report_live(saving, "bare Reflex tabs saving each event's lines (one INSERT transaction)")
             for kind, label in (("line", "a line per event"), ("batch", "a batch every 8 s")):
                 ours = next(p for p in with_redis["live"]["phases"] if p["kind"] == kind)
                 theirs = next(p for p in bare["phases"] if p["kind"] == kind)
+                saved = ""
+                if saving is not None:
+                    insert = next(p for p in saving["phases"] if p["kind"] == kind)["latencies"]
+                    saved = f", bare Reflex + INSERT {pct([x * 1000 for x in insert], 0.99):.0f} ms"
                 print(
                     f"  {label}: p99 save app {pct([x * 1000 for x in ours['latencies']], 0.99):.0f} ms,"
-                    f" bare Reflex {pct([x * 1000 for x in theirs['latencies']], 0.99):.0f} ms"
+                    f" bare Reflex {pct([x * 1000 for x in theirs['latencies']], 0.99):.0f} ms{saved}"
                     " (lines/s above count each phase's staggered start: 1,000 tabs offer 500 lines/s)"
                 )
         if not args.skip_control:

@@ -232,10 +232,12 @@ async def phase(tabs: list[Tab], kind: str, seconds: float, pgid: int | list[int
             next_at += interval
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
-    cpu0, own0, t0 = cpu_of(pgid), time.process_time(), time.monotonic()
+    cpu0, own0, t0, (busy0, total0) = cpu_of(pgid), time.process_time(), time.monotonic(), bl.machine_cpu()
     await asyncio.gather(*(run(i, t) for i, t in enumerate(tabs)))
     wall = time.monotonic() - t0
+    busy1, total1 = bl.machine_cpu()
     return {
+        "machine_busy": (busy1 - busy0) / max(1e-9, total1 - total0),  # share of all cores busy
         "kind": kind,
         "latencies": latencies,
         "errors": errors,
@@ -503,7 +505,7 @@ def report(builds: list[Build], args: argparse.Namespace) -> None:
             for b in builds
         ],
     )
-    for b in builds:
+    for b in builds if args.capacity else []:  # --capacity "" skips the steps
         held, rows = capacity(b)
         print(
             f"  capacity, {b.label}: holds {held} live interviews at p99 save <= {SAVE_GOAL_MS:.0f} ms"

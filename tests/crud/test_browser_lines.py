@@ -122,3 +122,41 @@ def test_two_tabs_of_one_interview_in_one_group_keep_the_conversation_order(db):
 
     assert answers == [1, 1, 1, 0]  # the same line from the second tab is stored once
     assert [e.text for e in lines(interview_id)] == ["Question", "Answer"]
+
+
+def test_a_batch_is_not_held_behind_another_tabs_slow_save(pg_db):
+    """While one group waits on the database (here: another transaction holds its interview's turn), a
+    second tab's batch is saved in a transaction of its own instead of queueing behind it."""
+    from sqlalchemy import text
+
+    slow_user, slow_interview = _interview("slow@example.com")
+    quick_user, quick_interview = _interview("quick@example.com")
+    holder = get_engine().connect()
+    holder.begin()
+    holder.execute(
+        text("SELECT id FROM interview_sessions WHERE id = :id FOR UPDATE"), {"id": slow_interview}
+    )
+
+    async def both() -> tuple[int, bool]:
+        slow = asyncio.ensure_future(
+            browser_lines.save(
+                BrowserBatch(slow_user, slow_interview, [FinalLine("q1", "interviewer", "Q?")])
+            )
+        )
+        await asyncio.sleep(0.2)  # the slow group is waiting on the held row
+        quick = await asyncio.wait_for(
+            browser_lines.save(
+                BrowserBatch(quick_user, quick_interview, [FinalLine("q1", "interviewer", "Hi")])
+            ),
+            timeout=5,
+        )
+        slow_still_waiting = not slow.done()
+        holder.rollback()
+        holder.close()
+        assert await asyncio.wait_for(slow, timeout=10) == 1
+        return quick, slow_still_waiting
+
+    quick, slow_still_waiting = asyncio.run(both())
+    assert quick == 1 and slow_still_waiting
+    assert [e.text for e in lines(quick_interview)] == ["Hi"]
+    assert [e.text for e in lines(slow_interview)] == ["Q?"]

@@ -5,9 +5,9 @@ a second collects while most events are still in flight: their objects (the tab'
 whose parent and substates refer to each other, the event's frames and messages) survive and are promoted,
 and the old generation fills with short-lived garbage. A full collection then walks every tab's objects:
 with 500 live tabs per worker, 13-14 of them in the scale-out benchmark's 35 s, each a 27-123 ms pause
-during which no event is answered, and those pauses were the p99 of saving a line. With a young
-collection every 50,000 allocations, in-flight objects are a small share of each collection and the same
-run had one full collection per worker (``benchmarks/scaleout_bench.py``; README "Performance").
+during which the worker answers no event. With a young collection every 50,000 allocations, in-flight
+objects are a small share of each collection and the same phase ran none; memory per tab was lower too.
+(The benchmark's p99 did not follow: it is set by something else; README "Performance".)
 Reference counting still frees acyclic garbage at once; only cyclic garbage waits a little longer.
 """
 

@@ -1,14 +1,10 @@
 """The browser's fallback batches, saved together (group commit).
 
 A batch alone costs a worker-thread hop, a connection check-out and a commit on top of its own three
-statements: most of a lone line's cost. So when ``MAX_SAVING`` groups are already being saved, every
-batch that arrives waits for one of those saves to finish and then goes with the others in one hop and
-one transaction (``transcript.save_browser_batches``). Nothing waits while fewer are being saved: a lone
-batch leaves at once, and the groups grow only with the load, which is when the saving matters. Several
-groups at once, not one: a group's wall time (three round trips and a commit that waits for the disk)
-is mostly waiting, and with one group at a time every batch queued behind it (2 workers with 1,000 live
-tabs: median 43 ms, while the bare app saving each line in its own transaction answered in 6 ms). Groups
-take their interviews' turns in id order, so two groups can't wait on each other.
+statements: most of a lone line's cost. So every batch that arrives while the previous group is being
+saved waits for that save to finish and then goes with the others in one hop and one transaction
+(``transcript.save_browser_batches``). Nothing waits when nothing is being saved: a lone batch leaves at
+once, and the groups grow only with the load, which is when the saving matters.
 
 One saver per event loop (a Reflex worker has one). If a group's transaction fails as a whole (a lost
 connection, a lock timeout), each of its batches is tried again on its own, so one batch can't fail
@@ -29,15 +25,14 @@ from vocahire.services.interviews.transcript import BrowserBatch
 log = logging.getLogger(__name__)
 
 MAX_GROUP = 64  # batches per transaction: a bounded hold on the interviews' turns
-MAX_SAVING = 4  # groups saved at once per event loop, each its own transaction on its own thread
 
 
 @dataclass
 class _Saver:
-    """The batches waiting for the next group, and the tasks saving groups now."""
+    """The batches waiting for the next group, and whether a group is being saved now."""
 
     waiting: list[tuple[BrowserBatch, asyncio.Future[int]]] = field(default_factory=list)
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    task: asyncio.Task[None] | None = None  # the one saving now
 
 
 _savers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Saver] = weakref.WeakKeyDictionary()
@@ -54,21 +49,20 @@ async def save(batch: BrowserBatch) -> int:
         saver = _savers[loop] = _Saver()
     answer: asyncio.Future[int] = loop.create_future()
     saver.waiting.append((batch, answer))
-    if len(saver.tasks) < MAX_SAVING:
-        saver.tasks.add(loop.create_task(_save_groups(saver), name="browser-lines"))
+    if saver.task is None:
+        saver.task = loop.create_task(_save_groups(saver), name="browser-lines")
     return await answer
 
 
 async def _save_groups(saver: _Saver) -> None:
-    """Save what is waiting, group after group, until nothing is (a group takes all that waits when it
-    starts, up to ``MAX_GROUP``)."""
+    """Save what is waiting, group after group, until nothing is."""
     try:
         while saver.waiting:
             group, saver.waiting = saver.waiting[:MAX_GROUP], saver.waiting[MAX_GROUP:]
             await _save_group(group)
     finally:
-        saver.tasks.discard(asyncio.current_task())
-        if saver.waiting and not saver.tasks:  # cancelled (the worker is shutting down): nobody would answer
+        saver.task = None
+        if saver.waiting:  # cancelled (the worker is shutting down): nobody would answer these
             for _, future in saver.waiting:
                 future.cancel()
             saver.waiting = []

@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     db_timeout_seconds: float = Field(10.0, gt=0, validation_alias="DB_TIMEOUT_SECONDS")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
     cache_ttl_seconds: int = Field(30, gt=0, validation_alias="CACHE_TTL_SECONDS")
+    # Threads a backend process runs its transactions on (infra.database.run_db); at most the pool's 30
+    # connections. Few: the work is mostly Python holding the interpreter lock (issue 19).
+    db_threads: int = Field(4, ge=1, le=30, validation_alias="DB_THREADS")
 
     # --- the backend process ---
     # The cyclic garbage collector's three thresholds (infra.collector); empty keeps Python's own.

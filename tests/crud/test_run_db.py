@@ -4,11 +4,15 @@ and sees the caller's context (the request id its log lines carry)."""
 import asyncio
 import contextvars
 import threading
+import time
+from collections.abc import Iterator
 
+import pytest
 from sqlmodel import Session, select
 
+from tests.conftest import refresh_settings
 from tests.utils.users import make_user
-from vocahire.infra.database import run_db
+from vocahire.infra.database import reset_db_threads, run_db
 from vocahire.models.user import User
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("test_request_id", default="none")
@@ -48,3 +52,38 @@ def test_an_error_in_the_data_function_reaches_the_caller_and_rolls_back(db):
 
     assert asyncio.run(call()) == "refused"
     assert asyncio.run(run_db(_read, email="half-made@example.com"))[2] is None
+
+
+@pytest.fixture
+def db_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``DB_THREADS=2`` for one test; the next test's ``run_db`` starts threads afresh."""
+    monkeypatch.setenv("DB_THREADS", "2")
+    refresh_settings()
+    reset_db_threads()
+    yield
+    monkeypatch.undo()
+    refresh_settings()
+    reset_db_threads()
+
+
+def test_transactions_run_on_as_many_threads_as_db_threads_says_and_the_rest_wait_their_turn(db, db_threads):
+    running = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    def slow(*, session: Session) -> str:
+        with lock:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+        time.sleep(0.05)
+        session.exec(select(User)).all()
+        with lock:
+            running["now"] -= 1
+        return threading.current_thread().name
+
+    async def six_at_once() -> list[str]:
+        return list(await asyncio.gather(*(run_db(slow) for _ in range(6))))
+
+    threads = asyncio.run(six_at_once())
+
+    assert len(threads) == 6  # every one ran and answered
+    assert running["most"] == 2 and len(set(threads)) == 2

@@ -146,3 +146,10 @@ def test_production_refuses_a_clerk_webhook_secret_without_the_secret_key(env):
 def test_outside_production_a_half_configured_stripe_still_starts(env):
     env(STRIPE_WEBHOOK_SECRET="whsec_test_1")
     assert not load_settings().stripe_configured  # its webhooks answer 503 until the key is set
+
+
+@pytest.mark.parametrize("value", ["0", "31", "many"])
+def test_db_threads_outside_one_to_the_pools_thirty_is_refused_by_name(env, value):
+    env(DB_THREADS=value)
+    with pytest.raises(SettingsError, match="DB_THREADS"):
+        load_settings()

@@ -28,7 +28,6 @@ class DatabaseUnavailable(RuntimeError):  # noqa: N818 (named like the errors in
 
 
 POOL_SIZE, POOL_OVERFLOW = 10, 20  # PostgreSQL connections kept, and opened beyond them under load
-DB_THREADS = POOL_SIZE + POOL_OVERFLOW  # more threads than connections would only wait for the pool
 
 
 def make_engine(url: str, timeout_seconds: float) -> Engine:
@@ -124,7 +123,13 @@ _EXECUTOR_LOCK = threading.Lock()
 
 
 def _db_threads() -> ThreadPoolExecutor:
-    """This process's database threads (created on first use: a forked worker starts its own)."""
+    """This process's database threads (created on first use: a forked worker starts its own).
+
+    ``DB_THREADS`` of them (default 4). A transaction here is mostly Python (SQLAlchemy, psycopg's
+    adaptation) holding the interpreter lock, with short waits on the database: threads beyond a few
+    only take turns at the lock with the event loop and each other. At 100 starts at once, 4 threads
+    instead of 30 cut the CPU per start by 0.4-1.0 ms (issue 19, README "Performance"). A slow
+    transaction (an admin report, a password check) holds one of them until it ends."""
     global _EXECUTOR
     pid = os.getpid()
     current = _EXECUTOR
@@ -132,8 +137,18 @@ def _db_threads() -> ThreadPoolExecutor:
         return current[1]
     with _EXECUTOR_LOCK:
         if _EXECUTOR is None or _EXECUTOR[0] != pid:
-            _EXECUTOR = (pid, ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="vocahire-db"))
+            threads = get_settings().db_threads
+            _EXECUTOR = (pid, ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vocahire-db"))
         return _EXECUTOR[1]
+
+
+def reset_db_threads() -> None:
+    """Let the next ``run_db`` start threads afresh, as many as ``DB_THREADS`` says then (tests)."""
+    global _EXECUTOR
+    with _EXECUTOR_LOCK:
+        old, _EXECUTOR = _EXECUTOR, None
+    if old is not None and old[0] == os.getpid():
+        old[1].shutdown(wait=False)
 
 
 async def run_db(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

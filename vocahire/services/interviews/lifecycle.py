@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,7 +27,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from vocahire.errors import Conflict, InterviewInProgress, InvalidInput, NotAuthenticated, NotFound
+from vocahire.errors import (
+    Conflict,
+    InterviewInProgress,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    VocaHireError,
+)
 from vocahire.limits import MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
 from vocahire.models import InterviewSession, TranscriptEntry, User, new_id, utcnow
 from vocahire.models.account_security import AuthSession
@@ -442,6 +450,38 @@ def prepare_call(
     return CallPlan(row.id, base or build_instructions(brief), row.pace, False, None, limit, *chosen)
 
 
+@dataclass(frozen=True)
+class CallRequest:
+    """A browser asking to (re)connect an interview's call: what ``prepare_call`` is given."""
+
+    settings: Settings
+    user_id: int
+    interview_id: Any
+    auth_session_id: str | None = None
+
+
+def prepare_calls(*, session: Session, items: Sequence[CallRequest]) -> list[CallPlan | VocaHireError]:
+    """``prepare_call`` for requests that arrived together, in one transaction (``infra.group_commit``);
+    a request's refusal is its own answer."""
+    now = utcnow()
+    answers: list[CallPlan | VocaHireError] = []
+    for request in items:
+        try:
+            answers.append(
+                prepare_call(
+                    session=session,
+                    settings=request.settings,
+                    user_id=request.user_id,
+                    interview_id=request.interview_id,
+                    now=now,
+                    auth_session_id=request.auth_session_id,
+                )
+            )
+        except VocaHireError as refusal:
+            answers.append(refusal)
+    return answers
+
+
 def _call_read(signed_in: bool) -> Any:
     """The interview, its owner's name and deletion, and (``signed_in``) whether the caller's built-in session
     is still open; built once per variant."""
@@ -502,6 +542,27 @@ def mark_connected(
     params.update(sideband_lease.lease_values(now))  # this process watches the call it connected
     started = session.connection().execute(_MARK_CONNECTED, params).first()
     return None if started is None else started[0]
+
+
+@dataclass(frozen=True)
+class ConnectedCall:
+    """OpenAI answered an interview's call: ``mark_connected``'s input."""
+
+    interview_id: str
+    call_id: str
+
+
+def mark_calls_connected(*, session: Session, items: Sequence[ConnectedCall]) -> list[datetime | None]:
+    """``mark_connected`` for calls answered together, in one transaction (``infra.group_commit``); rows
+    are updated in interview id order, so two groups never wait on each other."""
+    now = utcnow()
+    started = {
+        call.interview_id: mark_connected(
+            session=session, interview_id=call.interview_id, call_id=call.call_id, now=now
+        )
+        for call in sorted(items, key=lambda call: call.interview_id)
+    }
+    return [started[call.interview_id] for call in items]
 
 
 _MARK_CONNECTED = (

@@ -1,14 +1,17 @@
 """Connecting an interview's call to the (fake) OpenAI: the GA request, the answer, refunds on every fault."""
 
+import asyncio
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 from tests.fakes.openai_realtime import CANNED_ANSWER_SDP
 from tests.fakes.realtime_fixtures import fake_realtime  # noqa: F401 - fixture
 from tests.utils.live import OFFER_SDP, end, get, start
 from tests.utils.users import balance_of, ledger_total, make_user
 from vocahire.errors import Conflict, NotFound, UpstreamError, UpstreamTimeout, VocaHireError
+from vocahire.infra.database import get_engine
 from vocahire.services.interviews import calls as interview_calls
 
 
@@ -34,6 +37,40 @@ async def test_the_offer_becomes_a_call_with_the_ga_session(fake_realtime):
         and row.started_at is not None
     )
     assert balance_of(user.id) == Decimal("2.00")
+
+
+async def test_starts_arriving_together_share_their_transactions_each_with_its_own_answer(fake_realtime):
+    users = [make_user(f"together{n}@example.com") for n in range(5)]
+    interviews = [start(user.id) for user in users]
+    stranger = make_user("stranger@example.com")
+    commits: list[int] = []
+
+    def on_commit(_conn: object) -> None:
+        commits.append(1)
+
+    event.listen(get_engine(), "commit", on_commit)
+    try:
+        answers = await asyncio.gather(
+            *(
+                interview_calls.connect_call(user_id=user.id, interview_id=started.id, offer_sdp=OFFER_SDP)
+                for user, started in zip(users, interviews, strict=True)
+            ),
+            interview_calls.connect_call(
+                user_id=stranger.id, interview_id=interviews[0].id, offer_sdp=OFFER_SDP
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        event.remove(get_engine(), "commit", on_commit)
+
+    assert answers[:5] == [CANNED_ANSWER_SDP] * 5
+    assert isinstance(answers[5], NotFound)  # someone else's interview: refused alone, nothing sent for it
+    assert len(fake_realtime.creates) == 5
+    for started in interviews:
+        row = get(started.id)
+        assert row.status == "active" and row.openai_call_id and row.started_at is not None
+    # One at a time, each start is two transactions (its preparation, then marking it live): 11 here.
+    assert len(commits) <= 6, commits
 
 
 @pytest.mark.parametrize(

@@ -128,7 +128,7 @@ def _db_threads() -> ThreadPoolExecutor:
     ``DB_THREADS`` of them (default 4). A transaction here is mostly Python (SQLAlchemy, psycopg's
     adaptation) holding the interpreter lock, with short waits on the database: threads beyond a few
     only take turns at the lock with the event loop and each other. At 100 starts at once, 4 threads
-    instead of 30 cut the CPU per start by 0.4-1.0 ms (issue 19, README "Performance"). A slow
+    instead of 30 cut the CPU per start by 0.5-0.7 ms (issue 19, README "Performance"). A slow
     transaction (an admin report, a password check) holds one of them until it ends."""
     global _EXECUTOR
     pid = os.getpid()

@@ -556,13 +556,13 @@ def mark_calls_connected(*, session: Session, items: Sequence[ConnectedCall]) ->
     """``mark_connected`` for calls answered together, in one transaction (``infra.group_commit``); rows
     are updated in interview id order, so two groups never wait on each other."""
     now = utcnow()
-    started = {
-        call.interview_id: mark_connected(
+    started: list[datetime | None] = [None] * len(items)
+    for index in sorted(range(len(items)), key=lambda index: items[index].interview_id):
+        call = items[index]
+        started[index] = mark_connected(
             session=session, interview_id=call.interview_id, call_id=call.call_id, now=now
         )
-        for call in sorted(items, key=lambda call: call.interview_id)
-    }
-    return [started[call.interview_id] for call in items]
+    return started
 
 
 _MARK_CONNECTED = (

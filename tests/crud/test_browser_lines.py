@@ -13,7 +13,7 @@ from vocahire.infra.database import get_engine, in_session
 from vocahire.services.accounts import sessions
 from vocahire.services.accounts.session_tokens import verify_session_token
 from vocahire.services.interviews import browser_lines
-from vocahire.services.interviews.transcript import BrowserBatch, FinalLine
+from vocahire.services.interviews.transcript import TAIL_LINES, BrowserBatch, FinalLine, save_lines
 from vocahire.settings import get_settings
 
 
@@ -122,3 +122,35 @@ def test_two_tabs_of_one_interview_in_one_group_keep_the_conversation_order(db):
 
     assert answers == [1, 1, 1, 0]  # the same line from the second tab is stored once
     assert [e.text for e in lines(interview_id)] == ["Question", "Answer"]
+
+
+def test_a_group_of_long_transcripts_places_each_line_after_its_own_predecessor(db):
+    """The group's saved lines are read together (one statement on PostgreSQL): each interview gets its own
+    neighbourhood, an old predecessor outside the transcript's tail included."""
+    first_user, first = _interview("long1@example.com")
+    second_user, second = _interview("long2@example.com")
+    for interview_id, word in ((first, "First"), (second, "Second")):
+        long = [FinalLine("l0", "interviewer", f"{word} 0")]
+        long += [
+            FinalLine(f"l{n}", "candidate", f"{word} {n}", f"l{n - 1}") for n in range(1, TAIL_LINES * 2)
+        ]
+        in_session(save_lines, interview_id=interview_id, lines=long)
+    last = f"l{TAIL_LINES * 2 - 1}"
+
+    answers = asyncio.run(
+        _all(
+            BrowserBatch(first_user, first, [FinalLine("late", "candidate", "First late", "l3")]),
+            BrowserBatch(second_user, second, [FinalLine("new", "candidate", "Second newest", last)]),
+            BrowserBatch(second_user, second, [FinalLine("late", "candidate", "Second late", "l5")]),
+            BrowserBatch(first_user, first, [FinalLine("new", "candidate", "First newest", last)]),
+        )
+    )
+
+    assert answers == [1, 1, 1, 1]
+    first_texts = [e.text for e in lines(first)]
+    second_texts = [e.text for e in lines(second)]
+    assert first_texts[3:6] == ["First 3", "First late", "First 4"] and first_texts[-1] == "First newest"
+    assert (
+        second_texts[5:8] == ["Second 5", "Second late", "Second 6"] and second_texts[-1] == "Second newest"
+    )
+    assert len(first_texts) == len(second_texts) == TAIL_LINES * 2 + 2

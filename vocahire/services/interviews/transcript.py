@@ -357,8 +357,9 @@ def save_browser_batches(
     interviews can't each wait for the other) and in the same statement checks each batch's owner, that
     the account is active and (``auth_session_id``) that its session is still open, so the caller needs
     no account read of its own; one bounded read finds every interview's neighbourhood to place its lines
-    (``_GROUP_NEIGHBOURS``); one insert saves every new line (and one update per shortened line). A refusal (a signed-out tab, someone else's
-    interview) is only its own batch's answer: its checks wrote nothing.
+    (``_GROUP_NEIGHBOURS``); one insert saves every new line (and one update per shortened line). A
+    refusal (a signed-out tab, someone else's interview) is only its own batch's answer: its checks wrote
+    nothing.
     A browser may only shorten a line, and its clock is trusted only near the interview's own times.
     """
     now = now or utcnow()

@@ -125,8 +125,8 @@ def test_two_tabs_of_one_interview_in_one_group_keep_the_conversation_order(db):
 
 
 def test_a_group_of_long_transcripts_places_each_line_after_its_own_predecessor(db):
-    """The group's saved lines are read together (one statement on PostgreSQL): each interview gets its own
-    neighbourhood, an old predecessor outside the transcript's tail included."""
+    """Each interview of a group gets its own neighbourhood, an old predecessor outside the transcript's tail
+    included."""
     first_user, first = _interview("long1@example.com")
     second_user, second = _interview("long2@example.com")
     for interview_id, word in ((first, "First"), (second, "Second")):

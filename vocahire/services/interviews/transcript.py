@@ -156,68 +156,6 @@ def _neighbours(session: Session, interview_id: str, lines: Sequence[FinalLine])
     return [PlacedLine(item_id, previous, position) for item_id, previous, position, _id in rows]
 
 
-# PostgreSQL: ``_NEIGHBOURS`` for every interview of a group of browser batches in one statement (arrays,
-# so its text never changes and the driver prepares it once): a group's reads were one round trip per
-# interview, most of a large group's time in the database while later batches waited for it (issue 19).
-_GROUP_NEIGHBOURS = text(
-    """
-    SELECT t.session_id, t.item_id, t.previous_item_id, t.position, t.id
-    FROM unnest(CAST(:interviews AS varchar[])) AS s(interview)
-    CROSS JOIN LATERAL (
-        SELECT session_id, item_id, previous_item_id, position, id FROM transcript_entries
-        WHERE session_id = s.interview ORDER BY position DESC, id DESC LIMIT :tail
-    ) AS t
-    UNION
-    SELECT e.session_id, e.item_id, e.previous_item_id, e.position, e.id
-    FROM unnest(CAST(:named_interviews AS varchar[]), CAST(:named_items AS varchar[])) AS n(interview, item)
-    JOIN transcript_entries AS e ON e.session_id = n.interview AND e.item_id = n.item
-    UNION
-    SELECT e.session_id, e.item_id, e.previous_item_id, e.position, e.id
-    FROM unnest(CAST(:previous_interviews AS varchar[]), CAST(:previous_items AS varchar[]))
-        AS p(interview, item)
-    JOIN transcript_entries AS pe ON pe.session_id = p.interview AND pe.item_id = p.item
-    JOIN transcript_entries AS e ON e.session_id = p.interview AND e.position = (
-        SELECT min(x.position) FROM transcript_entries AS x
-        WHERE x.session_id = p.interview AND x.position > pe.position
-    )
-    """
-)
-
-
-def _neighbours_of_group(
-    session: Session, lines_by_interview: dict[str, list[FinalLine]]
-) -> dict[str, list[PlacedLine]]:
-    """``_neighbours`` for several interviews: one statement on PostgreSQL, one per interview elsewhere."""
-    if session.get_bind().dialect.name != "postgresql":
-        return {i: _neighbours(session, i, lines) for i, lines in lines_by_interview.items()}
-    named: set[tuple[str, str]] = set()
-    previous: set[tuple[str, str]] = set()
-    for interview_id, lines in lines_by_interview.items():
-        for line in lines:
-            named.add((interview_id, line.item_id))
-            if line.previous_item_id:
-                named.add((interview_id, line.previous_item_id))
-                previous.add((interview_id, line.previous_item_id))
-    params = {
-        "interviews": sorted(lines_by_interview),
-        "tail": TAIL_LINES,
-        "named_interviews": [i for i, _ in sorted(named)],
-        "named_items": [item for _, item in sorted(named)],
-        "previous_interviews": [i for i, _ in sorted(previous)],
-        "previous_items": [item for _, item in sorted(previous)],
-    }
-    found: dict[str, list[Any]] = {interview_id: [] for interview_id in lines_by_interview}
-    for row in session.connection().execute(_GROUP_NEIGHBOURS, params):
-        found[row[0]].append(row)
-    return {
-        interview_id: [
-            PlacedLine(item_id, previous_id, position)
-            for _, item_id, previous_id, position, _id in sorted(rows, key=lambda r: (r[3], r[4]))
-        ]
-        for interview_id, rows in found.items()
-    }
-
-
 @functools.cache
 def _insert_statement(dialect: str) -> Any:
     """INSERT ... ON CONFLICT (interview, item id) DO NOTHING RETURNING the keys saved, built once."""
@@ -352,14 +290,12 @@ def save_browser_batches(
     """Several tabs' batches in one transaction; per batch, how many of its lines were new or why it was
     refused.
 
-    Three statements whatever the number of batches (on SQLite, a check and a read per batch's
-    interview): one takes every interview's turn (in interview id order, so two groups saving the same
-    interviews can't each wait for the other) and in the same statement checks each batch's owner, that
-    the account is active and (``auth_session_id``) that its session is still open, so the caller needs
-    no account read of its own; one bounded read finds every interview's neighbourhood to place its lines
-    (``_GROUP_NEIGHBOURS``); one insert saves every new line (and one update per shortened line). A
-    refusal (a signed-out tab, someone else's interview) is only its own batch's answer: its checks wrote
-    nothing.
+    A fixed number of statements whatever the number of batches, plus one read per interview: one takes
+    every interview's turn (in interview id order, so two groups saving the same interviews can't each
+    wait for the other) and in the same statement checks each batch's owner, that the account is active
+    and (``auth_session_id``) that its session is still open, so the caller needs no account read of its
+    own; one bounded read per interview places its lines; one insert saves every new line. A refusal (a
+    signed-out tab, someone else's interview) is only its own batch's answer: its checks wrote nothing.
     A browser may only shorten a line, and its clock is trusted only near the interview's own times.
     """
     now = now or utcnow()
@@ -420,14 +356,11 @@ def _insert_browser_lines(
         by_interview.setdefault(batches[index].interview_id, []).extend((index, line) for line in lines)
     rows: list[dict[str, Any]] = []
     sender: dict[tuple[str, str], int] = {}
-    lines_by_interview = {
-        interview_id: [line for _, line in tagged] for interview_id, tagged in by_interview.items()
-    }
-    saved = _neighbours_of_group(session, lines_by_interview) if lines_by_interview else {}
     for interview_id, tagged in by_interview.items():
+        lines = [line for _, line in tagged]
         for index, line in tagged:
             sender.setdefault((interview_id, line.item_id[:128]), index)
-        placed = place_lines(saved[interview_id], lines_by_interview[interview_id])
+        placed = place_lines(_neighbours(session, interview_id, lines), lines)
         rows.extend(_row(interview_id, line, position, "browser", now) for line, position in placed)
     new: dict[int, int] = {}
     if rows:
